@@ -1,0 +1,132 @@
+"""One exception hierarchy for the whole package.
+
+Every error raised by `execution` derives from `ExecutionError`. Errors from the venue carry
+the exchange's numeric code and message; validation errors carry the field, the value and
+the rule that failed, so a caller (or a log reader) knows exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ExecutionError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class ValidationError(ExecutionError, ValueError):
+    """Input rejected locally, before anything was sent.
+
+    `field` names the offending parameter, `value` is what was given (never a secret) and
+    `rule` states the rule it broke.
+    """
+
+    def __init__(self, field: str, value: Any, rule: str) -> None:
+        self.field = field
+        self.value = value
+        self.rule = rule
+        super().__init__(f"{field}={value!r}: {rule}")
+
+
+class ConfigurationError(ExecutionError):
+    """The client or a tool is configured in a way that cannot work (missing credentials...)."""
+
+
+class LiveTradingNotAllowedError(ConfigurationError):
+    """Mainnet trading was requested without the explicit opt-in."""
+
+
+class NetworkError(ExecutionError):
+    """A transport failure: connection refused, reset, or timed out."""
+
+
+class ExchangeError(ExecutionError):
+    """The exchange answered with an error. `code` and `message` are the exchange's own."""
+
+    def __init__(
+        self, message: str, *, code: int | None = None, http_status: int | None = None
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        prefix = f"[{code}] " if code is not None else ""
+        status = f" (HTTP {http_status})" if http_status is not None else ""
+        super().__init__(f"{prefix}{message}{status}")
+
+
+class AuthenticationError(ExchangeError):
+    """Bad key, bad signature, unknown signer or missing permission (-1022, -2014, -2015)."""
+
+
+class TimestampError(ExchangeError):
+    """Request timestamp or nonce outside the accepted window (-1021, -4225)."""
+
+
+class InsufficientMarginError(ExchangeError):
+    """Not enough margin for the order (-2019)."""
+
+
+class InvalidOrderError(ExchangeError):
+    """The exchange refused the order's parameters. `filter_name` names the failed filter."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        filter_name: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.filter_name = filter_name
+
+
+class OrderNotFoundError(ExchangeError):
+    """The order does not exist on the exchange (-2013, -2011 unknown order)."""
+
+
+class DuplicateOrderError(InvalidOrderError):
+    """The client order id is already used by an open order."""
+
+
+class RateLimitError(ExchangeError):
+    """Too many requests (HTTP 429, -1003). `retry_after` is in seconds when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.retry_after = retry_after
+
+
+class IpBannedError(RateLimitError):
+    """HTTP 418: the IP is banned until `banned_until` (epoch seconds)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        http_status: int | None = 418,
+        retry_after: float | None = None,
+        banned_until: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status, retry_after=retry_after)
+        self.banned_until = banned_until
+
+
+class ExchangeUnavailableError(ExchangeError):
+    """The exchange (every configured endpoint) is unreachable or failing with 5xx."""
+
+
+class OrderStatusUnknownError(ExchangeError):
+    """The exchange could not say whether an order was executed (503, -1007).
+
+    The client resolves this by querying the client order id; it surfaces only when that
+    query itself could not settle the question.
+    """

@@ -1,0 +1,5 @@
+"""Exchange clients."""
+
+from execution.exchange.base import BaseExchange, UserEventHandler
+
+__all__ = ["BaseExchange", "UserEventHandler"]

@@ -1,0 +1,145 @@
+"""`BaseExchange`: the venue-neutral, async interface every exchange class implements.
+
+An exchange is an async context manager (`async with ... as exchange:` connects and
+closes). All prices and quantities are `Decimal`. Every order carries a client order id
+(generated when not given) so that a lost response can be resolved by asking for it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+from execution.models import (
+    Balance,
+    MarginType,
+    Order,
+    OrderSide,
+    OrderType,
+    Position,
+    PositionSide,
+    TimeInForce,
+    UserEvent,
+    WorkingType,
+)
+from execution.rules import SymbolRules
+
+UserEventHandler = Callable[[UserEvent], Awaitable[None] | None]
+
+
+class BaseExchange(abc.ABC):
+    """Abstract async exchange client."""
+
+    name: str = "base"
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @abc.abstractmethod
+    async def connect(self) -> None:
+        """Open the session, pick a healthy endpoint, sync the clock, load symbol rules."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop the user stream and close the session. Safe to call twice."""
+
+    @abc.abstractmethod
+    async def server_time(self) -> int:
+        """The exchange's time in ms."""
+
+    @abc.abstractmethod
+    async def fetch_balance(self) -> dict[str, Balance]:
+        """Balances by asset."""
+
+    @abc.abstractmethod
+    async def get_symbol_rules(self, symbol: str) -> SymbolRules:
+        """The symbol's filters (raises ValidationError for an unknown symbol)."""
+
+    @abc.abstractmethod
+    async def fetch_mark_price(self, symbol: str) -> Decimal:
+        """Current mark price."""
+
+    @abc.abstractmethod
+    async def create_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        order_type: OrderType,
+        quantity: Decimal | None,
+        *,
+        price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        time_in_force: TimeInForce | None = None,
+        reduce_only: bool = False,
+        close_position: bool = False,
+        position_side: PositionSide = PositionSide.BOTH,
+        working_type: WorkingType | None = None,
+        activation_price: Decimal | None = None,
+        callback_rate: Decimal | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Validate, round, sign and send one order, exactly once. Returns its state."""
+
+    @abc.abstractmethod
+    async def cancel_order(
+        self, order_id: str | None, symbol: str, *, client_order_id: str | None = None
+    ) -> Order:
+        """Cancel by exchange id or client order id. Returns the cancelled order."""
+
+    @abc.abstractmethod
+    async def fetch_order(
+        self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        """One order by exchange id or client id (raises OrderNotFoundError)."""
+
+    @abc.abstractmethod
+    async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open orders, of one symbol or all."""
+
+    @abc.abstractmethod
+    async def get_all_orders(
+        self, symbol: str, *, start_time: int | None = None, limit: int = 500
+    ) -> list[Order]:
+        """Recent orders of a symbol in any state (for reconciliation)."""
+
+    @abc.abstractmethod
+    async def cancel_all_orders(self, symbol: str) -> None:
+        """Cancel every open order of a symbol."""
+
+    @abc.abstractmethod
+    async def get_positions(self, symbol: str | None = None) -> list[Position]:
+        """Non-flat positions, of one symbol or all."""
+
+    @abc.abstractmethod
+    async def set_leverage(self, symbol: str, leverage: int) -> int:
+        """Set the symbol's leverage (1..125); returns what the exchange applied."""
+
+    @abc.abstractmethod
+    async def set_margin_type(self, symbol: str, margin_type: MarginType) -> None:
+        """Isolated or cross margin for a symbol."""
+
+    @abc.abstractmethod
+    async def start_user_stream(self, handler: UserEventHandler) -> None:
+        """Start the user-data stream; `handler` gets every OrderUpdate, AccountUpdate and
+        StreamStatus. Reconnects by itself and resyncs open orders over REST after a gap."""
+
+    @abc.abstractmethod
+    async def stop_user_stream(self) -> None:
+        """Stop the user-data stream."""
+
+    @property
+    @abc.abstractmethod
+    def user_stream_connected(self) -> bool:
+        """True while the user-data stream is up (the order manager polls when it is not)."""

@@ -1,0 +1,293 @@
+"""The data the package exchanges with its users: enums and Order/Balance/Position.
+
+Every price, quantity and amount is a `Decimal`. Enum values are the exchange's own names,
+except `OrderType`, whose members are the venue-neutral names of this package and whose
+`exchange_type` gives the wire name (STOP_LOSS -> STOP_MARKET and so on).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+class OrderSide(enum.Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def opposite(self) -> OrderSide:
+        return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
+
+
+class OrderType(enum.Enum):
+    """Order types. Members are this package's names; values are the exchange's names."""
+
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    STOP_LOSS = "STOP_MARKET"
+    STOP_LOSS_LIMIT = "STOP"
+    TAKE_PROFIT = "TAKE_PROFIT_MARKET"
+    TAKE_PROFIT_LIMIT = "TAKE_PROFIT"
+    TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
+
+    @property
+    def exchange_type(self) -> str:
+        """The `type` parameter the exchange expects."""
+        return self.value
+
+    @classmethod
+    def from_exchange(cls, name: str) -> OrderType:
+        """Map the exchange's `type` (or `o` in stream events) back to a member."""
+        return cls(name)
+
+    @property
+    def needs_price(self) -> bool:
+        return self in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+
+    @property
+    def needs_stop_price(self) -> bool:
+        return self in (
+            OrderType.STOP_LOSS,
+            OrderType.STOP_LOSS_LIMIT,
+            OrderType.TAKE_PROFIT,
+            OrderType.TAKE_PROFIT_LIMIT,
+        )
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.needs_stop_price or self is OrderType.TRAILING_STOP_MARKET
+
+
+class OrderStatus(enum.Enum):
+    """Order states: the exchange's, plus the two local in-flight states."""
+
+    PENDING_NEW = "PENDING_NEW"
+    NEW = "NEW"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    PENDING_CANCEL = "PENDING_CANCEL"
+    CANCELED = "CANCELED"
+    CANCELLED = "CANCELED"  # alias: British spelling
+    EXPIRED = "EXPIRED"
+    REJECTED = "REJECTED"
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return not self.is_open
+
+
+_OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.PENDING_NEW,
+        OrderStatus.NEW,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.PENDING_CANCEL,
+    }
+)
+
+
+class TimeInForce(enum.Enum):
+    GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+    GTX = "GTX"  # post-only
+
+
+class PositionSide(enum.Enum):
+    BOTH = "BOTH"
+    LONG = "LONG"
+    SHORT = "SHORT"
+
+
+class WorkingType(enum.Enum):
+    MARK_PRICE = "MARK_PRICE"
+    CONTRACT_PRICE = "CONTRACT_PRICE"
+
+
+class MarginType(enum.Enum):
+    ISOLATED = "ISOLATED"
+    CROSSED = "CROSSED"
+
+
+class PositionDirection(enum.Enum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+    FLAT = "FLAT"
+
+
+@dataclass(slots=True)
+class Order:
+    """An order as the exchange knows it. `order_id` is the exchange's id as text."""
+
+    symbol: str
+    side: OrderSide
+    order_type: OrderType
+    quantity: Decimal
+    client_order_id: str
+    order_id: str = ""
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    status: OrderStatus = OrderStatus.PENDING_NEW
+    filled_quantity: Decimal = ZERO
+    average_price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    reduce_only: bool = False
+    close_position: bool = False
+    position_side: PositionSide = PositionSide.BOTH
+    working_type: WorkingType | None = None
+    activation_price: Decimal | None = None
+    callback_rate: Decimal | None = None
+    commission: Decimal = ZERO
+    commission_asset: str = ""
+    realized_pnl: Decimal = ZERO
+    created_at: int = 0  # ms since epoch, exchange time
+    updated_at: int = 0
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return max(self.quantity - self.filled_quantity, ZERO)
+
+    @property
+    def fill_ratio(self) -> Decimal:
+        if self.quantity <= 0:
+            return ZERO
+        return self.filled_quantity / self.quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def is_filled(self) -> bool:
+        return self.status is OrderStatus.FILLED
+
+    @property
+    def notional(self) -> Decimal | None:
+        """Filled notional at the average price, else the order's price times quantity."""
+        if self.average_price is not None and self.filled_quantity > 0:
+            return self.filled_quantity * self.average_price
+        reference = self.price if self.price is not None else self.stop_price
+        return None if reference is None else self.quantity * reference
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """One asset of the futures wallet."""
+
+    asset: str
+    wallet_balance: Decimal
+    available_balance: Decimal
+    unrealized_pnl: Decimal = ZERO
+    cross_wallet_balance: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        """Wallet balance plus unrealised PnL (the margin balance)."""
+        return self.wallet_balance + self.unrealized_pnl
+
+    @property
+    def locked(self) -> Decimal:
+        """What open orders and positions hold: wallet balance not available."""
+        return max(self.wallet_balance - self.available_balance, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open position. `quantity` is signed: positive long, negative short (one-way)."""
+
+    symbol: str
+    quantity: Decimal
+    entry_price: Decimal
+    mark_price: Decimal = ZERO
+    unrealized_pnl: Decimal = ZERO
+    leverage: int = 1
+    margin_type: MarginType = MarginType.CROSSED
+    position_side: PositionSide = PositionSide.BOTH
+    isolated_margin: Decimal = ZERO
+    liquidation_price: Decimal = ZERO
+
+    @property
+    def direction(self) -> PositionDirection:
+        if self.position_side is PositionSide.LONG and self.quantity != 0:
+            return PositionDirection.LONG
+        if self.position_side is PositionSide.SHORT and self.quantity != 0:
+            return PositionDirection.SHORT
+        if self.quantity > 0:
+            return PositionDirection.LONG
+        if self.quantity < 0:
+            return PositionDirection.SHORT
+        return PositionDirection.FLAT
+
+    @property
+    def size(self) -> Decimal:
+        """Absolute quantity."""
+        return abs(self.quantity)
+
+    @property
+    def notional(self) -> Decimal:
+        price = self.mark_price if self.mark_price > 0 else self.entry_price
+        return abs(self.quantity) * price
+
+    @property
+    def initial_margin(self) -> Decimal:
+        return abs(self.quantity) * self.entry_price / Decimal(max(self.leverage, 1))
+
+    @property
+    def unrealized_pnl_percent(self) -> Decimal:
+        """Unrealised PnL as a percentage of the margin the position commits (ROE)."""
+        margin = self.initial_margin
+        if margin == 0:
+            return ZERO
+        return self.unrealized_pnl / margin * 100
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """One ORDER_TRADE_UPDATE from the user-data stream (or a REST resync), parsed."""
+
+    order: Order
+    execution_type: str  # NEW, TRADE, CANCELED, EXPIRED, CALCULATED, AMENDMENT
+    event_time: int
+    transaction_time: int
+    last_filled_quantity: Decimal = ZERO
+    last_filled_price: Decimal = ZERO
+    trade_id: int = 0
+    commission: Decimal = ZERO
+    commission_asset: str = ""
+    realized_pnl: Decimal = ZERO
+    from_resync: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUpdate:
+    """One ACCOUNT_UPDATE: changed balances and positions."""
+
+    event_time: int
+    reason: str
+    balances: tuple[Balance, ...] = field(default_factory=tuple)
+    positions: tuple[Position, ...] = field(default_factory=tuple)
+
+
+class StreamState(enum.Enum):
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    RESYNCED = "RESYNCED"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStatus:
+    """The user-data stream went up or down; RESYNCED follows a REST resync."""
+
+    state: StreamState
+    detail: str = ""
+
+
+UserEvent = OrderUpdate | AccountUpdate | StreamStatus
