@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coincurve import PrivateKey, PublicKey
-from Crypto.Hash import keccak
 
 from execution.errors import ConfigurationError
+from execution.hashing import keccak256
 from execution.secrets import Secret
 
 EIP712_DOMAIN_NAME = "AsterSignTransaction"
 EIP712_DOMAIN_VERSION = "1"
 EIP712_CHAIN_ID = 1666
+EIP712_TESTNET_CHAIN_ID = 714  # AsterDEX testnet signs under its own chain id
 EIP712_VERIFYING_CONTRACT = "0x" + "00" * 20
-
-
-def keccak256(data: bytes) -> bytes:
-    return keccak.new(data=data, digest_bits=256).digest()
 
 
 def _domain_separator(chain_id: int = EIP712_CHAIN_ID) -> bytes:
@@ -49,10 +47,21 @@ _DOMAIN_SEPARATOR = _domain_separator()
 _PREFIX = b"\x19\x01" + _DOMAIN_SEPARATOR
 
 
-def eip712_digest(message: str) -> bytes:
+_PREFIXES: dict[int, bytes] = {EIP712_CHAIN_ID: _PREFIX}
+
+
+def _prefix_for(chain_id: int) -> bytes:
+    prefix = _PREFIXES.get(chain_id)
+    if prefix is None:
+        prefix = _PREFIXES[chain_id] = b"\x19\x01" + _domain_separator(chain_id)
+    return prefix
+
+
+def eip712_digest(message: str, chain_id: int = EIP712_CHAIN_ID) -> bytes:
     """The 32-byte EIP-712 digest of `Message(msg=message)` in the AsterDEX domain."""
     struct_hash = keccak256(_MESSAGE_TYPE_HASH + keccak256(message.encode()))
-    return keccak256(_PREFIX + struct_hash)
+    prefix = _PREFIX if chain_id == EIP712_CHAIN_ID else _prefix_for(chain_id)
+    return keccak256(prefix + struct_hash)
 
 
 def address_of_public_key(public_key: PublicKey) -> str:
@@ -69,7 +78,9 @@ def to_checksum_address(address: str) -> str:
     )
 
 
-def recover_signer(message: str, signature: str) -> str | None:
+def recover_signer(
+    message: str, signature: str, chain_id: int = EIP712_CHAIN_ID
+) -> str | None:
     """The lowercase address that produced `signature` over `message`, or None if invalid."""
     try:
         raw = bytes.fromhex(signature.removeprefix("0x"))
@@ -80,7 +91,7 @@ def recover_signer(message: str, signature: str) -> str | None:
         if recovery_id not in (0, 1):
             return None
         public_key = PublicKey.from_signature_and_message(
-            raw[:64] + bytes([recovery_id]), eip712_digest(message), hasher=None
+            raw[:64] + bytes([recovery_id]), eip712_digest(message, chain_id), hasher=None
         )
     except Exception:  # malformed signature of any kind: no signer
         return None
@@ -108,10 +119,52 @@ class HmacCredentials:
         return hmac_sha256_hex(self.api_secret.reveal(), payload)
 
 
+_V_BYTE = (b"\x1b", b"\x1c")  # recovery id 0/1 as the v byte 27/28
+
+
+def _recoverable_signer(key: PrivateKey) -> Callable[[bytes], bytes]:
+    """`sign(digest) -> r‖s‖recovery id` (65 bytes) for one key.
+
+    Calls libsecp256k1 through coincurve's cffi handle, skipping the wrapper's per-call
+    checks (the digest is always 32 bytes here). The result is checked once against the
+    wrapper's; if they differ or the handle is missing, the wrapper is used.
+    """
+
+    def wrapped(digest: bytes) -> bytes:
+        return key.sign_recoverable(digest, hasher=None)
+
+    try:
+        from coincurve._libsecp256k1 import ffi, lib
+
+        context, secret = key.context.ctx, key.secret
+        sign, serialize = (
+            lib.secp256k1_ecdsa_sign_recoverable,
+            lib.secp256k1_ecdsa_recoverable_signature_serialize_compact,
+        )
+        new, buffer, null = ffi.new, ffi.buffer, ffi.NULL
+
+        def direct(digest: bytes) -> bytes:
+            signature = new("secp256k1_ecdsa_recoverable_signature *")
+            if not sign(context, signature, digest, secret, null, null):
+                raise ValueError("libsecp256k1 could not sign")
+            output = new("unsigned char[65]")
+            recovery_id = new("int *")
+            serialize(context, output, recovery_id, signature)
+            output[64] = recovery_id[0]
+            return bytes(buffer(output))
+
+        probe = keccak256(b"aster-execution signer self-check")
+        if direct(probe) == wrapped(probe):
+            return direct
+    except Exception:  # a coincurve without the raw handle: the wrapper is correct too
+        pass
+    return wrapped
+
+
 class Eip712Credentials:
     """v3 credentials: main wallet `user`, approved `signer` and the signer's private key."""
 
-    __slots__ = ("_key", "signer", "user")
+    __slots__ = ("_key", "_sign_digest", "signer", "user")
 
     def __init__(self, user: str, signer: str | None, private_key: Secret | str) -> None:
         key_text = private_key.reveal() if isinstance(private_key, Secret) else private_key
@@ -128,11 +181,15 @@ class Eip712Credentials:
             raise ConfigurationError("v3 credentials need the main wallet address (user)")
         self.user = to_checksum_address(user)
         self.signer = derived
+        self._sign_digest = _recoverable_signer(self._key)
 
-    def sign(self, message: str) -> str:
+    def sign(self, message: str, chain_id: int = EIP712_CHAIN_ID) -> str:
         """0x-hex 65-byte r‖s‖v signature (v = 27/28) of the EIP-712 message."""
-        raw = self._key.sign_recoverable(eip712_digest(message), hasher=None)
-        return "0x" + raw[:64].hex() + format(raw[64] + 27, "02x")
+        # eip712_digest inlined: this runs once per signed request.
+        struct_hash = keccak256(_MESSAGE_TYPE_HASH + keccak256(message.encode()))
+        prefix = _PREFIX if chain_id == EIP712_CHAIN_ID else _prefix_for(chain_id)
+        raw = self._sign_digest(keccak256(prefix + struct_hash))
+        return "0x" + (raw[:64] + _V_BYTE[raw[64]]).hex()
 
     def __repr__(self) -> str:
         return f"Eip712Credentials(user={self.user!r}, signer={self.signer!r}, private_key=***)"

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` (full) or `python -m bench --quick` (bounded)."""

@@ -1,0 +1,151 @@
+"""The component benchmarks (simulator, order manager, sizer, signing), run in this tree.
+
+Each lives in its own module (`bench/bench_*.py`, runnable alone); this module calls them
+and turns what they report into rows of the results table and the metrics the targets
+read. A module that is missing or fails is reported as such, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.harness import Row
+
+SIMULATOR_REQUESTS_PER_S = "simulator signed order requests/s"
+ORDER_MANAGER_EVENTS_PER_S = "order manager stream events/s"
+SIZER_MIN_CALLS_PER_S = "sizer calls/s (slowest method)"
+EIP712_SIGN_US = "EIP-712 sign µs/request"
+
+
+@dataclass(slots=True)
+class ComponentResults:
+    rows: list[Row] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _load(module_name: str, results: ComponentResults) -> Any | None:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            results.problems.append(f"`{module_name}` is missing: not measured")
+        else:
+            results.problems.append(f"`{module_name}` could not be imported: {error}")
+    except Exception as error:
+        results.problems.append(f"`{module_name}` could not be imported: {error!r}")
+    return None
+
+
+def _guarded(
+    label: str, results: ComponentResults, action: Callable[[], None]
+) -> None:
+    try:
+        action()
+    except Exception as error:
+        detail = traceback.format_exception_only(error)[-1].strip()
+        results.problems.append(f"{label} failed: {detail}")
+
+
+# -- simulator ----------------------------------------------------------------------------
+
+
+def simulator_bench(results: ComponentResults, *, quick: bool) -> None:
+    """Signed order requests per second, the simulator in its own process (issue target e)."""
+    module = _load("bench.bench_simulator", results)
+    if module is None:
+        return
+    clients, seconds = (16, 2.0) if quick else (16, 5.0)
+
+    def run() -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=module._run_simulator, args=(child, False))
+        process.start()
+        try:
+            url = parent.recv()
+            ok, failed, elapsed = asyncio.run(module._drive(url, clients, seconds))
+        finally:
+            parent.send("stop")
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+        rate = (ok + failed) / elapsed
+        results.metrics[SIMULATOR_REQUESTS_PER_S] = rate
+        results.rows.append(Row(
+            "Simulator", f"signed order requests served ({clients} clients, create+cancel)",
+            f"{rate:,.0f}", "requests/s", f"{failed} errors in {ok + failed}",
+        ))
+
+    _guarded("bench_simulator", results, run)
+
+
+# -- the others: modules exposing `run(quick: bool) -> list[dict]` ------------------------
+
+
+def _rows_from(section: str, module_name: str, results: ComponentResults, quick: bool) -> None:
+    """Modules that expose `run(quick=...)` returning measurement dicts.
+
+    Each dict: `name`, `value` (a number), `unit`, optional `note` and optional `metric`
+    (one of the metric names above, when the value is what a target reads).
+    """
+    module = _load(module_name, results)
+    if module is None:
+        return
+
+    def run() -> None:
+        runner = getattr(module, "run", None)
+        if runner is None:
+            raise RuntimeError(f"{module_name} has no run(quick=...) function")
+        measured = runner(quick=quick)
+        if asyncio.iscoroutine(measured):
+            measured = asyncio.run(measured)
+        for entry in measured:
+            value = float(entry["value"])
+            results.rows.append(Row(
+                section, str(entry["name"]), _format_number(value), str(entry.get("unit", "")),
+                str(entry.get("note", "")),
+            ))
+            metric = entry.get("metric")
+            if metric:
+                previous = results.metrics.get(metric)
+                if metric == SIZER_MIN_CALLS_PER_S and previous is not None:
+                    value = min(previous, value)
+                results.metrics[metric] = value
+
+    _guarded(module_name, results, run)
+
+
+def _format_number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def run_components(*, quick: bool, progress: Callable[[str], None] | None = None) -> (
+    ComponentResults
+):
+    results = ComponentResults()
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("sizer", lambda: _rows_from("Sizer", "bench.bench_sizing", results, quick)),
+        ("signing", lambda: _rows_from("Signing", "bench.bench_signing", results, quick)),
+        ("order manager", lambda: _rows_from(
+            "Order manager", "bench.bench_order_manager", results, quick
+        )),
+        ("simulator", lambda: simulator_bench(results, quick=quick)),
+    ]
+    for label, step in steps:
+        started = time.perf_counter()
+        step()
+        if progress is not None:
+            progress(f"{label} ({time.perf_counter() - started:.1f} s)")
+    return results

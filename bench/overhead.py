@@ -1,0 +1,349 @@
+"""Client overhead without the network: build, sign and parse one order, in-process.
+
+The replies are real ones: an in-process matching engine answers one order and one
+cancel, and those JSON bytes are replayed. Each client's whole `create_order` runs with
+only its HTTP exchange replaced by a stub that decodes the canned bytes, so what is timed
+is everything the client does for an order except the socket:
+- this client: `AsterDEXExchange.create_order` with `Transport.request` stubbed, plus its
+  parts (`build_order_request`, `RequestSigner.sign`, `parse_order`);
+- ccxt: `create_order` with `fetch` stubbed, plus its parts (`create_order_request`,
+  `sign()`, `parse_order`);
+- the floor: `FloorClient.signed_body` plus `json.loads`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bench.ccxt_clients import CCXT_SYMBOL, make_aster, make_binanceusdm
+from bench.floor import FloorClient
+from execution.auth import Eip712Credentials, HmacCredentials
+from execution.secrets import Secret
+
+SYMBOL = "BTCUSDT"
+_TEST_KEY = "0x" + "11" * 32  # a throwaway key; nothing here talks to a network
+_TEST_SECRET = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class Overhead:
+    contender: str
+    step: str
+    microseconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CannedExchange:
+    """Real replies of the simulator's engine, as the bytes a server would send."""
+
+    exchange_info: bytes
+    created: bytes
+    cancelled: bytes
+    price: Decimal
+    quantity: Decimal
+    user: str
+
+
+def canned_exchange() -> CannedExchange:
+    from execution.simulator.accounts import address_of
+    from execution.simulator.engine import Engine, EngineConfig
+
+    engine = Engine(EngineConfig(seed=7))
+    engine.add_account("bench", {"USDT": Decimal(10**8)})
+    info = engine.public("exchangeInfo", {})
+    for limit in info.get("rateLimits", []):  # no client-side throttling in a tight loop
+        limit["limit"] = 10**12
+    symbol = next(s for s in info["symbols"] if s["symbol"] == SYMBOL)
+    filters = {f["filterType"]: f for f in symbol["filters"]}
+    tick = Decimal(filters["PRICE_FILTER"]["tickSize"])
+    step = Decimal(filters["LOT_SIZE"]["stepSize"])
+    price = (engine.mark_price(SYMBOL) * Decimal("0.95") / tick).to_integral_value("ROUND_FLOOR")
+    price *= tick
+    quantity = max((Decimal(20) / price / step).to_integral_value("ROUND_CEILING"), 1) * step
+    created = engine.private("bench", "POST", "order", {
+        "symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+        "quantity": str(quantity), "price": str(price), "newClientOrderId": "bench-1",
+    })
+    cancelled = engine.private(
+        "bench", "DELETE", "order", {"symbol": SYMBOL, "orderId": str(created["orderId"])}
+    )
+    user = address_of(_TEST_KEY)
+    return CannedExchange(
+        exchange_info=json.dumps(info).encode(),
+        created=json.dumps(created).encode(),
+        cancelled=json.dumps(cancelled).encode(),
+        price=price,
+        quantity=quantity,
+        user=user,
+    )
+
+
+def _per_call_us(call: Callable[[], object], iterations: int, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter_ns()
+        for _ in range(iterations):
+            call()
+        best = min(best, (time.perf_counter_ns() - started) / iterations)
+    return best / 1000
+
+
+async def _per_await_us(
+    call: Callable[[], Awaitable[object]], iterations: int, repeats: int = 3
+) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter_ns()
+        for _ in range(iterations):
+            await call()
+        best = min(best, (time.perf_counter_ns() - started) / iterations)
+    return best / 1000
+
+
+# -- the floor ----------------------------------------------------------------------------
+
+
+def floor_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+    params = {
+        "symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+        "quantity": str(canned.quantity), "price": str(canned.price),
+        "newClientOrderId": "floor-1",
+    }
+    results = []
+    for name, credentials in (
+        ("floor v1 (HMAC)", HmacCredentials("benchkey", Secret(_TEST_SECRET))),
+        ("floor v3 (EIP-712)", Eip712Credentials(canned.user, None, Secret(_TEST_KEY))),
+    ):
+        client = FloorClient("http://127.0.0.1:1", credentials)
+
+        def one_order(client: FloorClient = client) -> object:
+            client.signed_body(params)
+            return json.loads(canned.created)
+
+        results.append(Overhead(name, "sign + decode", _per_call_us(one_order, iterations)))
+    return results
+
+
+# -- this client --------------------------------------------------------------------------
+
+
+class _CannedResponse:
+    """What `Transport` reads from an aiohttp response: status, headers, body."""
+
+    __slots__ = ("_body", "headers", "status")
+
+    def __init__(self, body: bytes, headers: Any) -> None:
+        self._body = body
+        self.status = 200
+        self.headers = headers
+
+    async def read(self) -> bytes:
+        return self._body
+
+    async def __aenter__(self) -> _CannedResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class CannedSession:
+    """Stands in for the client's `aiohttp.ClientSession`: answers from canned bytes."""
+
+    closed = False
+
+    def __init__(self, canned: CannedExchange) -> None:
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        self.canned = canned
+        self.headers = CIMultiDictProxy(CIMultiDict({
+            "Content-Type": "application/json", "X-MBX-USED-WEIGHT-1M": "1",
+            "X-MBX-ORDER-COUNT-10S": "1", "X-MBX-ORDER-COUNT-1M": "1",
+        }))
+
+    def request(self, method: str, url: Any, **_: Any) -> _CannedResponse:
+        path = str(url).split("?", 1)[0]
+        canned = self.canned
+        if path.endswith("/order"):
+            body = canned.created if method == "POST" else canned.cancelled
+        elif path.endswith("/exchangeInfo"):
+            body = canned.exchange_info
+        elif path.endswith("/time"):
+            body = json.dumps({"serverTime": time.time_ns() // 1_000_000}).encode()
+        else:
+            body = b"{}"
+        return _CannedResponse(body, self.headers)
+
+    def get(self, url: Any, **kwargs: Any) -> _CannedResponse:
+        return self.request("GET", url, **kwargs)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def client_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+    from execution.exchange.asterdex import AsterDEXExchange
+    from execution.exchange.order_request import build_order_request
+    from execution.exchange.parsing import parse_order
+    from execution.models import OrderSide, OrderType, TimeInForce
+    from execution.rules import SymbolRules
+
+    info = json.loads(canned.exchange_info)
+    rules = SymbolRules.from_exchange_info(
+        next(s for s in info["symbols"] if s["symbol"] == SYMBOL)
+    )
+    created = json.loads(canned.created)
+    results = []
+    results.append(Overhead("client", "build_order_request", _per_call_us(
+        lambda: build_order_request(
+            rules, OrderSide.BUY, OrderType.LIMIT, canned.quantity, price=canned.price,
+            time_in_force=TimeInForce.GTC,
+        ),
+        iterations,
+    )))
+    results.append(Overhead("client", "parse_order (decoded JSON)", _per_call_us(
+        lambda: parse_order(created), iterations
+    )))
+    for name, credentials in (
+        ("client v1 (HMAC)", HmacCredentials("benchkey", Secret(_TEST_SECRET))),
+        ("client v3 (EIP-712)", Eip712Credentials(canned.user, None, Secret(_TEST_KEY))),
+    ):
+        exchange = AsterDEXExchange(credentials, rest_urls=["http://127.0.0.1:1"])
+        exchange.transport._session = CannedSession(canned)  # only the HTTP exchange
+        signer = _find_signer(exchange)
+        if signer is not None:
+            encoded = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=" + (
+                f"{canned.quantity}&price={canned.price}&newClientOrderId=x-0123456789abcdef"
+            )
+            results.append(Overhead(name, "RequestSigner.sign", _per_call_us(
+                lambda signer=signer, encoded=encoded: signer.sign(encoded), iterations
+            )))
+        await exchange.connect()
+
+        async def one_order(exchange: Any = exchange) -> object:
+            return await exchange.create_order(
+                SYMBOL, OrderSide.BUY, OrderType.LIMIT, canned.quantity, price=canned.price,
+                time_in_force=TimeInForce.GTC,
+            )
+
+        results.append(Overhead(name, "create_order, network stubbed", await _per_await_us(
+            one_order, iterations
+        )))
+        await exchange.close()
+    return results
+
+
+def _find_signer(exchange: Any) -> Any:
+    from execution.exchange.signing import RequestSigner
+
+    for value in vars(exchange).values():
+        if isinstance(value, RequestSigner):
+            return value
+    return None
+
+
+# -- ccxt ---------------------------------------------------------------------------------
+
+
+def _ccxt_stub(canned: CannedExchange) -> Callable[..., Awaitable[Any]]:
+    async def fetch(url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
+        if "exchangeInfo" in url:
+            return json.loads(canned.exchange_info)
+        if "/order" in url:
+            return json.loads(canned.created if method == "POST" else canned.cancelled)
+        return json.loads(b"{}")
+
+    return fetch
+
+
+async def ccxt_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+    results = []
+    binanceusdm = make_binanceusdm(
+        "http://127.0.0.1:1", api_key="benchkey", api_secret=_TEST_SECRET
+    )
+    results += await _ccxt_overheads(
+        "ccxt binanceusdm (HMAC)", binanceusdm, "order", canned, iterations
+    )
+    aster = make_aster("http://127.0.0.1:1", private_key=_TEST_KEY)
+    results += await _ccxt_overheads(
+        "ccxt aster (EIP-712)", aster, "v3/order", canned, max(10, iterations // 10)
+    )
+    return results
+
+
+async def _ccxt_overheads(
+    name: str, exchange: Any, path: str, canned: CannedExchange, iterations: int
+) -> list[Overhead]:
+    exchange.fetch = _ccxt_stub(canned)
+    try:
+        await exchange.load_markets()
+        market = exchange.market(CCXT_SYMBOL)
+        quantity, price = float(canned.quantity), float(canned.price)
+        request = exchange.create_order_request(CCXT_SYMBOL, "limit", "buy", quantity, price, {})
+        created = json.loads(canned.created)
+        sign_us = _per_call_us(
+            lambda: exchange.sign(path, ["fapiPrivate"], "POST", dict(request)), iterations
+        )
+        parse_us = _per_call_us(lambda: exchange.parse_order(created, market), iterations)
+
+        async def one_order() -> object:
+            return await exchange.create_order(CCXT_SYMBOL, "limit", "buy", quantity, price)
+
+        order_us = await _per_await_us(one_order, iterations)
+    finally:
+        await exchange.close()
+    return [
+        Overhead(name, "sign()", sign_us),
+        Overhead(name, "parse_order (decoded JSON)", parse_us),
+        Overhead(name, "create_order, network stubbed", order_us),
+    ]
+
+
+def signing_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+    """EIP-712 signing of one order request: this package's path and a generic library's."""
+    message = (
+        f"symbol={SYMBOL}&side=BUY&type=LIMIT&timeInForce=GTC&quantity={canned.quantity}"
+        f"&price={canned.price}&newClientOrderId=x-0123456789abcdef&nonce=1700000000000000"
+        f"&user={canned.user}&signer={canned.user}"
+    )
+    credentials = Eip712Credentials(canned.user, None, Secret(_TEST_KEY))
+    results = [Overhead("execution.auth", "EIP-712 sign (Eip712Credentials.sign)", _per_call_us(
+        lambda: credentials.sign(message), iterations
+    ))]
+    try:
+        from eth_account import Account
+        from eth_account.messages import encode_typed_data
+    except ImportError:  # optional reference point
+        return results
+    domain = {"name": "AsterSignTransaction", "version": "1", "chainId": 1666,
+              "verifyingContract": "0x" + "00" * 20}
+    types = {"Message": [{"name": "msg", "type": "string"}]}
+
+    def generic() -> object:
+        signable = encode_typed_data(domain, types, {"msg": message})
+        return Account.sign_message(signable, _TEST_KEY)
+
+    results.append(Overhead("eth-account", "EIP-712 sign (encode_typed_data + sign_message)",
+                            _per_call_us(generic, max(10, iterations // 5))))
+    return results
+
+
+async def measure(iterations: int) -> list[Overhead]:
+    """Every overhead measurement; the client's part is skipped if it cannot be built."""
+    canned = canned_exchange()
+    results = floor_overheads(canned, iterations)
+    results += signing_overheads(canned, iterations)
+    results += await client_overheads(canned, iterations)
+    results += await ccxt_overheads(canned, iterations)
+    return results
+
+
+if __name__ == "__main__":
+    for item in asyncio.run(measure(2000)):
+        print(f"{item.contender:28} {item.step:48} {item.microseconds:9.1f} µs")

@@ -1,0 +1,128 @@
+"""`balance`, `positions` and `leverage`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from execution.cli.app import command, run_async
+from execution.cli.connect import open_exchange
+from execution.cli.options import VenueConfig
+from execution.cli.output import Output
+from execution.cli.safety import announce
+from execution.errors import ValidationError
+from execution.models import Balance, Position
+
+SymbolFilter = Annotated[
+    str | None,
+    typer.Option("--symbol", "-s", help="Only this symbol.", show_default=False),
+]
+
+
+@command("balance")
+def balance(
+    out: Output,
+    venue: VenueConfig,
+    asset: Annotated[
+        str | None, typer.Option("--asset", "-a", help="Only this asset (e.g. USDT).")
+    ] = None,
+) -> None:
+    """Show the futures wallet: balance, available, unrealised PnL per asset."""
+
+    async def body() -> dict[str, Balance]:
+        async with open_exchange(venue) as connection:
+            out.notice(f"[dim]{escape(connection.label)}[/dim]")
+            return await connection.exchange.fetch_balance()
+
+    balances = run_async(body())
+    if asset is not None:
+        wanted = asset.upper()
+        if wanted not in balances:
+            raise ValidationError("asset", asset, "not in this account's balances")
+        balances = {wanted: balances[wanted]}
+    if out.json_mode:
+        out.emit_json({"balances": list(balances.values())})
+        return
+    out.table(
+        "Balance",
+        ["asset", "wallet", "available", "locked", "unrealised PnL", "total"],
+        (
+            [b.asset, b.wallet_balance, b.available_balance, b.locked, b.unrealized_pnl, b.total]
+            for b in balances.values()
+        ),
+        right_align=["wallet", "available", "locked", "unrealised PnL", "total"],
+    )
+
+
+def position_rows(positions: list[Position]) -> list[list[object]]:
+    return [
+        [
+            p.symbol,
+            p.direction.value,
+            p.size,
+            p.entry_price,
+            p.mark_price,
+            p.unrealized_pnl,
+            f"{p.unrealized_pnl_percent:.2f}%",
+            f"{p.leverage}x",
+            p.margin_type.value,
+            p.liquidation_price,
+        ]
+        for p in positions
+    ]
+
+
+POSITION_COLUMNS = [
+    "symbol", "side", "size", "entry", "mark", "unrealised PnL", "ROE", "leverage", "margin",
+    "liquidation",
+]
+
+
+@command("positions")
+def positions(out: Output, venue: VenueConfig, symbol: SymbolFilter = None) -> None:
+    """Show open (non-flat) positions."""
+
+    async def body() -> list[Position]:
+        async with open_exchange(venue) as connection:
+            out.notice(f"[dim]{escape(connection.label)}[/dim]")
+            return await connection.exchange.get_positions(symbol.upper() if symbol else None)
+
+    result = run_async(body())
+    if out.json_mode:
+        out.emit_json({"positions": result})
+        return
+    out.table(
+        "Positions", POSITION_COLUMNS, position_rows(result),
+        right_align=["size", "entry", "mark", "unrealised PnL", "ROE", "liquidation"],
+        empty="no open positions",
+    )
+
+
+@command("leverage", confirm=True)
+def leverage(
+    out: Output,
+    venue: VenueConfig,
+    yes: bool,
+    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")],
+    value: Annotated[str, typer.Argument(help="Leverage, a whole number 1..125.")],
+) -> None:
+    """Set a symbol's leverage."""
+    from execution.sizing.inputs import leverage_of
+
+    wanted = leverage_of(value)
+    symbol = symbol.upper()
+    venue.require_trading_allowed()
+
+    async def body() -> int:
+        async with open_exchange(venue) as connection:
+            await connection.exchange.get_symbol_rules(symbol)
+            announce(out, venue, connection, f"set {symbol} leverage to {wanted}x", yes=yes)
+            return await connection.exchange.set_leverage(symbol, wanted)
+
+    applied = run_async(body())
+    if out.json_mode:
+        out.emit_json({"symbol": symbol, "leverage": applied})
+        return
+    out.line(f"{symbol} leverage set to {applied}x")

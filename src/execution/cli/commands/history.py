@@ -1,0 +1,129 @@
+"""`history`: orders and their audit trail from the order manager's SQLite store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from execution.cli.app import command, run_async
+from execution.cli.output import Output
+from execution.errors import ValidationError
+from execution.models import OrderStatus
+
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        envvar="ASTER_STORE",
+        help="The order store: the SQLite file an OrderManager writes.",
+    ),
+]
+
+HISTORY_COLUMNS = [
+    "submitted", "client id", "order id", "strategy", "symbol", "side", "type", "status",
+    "quantity", "filled", "avg price", "parent", "role",
+]
+
+
+def _time(ms: int | None) -> str:
+    if not ms:
+        return "-"
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _parse_time(text: str | None, field: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            field, text, "must be an ISO date/time, e.g. 2026-01-31T12:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@command("history", venue=False)
+def history(
+    out: Output,
+    store: StoreOption = Path("orders.sqlite"),
+    symbol: Annotated[str | None, typer.Option("--symbol", "-s", help="Only this symbol.",
+                                               show_default=False)] = None,
+    strategy: Annotated[str | None, typer.Option("--strategy", help="Only this strategy.",
+                                                 show_default=False)] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="Only this status (NEW, FILLED, CANCELED, ...).",
+        show_default=False)] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Submitted at or after (ISO time, UTC by default).",
+        show_default=False)] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Submitted at or before (ISO time).", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="The most recent N.")] = 100,
+    events: Annotated[str | None, typer.Option(
+        "--events", help="Show the audit trail (every event) of this client order id.",
+        show_default=False)] = None,
+) -> None:
+    """Show orders recorded in the order store (newest last), or one order's events."""
+    if not store.is_file():
+        raise ValidationError("--store", str(store), "no such order store file")
+    wanted_status: OrderStatus | None = None
+    if status is not None:
+        try:
+            wanted_status = OrderStatus[status.strip().upper().replace("CANCELLED", "CANCELED")]
+        except KeyError:
+            raise ValidationError("--status", status, "is not an order status") from None
+    since_ms = _parse_time(since, "--since")
+    until_ms = _parse_time(until, "--until")
+
+    from execution.store import OrderStore
+
+    order_store = OrderStore(store)
+    if events is not None:
+        trail = run_async(order_store.query_events(events))
+        if not trail:
+            raise ValidationError("--events", events, "no events for this client order id")
+        if out.json_mode:
+            out.emit_json({"client_order_id": events, "events": [
+                {"seq": e.seq, "kind": e.kind, "timestamp": e.timestamp,
+                 "recorded_at": e.recorded_at, "payload": e.payload} for e in trail
+            ]})
+            return
+        out.table(
+            f"Events of {events}", ["#", "time", "kind", "detail"],
+            ([e.seq, _time(e.timestamp or e.recorded_at), e.kind, _detail(e.payload)]
+             for e in trail),
+        )
+        return
+
+    orders = run_async(order_store.query_orders(
+        strategy_name=strategy, symbol=symbol.upper() if symbol else None,
+        status=wanted_status, since=since_ms, until=until_ms,
+    ))
+    orders = orders[-limit:]
+    if out.json_mode:
+        out.emit_json({"orders": [
+            {"order": m.order, "strategy_name": m.strategy_name, "tags": list(m.tags),
+             "parent_order_id": m.parent_order_id, "role": m.role.value,
+             "submitted_at": m.submitted_at, "filled_at": m.filled_at}
+            for m in orders
+        ]})
+        return
+    out.table(
+        f"Order history ({store})", HISTORY_COLUMNS,
+        ([_time(m.submitted_at), m.client_order_id, m.order_id, m.strategy_name or "-",
+          m.symbol, m.order.side.value, m.order.order_type.name, m.status.value,
+          m.order.quantity, m.filled_quantity, m.order.average_price,
+          m.parent_order_id or "-", m.role.value] for m in orders),
+        right_align=["quantity", "filled", "avg price"], empty="no orders match",
+    )
+
+
+def _detail(payload: dict[str, Any]) -> str:
+    shown = {k: v for k, v in payload.items() if v not in (None, "", [], {})}
+    return ", ".join(f"{k}={v}" for k, v in list(shown.items())[:6])

@@ -1,0 +1,82 @@
+"""`sim`: serve the local exchange simulator for a bot under development."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from execution.cli.app import command
+from execution.cli.output import Output
+
+PANEL = "Account (default: one generated account, credentials printed)"
+
+
+def _print_line(text: str) -> None:
+    print(text, flush=True)
+
+
+@command("sim", venue=False, json_option=False)
+def sim(
+    out: Output,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind. Keep loopback "
+                                      "unless you mean to share it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                      help="First port (0: any free port).")] = 8090,
+    endpoints: Annotated[int, typer.Option("--endpoints", min=1, max=8,
+                                           help="Endpoints on consecutive ports (for failover "
+                                           "tests).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the price walk and fills.")] = 7,
+    tick_interval: Annotated[float, typer.Option(
+        "--tick-interval", min=0.01, help="Seconds between price ticks.")] = 0.25,
+    no_ticks: Annotated[bool, typer.Option(
+        "--no-ticks", help="Keep prices still (they move only on request).")] = False,
+    api_key: Annotated[str | None, typer.Option(
+        "--api-key", help="HMAC API key of the account (env ASTER_API_KEY).",
+        rich_help_panel=PANEL, show_default=False)] = None,
+    api_secret: Annotated[str | None, typer.Option(
+        "--api-secret", help="HMAC secret (env ASTER_API_SECRET).", rich_help_panel=PANEL,
+        show_default=False)] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="v3 main wallet address (env ASTER_USER).", rich_help_panel=PANEL,
+        show_default=False)] = None,
+    signer: Annotated[list[str] | None, typer.Option(
+        "--signer", help="Approved v3 signer address; repeatable (env ASTER_SIGNER).",
+        rich_help_panel=PANEL, show_default=False)] = None,
+    balance: Annotated[list[str] | None, typer.Option(
+        "--balance", help="Starting balance ASSET=AMOUNT; repeatable.", rich_help_panel=PANEL,
+        show_default="USDT=10000")] = None,
+) -> None:
+    """Serve the simulator (REST and WebSocket) until Ctrl-C.
+
+    Point a bot (or 'aster-exec --url http://127.0.0.1:8090 ...') at it with the credentials
+    it prints. State lives as long as this process.
+    """
+    from execution.simulator.accounts import SimAccount
+    from execution.simulator.serve import (
+        account_from_options,
+        describe_account,
+        parse_balances,
+        serve,
+    )
+
+    balances = parse_balances(balance) if balance else None
+    account = account_from_options(
+        api_key=api_key, api_secret=api_secret, user=user, signers=signer or (),
+        balances=balances,
+    )
+    if account is None and balances:
+        # Generated credentials with the requested balances: print them, as serve() would.
+        account = SimAccount.generate("default", balances)
+        _print_line("generated credentials (this run only):")
+        for line in describe_account(account):
+            _print_line(line)
+    accounts = [account] if account is not None else None
+    try:
+        asyncio.run(serve(
+            host, port, accounts=accounts, seed=seed, endpoints=endpoints,
+            auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
+        ))
+    except KeyboardInterrupt:
+        out.notice("simulator stopped")

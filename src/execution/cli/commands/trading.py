@@ -1,0 +1,355 @@
+"""`buy`, `sell`, `orders`, `cancel` and `cancel-all`."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from execution.cli.app import command, run_async
+from execution.cli.connect import open_exchange
+from execution.cli.options import VenueConfig
+from execution.cli.output import Output
+from execution.cli.safety import announce
+from execution.errors import ValidationError
+from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
+from execution.money import format_decimal, positive
+
+CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
+_NUMBER_CONTEXT = {"ignore_unknown_options": True}  # lets "-1" reach validation as a number
+
+
+class OrderKind(enum.StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    TAKE_PROFIT = "take-profit"
+
+
+class TifChoice(enum.StrEnum):
+    GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+    GTX = "GTX"
+
+
+class WorkingChoice(enum.StrEnum):
+    MARK = "mark"
+    CONTRACT = "contract"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A fully validated order intent, before any connection is made."""
+
+    symbol: str
+    side: OrderSide
+    order_type: OrderType
+    quantity: Decimal
+    price: Decimal | None
+    stop_price: Decimal | None
+    time_in_force: TimeInForce | None
+    reduce_only: bool
+    client_order_id: str | None
+    working_type: WorkingType | None
+
+    def describe(self) -> str:
+        text = f"{self.side.value} {format_decimal(self.quantity)} {self.symbol} "
+        text += self.order_type.exchange_type
+        if self.price is not None:
+            text += f" @ {format_decimal(self.price)}"
+        if self.stop_price is not None:
+            text += f" stop {format_decimal(self.stop_price)}"
+        if self.reduce_only:
+            text += " reduce-only"
+        return text
+
+
+def build_order_request(
+    side: OrderSide,
+    symbol: str,
+    quantity: str,
+    kind: OrderKind | None,
+    price: str | None,
+    stop_price: str | None,
+    time_in_force: TifChoice | None,
+    reduce_only: bool,
+    client_id: str | None,
+    working_type: WorkingChoice | None,
+) -> OrderRequest:
+    """Check everything that can be checked without the exchange; raise ValidationError."""
+    symbol = symbol.strip().upper()
+    if not symbol.isalnum():
+        raise ValidationError("symbol", symbol, "must be letters and digits, e.g. BTCUSDT")
+    amount = positive(quantity, "quantity")
+    limit_price = positive(price, "price") if price is not None else None
+    trigger = positive(stop_price, "stop_price") if stop_price is not None else None
+    if kind is None:
+        if trigger is not None:
+            raise ValidationError(
+                "type", None, "--stop-price needs --type stop or --type take-profit"
+            )
+        kind = OrderKind.LIMIT if limit_price is not None else OrderKind.MARKET
+    if kind is OrderKind.MARKET:
+        if limit_price is not None or trigger is not None:
+            raise ValidationError("price", price or stop_price, "a market order takes no price")
+        order_type = OrderType.MARKET
+    elif kind is OrderKind.LIMIT:
+        if limit_price is None:
+            raise ValidationError("price", None, "a limit order needs --price")
+        if trigger is not None:
+            raise ValidationError("stop_price", stop_price, "a limit order takes no stop price")
+        order_type = OrderType.LIMIT
+    else:
+        if trigger is None:
+            raise ValidationError("stop_price", None, f"a {kind.value} order needs --stop-price")
+        if kind is OrderKind.STOP:
+            order_type = OrderType.STOP_LOSS_LIMIT if limit_price else OrderType.STOP_LOSS
+        else:
+            order_type = OrderType.TAKE_PROFIT_LIMIT if limit_price else OrderType.TAKE_PROFIT
+    tif = TimeInForce(time_in_force.value) if time_in_force is not None else None
+    if tif is not None and not order_type.needs_price:
+        raise ValidationError("time_in_force", tif.value, "applies only to orders with a --price")
+    if order_type.needs_price and tif is None:
+        tif = TimeInForce.GTC
+    if client_id is not None and not CLIENT_ORDER_ID.match(client_id):
+        raise ValidationError(
+            "client_id", client_id, "must be 1-36 characters of letters, digits and .:/_-"
+        )
+    working = None
+    if working_type is not None:
+        if not order_type.is_conditional:
+            raise ValidationError("working_type", working_type.value, "only for stop orders")
+        working = (
+            WorkingType.MARK_PRICE if working_type is WorkingChoice.MARK
+            else WorkingType.CONTRACT_PRICE
+        )
+    return OrderRequest(
+        symbol, side, order_type, amount, limit_price, trigger, tif, reduce_only, client_id,
+        working,
+    )
+
+
+ORDER_COLUMNS = [
+    "order id", "client id", "symbol", "side", "type", "status", "quantity", "filled",
+    "price", "stop", "avg price", "reduce-only",
+]
+ORDER_NUMERIC = ["quantity", "filled", "price", "stop", "avg price"]
+
+
+def order_row(order: Order) -> list[object]:
+    return [
+        order.order_id, order.client_order_id, order.symbol, order.side.value,
+        order.order_type.name, order.status.value, order.quantity, order.filled_quantity,
+        order.price, order.stop_price, order.average_price, order.reduce_only,
+    ]
+
+
+def show_order(out: Output, title: str, order: Order) -> None:
+    """One order, as field/value rows (or JSON)."""
+    if out.json_mode:
+        out.emit_json({"order": order})
+        return
+    rows = [
+        ("order id", order.order_id), ("client order id", order.client_order_id),
+        ("symbol", order.symbol), ("side", order.side.value),
+        ("type", f"{order.order_type.name} ({order.order_type.exchange_type})"),
+        ("status", order.status.value), ("quantity", order.quantity),
+        ("filled", order.filled_quantity), ("price", order.price),
+        ("stop price", order.stop_price), ("average price", order.average_price),
+        ("time in force", order.time_in_force), ("reduce-only", order.reduce_only),
+        ("commission", f"{order.commission} {order.commission_asset}".strip()),
+    ]
+    out.table(title, ["field", "value"], rows)
+
+
+def show_orders(out: Output, title: str, orders: list[Order], empty: str) -> None:
+    if out.json_mode:
+        out.emit_json({"orders": orders})
+        return
+    out.table(title, ORDER_COLUMNS, [order_row(o) for o in orders], right_align=ORDER_NUMERIC,
+              empty=empty)
+
+
+SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
+QuantityArg = Annotated[str, typer.Argument(help="Quantity in the base asset, e.g. 0.01.")]
+KindOpt = Annotated[
+    OrderKind | None,
+    typer.Option("--type", "-t", help="Order type (default: limit with --price, else market).",
+                 case_sensitive=False, show_default=False),
+]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", "-p", help="Limit price.", show_default=False)
+]
+StopOpt = Annotated[
+    str | None,
+    typer.Option("--stop-price", help="Trigger price of a stop or take-profit order.",
+                 show_default=False),
+]
+TifOpt = Annotated[
+    TifChoice | None,
+    typer.Option("--tif", help="Time in force of a priced order (default GTC; GTX is "
+                 "post-only).", case_sensitive=False, show_default=False),
+]
+ReduceOpt = Annotated[
+    bool, typer.Option("--reduce-only", help="Only reduce an existing position.")
+]
+ClientIdOpt = Annotated[
+    str | None,
+    typer.Option("--client-id", help="Client order id (generated when not given).",
+                 show_default=False),
+]
+WorkingOpt = Annotated[
+    WorkingChoice | None,
+    typer.Option("--working-type", help="Trigger on the mark or the contract price.",
+                 case_sensitive=False, show_default=False),
+]
+
+
+def place(out: Output, venue: VenueConfig, yes: bool, request: OrderRequest) -> None:
+    venue.require_trading_allowed()
+
+    async def body() -> Order:
+        async with open_exchange(venue) as connection:
+            exchange = connection.exchange
+            await exchange.get_symbol_rules(request.symbol)  # an unknown symbol stops here
+            announce(out, venue, connection, request.describe(), yes=yes)
+            return await exchange.create_order(
+                request.symbol, request.side, request.order_type, request.quantity,
+                price=request.price, stop_price=request.stop_price,
+                time_in_force=request.time_in_force, reduce_only=request.reduce_only,
+                client_order_id=request.client_order_id, working_type=request.working_type,
+            )
+
+    show_order(out, "Order", run_async(body()))
+
+
+def _trade(side: OrderSide) -> None:
+    verb = "buy" if side is OrderSide.BUY else "sell"
+
+    def trade(
+        out: Output,
+        venue: VenueConfig,
+        yes: bool,
+        symbol: SymbolArg,
+        quantity: QuantityArg,
+        kind: KindOpt = None,
+        price: PriceOpt = None,
+        stop_price: StopOpt = None,
+        time_in_force: TifOpt = None,
+        reduce_only: ReduceOpt = False,
+        client_id: ClientIdOpt = None,
+        working_type: WorkingOpt = None,
+    ) -> None:
+        request = build_order_request(
+            side, symbol, quantity, kind, price, stop_price, time_in_force, reduce_only,
+            client_id, working_type,
+        )
+        place(out, venue, yes, request)
+
+    trade.__doc__ = (
+        f"Place a {verb} order: market (default), limit (--price), stop or take-profit "
+        "(--type with --stop-price; add --price for the limit variant)."
+    )
+    trade.__name__ = verb
+    command(verb, confirm=True, context_settings=_NUMBER_CONTEXT)(trade)
+
+
+_trade(OrderSide.BUY)
+_trade(OrderSide.SELL)
+
+
+@command("orders")
+def orders(
+    out: Output,
+    venue: VenueConfig,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", "-s", help="Only this symbol (needed with "
+                                 "--history).", show_default=False)
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Recent orders in any state, from the exchange.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000,
+                                       help="At most this many (with --history).")] = 50,
+) -> None:
+    """Show open orders, or with --history the recent orders of a symbol in any state."""
+    wanted = symbol.strip().upper() if symbol else None
+    if history and wanted is None:
+        raise ValidationError("symbol", None, "--history needs --symbol")
+
+    async def body() -> list[Order]:
+        async with open_exchange(venue) as connection:
+            out.notice(f"[dim]{escape(connection.label)}[/dim]")
+            exchange = connection.exchange
+            if wanted is not None:
+                await exchange.get_symbol_rules(wanted)
+            if history:
+                assert wanted is not None
+                return await exchange.get_all_orders(wanted, limit=limit)
+            return await exchange.get_open_orders(wanted)
+
+    result = run_async(body())
+    title = f"Order history {wanted}" if history else "Open orders"
+    show_orders(out, title, result, "no orders" if history else "no open orders")
+
+
+@command("cancel", confirm=True)
+def cancel(
+    out: Output,
+    venue: VenueConfig,
+    yes: bool,
+    symbol: SymbolArg,
+    order_id: Annotated[
+        str | None, typer.Argument(help="Exchange order id (or use --client-id).",
+                                   show_default=False)
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", help="Cancel by client order id.",
+                                 show_default=False)
+    ] = None,
+) -> None:
+    """Cancel one order by exchange id or client order id."""
+    symbol = symbol.strip().upper()
+    if (order_id is None) == (client_id is None):
+        raise ValidationError("order_id", order_id, "give an order id or --client-id (one)")
+    venue.require_trading_allowed()
+    what = f"order {order_id}" if order_id else f"client order {client_id}"
+
+    async def body() -> Order:
+        async with open_exchange(venue) as connection:
+            await connection.exchange.get_symbol_rules(symbol)
+            announce(out, venue, connection, f"cancel {symbol} {what}", yes=yes)
+            return await connection.exchange.cancel_order(
+                order_id, symbol, client_order_id=client_id
+            )
+
+    show_order(out, "Cancelled", run_async(body()))
+
+
+@command("cancel-all", confirm=True)
+def cancel_all(out: Output, venue: VenueConfig, yes: bool, symbol: SymbolArg) -> None:
+    """Cancel every open order of a symbol."""
+    symbol = symbol.strip().upper()
+    venue.require_trading_allowed()
+
+    async def body() -> list[Order]:
+        async with open_exchange(venue) as connection:
+            exchange = connection.exchange
+            await exchange.get_symbol_rules(symbol)
+            open_orders = await exchange.get_open_orders(symbol)
+            announce(out, venue, connection,
+                     f"cancel all {len(open_orders)} open {symbol} orders", yes=yes)
+            await exchange.cancel_all_orders(symbol)
+            return open_orders
+
+    cancelled = run_async(body())
+    if out.json_mode:
+        out.emit_json({"symbol": symbol, "cancelled": [o.client_order_id for o in cancelled]})
+        return
+    out.line(f"cancelled {len(cancelled)} open {symbol} order(s)")

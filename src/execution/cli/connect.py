@@ -1,0 +1,104 @@
+"""Opening the exchange a command talks to, and naming it before any order.
+
+The simulator venue without `--url` starts an embedded simulator for the command; with
+`--url` it connects to a running `aster-exec sim` using the given credentials. AsterDEX and
+Binance connect to their hosts (testnet or mainnet) with credentials from flags, the
+environment or `.env`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from execution.auth import Credentials, Eip712Credentials, HmacCredentials
+from execution.cli.options import Venue, VenueConfig
+from execution.exchange.base import BaseExchange
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """An open exchange and the words that say where it points."""
+
+    exchange: BaseExchange
+    target: str  # "embedded simulator", "asterdex MAINNET", ...
+    account: str  # "API key abcd…wxyz", "user 0x12…ab via signer 0x34…cd"
+    url: str
+
+    @property
+    def label(self) -> str:
+        where = self.target if self.url in self.target else f"{self.target} at {self.url}"
+        return f"{where}, account {self.account}"
+
+
+def mask(text: str, keep: int = 4) -> str:
+    """Show the ends of an identifier, never the middle: 'abcd…wxyz'."""
+    if len(text) <= keep * 2:
+        return "…" if text else ""
+    return f"{text[:keep]}…{text[-keep:]}"
+
+
+def account_label(credentials: Credentials) -> str:
+    if isinstance(credentials, HmacCredentials):
+        return f"API key {mask(credentials.api_key)}"
+    if isinstance(credentials, Eip712Credentials):
+        signer = (
+            "" if credentials.signer.lower() == credentials.user.lower()
+            else f" via signer {mask(credentials.signer, 6)}"
+        )
+        return f"user {mask(credentials.user, 6)}{signer}"
+    return "unknown account"
+
+
+@asynccontextmanager
+async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
+    """Connect to the configured venue for the duration of the block."""
+    from execution.exchange.factory import create_exchange
+
+    exchange: BaseExchange
+    if config.embedded:
+        exchange = create_exchange("simulator", seed=config.seed, **_sim_auth(config))
+        async with exchange:
+            simulator: Any = getattr(exchange, "simulator", None)
+            url = str(getattr(simulator, "rest_url", "in-process"))
+            account = "default account"
+            if simulator is not None:
+                account = f"{simulator.account.account_id} (API key "
+                account += f"{mask(simulator.account.api_key)})"
+            yield Connection(exchange, f"embedded simulator (seed {config.seed})", account, url)
+        return
+
+    credentials = config.credentials()
+    # Credentials are resolved here (flags, environment, .env loaded at start-up): the client
+    # must not pick others from a .env of its own.
+    options: dict[str, Any] = {"credentials": credentials, "dotenv_path": None}
+    if config.url:
+        options["rest_urls"] = [config.url]
+        options["ws_url"] = config.ws_url or _ws_from_rest(config.url)
+    elif config.ws_url:
+        options["ws_url"] = config.ws_url
+    options["allow_live"] = config.live
+    if config.venue is Venue.SIMULATOR:
+        name = "asterdex"  # the simulator speaks AsterDEX's protocol at the given URL
+    else:
+        name = config.venue.value
+        options["testnet"] = config.testnet
+    exchange = create_exchange(name, **options)
+    async with exchange:
+        rest_urls = getattr(exchange, "rest_urls", None) or [name]
+        url = config.url or str(rest_urls[0])
+        yield Connection(exchange, config.target_label(), account_label(credentials), url)
+
+
+def _sim_auth(config: VenueConfig) -> dict[str, Any]:
+    if config.auth.value == "eip712":
+        return {"auth": "eip712"}
+    return {}
+
+
+def _ws_from_rest(url: str) -> str:
+    if url.startswith("https://"):
+        return "wss://" + url.removeprefix("https://")
+    return "ws://" + url.removeprefix("http://")

@@ -1,0 +1,17 @@
+"""Entry point of the `aster-exec` console script."""
+
+from __future__ import annotations
+
+from execution.cli.app import app
+from execution.cli.commands import account, demo, history, sim, sizing, trading
+
+__all__ = ["account", "app", "demo", "history", "run", "sim", "sizing", "trading"]
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,112 @@
+"""Every REST endpoint the client uses, as data: method, paths per auth scheme, weight.
+
+v1 (HMAC) uses Binance's `/fapi/v1` and `/fapi/v2` paths; v3 (EIP-712) has the same names
+under `/fapi/v3`. Weights follow the venue's documentation; `weight_all` is the weight when
+the request covers every symbol (no `symbol` parameter).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Security(enum.Enum):
+    """What a request must carry: nothing, the API key (v1 user stream) or a signature."""
+
+    NONE = "NONE"
+    USER_STREAM = "USER_STREAM"  # v1: X-MBX-APIKEY only; v3: signed like any other
+    SIGNED = "SIGNED"
+
+
+class AuthScheme(enum.Enum):
+    HMAC = "hmac"  # v1
+    EIP712 = "eip712"  # v3
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One REST endpoint. `counts_as_order` requests use the ORDERS budget too."""
+
+    name: str
+    method: str
+    v1_path: str
+    v3_path: str
+    weight: int = 1
+    weight_all: int | None = None
+    security: Security = Security.SIGNED
+    counts_as_order: bool = False
+    idempotent: bool = True  # safe to repeat after a lost response
+
+    def path(self, scheme: AuthScheme) -> str:
+        return self.v3_path if scheme is AuthScheme.EIP712 else self.v1_path
+
+    def weight_for(self, has_symbol: bool) -> int:
+        if not has_symbol and self.weight_all is not None:
+            return self.weight_all
+        return self.weight
+
+
+def _ep(
+    name: str,
+    method: str,
+    v1: str,
+    weight: int = 1,
+    *,
+    v3: str | None = None,
+    weight_all: int | None = None,
+    security: Security = Security.SIGNED,
+    order: bool = False,
+    idempotent: bool = True,
+) -> Endpoint:
+    resource = v1.split("/", 3)[3]
+    return Endpoint(
+        name=name,
+        method=method,
+        v1_path=v1,
+        v3_path=v3 or f"/fapi/v3/{resource}",
+        weight=weight,
+        weight_all=weight_all,
+        security=security,
+        counts_as_order=order,
+        idempotent=idempotent,
+    )
+
+
+_PUBLIC = Security.NONE
+
+PING = _ep("ping", "GET", "/fapi/v1/ping", security=_PUBLIC)
+TIME = _ep("time", "GET", "/fapi/v1/time", security=_PUBLIC)
+EXCHANGE_INFO = _ep("exchangeInfo", "GET", "/fapi/v1/exchangeInfo", security=_PUBLIC)
+PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, weight_all=10,
+                    security=_PUBLIC)
+TICKER_PRICE = _ep("ticker/price", "GET", "/fapi/v1/ticker/price", 1, weight_all=2,
+                   security=_PUBLIC)
+DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 5, security=_PUBLIC)
+
+NEW_ORDER = _ep("order", "POST", "/fapi/v1/order", order=True, idempotent=False)
+MODIFY_ORDER = _ep("order", "PUT", "/fapi/v1/order", order=True, idempotent=False)
+QUERY_ORDER = _ep("order", "GET", "/fapi/v1/order")
+CANCEL_ORDER = _ep("order", "DELETE", "/fapi/v1/order")
+OPEN_ORDERS = _ep("openOrders", "GET", "/fapi/v1/openOrders", 1, weight_all=40)
+ALL_ORDERS = _ep("allOrders", "GET", "/fapi/v1/allOrders", 5)
+CANCEL_ALL_ORDERS = _ep("allOpenOrders", "DELETE", "/fapi/v1/allOpenOrders")
+LEVERAGE = _ep("leverage", "POST", "/fapi/v1/leverage")
+MARGIN_TYPE = _ep("marginType", "POST", "/fapi/v1/marginType")
+BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
+ACCOUNT = _ep("account", "GET", "/fapi/v2/account", 5)
+POSITION_RISK = _ep("positionRisk", "GET", "/fapi/v2/positionRisk", 5)
+USER_TRADES = _ep("userTrades", "GET", "/fapi/v1/userTrades", 5)
+
+_STREAM = Security.USER_STREAM
+LISTEN_KEY_CREATE = _ep("listenKey", "POST", "/fapi/v1/listenKey", security=_STREAM,
+                        idempotent=False)
+LISTEN_KEY_KEEPALIVE = _ep("listenKey", "PUT", "/fapi/v1/listenKey", security=_STREAM)
+LISTEN_KEY_DELETE = _ep("listenKey", "DELETE", "/fapi/v1/listenKey", security=_STREAM)
+
+ALL_ENDPOINTS: tuple[Endpoint, ...] = (
+    PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH,
+    NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
+    CANCEL_ALL_ORDERS, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT, POSITION_RISK, USER_TRADES,
+    LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,
+)  # fmt: skip

@@ -1,0 +1,170 @@
+"""Request-weight and order-count budgets, kept in step with the exchange's own counters.
+
+Budgets come from `exchangeInfo.rateLimits` (1200 weight per 60 s when absent). Windows are
+fixed and aligned to the clock, as the exchange counts them. Each response's
+`X-MBX-USED-WEIGHT-<n><unit>` / `X-MBX-ORDER-COUNT-<n><unit>` headers overwrite the local
+count. A 429 pauses every request for `Retry-After`; a 418 halts every request until the
+ban ends, raising `IpBannedError` that says until when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from execution.errors import IpBannedError, RateLimitError
+
+_UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
+_INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+
+WEIGHT = "REQUEST_WEIGHT"
+ORDERS = "ORDERS"
+
+_WEIGHT_HEADER = "X-MBX-USED-WEIGHT-"
+_ORDER_HEADER = "X-MBX-ORDER-COUNT-"
+
+
+@dataclass(slots=True)
+class Budget:
+    """One limit: at most `limit` units per `interval_s` window."""
+
+    kind: str  # REQUEST_WEIGHT or ORDERS
+    interval_s: int
+    limit: int
+    used: int = 0
+    window: int = -1
+
+    def _roll(self, now: float) -> None:
+        window = int(now // self.interval_s)
+        if window != self.window:
+            self.window = window
+            self.used = 0
+
+    def wait_for(self, amount: int, now: float) -> float:
+        """Seconds until `amount` more fits (0 when it fits now)."""
+        self._roll(now)
+        if self.used + amount <= self.limit:
+            return 0.0
+        return (self.window + 1) * self.interval_s - now
+
+    def header_suffix(self) -> str:
+        for unit, seconds in (("D", 86400), ("H", 3600), ("M", 60)):
+            if self.interval_s % seconds == 0:
+                return f"{self.interval_s // seconds}{unit}"
+        return f"{self.interval_s}S"
+
+
+def budgets_from_exchange_info(rate_limits: Iterable[Mapping[str, Any]]) -> list[Budget]:
+    """Budgets from `exchangeInfo["rateLimits"]` (unknown kinds are skipped)."""
+    budgets = []
+    for entry in rate_limits:
+        kind = str(entry.get("rateLimitType", ""))
+        if kind not in (WEIGHT, ORDERS):
+            continue
+        seconds = _INTERVAL_SECONDS.get(str(entry.get("interval", "")), 0)
+        interval_s = seconds * int(entry.get("intervalNum", 1))
+        limit = int(entry.get("limit", 0))
+        if interval_s > 0 and limit > 0:
+            budgets.append(Budget(kind, interval_s, limit))
+    return budgets
+
+
+def default_budgets() -> list[Budget]:
+    return [Budget(WEIGHT, 60, 1200), Budget(ORDERS, 60, 1200)]
+
+
+class RateLimiter:
+    """Waits before a request that would exceed a budget; enforces 429 pauses and 418 bans.
+
+    `max_wait` bounds how long a request may be held back; beyond it a `RateLimitError` is
+    raised instead of waiting (nothing is sent).
+    """
+
+    def __init__(self, budgets: list[Budget] | None = None, *, max_wait: float = 30.0) -> None:
+        self.max_wait = max_wait
+        self.paused_until = 0.0
+        self.banned_until = 0.0
+        self._weight: list[Budget] = []
+        self._orders: list[Budget] = []
+        self._by_header: dict[str, Budget] = {}
+        self.set_budgets(budgets or default_budgets())
+
+    def set_budgets(self, budgets: list[Budget]) -> None:
+        if not any(b.kind == WEIGHT for b in budgets):
+            budgets = [*budgets, Budget(WEIGHT, 60, 1200)]
+        self._weight = [b for b in budgets if b.kind == WEIGHT]
+        self._orders = [b for b in budgets if b.kind == ORDERS]
+        self._by_header = {}
+        for budget in budgets:
+            prefix = _WEIGHT_HEADER if budget.kind == WEIGHT else _ORDER_HEADER
+            self._by_header[(prefix + budget.header_suffix()).lower()] = budget
+
+    @property
+    def budgets(self) -> list[Budget]:
+        return [*self._weight, *self._orders]
+
+    def check_ban(self, now: float | None = None) -> None:
+        """Raise `IpBannedError` while a 418 ban lasts."""
+        now = time.time() if now is None else now
+        if now < self.banned_until:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.banned_until))
+            raise IpBannedError(
+                f"requests halted: the IP is banned until {stamp}",
+                http_status=418,
+                retry_after=self.banned_until - now,
+                banned_until=self.banned_until,
+            )
+
+    async def acquire(self, weight: int, is_order: bool = False) -> None:
+        """Take `weight` (and one order) from the budgets, waiting for room if needed."""
+        while True:
+            now = time.time()
+            if now < self.banned_until:
+                self.check_ban(now)
+            wait = self.paused_until - now
+            for budget in self._weight:
+                wait = max(wait, budget.wait_for(weight, now))
+            if is_order:
+                for budget in self._orders:
+                    wait = max(wait, budget.wait_for(1, now))
+            if wait <= 0:
+                break
+            if wait > self.max_wait:
+                raise RateLimitError(
+                    f"request budget exhausted for {wait:.1f}s (not sent)", retry_after=wait
+                )
+            await asyncio.sleep(wait)
+        for budget in self._weight:
+            budget.used += weight
+        if is_order:
+            for budget in self._orders:
+                budget.used += 1
+
+    def update_from_headers(self, headers: Mapping[str, str]) -> None:
+        """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
+        now = time.time()
+        for name, value in headers.items():
+            if not name.upper().startswith("X-MBX-"):
+                continue
+            budget = self._by_header.get(name.lower())
+            if budget is None:
+                continue
+            try:
+                used = int(value)
+            except ValueError:
+                continue
+            budget._roll(now)
+            budget.used = used
+
+    def on_too_many_requests(self, retry_after: float | None) -> float:
+        """Record a 429: pause every request for `retry_after` seconds (1 s if unknown)."""
+        pause = retry_after if retry_after is not None and retry_after > 0 else 1.0
+        self.paused_until = max(self.paused_until, time.time() + pause)
+        return pause
+
+    def on_ban(self, banned_until: float) -> None:
+        """Record a 418: halt every request until `banned_until` (epoch seconds)."""
+        self.banned_until = max(self.banned_until, banned_until)

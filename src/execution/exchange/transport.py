@@ -1,0 +1,227 @@
+"""HTTP transport: one pooled aiohttp session over a primary endpoint and its fallbacks.
+
+Fallbacks are other hosts of the *same* venue (same accounts). A request goes to the first
+endpoint that is not cooling down after a failure, so traffic returns to the primary once
+its cool-down ends. A connection that could not be opened is retried on the next endpoint
+(nothing was sent). A connection lost after sending raises `ConnectionLostError` and a 5xx
+its mapped error, after marking the endpoint down: the caller decides whether to repeat
+(re-signed, so a v3 nonce is never reused) or to resolve an order's outcome by querying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from execution.errors import (
+    ExchangeError,
+    ExchangeUnavailableError,
+    IpBannedError,
+    NetworkError,
+    RateLimitError,
+)
+from execution.exchange.error_map import map_error
+from execution.exchange.rate_limit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "aster-execution/0.1"
+
+
+class ConnectionLostError(NetworkError):
+    """The connection failed after the request may have reached the exchange."""
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def error_from_response(status: int, raw: bytes, headers: Mapping[str, str]) -> ExchangeError:
+    """Map an error response (JSON `{"code", "msg"}` or anything else) to an exception."""
+    code: int | None = None
+    message = ""
+    try:
+        payload = json.loads(raw) if raw else None
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        raw_code = payload.get("code")
+        code = raw_code if isinstance(raw_code, int) else None
+        message = str(payload.get("msg", ""))
+    if not message:
+        message = raw[:200].decode("utf-8", "replace") or f"HTTP {status}"
+    return map_error(status, code, message, retry_after=_retry_after(headers))
+
+
+class Transport:
+    """Sends requests with failover and rate limiting; returns parsed JSON."""
+
+    def __init__(
+        self,
+        rest_urls: Sequence[str],
+        *,
+        limiter: RateLimiter,
+        timeout: float = 10.0,
+        cooldown: float = 30.0,
+    ) -> None:
+        if not rest_urls:
+            raise ValueError("at least one REST endpoint is needed")
+        self.urls = [url.rstrip("/") for url in rest_urls]
+        self.limiter = limiter
+        self.timeout = timeout
+        self.cooldown = cooldown
+        self._down_until = [0.0] * len(self.urls)
+        self._any_down = False
+        self._all = tuple(range(len(self.urls)))
+        self._session: aiohttp.ClientSession | None = None
+
+    # -- session ---------------------------------------------------------------------------
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            raise NetworkError("the transport is not open: call connect() first")
+        return self._session
+
+    async def open(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers={"User-Agent": USER_AGENT},
+            )
+            # aiohttp silently re-sends GET/PUT/DELETE once when a kept-alive connection
+            # drops. A re-sent signed request reuses its nonce and hides a lost cancel from
+            # us: every repeat must be our own decision, re-signed.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    @property
+    def active_url(self) -> str:
+        """The endpoint the next request goes to."""
+        return self.urls[self._order()[0]]
+
+    def reset_endpoints(self) -> None:
+        """Forget failures (and adopt a changed `urls` list)."""
+        self._down_until = [0.0] * len(self.urls)
+        self._any_down = False
+        self._all = tuple(range(len(self.urls)))
+
+    def mark_down(self, index: int) -> None:
+        self._down_until[index] = time.monotonic() + self.cooldown
+        self._any_down = True
+        logger.warning("endpoint %d unhealthy; cooling down %.0fs", index, self.cooldown)
+
+    def _order(self) -> tuple[int, ...]:
+        if not self._any_down:
+            return self._all
+        now = time.monotonic()
+        healthy = [i for i in self._all if self._down_until[i] <= now]
+        if len(healthy) == len(self._all):
+            self._any_down = False
+            return self._all
+        cooling = sorted((i for i in self._all if self._down_until[i] > now),
+                         key=self._down_until.__getitem__)
+        return (*healthy, *cooling)
+
+    async def health_check(self, path: str) -> list[bool]:
+        """GET `path` on every endpoint; unhealthy ones start cooling down."""
+
+        async def probe(index: int) -> bool:
+            try:
+                async with self.session.get(self.urls[index] + path) as response:
+                    await response.read()
+                    return response.status < 500
+            except (aiohttp.ClientError, TimeoutError):
+                return False
+
+        results = await asyncio.gather(*(probe(i) for i in self._all))
+        for index, healthy in enumerate(results):
+            if not healthy:
+                self.mark_down(index)
+        return list(results)
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: str,
+        headers: Mapping[str, str],
+        *,
+        weight: int = 1,
+        is_order: bool = False,
+    ) -> Any:
+        """Send once (failing over as allowed); raise a typed error for an error response.
+
+        `params` is the encoded (and signed) parameter string: the query for GET, the form
+        body otherwise.
+        """
+        limiter = self.limiter
+        await limiter.acquire(weight, is_order)
+        session = self.session
+        rate_limited_once = False
+        order = self._order()
+        position = 0
+        while position < len(order):
+            index = order[position]
+            if method == "GET":
+                url = URL(f"{self.urls[index]}{path}?{params}" if params else
+                          f"{self.urls[index]}{path}", encoded=True)
+                data = None
+            else:
+                url = URL(f"{self.urls[index]}{path}", encoded=True)
+                data = params.encode()
+            try:
+                async with session.request(method, url, data=data, headers=headers) as response:
+                    raw = await response.read()
+                    status = response.status
+                    response_headers = response.headers
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+                self.mark_down(index)  # never reached the exchange: any request may move on
+                position += 1
+                continue
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                self.mark_down(index)
+                raise ConnectionLostError(
+                    f"{method} {path}: connection lost after sending ({type(exc).__name__})"
+                ) from None
+            limiter.update_from_headers(response_headers)
+            if status < 400:
+                return json.loads(raw) if raw else {}
+            error = error_from_response(status, raw, response_headers)
+            if isinstance(error, IpBannedError):
+                limiter.on_ban(error.banned_until or time.time())
+                raise error
+            if isinstance(error, RateLimitError):
+                pause = limiter.on_too_many_requests(error.retry_after)
+                if rate_limited_once or pause > limiter.max_wait:
+                    raise error
+                rate_limited_once = True  # a 429 was not executed: one retry after the pause
+                await limiter.acquire(weight, is_order)
+                continue
+            if status >= 500:
+                self.mark_down(index)
+            raise error
+        raise ExchangeUnavailableError(f"{method} {path}: no endpoint reachable ({len(order)})")

@@ -1,0 +1,217 @@
+"""Brackets: an entry protected by a reduce-only stop-loss and take-profit, one cancels other.
+
+The exits are placed once the entry has filled (all or part) and are sized to what is
+actually held from this bracket: the entry's filled quantity minus what the exits have
+already closed. A further entry fill resizes them (cancel and replace); when one exit fills
+completely the other is cancelled, and so is what is left of the entry; when an exit fills
+in part, the other is resized to what remains.
+
+All of this happens in `BracketCoordinator.sync`, which looks at the bracket's orders as
+they are now and does what is missing, so it is safe to run again at any time (after each
+event, after a restart): one sync at a time per bracket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from execution.errors import ExecutionError
+from execution.models import OrderStatus
+from execution.orders.managed import ManagedOrder, OrderRole
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal(0)
+STOP_LOSS_PRICE = "stop_loss_price"
+TAKE_PROFIT_PRICE = "take_profit_price"
+
+
+class BracketStatus(enum.Enum):
+    PENDING = "PENDING"  # entry working, nothing filled yet
+    ACTIVE = "ACTIVE"  # a position is held and protected
+    CLOSED = "CLOSED"  # an exit closed the position
+    CANCELED = "CANCELED"  # the entry ended without a fill
+
+
+@dataclass(eq=False)
+class Bracket:
+    """The three legs; `stop_loss`/`take_profit` are the current exit orders (None until
+    the entry fills). `exits` holds every exit ever placed, including replaced ones."""
+
+    entry: ManagedOrder
+    stop_loss_price: Decimal
+    take_profit_price: Decimal
+    stop_loss: ManagedOrder | None = None
+    take_profit: ManagedOrder | None = None
+    exits: list[ManagedOrder] = field(default_factory=list)
+    status: BracketStatus = BracketStatus.PENDING
+    error: str | None = None
+    detached: set[str] = field(default_factory=set)  # exits cancelled by the caller
+
+    @property
+    def bracket_id(self) -> str:
+        return self.entry.client_order_id
+
+    @property
+    def exited_quantity(self) -> Decimal:
+        return sum((x.filled_quantity for x in self.exits), ZERO)
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """What the bracket holds: entry filled minus exits filled."""
+        return self.entry.filled_quantity - self.exited_quantity
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (BracketStatus.CLOSED, BracketStatus.CANCELED)
+
+
+class BracketCoordinator:
+    """Keeps every bracket's exits consistent with its entry."""
+
+    def __init__(self, manager: OrderManager) -> None:
+        self._manager = manager
+        self.brackets: dict[str, Bracket] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._dirty: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def add(self, bracket: Bracket) -> None:
+        self.brackets[bracket.bracket_id] = bracket
+
+    def find(self, managed: ManagedOrder) -> Bracket | None:
+        """The bracket an order belongs to (an exit's parent is the entry)."""
+        if managed.role is OrderRole.ENTRY:
+            return self.brackets.get(managed.client_order_id)
+        if managed.role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
+            return self.brackets.get(managed.parent_order_id or "")
+        return None
+
+    def detach(self, managed: ManagedOrder) -> None:
+        """The caller cancels an exit itself: do not put it back."""
+        bracket = self.find(managed)
+        if bracket is not None and managed.role is not OrderRole.ENTRY:
+            bracket.detached.add(managed.client_order_id)
+
+    def rebuild(self, orders: list[ManagedOrder]) -> None:
+        """Recreate brackets from stored orders (entries and exits linked by parent id)."""
+        entries = {m.client_order_id: m for m in orders if m.role is OrderRole.ENTRY}
+        for entry in entries.values():
+            if entry.client_order_id in self.brackets:
+                continue
+            try:
+                stop = Decimal(entry.attributes[STOP_LOSS_PRICE])
+                profit = Decimal(entry.attributes[TAKE_PROFIT_PRICE])
+            except KeyError:
+                logger.warning("bracket entry %s lacks its exit prices", entry.client_order_id)
+                continue
+            self.brackets[entry.client_order_id] = Bracket(entry, stop, profit)
+        for m in orders:
+            if m.role not in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
+                continue
+            bracket = self.brackets.get(m.parent_order_id or "")
+            if bracket is None:
+                continue
+            bracket.exits.append(m)
+            # The current exit of a role is the last one placed (a replacement follows
+            # what it replaced).
+            if m.role is OrderRole.STOP_LOSS:
+                bracket.stop_loss = m
+            else:
+                bracket.take_profit = m
+        for bracket in self.brackets.values():
+            self._update_status(bracket)
+
+    def notify(self, managed: ManagedOrder) -> None:
+        """An order of a bracket changed: schedule a sync of that bracket."""
+        bracket = self.find(managed)
+        if bracket is not None and not bracket.is_done:
+            self.schedule(bracket)
+
+    def schedule(self, bracket: Bracket) -> None:
+        bracket_id = bracket.bracket_id
+        if bracket_id in self._dirty:
+            return
+        self._dirty.add(bracket_id)
+        task = asyncio.ensure_future(self.sync(bracket))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def sync(self, bracket: Bracket) -> None:
+        """Bring the bracket's exits in line with its entry (one sync at a time)."""
+        lock = self._locks.setdefault(bracket.bracket_id, asyncio.Lock())
+        async with lock:
+            self._dirty.discard(bracket.bracket_id)
+            try:
+                await self._sync(bracket)
+            except ExecutionError as exc:
+                bracket.error = str(exc)
+                logger.error("bracket %s: %s", bracket.bracket_id, exc)
+            except Exception:
+                logger.exception("bracket %s: sync failed", bracket.bracket_id)
+
+    async def drain(self, limit_seconds: float = 10.0) -> None:
+        """Wait for scheduled syncs (bounded)."""
+        while self._tasks:
+            done, _ = await asyncio.wait(set(self._tasks), timeout=limit_seconds)
+            if not done:
+                return
+
+    def _update_status(self, bracket: Bracket) -> None:
+        entry = bracket.entry
+        if bracket.exited_quantity > 0 and bracket.open_quantity <= 0:
+            bracket.status = BracketStatus.CLOSED
+        elif not entry.is_open and entry.filled_quantity == 0:
+            bracket.status = BracketStatus.CANCELED
+        elif entry.filled_quantity > 0:
+            bracket.status = BracketStatus.ACTIVE
+
+    async def _sync(self, bracket: Bracket) -> None:
+        manager = self._manager
+        self._update_status(bracket)
+        live_exits = [x for x in (bracket.stop_loss, bracket.take_profit) if x and x.is_open]
+        if bracket.status is BracketStatus.CLOSED:
+            # One side closed the position: cancel the other, and the rest of the entry.
+            for order in (*live_exits, bracket.entry):
+                if order.is_open:
+                    await manager.cancel_quietly(order)
+            return
+        if bracket.status is BracketStatus.CANCELED:
+            for order in live_exits:
+                await manager.cancel_quietly(order)
+            return
+        target = bracket.open_quantity
+        if target <= 0:
+            return
+        for role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
+            current = bracket.stop_loss if role is OrderRole.STOP_LOSS else bracket.take_profit
+            if current is not None and current.client_order_id in bracket.detached:
+                continue
+            ended_unfilled = current is not None and (
+                not current.is_open and current.status is not OrderStatus.FILLED
+            )
+            if current is None or ended_unfilled:
+                placed = await manager.place_exit(bracket, role, target)
+                self._attach(bracket, role, placed)
+            elif current.is_open and current.order.remaining_quantity != target:
+                replacement = await manager.replace_quantity(
+                    current, current.filled_quantity + target
+                )
+                if replacement is not current:
+                    self._attach(bracket, role, replacement)
+
+    def _attach(self, bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
+        if exit_order not in bracket.exits:
+            bracket.exits.append(exit_order)
+        if role is OrderRole.STOP_LOSS:
+            bracket.stop_loss = exit_order
+        else:
+            bracket.take_profit = exit_order

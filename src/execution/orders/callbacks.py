@@ -1,0 +1,81 @@
+"""Callbacks by event name: sync or async, isolated from the manager and from each other.
+
+A callback that raises is logged and forgotten; an async callback runs as its own task so a
+slow one never holds up the events behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from execution.errors import ValidationError
+from execution.orders.managed import ManagedOrder
+
+logger = logging.getLogger(__name__)
+
+OrderCallback = Callable[[ManagedOrder], Awaitable[None] | None]
+
+CALLBACK_EVENTS: frozenset[str] = frozenset(
+    {
+        "order_placed",
+        "order_filled",
+        "order_partially_filled",
+        "order_cancelled",
+        "order_rejected",
+        "stop_loss_placed",
+        "take_profit_placed",
+    }
+)
+
+
+class CallbackRegistry:
+    """Holds the callbacks and runs them."""
+
+    def __init__(self) -> None:
+        self._callbacks: dict[str, list[OrderCallback]] = {name: [] for name in CALLBACK_EVENTS}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def add(self, event_name: str, callback: OrderCallback) -> None:
+        if event_name not in self._callbacks:
+            raise ValidationError(
+                "event_name", event_name, f"must be one of {sorted(CALLBACK_EVENTS)}"
+            )
+        self._callbacks[event_name].append(callback)
+
+    def remove(self, event_name: str, callback: OrderCallback) -> None:
+        callbacks = self._callbacks.get(event_name, [])
+        if callback in callbacks:
+            callbacks.remove(callback)
+
+    def emit(self, event_name: str, managed: ManagedOrder) -> None:
+        for callback in self._callbacks[event_name]:
+            try:
+                result = callback(managed)
+            except Exception:
+                logger.exception(
+                    "callback %r for %s on %s raised", callback, event_name,
+                    managed.client_order_id,
+                )
+                continue
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(self._run(event_name, managed, result))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _run(event_name: str, managed: ManagedOrder, awaitable: Awaitable[None]) -> None:
+        try:
+            await awaitable
+        except Exception:
+            logger.exception(
+                "async callback for %s on %s raised", event_name, managed.client_order_id
+            )
+
+    async def drain(self, limit_seconds: float = 5.0) -> None:
+        """Wait (a bounded time) for async callbacks still running."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=limit_seconds)

@@ -1,0 +1,188 @@
+"""`ManagedOrder`: an exchange `Order` plus what the manager knows about it.
+
+`apply(event)` is the only way an order's status, filled quantity, fees and history move;
+it consults `state.TRANSITIONS` and returns a `Transition` saying what happened.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from execution.models import Order, OrderStatus
+from execution.orders.state import (
+    FINAL_STATES,
+    STALE,
+    EventKind,
+    OrderAccepted,
+    OrderEvent,
+    OrderFilled,
+    Outcome,
+    next_state,
+    resolve,
+)
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal(0)
+
+
+class OrderRole(enum.Enum):
+    """The part an order plays: on its own, or one leg of a bracket."""
+
+    SINGLE = "SINGLE"
+    ENTRY = "ENTRY"
+    STOP_LOSS = "STOP_LOSS"
+    TAKE_PROFIT = "TAKE_PROFIT"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """The result of applying one event."""
+
+    event: OrderEvent
+    outcome: Outcome
+    before: OrderStatus
+    after: OrderStatus
+    filled_delta: Decimal = ZERO
+
+    @property
+    def changed_status(self) -> bool:
+        return self.before is not self.after
+
+
+@dataclass(slots=True, eq=False)
+class ManagedOrder:
+    """An order tracked by the manager.
+
+    `parent_order_id` is what the caller gave (for a bracket's exits: the entry's client
+    order id). `replaces` / `replaced_by` are client order ids linking a cancel-and-replace
+    chain. Times are ms since the epoch; `filled_at` is the exchange's time of the last fill.
+    `attributes` holds small persisted facts (a bracket entry's exit prices).
+    """
+
+    order: Order
+    strategy_name: str | None = None
+    tags: tuple[str, ...] = ()
+    parent_order_id: str | None = None
+    role: OrderRole = OrderRole.SINGLE
+    replaces: str | None = None
+    replaced_by: str | None = None
+    adopted: bool = False
+    submitted_at: int = 0
+    filled_at: int | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    events: list[OrderEvent] = field(default_factory=list, repr=False)
+    trade_ids: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def client_order_id(self) -> str:
+        return self.order.client_order_id
+
+    @property
+    def order_id(self) -> str:
+        return self.order.order_id
+
+    @property
+    def symbol(self) -> str:
+        return self.order.symbol
+
+    @property
+    def status(self) -> OrderStatus:
+        return self.order.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.order.status not in FINAL_STATES
+
+    @property
+    def filled_quantity(self) -> Decimal:
+        return self.order.filled_quantity
+
+    def apply(self, event: OrderEvent) -> Transition:
+        """Apply one event; illegal, stale and duplicate events leave the state unchanged."""
+        before = self.order.status
+        if isinstance(event, OrderFilled):
+            return self._apply_fill(event, before)
+        kind = event.kind
+        if (
+            isinstance(event, OrderAccepted)
+            and before is not OrderStatus.PENDING_NEW
+            and event.order_id == self.order.order_id
+        ):
+            return Transition(event, Outcome.DUPLICATE, before, before)
+        target = next_state(before, kind)
+        if target is None:
+            outcome = Outcome.STALE if (before, kind) in STALE else Outcome.ILLEGAL
+            if outcome is Outcome.ILLEGAL:
+                logger.warning(
+                    "order %s: illegal %s in state %s ignored",
+                    self.client_order_id, kind.value, before.value,
+                )
+            elif isinstance(event, OrderAccepted) and not self.order.order_id:
+                self.order.order_id = event.order_id
+            self.events.append(event)
+            return Transition(event, outcome, before, before)
+        if isinstance(event, OrderAccepted) and event.order_id:
+            self.order.order_id = event.order_id
+        after = resolve(target, self.order.filled_quantity)
+        self.order.status = after
+        self.order.updated_at = max(self.order.updated_at, event.timestamp)
+        self.events.append(event)
+        return Transition(event, Outcome.APPLIED, before, after)
+
+    def _apply_fill(self, event: OrderFilled, before: OrderStatus) -> Transition:
+        order = self.order
+        if event.trade_id and event.trade_id in self.trade_ids:
+            return Transition(event, Outcome.DUPLICATE, before, before)
+        cumulative = event.cumulative_quantity
+        if cumulative > order.quantity:
+            logger.warning(
+                "order %s: cumulative fill %s above quantity %s, capped",
+                self.client_order_id, cumulative, order.quantity,
+            )
+            cumulative = order.quantity
+        delta = cumulative - order.filled_quantity
+        if delta <= 0 and not event.trade_id:
+            return Transition(event, Outcome.DUPLICATE, before, before)
+        if before is OrderStatus.REJECTED:
+            logger.warning("order %s: fill after rejection ignored", self.client_order_id)
+            self.events.append(event)
+            return Transition(event, Outcome.ILLEGAL, before, before)
+        if event.trade_id:
+            self.trade_ids.add(event.trade_id)
+        if event.commission:
+            order.commission += event.commission
+            order.commission_asset = event.commission_asset or order.commission_asset
+        order.realized_pnl += event.realized_pnl
+        self.events.append(event)
+        if delta <= 0:
+            # A trade whose quantity a snapshot already counted: fees recorded, nothing moves.
+            return Transition(event, Outcome.STALE, before, before)
+        self._add_quantity(event, cumulative, delta)
+        kind = EventKind.FILLED if cumulative >= order.quantity else EventKind.PARTIALLY_FILLED
+        target = next_state(before, kind)
+        if target is None:
+            # A late fill of an order that already ended: its quantity is the exchange's
+            # truth and is counted; the final state does not move.
+            return Transition(event, Outcome.APPLIED, before, before, delta)
+        order.status = target
+        if target is OrderStatus.FILLED or kind is EventKind.PARTIALLY_FILLED:
+            self.filled_at = event.timestamp
+        return Transition(event, Outcome.APPLIED, before, target, delta)
+
+    def _add_quantity(self, event: OrderFilled, cumulative: Decimal, delta: Decimal) -> None:
+        order = self.order
+        if event.average_price is not None and event.average_price > 0:
+            order.average_price = event.average_price
+        else:
+            price = event.last_price
+            if order.average_price is None or order.filled_quantity == 0:
+                order.average_price = price
+            else:
+                total = order.average_price * order.filled_quantity + price * delta
+                order.average_price = total / cumulative
+        order.filled_quantity = cumulative
+        order.updated_at = max(order.updated_at, event.timestamp)

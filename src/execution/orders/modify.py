@@ -1,0 +1,132 @@
+"""Modify by cancel-and-replace, never leaving both orders live or, silently, neither.
+
+The replacement is only sent once the exchange confirmed the cancel. If the cancel fails the
+original stays as it is and the error is raised. If the original filled before the cancel
+landed, nothing is replaced. If the replacement is refused after the cancel succeeded, the
+failure is recorded on the original (audit trail) and `ReplaceFailedError` is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from execution.errors import ExecutionError, ValidationError
+from execution.models import OrderStatus
+from execution.orders.managed import ManagedOrder
+from execution.orders.validation import OrderIntent
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+
+class ReplaceFailedError(ExecutionError):
+    """The original was cancelled but its replacement could not be placed: nothing is live.
+
+    `original` is the cancelled order, `cause` the error the replacement met."""
+
+    def __init__(self, original: ManagedOrder, cause: BaseException) -> None:
+        self.original = original
+        self.cause = cause
+        super().__init__(
+            f"order {original.client_order_id} was cancelled but its replacement failed: "
+            f"{cause}"
+        )
+
+
+def modified_intent(
+    managed: ManagedOrder, new_price: Decimal | None, new_quantity: Decimal | None
+) -> OrderIntent:
+    """The replacement's intent: `new_price` moves the limit price (or, for a stop or
+    take-profit market order, the trigger); `new_quantity` is the new total, of which what
+    has already filled counts."""
+    order = managed.order
+    price, stop_price = order.price, order.stop_price
+    if new_price is not None:
+        if order.order_type.needs_price:
+            price = new_price
+        elif order.order_type.needs_stop_price:
+            stop_price = new_price
+        else:
+            raise ValidationError("new_price", new_price, f"a {order.order_type.name} has none")
+    total = new_quantity if new_quantity is not None else order.quantity
+    remaining = total - order.filled_quantity
+    if remaining <= 0:
+        raise ValidationError(
+            "new_quantity", total, f"not above the filled quantity {order.filled_quantity}"
+        )
+    return OrderIntent(
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=remaining,
+        price=price,
+        stop_price=stop_price,
+        time_in_force=order.time_in_force,
+        reduce_only=order.reduce_only,
+    )
+
+
+async def cancel_and_replace(
+    manager: OrderManager,
+    managed: ManagedOrder,
+    *,
+    new_price: Decimal | None = None,
+    new_quantity: Decimal | None = None,
+) -> ManagedOrder:
+    """Cancel `managed` and place its replacement; returns the replacement, or the original
+    when it filled (or the new quantity was reached) before the cancel landed."""
+    if not managed.is_open:
+        raise ValidationError(
+            "order_id", managed.client_order_id, f"order is {managed.status.value}, not open"
+        )
+    if new_price is None and new_quantity is None:
+        raise ValidationError("new_price", None, "give new_price or new_quantity")
+    intent = modified_intent(managed, new_price, new_quantity)
+    # Validate before touching the original: a modification that cannot be sent changes
+    # nothing. The original's own slot counts as free.
+    await manager.validate(intent, replacing=managed)
+
+    await manager.cancel_managed(managed)  # raises: the original stays as it is
+    if managed.status is OrderStatus.FILLED:
+        logger.info("order %s filled before its cancel: not replaced", managed.client_order_id)
+        return managed
+    if managed.is_open:
+        raise ExecutionError(
+            f"order {managed.client_order_id}: cancel not confirmed; not replaced"
+        )
+    total = new_quantity if new_quantity is not None else managed.order.quantity
+    remaining = total - managed.filled_quantity
+    if remaining <= 0:
+        logger.info("order %s reached the new quantity before its cancel", managed.client_order_id)
+        return managed
+    intent = replace(intent, quantity=remaining)
+    replacement_id = manager.new_client_order_id()
+    managed.replaced_by = replacement_id
+    manager.record(managed)
+    try:
+        return await manager.submit(
+            intent,
+            strategy_name=managed.strategy_name,
+            tags=managed.tags,
+            parent_order_id=managed.parent_order_id,
+            role=managed.role,
+            client_order_id=replacement_id,
+            replaces=managed.client_order_id,
+            attributes=dict(managed.attributes),
+        )
+    except ExecutionError as exc:
+        logger.error(
+            "order %s cancelled but its replacement %s failed: %s",
+            managed.client_order_id, replacement_id, exc,
+        )
+        manager.note(
+            managed,
+            "REPLACE_FAILED",
+            {"replacement_client_order_id": replacement_id, "error": str(exc)},
+        )
+        raise ReplaceFailedError(managed, exc) from exc

@@ -1,0 +1,139 @@
+"""Reconciliation at start: what the store remembers against what the exchange says.
+
+Each order the store holds as not final is looked up (in the exchange's open orders, else by
+its client order id) and brought to the exchange's state: fills and cancels that happened
+while the manager was down are applied as events. An order still PENDING_NEW that the
+exchange does not know never reached it and is marked REJECTED. Open orders the store does
+not know are adopted (or only reported). Positions are reported, with those no tracked
+reduce-only order protects.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from execution.errors import ExecutionError, OrderNotFoundError
+from execution.models import OrderSide, OrderStatus, Position
+from execution.orders.state import OrderRejected
+from execution.orders.translate import now_ms
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """One order whose state the exchange changed while the manager was down."""
+
+    client_order_id: str
+    status_before: OrderStatus
+    status_after: OrderStatus
+    filled_before: Decimal
+    filled_after: Decimal
+
+
+@dataclass(slots=True)
+class ReconciliationReport:
+    """The differences found (and resolved) at start."""
+
+    checked: int = 0
+    changed: list[OrderChange] = field(default_factory=list)
+    never_placed: list[str] = field(default_factory=list)  # PENDING_NEW, unknown: REJECTED
+    adopted: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # open on the exchange, not adopted
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (client id, why)
+    positions: list[Position] = field(default_factory=list)
+    unprotected: list[str] = field(default_factory=list)  # symbols
+
+    @property
+    def is_clean(self) -> bool:
+        """True when the store and the exchange agreed on everything."""
+        return not (
+            self.changed or self.never_placed or self.adopted or self.unknown or self.flagged
+        )
+
+    def summary(self) -> str:
+        return (
+            f"reconciliation: {self.checked} checked, {len(self.changed)} changed, "
+            f"{len(self.never_placed)} never placed, {len(self.adopted)} adopted, "
+            f"{len(self.unknown)} unknown, {len(self.flagged)} flagged, "
+            f"{len(self.positions)} positions ({len(self.unprotected)} unprotected)"
+        )
+
+
+async def reconcile(manager: OrderManager) -> ReconciliationReport:
+    """Bring `manager`'s orders to the exchange's state and report what differed."""
+    exchange = manager.exchange
+    report = ReconciliationReport()
+    exchange_open = {o.client_order_id: o for o in await exchange.get_open_orders()}
+    for managed in manager.open_orders():
+        report.checked += 1
+        client_order_id = managed.client_order_id
+        before = (managed.status, managed.filled_quantity)
+        snapshot = exchange_open.get(client_order_id)
+        if snapshot is not None:
+            manager.apply_open_snapshot(managed, snapshot)
+        else:
+            try:
+                snapshot = await exchange.fetch_order(
+                    managed.symbol, client_order_id=client_order_id
+                )
+            except OrderNotFoundError:
+                if managed.status is OrderStatus.PENDING_NEW:
+                    manager.apply(
+                        managed,
+                        OrderRejected(client_order_id, "never reached the exchange", now_ms()),
+                    )
+                    report.never_placed.append(client_order_id)
+                else:
+                    report.flagged.append((client_order_id, "unknown to the exchange"))
+                continue
+            except ExecutionError as exc:
+                report.flagged.append((client_order_id, f"could not be queried: {exc}"))
+                continue
+            manager.apply_open_snapshot(managed, snapshot)
+        if (managed.status, managed.filled_quantity) != before:
+            report.changed.append(
+                OrderChange(
+                    client_order_id, before[0], managed.status, before[1],
+                    managed.filled_quantity,
+                )
+            )
+    for client_order_id, snapshot in exchange_open.items():
+        if manager.get_order(client_order_id) is not None:
+            continue
+        if manager.adopt_unknown:
+            manager.adopt(snapshot)
+            report.adopted.append(client_order_id)
+        else:
+            report.unknown.append(client_order_id)
+    try:
+        report.positions = await exchange.get_positions()
+    except ExecutionError as exc:
+        report.flagged.append(("", f"positions could not be read: {exc}"))
+    for position in report.positions:
+        if position.quantity == 0:
+            continue
+        closing_side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
+        protected = any(
+            m.order.reduce_only and m.order.side is closing_side and m.order.stop_price
+            for m in manager.open_orders(position.symbol)
+        )
+        if not protected:
+            report.unprotected.append(position.symbol)
+    log = logger.info if report.is_clean else logger.warning
+    log("%s", report.summary())
+    for change in report.changed:
+        logger.info(
+            "reconciled %s: %s -> %s, filled %s -> %s", change.client_order_id,
+            change.status_before.value, change.status_after.value, change.filled_before,
+            change.filled_after,
+        )
+    for client_order_id, reason in report.flagged:
+        logger.warning("reconciliation flagged %s: %s", client_order_id, reason)
+    return report

@@ -1,0 +1,196 @@
+"""Checks an order must pass before anything is sent.
+
+`validate_order` is pure: the manager gathers the context (the symbol's rules, the mark
+price, the position, the number of open orders) and this module decides. It returns the
+order rounded to the symbol's rules or raises `ValidationError`.
+
+Rounding: quantities round *down* to the step size (never more exposure than asked).
+Prices round to the tick size so that they are never worse for the order's side than asked:
+a BUY's price or trigger rounds *down*, a SELL's rounds *up*. For a limit order that means
+never paying more (buy) or receiving less (sell); for a stop-loss it means triggering no
+later than asked (a sell stop below the market moves toward it); for a take-profit, taking
+profit at no worse a level. The side checks run on the rounded prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from execution.errors import ValidationError
+from execution.models import OrderSide, OrderType, TimeInForce
+from execution.rules import Rounding, SymbolRules
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderGuards:
+    """Limits the operator sets on top of the exchange's rules (None: no limit)."""
+
+    max_notional_per_order: Decimal | None = None
+    max_open_orders_per_symbol: int | None = None
+    allowed_symbols: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order as the caller asked for it, before (or after) rounding."""
+
+    symbol: str
+    side: OrderSide
+    order_type: OrderType
+    quantity: Decimal
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationContext:
+    """What the checks need to know about the market and the account.
+
+    `position_quantity` is signed (long > 0); `open_orders` counts this symbol's open orders.
+    `mark_price` may be None when no check needs it (a plain limit order).
+    """
+
+    rules: SymbolRules
+    mark_price: Decimal | None = None
+    position_quantity: Decimal = ZERO
+    open_orders: int = 0
+
+
+def price_rounding(side: OrderSide) -> Rounding:
+    """The safe rounding direction for a price on `side`: BUY down, SELL up."""
+    return Rounding.DOWN if side is OrderSide.BUY else Rounding.UP
+
+
+def check_symbol_allowed(symbol: str, guards: OrderGuards) -> None:
+    if guards.allowed_symbols is not None and symbol not in guards.allowed_symbols:
+        raise ValidationError("symbol", symbol, "not in the allowed symbols")
+
+
+def validate_order(
+    intent: OrderIntent, context: ValidationContext, guards: OrderGuards | None = None
+) -> OrderIntent:
+    """Round `intent` by the symbol's rules and check it; raise `ValidationError` if bad."""
+    guards = guards or OrderGuards()
+    rules = context.rules
+    check_symbol_allowed(intent.symbol, guards)
+    if rules.symbol != intent.symbol:
+        raise ValidationError("symbol", intent.symbol, f"rules are for {rules.symbol}")
+    if rules.status != "TRADING":
+        raise ValidationError("symbol", intent.symbol, f"not trading (status {rules.status})")
+    order_type = intent.order_type
+    market = order_type in (OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
+    quantity = rules.round_quantity_down(intent.quantity, market=market)
+    rules.validate_quantity(quantity, market=market)
+    price = _rounded(intent.price, "price", intent.side, rules)
+    stop_price = _rounded(intent.stop_price, "stop_price", intent.side, rules)
+    if order_type.needs_price and price is None:
+        raise ValidationError("price", None, f"required for a {order_type.name} order")
+    if order_type.needs_stop_price and stop_price is None:
+        raise ValidationError("stop_price", None, f"required for a {order_type.name} order")
+    if not order_type.needs_price and price is not None:
+        raise ValidationError("price", price, f"not used by a {order_type.name} order")
+    if stop_price is not None:
+        _check_trigger_side(order_type, intent.side, stop_price, context.mark_price)
+    reference = price if price is not None else stop_price or context.mark_price
+    if reference is None:
+        raise ValidationError("mark_price", None, "needed to value a market order")
+    notional = quantity * reference
+    if not intent.reduce_only:
+        # Reduce-only orders close exposure; the exchange does not hold them to MIN_NOTIONAL.
+        rules.validate_notional(quantity, reference)
+    if guards.max_notional_per_order is not None and notional > guards.max_notional_per_order:
+        raise ValidationError(
+            "notional", notional, f"above the maximum per order {guards.max_notional_per_order}"
+        )
+    limit = guards.max_open_orders_per_symbol
+    if limit is not None and context.open_orders >= limit:
+        raise ValidationError(
+            "open_orders", context.open_orders, f"at the maximum of {limit} for {intent.symbol}"
+        )
+    if context.open_orders >= rules.max_num_orders:
+        raise ValidationError(
+            "open_orders", context.open_orders, f"at the exchange's maximum {rules.max_num_orders}"
+        )
+    if intent.reduce_only:
+        _check_reduce_only(intent.side, quantity, context.position_quantity)
+    return replace(intent, quantity=quantity, price=price, stop_price=stop_price)
+
+
+def _rounded(
+    value: Decimal | None, field: str, side: OrderSide, rules: SymbolRules
+) -> Decimal | None:
+    if value is None:
+        return None
+    if value <= 0:
+        raise ValidationError(field, value, "must be greater than 0")
+    rounded = rules.round_price(value, price_rounding(side))
+    rules.validate_price(rounded, field)
+    return rounded
+
+
+def _check_trigger_side(
+    order_type: OrderType, side: OrderSide, stop_price: Decimal, mark_price: Decimal | None
+) -> None:
+    """A stop-loss triggers against the position (sell below, buy above the market); a
+    take-profit in its favour (sell above, buy below). Otherwise it would trigger at once."""
+    if mark_price is None:
+        raise ValidationError("mark_price", None, "needed to check the trigger price")
+    stop_like = order_type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
+    below = (side is OrderSide.SELL) == stop_like
+    if below and stop_price >= mark_price:
+        raise ValidationError(
+            "stop_price", stop_price,
+            f"a {side.value} {order_type.name} must trigger below the mark price {mark_price}",
+        )
+    if not below and stop_price <= mark_price:
+        raise ValidationError(
+            "stop_price", stop_price,
+            f"a {side.value} {order_type.name} must trigger above the mark price {mark_price}",
+        )
+
+
+def _check_reduce_only(side: OrderSide, quantity: Decimal, position_quantity: Decimal) -> None:
+    """A reduce-only order must face an open position in the other direction, and not be
+    larger than it."""
+    reducible = position_quantity if side is OrderSide.SELL else -position_quantity
+    if reducible <= 0:
+        direction = "long" if side is OrderSide.SELL else "short"
+        raise ValidationError(
+            "reduce_only", True, f"a reduce-only {side.value} needs an open {direction} position"
+        )
+    if quantity > reducible:
+        raise ValidationError(
+            "quantity", quantity, f"reduce-only order larger than the position {reducible}"
+        )
+
+
+def check_bracket_prices(
+    side: OrderSide,
+    reference_price: Decimal,
+    stop_loss_price: Decimal,
+    take_profit_price: Decimal,
+) -> None:
+    """For a BUY entry: stop-loss < reference < take-profit; for a SELL, the reverse.
+
+    `reference_price` is the entry's limit price, or the mark price for a market entry."""
+    if side is OrderSide.BUY:
+        ok_stop, ok_profit = stop_loss_price < reference_price, take_profit_price > reference_price
+    else:
+        ok_stop, ok_profit = stop_loss_price > reference_price, take_profit_price < reference_price
+    where = "below" if side is OrderSide.BUY else "above"
+    other = "above" if side is OrderSide.BUY else "below"
+    if not ok_stop:
+        raise ValidationError(
+            "stop_loss_price", stop_loss_price,
+            f"a {side.value} bracket's stop-loss must be {where} the entry {reference_price}",
+        )
+    if not ok_profit:
+        raise ValidationError(
+            "take_profit_price", take_profit_price,
+            f"a {side.value} bracket's take-profit must be {other} the entry {reference_price}",
+        )

@@ -1,0 +1,126 @@
+"""Every REST endpoint the simulator answers, as data: name, method, security and weight.
+
+Paths are `/fapi/<version>/<name>` with version v1, v2, v3 or v4; the engine receives the
+name. Weights follow the exchange's documentation: some depend on `limit` or on whether a
+`symbol` was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Security(Enum):
+    NONE = "NONE"  # public
+    SIGNED = "SIGNED"  # TRADE / USER_DATA: signature required
+    USER_STREAM = "USER_STREAM"  # v1: API key only; v3: signed
+
+
+class Handler(Enum):
+    ENGINE = "engine"
+    SERVER = "server"  # answered by the server itself (ping, time, listenKey, noop)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    name: str
+    method: str
+    security: Security
+    weight: int = 1
+    weight_without_symbol: int | None = None
+    limit_weights: tuple[tuple[int, int], ...] = ()  # (limit upper bound, weight), ascending
+    new_orders: bool = False  # counts against the ORDERS limits
+    handler: Handler = Handler.ENGINE
+
+    def weight_for(self, params: dict[str, str]) -> int:
+        if self.weight_without_symbol is not None and "symbol" not in params:
+            return self.weight_without_symbol
+        if self.limit_weights:
+            try:
+                limit = int(params.get("limit", "0") or 0)
+            except ValueError:
+                limit = 0
+            for bound, weight in self.limit_weights:
+                if limit <= bound:
+                    return weight
+            return self.limit_weights[-1][1]
+        return self.weight
+
+
+_DEPTH_WEIGHTS = ((50, 2), (100, 5), (500, 10), (1000, 20))
+_KLINE_WEIGHTS = ((99, 1), (499, 2), (1000, 5), (1500, 10))
+
+_N, _S, _U = Security.NONE, Security.SIGNED, Security.USER_STREAM
+_SERVER = Handler.SERVER
+
+_TABLE: tuple[Endpoint, ...] = (
+    # market data
+    Endpoint("ping", "GET", _N, handler=_SERVER),
+    Endpoint("time", "GET", _N, handler=_SERVER),
+    Endpoint("exchangeInfo", "GET", _N),
+    Endpoint("depth", "GET", _N, limit_weights=_DEPTH_WEIGHTS),
+    Endpoint("trades", "GET", _N, 5),
+    Endpoint("historicalTrades", "GET", _N, 20),
+    Endpoint("aggTrades", "GET", _N, 20),
+    Endpoint("klines", "GET", _N, limit_weights=_KLINE_WEIGHTS),
+    Endpoint("markPriceKlines", "GET", _N, limit_weights=_KLINE_WEIGHTS),
+    Endpoint("indexPriceKlines", "GET", _N, limit_weights=_KLINE_WEIGHTS),
+    Endpoint("premiumIndex", "GET", _N, 1, weight_without_symbol=10),
+    Endpoint("fundingRate", "GET", _N),
+    Endpoint("fundingInfo", "GET", _N),
+    Endpoint("ticker/24hr", "GET", _N, 1, weight_without_symbol=40),
+    Endpoint("ticker/price", "GET", _N, 1, weight_without_symbol=2),
+    Endpoint("ticker/bookTicker", "GET", _N, 1, weight_without_symbol=2),
+    # trading
+    Endpoint("order", "POST", _S, new_orders=True),
+    Endpoint("order/test", "POST", _S),
+    Endpoint("order", "PUT", _S),
+    Endpoint("order", "GET", _S),
+    Endpoint("order", "DELETE", _S),
+    Endpoint("batchOrders", "POST", _S, 5, new_orders=True),
+    Endpoint("batchOrders", "PUT", _S, 5),
+    Endpoint("batchOrders", "DELETE", _S),
+    Endpoint("placeStrategyOrder", "POST", _S, new_orders=True),
+    Endpoint("openOrder", "GET", _S),
+    Endpoint("openOrders", "GET", _S, 1, weight_without_symbol=40),
+    Endpoint("allOrders", "GET", _S, 5),
+    Endpoint("allOpenOrders", "DELETE", _S),
+    Endpoint("countdownCancelAll", "POST", _S, 10),
+    Endpoint("userTrades", "GET", _S, 5),
+    # account
+    Endpoint("balance", "GET", _S, 5),
+    Endpoint("account", "GET", _S, 5),
+    Endpoint("positionRisk", "GET", _S, 5),
+    Endpoint("income", "GET", _S, 30),
+    Endpoint("leverage", "POST", _S),
+    Endpoint("marginType", "POST", _S),
+    Endpoint("positionMargin", "POST", _S),
+    Endpoint("positionSide/dual", "GET", _S, 30),
+    Endpoint("positionSide/dual", "POST", _S),
+    Endpoint("multiAssetsMargin", "GET", _S, 30),
+    Endpoint("multiAssetsMargin", "POST", _S),
+    Endpoint("leverageBracket", "GET", _S),
+    Endpoint("commissionRate", "GET", _S, 20),
+    Endpoint("noop", "POST", _S, handler=_SERVER),
+    # user data stream
+    Endpoint("listenKey", "POST", _U, handler=_SERVER),
+    Endpoint("listenKey", "PUT", _U, handler=_SERVER),
+    Endpoint("listenKey", "DELETE", _U, handler=_SERVER),
+)
+
+ENDPOINTS: dict[tuple[str, str], Endpoint] = {(e.method, e.name): e for e in _TABLE}
+VERSIONS = frozenset({"v1", "v2", "v3", "v4"})
+
+
+def resolve(method: str, path: str) -> tuple[str, Endpoint] | None:
+    """(version, endpoint) for `/fapi/<version>/<name>`, or None when nothing answers it."""
+    if not path.startswith("/fapi/"):
+        return None
+    version, _, name = path[6:].partition("/")
+    if version not in VERSIONS:
+        return None
+    endpoint = ENDPOINTS.get((method, name))
+    if endpoint is None:
+        return None
+    return version, endpoint

@@ -1,0 +1,350 @@
+"""The engine: the exchange's endpoints by name over the trading core.
+
+Pure and synchronous: no I/O, no threads, no wall clock except through the injected clock.
+The same seed and the same calls give the same prices, fills and ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from execution.simulator.api import ApiError, EventListener
+from execution.simulator.engine import book, wire
+from execution.simulator.engine import params as p
+from execution.simulator.engine import rejections as r
+from execution.simulator.engine.account_views import AccountViews, max_notional
+from execution.simulator.engine.accounts import Account
+from execution.simulator.engine.config import Clock, EngineConfig
+from execution.simulator.engine.market import Market, PublicTrade
+from execution.simulator.engine.market_data import MarketData, next_funding_time
+from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
+from execution.simulator.engine.orders import Order, Side
+from execution.simulator.engine.trading import TradingCore, agg_trade_event
+
+PrivateHandler = Callable[[Account, p.Params], Any]
+MAX_BATCH_ORDERS = 5
+MAX_BATCH_CANCELS = 10
+
+
+class Engine:
+    """A matching engine with accounts, implementing `EngineProtocol`."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.core = TradingCore(self.config)
+        self.market_data = MarketData(self.core)
+        self.views = AccountViews(self.core)
+        self._private: dict[tuple[str, str], PrivateHandler] = {
+            ("POST", "order"): self._new_order,
+            ("POST", "order/test"): self._test_order,
+            ("GET", "order"): self._query_order,
+            ("DELETE", "order"): self._cancel_order,
+            ("PUT", "order"): self._modify_order,
+            ("POST", "batchOrders"): self._batch_new,
+            ("PUT", "batchOrders"): self._batch_modify,
+            ("DELETE", "batchOrders"): self._batch_cancel,
+            ("GET", "openOrder"): self._open_order,
+            ("GET", "openOrders"): self.views.open_orders,
+            ("GET", "allOrders"): self.views.all_orders,
+            ("DELETE", "allOpenOrders"): self._cancel_all,
+            ("POST", "leverage"): self._leverage,
+            ("POST", "marginType"): self._margin_type,
+            ("GET", "positionSide/dual"): self._get_dual,
+            ("POST", "positionSide/dual"): self._set_dual,
+            ("GET", "balance"): self.views.balance,
+            ("GET", "account"): self.views.account,
+            ("GET", "positionRisk"): self.views.position_risk,
+            ("GET", "userTrades"): self.views.user_trades,
+            ("GET", "income"): self.views.income,
+            ("GET", "leverageBracket"): self.views.leverage_bracket,
+            ("GET", "commissionRate"): self.views.commission_rate,
+        }
+
+    # -- EngineProtocol ---------------------------------------------------------------------
+
+    @property
+    def ledger(self) -> Counter[str]:
+        """Orders ever accepted, per client order id."""
+        return self.core.ledger
+
+    def orders_created(self, client_order_id: str) -> int:
+        return self.core.ledger[client_order_id]
+
+    def add_account(self, account_id: str, balances: dict[str, Decimal]) -> None:
+        self.core.accounts[account_id] = Account(
+            account_id, dict(balances), self.config.default_leverage, update_time=self.core.now()
+        )
+
+    def set_listener(self, listener: EventListener) -> None:
+        self.core.listener = listener
+
+    def set_clock(self, clock: Clock) -> None:
+        """Replace the clock (milliseconds), e.g. to apply a skew."""
+        self.core.clock = clock
+
+    def public(self, endpoint: str, params: dict[str, str]) -> Any:
+        handler = self.market_data.handlers.get(endpoint)
+        if handler is None:
+            raise ApiError(-1000, f"Unknown endpoint {endpoint}.", 404)
+        return handler(params)
+
+    def private(self, account_id: str, method: str, endpoint: str, params: dict[str, str]) -> Any:
+        handler = self._private.get((method, endpoint))
+        if handler is None:
+            raise ApiError(-1000, f"Unknown endpoint {method} {endpoint}.", 404)
+        return handler(self.core.account(account_id), params)
+
+    @property
+    def private_endpoints(self) -> frozenset[tuple[str, str]]:
+        """(method, name) of every signed endpoint the engine answers."""
+        return frozenset(self._private)
+
+    @property
+    def public_endpoints(self) -> frozenset[str]:
+        return frozenset(self.market_data.handlers)
+
+    def set_price(self, symbol: str, price: Decimal, *, mark_price: Decimal | None = None) -> None:
+        """Move the last price (and the mark price: to `mark_price`, or the same price)."""
+        market = self.core.market(symbol)
+        market.feed.set(self.core.now(), price, mark_price)
+        self._moved(market)
+
+    def set_mark_price(self, symbol: str, mark_price: Decimal) -> None:
+        """Move only the mark price (MARK_PRICE triggers fire, the last price stays)."""
+        market = self.core.market(symbol)
+        market.feed.set_mark(mark_price)
+        self._moved(market)
+
+    def step(self, steps: int = 1) -> None:
+        for _ in range(steps):
+            for market in self.core.markets.values():
+                point = market.feed.step(self.core.now())
+                self._market_trade(market, point.price, point.volume)
+                self._moved(market)
+
+    def mark_price(self, symbol: str) -> Decimal:
+        return self.core.market(symbol).feed.mark_price
+
+    def last_price(self, symbol: str) -> Decimal:
+        return self.core.market(symbol).feed.last_price
+
+    def counterparty_fill(
+        self,
+        account_id: str,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+        quantity: Decimal | None = None,
+    ) -> dict[str, Any]:
+        """A counterparty fills `quantity` (or all) of a resting LIMIT order, at its price."""
+        account = self.core.account(account_id)
+        order = self.core.find(account, symbol, order_id, client_order_id)
+        if order is None:
+            raise r.error(r.NO_SUCH_ORDER)
+        self.core.counterparty_fill(order, quantity)
+        return wire.order(order)
+
+    # -- market events ------------------------------------------------------------------------
+
+    def _market_trade(self, market: Market, price: Decimal, quantity: Decimal) -> None:
+        if quantity <= 0:
+            return
+        now = self.core.now()
+        trade = PublicTrade(self.core.next_trade_id(), price, quantity, now,
+                            buyer_is_maker=market.update_id % 2 == 0)
+        market.record_trade(trade)
+        self.core.listener(None, agg_trade_event(market, trade, now))
+
+    def _moved(self, market: Market) -> None:
+        market.update_id += 1
+        now = self.core.now()
+        symbol = market.spec.symbol
+        stream = symbol.lower()
+        feed = market.feed
+        self.core.listener(None, {"stream": f"{stream}@markPrice", "data": {
+            "e": "markPriceUpdate", "E": now, "s": symbol, "p": wire.fmt(feed.mark_price),
+            "i": wire.fmt(feed.mark_price), "P": wire.fmt(feed.mark_price),
+            "r": f"{self.config.funding_rate:.8f}", "T": next_funding_time(now),
+        }})
+        bid, ask = book.best_prices(market.spec, feed.last_price)
+        quantity = wire.fmt(market.spec.level_qty)
+        self.core.listener(None, {"stream": f"{stream}@bookTicker", "data": {
+            "e": "bookTicker", "u": market.update_id, "E": now, "T": now, "s": symbol,
+            "b": wire.fmt(bid), "B": quantity, "a": wire.fmt(ask), "A": quantity,
+        }})
+        self.core.on_price_change(market)
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def _new_order(self, account: Account, params: p.Params) -> Any:
+        return self.core.place(account.account_id, parse_order(params, self.core.specs))
+
+    def _test_order(self, account: Account, params: p.Params) -> Any:
+        parse_order(params, self.core.specs)
+        return {}
+
+    def _lookup(self, account: Account, params: p.Params) -> tuple[str, Order | None]:
+        symbol = p.required(params, "symbol")
+        if symbol not in self.core.specs:
+            raise r.invalid_symbol()
+        order_id = p.integer(params, "orderId")
+        client_order_id = p.text(params, "origClientOrderId")
+        if order_id is None and client_order_id is None:
+            raise ApiError(
+                -1102, "Param 'orderId' or 'origClientOrderId' must be sent, but both were "
+                "empty/null!"
+            )
+        return symbol, self.core.find(account, symbol, order_id, client_order_id)
+
+    def _query_order(self, account: Account, params: p.Params) -> Any:
+        _symbol, order = self._lookup(account, params)
+        if order is None:
+            raise r.error(r.NO_SUCH_ORDER)
+        return wire.order(order)
+
+    def _open_order(self, account: Account, params: p.Params) -> Any:
+        _symbol, order = self._lookup(account, params)
+        if order is None or not order.is_open:
+            raise r.error(r.NO_SUCH_ORDER)
+        return wire.order(order)
+
+    def _cancel_order(self, account: Account, params: p.Params) -> Any:
+        _symbol, order = self._lookup(account, params)
+        return self.core.cancel(account, order)
+
+    def _modify_order(self, account: Account, params: p.Params) -> Any:
+        symbol, order = self._lookup(account, params)
+        spec = self.core.specs[symbol]
+        side_text = p.required(params, "side")
+        if side_text not in ("BUY", "SELL"):
+            raise ApiError(*r.INVALID_SIDE)
+        quantity = p.required_decimal(params, "quantity")
+        price = p.required_decimal(params, "price")
+        check_quantity(spec, quantity)
+        check_price(spec, price)
+        return self.core.modify(account, order, Side(side_text), quantity, price)
+
+    def _cancel_all(self, account: Account, params: p.Params) -> Any:
+        symbol = p.required(params, "symbol")
+        if symbol not in self.core.specs:
+            raise r.invalid_symbol()
+        for order in sorted(account.open_orders.get(symbol, {}).values(),
+                            key=lambda o: o.order_id):
+            self.core.cancel(account, order)
+        return {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+    def _batch_new(self, account: Account, params: p.Params) -> Any:
+        entries = p.json_list(params, "batchOrders")
+        if not 1 <= len(entries) <= MAX_BATCH_ORDERS:
+            raise ApiError(*r.BATCH_SIZE)
+        return [self._each(lambda e: self._new_order(account, e), entry) for entry in entries]
+
+    def _batch_modify(self, account: Account, params: p.Params) -> Any:
+        entries = p.json_list(params, "batchOrders")
+        if not 1 <= len(entries) <= MAX_BATCH_ORDERS:
+            raise ApiError(*r.BATCH_SIZE)
+        return [self._each(lambda e: self._modify_order(account, e), entry) for entry in entries]
+
+    def _batch_cancel(self, account: Account, params: p.Params) -> Any:
+        symbol = p.required(params, "symbol")
+        if symbol not in self.core.specs:
+            raise r.invalid_symbol()
+        if p.text(params, "orderIdList") is not None:
+            keys = [("orderId", str(value)) for value in p.json_list(params, "orderIdList")]
+        elif p.text(params, "origClientOrderIdList") is not None:
+            keys = [("origClientOrderId", str(value))
+                    for value in p.json_list(params, "origClientOrderIdList")]
+        else:
+            raise ApiError(-1102, "Param 'orderIdList' or 'origClientOrderIdList' must be "
+                           "sent, but both were empty/null!")
+        if len(keys) > MAX_BATCH_CANCELS:
+            raise ApiError(-4032, "Exceed maximum cancel order size.")
+        return [
+            self._each(lambda e: self._cancel_order(account, e), {"symbol": symbol, name: value})
+            for name, value in keys
+        ]
+
+    @staticmethod
+    def _each(action: Callable[[p.Params], Any], entry: Any) -> Any:
+        if not isinstance(entry, dict):
+            return {"code": -1102, "msg": "Mandatory parameter 'batchOrders' was not sent, "
+                    "was empty/null, or malformed."}
+        strings = {str(k): _as_param(v) for k, v in entry.items()}
+        try:
+            return action(strings)
+        except ApiError as error:
+            return error.to_json()
+
+    # -- account settings ---------------------------------------------------------------------
+
+    def _leverage(self, account: Account, params: p.Params) -> Any:
+        symbol = p.required(params, "symbol")
+        spec = self.core.specs.get(symbol)
+        if spec is None:
+            raise r.invalid_symbol()
+        leverage = p.required_integer(params, "leverage")
+        if not 1 <= leverage <= spec.max_leverage:
+            raise ApiError(-4028, f"Leverage {leverage} is not valid")
+        settings = account.settings_for(symbol)
+        has_position = any(
+            pos.amount for (name, _side), pos in account.positions.items() if name == symbol
+        )
+        if settings.isolated and has_position and leverage < settings.leverage:
+            raise r.error(r.ISOLATED_LEVERAGE_REDUCTION)
+        settings.leverage = leverage
+        now = self.core.now()
+        self.core.listener(account.account_id, {
+            "e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": now,
+            "ac": {"s": symbol, "l": leverage},
+        })
+        return {
+            "leverage": leverage,
+            "maxNotionalValue": wire.fmt(max_notional(spec, leverage)),
+            "symbol": symbol,
+        }
+
+    def _margin_type(self, account: Account, params: p.Params) -> Any:
+        symbol = p.required(params, "symbol")
+        if symbol not in self.core.specs:
+            raise r.invalid_symbol()
+        margin_type = p.required(params, "marginType").upper()
+        if margin_type not in ("ISOLATED", "CROSSED"):
+            raise r.invalid_param("marginType")
+        settings = account.settings_for(symbol)
+        isolated = margin_type == "ISOLATED"
+        if settings.isolated == isolated:
+            raise r.error(r.NO_NEED_MARGIN_TYPE)
+        if account.open_orders.get(symbol):
+            raise r.error(r.MARGIN_TYPE_OPEN_ORDERS)
+        if any(pos.amount for (name, _side), pos in account.positions.items() if name == symbol):
+            raise r.error(r.MARGIN_TYPE_POSITION)
+        settings.isolated = isolated
+        return {"code": 200, "msg": "success"}
+
+    def _get_dual(self, account: Account, params: p.Params) -> Any:
+        return {"dualSidePosition": account.dual_side}
+
+    def _set_dual(self, account: Account, params: p.Params) -> Any:
+        text = p.required(params, "dualSidePosition").lower()
+        if text not in ("true", "false"):
+            raise r.invalid_param("dualSidePosition")
+        dual = text == "true"
+        if dual == account.dual_side:
+            raise r.error(r.NO_NEED_POSITION_SIDE)
+        if any(account.open_orders.values()):
+            raise r.error(r.POSITION_SIDE_OPEN_ORDERS)
+        if account.open_positions():
+            raise r.error(r.POSITION_SIDE_POSITION)
+        account.dual_side = dual
+        account.positions.clear()
+        return {"code": 200, "msg": "success"}
+
+
+def _as_param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

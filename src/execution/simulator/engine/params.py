@@ -1,0 +1,108 @@
+"""Reading request parameters, which arrive as strings, into typed values.
+
+A parameter that is missing where required, or present but malformed, is the exchange's
+-1102; an enum value outside its set has its own code, given by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from execution.simulator.api import ApiError
+from execution.simulator.engine.rejections import invalid_param, mandatory
+
+Params = dict[str, str]
+
+
+def text(params: Params, name: str) -> str | None:
+    """The parameter's value, or None when it is absent or empty."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    return value
+
+
+def required(params: Params, name: str) -> str:
+    value = text(params, name)
+    if value is None:
+        raise mandatory(name)
+    return value
+
+
+def decimal(params: Params, name: str) -> Decimal | None:
+    value = text(params, name)
+    if value is None:
+        return None
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise mandatory(name) from None
+    if not result.is_finite():
+        raise mandatory(name)
+    return result
+
+
+def required_decimal(params: Params, name: str) -> Decimal:
+    value = decimal(params, name)
+    if value is None:
+        raise mandatory(name)
+    return value
+
+
+def integer(params: Params, name: str) -> int | None:
+    value = text(params, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise mandatory(name) from None
+
+
+def required_integer(params: Params, name: str) -> int:
+    value = integer(params, name)
+    if value is None:
+        raise mandatory(name)
+    return value
+
+
+def boolean(params: Params, name: str, default: bool = False) -> bool:
+    value = text(params, name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise invalid_param(name)
+
+
+def choice(params: Params, name: str, allowed: frozenset[str], failure: tuple[int, str],
+           default: str | None = None) -> str | None:
+    value = text(params, name)
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ApiError(*failure)
+    return value
+
+
+def json_list(params: Params, name: str) -> list[Any]:
+    raw = required(params, name)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise mandatory(name) from None
+    if not isinstance(value, list):
+        raise mandatory(name)
+    return value
+
+
+def limit(params: Params, default: int, maximum: int) -> int:
+    value = integer(params, "limit")
+    if value is None or value <= 0:
+        return default
+    return min(value, maximum)

@@ -1,0 +1,287 @@
+"""The simulator's aiohttp application: REST under `/fapi/v1|v2|v3|v4/...` and WebSockets.
+
+One request goes: endpoint up? -> latency -> route -> weight -> authentication -> order
+count -> injected failure -> engine (or the server's own endpoints) -> lost response? ->
+JSON with the rate-limit headers. Every request is appended to the request log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from execution.simulator.api import ApiError, EngineProtocol
+from execution.simulator.endpoints import Endpoint, Handler, Security, resolve
+from execution.simulator.faults import FaultController
+from execution.simulator.ratelimit import RateLimitConfig, RateLimiter
+from execution.simulator.signature import Authenticator, Principal
+from execution.simulator.streams import StreamHub
+
+log = logging.getLogger(__name__)
+
+_AUTH_PARAMS = ("signature", "timestamp", "recvWindow", "user", "signer", "nonce")
+_JSON = "application/json"
+DROPPED = 0  # status recorded for a request whose connection was dropped
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request as the simulator saw it (`params` without the signature)."""
+
+    time_ms: int
+    method: str
+    path: str
+    params: dict[str, str]
+    account_id: str | None
+    status: int
+    endpoint_index: int
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+class SimulatorServer:
+    """Request handling over an engine; `app()` builds the aiohttp application."""
+
+    def __init__(
+        self,
+        engine: EngineProtocol,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        faults: FaultController,
+        hub: StreamHub,
+        clock_ms: Callable[[], int],
+        request_log: deque[RequestRecord],
+        rate_limits: RateLimitConfig,
+    ) -> None:
+        self.engine = engine
+        self.auth = authenticator
+        self.limiter = limiter
+        self.faults = faults
+        self.hub = hub
+        self.clock_ms = clock_ms
+        self.request_log = request_log
+        self.rate_limits = rate_limits
+        self.port_index: dict[int, int] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_get("/ws", self.handle_ws)
+        app.router.add_get("/ws/{tail:.*}", self.handle_ws)
+        app.router.add_get("/stream", self.handle_ws)
+        app.router.add_get("/api/{version:v[13]}/{name:ping|time|exchangeInfo}", self.handle_spot)
+        app.router.add_route("*", "/{tail:.*}", self.handle_rest)
+        return app
+
+    def _endpoint_index(self, request: web.Request) -> int:
+        transport = request.transport
+        if transport is None:
+            return 0
+        sockname = transport.get_extra_info("sockname")
+        return self.port_index.get(sockname[1], 0) if sockname else 0
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.Response:
+        """Cut the connection without an answer (the client sees a disconnect)."""
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        return web.Response(status=503)
+
+    # REST ---------------------------------------------------------------------------------
+
+    async def handle_rest(self, request: web.Request) -> web.StreamResponse:
+        index = self._endpoint_index(request)
+        method = request.method
+        path = request.path
+        if self.faults.is_down(index):
+            self._log(method, path, {}, None, DROPPED, index)
+            return self._drop(request)
+        if self.faults.latency_ms:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        resolved = resolve(method, path)
+        query = request.rel_url.raw_query_string
+        body = (await request.read()).decode() if request.body_exists else ""
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        if body and request.content_type != _JSON:
+            params.update(parse_qsl(body, keep_blank_values=True))
+        now = self.clock_ms()
+        if resolved is None:
+            self._log(method, path, params, None, 404, index)
+            return web.Response(status=404, text="Not Found")
+        _, endpoint = resolved
+        version = resolved[0]
+        ip = request.remote or "?"
+        used, limit_error, retry_after = self.limiter.charge_weight(
+            ip, endpoint.weight_for(params), now
+        )
+        headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
+        account_id: str | None = None
+        status = 200
+        try:
+            if limit_error is not None:
+                headers["Retry-After"] = str(retry_after)
+                raise limit_error
+            if endpoint.security is not Security.NONE:
+                account_id = self._authenticate(request, endpoint, version, query, body, params)
+            if account_id is not None and endpoint.new_orders:
+                order_error, retry_after = self.limiter.charge_orders(
+                    account_id, _orders_in(endpoint, params), now
+                )
+                if order_error is not None:
+                    headers["Retry-After"] = str(retry_after)
+                    raise order_error
+            failure = (
+                self.faults.take_failure(method, endpoint.name, path)
+                if self.faults.active else None
+            )
+            if failure is not None:
+                if failure.execute:
+                    self._dispatch(endpoint, account_id, params)
+                raise ApiError(failure.code, failure.message, http_status=failure.status)
+            result = self._dispatch(endpoint, account_id, params)
+            if self.faults.active and self.faults.take_drop(method, endpoint.name, path):
+                status = DROPPED
+                return self._drop(request)
+            payload = _dumps(result)
+        except ApiError as error:
+            status = error.http_status
+            payload = _dumps(error.to_json())
+        except Exception:
+            log.exception("simulator: unexpected error on %s %s", method, path)
+            status = 500
+            payload = _dumps(
+                {"code": -1000, "msg": "An unknown error occurred while processing the request."}
+            )
+        finally:
+            self._log(method, path, params, account_id, status, index)
+        if account_id is not None:
+            ten, minute = self.limiter.order_counts(account_id, now)
+        else:
+            ten = minute = 0
+        headers["X-MBX-ORDER-COUNT-10S"] = str(ten)
+        headers["X-MBX-ORDER-COUNT-1M"] = str(minute)
+        headers["Content-Type"] = _JSON
+        return web.Response(body=payload, status=status, headers=headers)
+
+    async def handle_spot(self, request: web.Request) -> web.Response:
+        """The spot host's public basics: the simulator lists no spot markets."""
+        name = request.match_info["name"]
+        now = self.clock_ms()
+        body: dict[str, Any] = {}
+        if name == "time":
+            body = {"serverTime": now}
+        elif name == "exchangeInfo":
+            body = {"timezone": "UTC", "serverTime": now,
+                    "rateLimits": self.rate_limits.exchange_info(), "exchangeFilters": [],
+                    "assets": [], "symbols": []}
+        self._log(request.method, request.path, dict(request.query), None, 200,
+                  self._endpoint_index(request))
+        return web.Response(body=_dumps(body), headers={"Content-Type": _JSON})
+
+    def _authenticate(
+        self,
+        request: web.Request,
+        endpoint: Endpoint,
+        version: str,
+        query: str,
+        body: str,
+        params: dict[str, str],
+    ) -> str:
+        api_key = request.headers.get("X-MBX-APIKEY")
+        if api_key is None and version in ("v3", "v4"):
+            principal: Principal = self.auth.verify_eip712(query, body, params)
+            return principal.account_id
+        if endpoint.security is Security.USER_STREAM:
+            return self.auth.account_for_key(api_key)
+        return self.auth.verify_hmac(api_key, query, body, params).account_id
+
+    def _dispatch(self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]) -> Any:
+        if endpoint.handler is Handler.SERVER:
+            return self._own_endpoint(endpoint, account_id, params)
+        if account_id is None:
+            result = self.engine.public(endpoint.name, params)
+            if endpoint.name == "exchangeInfo" and isinstance(result, dict):
+                result = {**result, "rateLimits": self.rate_limits.exchange_info()}
+            return result
+        clean = {k: v for k, v in params.items() if k not in _AUTH_PARAMS}
+        return self.engine.private(account_id, endpoint.method, endpoint.name, clean)
+
+    def _own_endpoint(
+        self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]
+    ) -> Any:
+        name, method = endpoint.name, endpoint.method
+        if name == "ping":
+            return {}
+        if name == "time":
+            return {"serverTime": self.clock_ms()}
+        if name == "noop":
+            return {"code": 200, "msg": "success"}
+        assert account_id is not None and name == "listenKey"
+        keys = self.hub.listen_keys
+        if method == "POST":
+            return {"listenKey": keys.create(account_id)}
+        if method == "PUT":
+            return {"listenKey": keys.keepalive(account_id, params.get("listenKey"))}
+        removed = keys.delete(account_id, params.get("listenKey"))
+        if removed is not None:
+            self.hub.expire_silently(removed)
+        return {}
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        account_id: str | None,
+        status: int,
+        index: int,
+    ) -> None:
+        if "signature" in params:
+            params = {k: v for k, v in params.items() if k != "signature"}
+        self.request_log.append(
+            RequestRecord(int(time.time() * 1000), method, path, params, account_id, status, index)
+        )
+
+    # WebSocket ----------------------------------------------------------------------------
+
+    async def handle_ws(self, request: web.Request) -> web.StreamResponse:
+        index = self._endpoint_index(request)
+        if self.faults.is_down(index):
+            return self._drop(request)
+        path = request.path
+        combined = path == "/stream"
+        listen_key: str | None = None
+        streams: list[str] = []
+        if combined:
+            streams = [s for s in request.query.get("streams", "").split("/") if s]
+        else:
+            tail = request.match_info.get("tail", "")
+            parts = [s for s in tail.split("/") if s]
+            if len(parts) == 1 and "@" not in parts[0] and not parts[0].startswith("!"):
+                listen_key = parts[0]
+            else:
+                streams = parts
+        return await self.hub.serve(
+            request, index, streams=streams, combined=combined, listen_key=listen_key
+        )
+
+
+def _orders_in(endpoint: Endpoint, params: dict[str, str]) -> int:
+    if endpoint.name != "batchOrders":
+        return 1
+    try:
+        orders = json.loads(params.get("batchOrders", "[]"))
+    except ValueError:
+        return 1
+    return max(1, len(orders)) if isinstance(orders, list) else 1

@@ -1,0 +1,179 @@
+"""The exchange side of request authentication: v1 HMAC-SHA256 and v3 EIP-712.
+
+v1: header `X-MBX-APIKEY`, params `timestamp` and optional `recvWindow` (default 5000, at
+most 60000), `signature` = hex HMAC-SHA256 of the query string concatenated with the body,
+exactly as sent and without the `signature=` pair.
+v3: params `user`, `signer`, `nonce` (µs, within 10 s of server time; the last 100 nonces of
+each user are remembered and a repeat is rejected) and `signature`, an EIP-712 signature of
+the total parameter string as sent without the `signature=` pair. The user's own key or a
+signer the user approved may sign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from execution.auth import recover_signer
+from execution.simulator.api import ApiError
+
+DEFAULT_RECV_WINDOW_MS = 5000
+MAX_RECV_WINDOW_MS = 60000
+FUTURE_TOLERANCE_MS = 1000
+NONCE_WINDOW_US = 10_000_000
+NONCES_KEPT = 100
+
+_API_KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{1,128}$")
+
+
+def invalid_signature() -> ApiError:
+    return ApiError(-1022, "Signature for this request is not valid.")
+
+
+def bad_api_key_format() -> ApiError:
+    return ApiError(-2014, "API-key format invalid.", http_status=401)
+
+
+def rejected_key() -> ApiError:
+    return ApiError(-2015, "Invalid API-key, IP, or permissions for action.", http_status=401)
+
+
+def missing_parameter(name: str) -> ApiError:
+    return ApiError(
+        -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
+    )
+
+
+def strip_signature(encoded: str) -> str:
+    """`encoded` (an a=1&b=2 string) without its `signature=` pair, otherwise unchanged."""
+    if "signature=" not in encoded:
+        return encoded
+    return "&".join(part for part in encoded.split("&") if not part.startswith("signature="))
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request was authenticated as."""
+
+    account_id: str
+    scheme: str  # "hmac" | "eip712"
+
+
+class Authenticator:
+    """Holds the registered credentials and verifies requests against them."""
+
+    def __init__(self, clock_ms: Callable[[], int]) -> None:
+        self._clock_ms = clock_ms
+        self._secrets: dict[str, tuple[bytes, str]] = {}  # api key -> (secret, account)
+        self._users: dict[str, tuple[str, frozenset[str]]] = {}  # user -> (account, signers)
+        self._nonces: dict[str, deque[int]] = {}
+
+    def register_hmac(self, api_key: str, api_secret: str, account_id: str) -> None:
+        self._secrets[api_key] = (api_secret.encode(), account_id)
+
+    def register_user(self, user: str, signers: Iterable[str], account_id: str) -> None:
+        allowed = frozenset(s.lower() for s in (user, *signers))
+        self._users[user.lower()] = (account_id, allowed)
+
+    # v1 -----------------------------------------------------------------------------------
+
+    def account_for_key(self, api_key: str | None) -> str:
+        """The account an API key belongs to (USER_STREAM endpoints need only the key)."""
+        if not api_key or not _API_KEY_FORMAT.match(api_key):
+            raise bad_api_key_format()
+        entry = self._secrets.get(api_key)
+        if entry is None:
+            raise rejected_key()
+        return entry[1]
+
+    def verify_hmac(
+        self, api_key: str | None, query: str, body: str, params: dict[str, str]
+    ) -> Principal:
+        """Check key, signature and timestamp of a v1 SIGNED request."""
+        if not api_key or not _API_KEY_FORMAT.match(api_key):
+            raise bad_api_key_format()
+        entry = self._secrets.get(api_key)
+        if entry is None:
+            raise rejected_key()
+        secret, account_id = entry
+        self._check_timestamp(params, required=True)
+        signature = params.get("signature")
+        if not signature:
+            raise missing_parameter("signature")
+        payload = strip_signature(query) + strip_signature(body)
+        expected = hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise invalid_signature()
+        return Principal(account_id, "hmac")
+
+    # v3 -----------------------------------------------------------------------------------
+
+    def verify_eip712(self, query: str, body: str, params: dict[str, str]) -> Principal:
+        """Check user, signer, nonce and signature of a v3 signed request."""
+        for name in ("user", "signer", "nonce", "signature"):
+            if not params.get(name):
+                raise missing_parameter(name)
+        user = params["user"].lower()
+        signer = params["signer"].lower()
+        entry = self._users.get(user)
+        if entry is None:
+            raise rejected_key()
+        account_id, allowed = entry
+        if signer not in allowed:
+            raise rejected_key()
+        try:
+            nonce = int(params["nonce"])
+        except ValueError:
+            raise missing_parameter("nonce") from None
+        if "timestamp" in params:
+            self._check_timestamp(params, required=False)
+        message = "&".join(p for p in (strip_signature(query), strip_signature(body)) if p)
+        recovered = recover_signer(message, params["signature"])
+        if recovered is None or recovered != signer:
+            raise invalid_signature()
+        self.use_nonce(user, nonce)
+        return Principal(account_id, "eip712")
+
+    def use_nonce(self, user: str, nonce: int) -> None:
+        """Accept `nonce` for `user` once: a repeat, a stale or a far-off nonce is rejected."""
+        now_us = self._clock_ms() * 1000
+        if abs(now_us - nonce) > NONCE_WINDOW_US:
+            raise ApiError(-4225, "Nonce is outside of the allowed time window.")
+        seen = self._nonces.setdefault(user.lower(), deque(maxlen=NONCES_KEPT))
+        if nonce in seen:
+            raise ApiError(-4225, "Duplicate nonce: this request was already received.")
+        if len(seen) == NONCES_KEPT and nonce < min(seen):
+            raise ApiError(-4225, "Nonce has expired.")
+        seen.append(nonce)
+
+    # shared -------------------------------------------------------------------------------
+
+    def _check_timestamp(self, params: dict[str, str], *, required: bool) -> None:
+        raw = params.get("timestamp")
+        if not raw:
+            if required:
+                raise missing_parameter("timestamp")
+            return
+        try:
+            timestamp = int(raw)
+        except ValueError:
+            raise missing_parameter("timestamp") from None
+        recv_window = DEFAULT_RECV_WINDOW_MS
+        if "recvWindow" in params:
+            try:
+                recv_window = int(params["recvWindow"])
+            except ValueError:
+                raise missing_parameter("recvWindow") from None
+            if recv_window > MAX_RECV_WINDOW_MS or recv_window <= 0:
+                raise ApiError(-1131, "recvWindow must be less than 60000")
+        now = self._clock_ms()
+        if timestamp >= now + FUTURE_TOLERANCE_MS:
+            raise ApiError(
+                -1021, "Timestamp for this request was 1000ms ahead of the server's time."
+            )
+        if now - timestamp > recv_window:
+            raise ApiError(-1021, "Timestamp for this request is outside of the recvWindow.")

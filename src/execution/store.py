@@ -1,0 +1,476 @@
+"""`OrderStore`: every order and every order event, in one SQLite file.
+
+Writes never block the event loop: `save_order` and `append_event` take a snapshot and put
+it on a queue that one writer thread drains in batches, one transaction a batch. `flush()`
+waits until everything queued so far is committed. Reads run in a worker thread on their
+own connection (WAL lets them proceed while the writer writes). Money is stored as TEXT
+decimals, never REAL. The events table is the audit trail: rows are only ever inserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
+from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.state import EVENT_TYPES, OrderEvent
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    client_order_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    price TEXT,
+    stop_price TEXT,
+    time_in_force TEXT,
+    reduce_only INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL,
+    average_price TEXT,
+    commission TEXT NOT NULL,
+    commission_asset TEXT NOT NULL,
+    realized_pnl TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    strategy_name TEXT,
+    tags TEXT NOT NULL,
+    parent_order_id TEXT,
+    role TEXT NOT NULL,
+    replaces TEXT,
+    replaced_by TEXT,
+    adopted INTEGER NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    filled_at INTEGER,
+    trade_ids TEXT NOT NULL,
+    attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_strategy ON orders (strategy_name, submitted_at);
+CREATE INDEX IF NOT EXISTS orders_symbol ON orders (symbol, submitted_at);
+CREATE INDEX IF NOT EXISTS orders_status ON orders (status);
+CREATE INDEX IF NOT EXISTS orders_order_id ON orders (order_id);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_order_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_order ON events (client_order_id, seq);
+CREATE INDEX IF NOT EXISTS events_time ON events (recorded_at);
+"""
+
+_ORDER_COLUMNS = (
+    "client_order_id, order_id, symbol, side, order_type, quantity, price, stop_price, "
+    "time_in_force, reduce_only, status, filled_quantity, average_price, commission, "
+    "commission_asset, realized_pnl, created_at, updated_at, strategy_name, tags, "
+    "parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at, trade_ids, "
+    "attributes"
+)
+_UPSERT = (
+    f"INSERT OR REPLACE INTO orders ({_ORDER_COLUMNS}) "
+    f"VALUES ({', '.join('?' * len(_ORDER_COLUMNS.split(',')))})"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (client_order_id, kind, timestamp, recorded_at, payload) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+
+OrderRow = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One row of the audit trail. `event` is None for notes (kind not an event type)."""
+
+    seq: int
+    client_order_id: str
+    kind: str
+    timestamp: int
+    recorded_at: int
+    payload: dict[str, Any]
+    event: OrderEvent | None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def order_row(managed: ManagedOrder) -> OrderRow:
+    """A snapshot of `managed` as a row of the orders table."""
+    o = managed.order
+    return (
+        o.client_order_id, o.order_id, o.symbol, o.side.value, o.order_type.name,
+        str(o.quantity), _text(o.price), _text(o.stop_price),
+        o.time_in_force.value if o.time_in_force else None, int(o.reduce_only),
+        o.status.value, str(o.filled_quantity), _text(o.average_price), str(o.commission),
+        o.commission_asset, str(o.realized_pnl), o.created_at, o.updated_at,
+        managed.strategy_name, json.dumps(list(managed.tags)), managed.parent_order_id,
+        managed.role.value, managed.replaces, managed.replaced_by, int(managed.adopted),
+        managed.submitted_at, managed.filled_at, json.dumps(sorted(managed.trade_ids)),
+        json.dumps(managed.attributes),
+    )
+
+
+def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
+    (
+        client_order_id, order_id, symbol, side, order_type, quantity, price, stop_price,
+        time_in_force, reduce_only, status, filled_quantity, average_price, commission,
+        commission_asset, realized_pnl, created_at, updated_at, strategy_name, tags,
+        parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at,
+        trade_ids, attributes,
+    ) = tuple(row)
+    order = Order(
+        symbol=symbol,
+        side=OrderSide(side),
+        order_type=OrderType[order_type],
+        quantity=Decimal(quantity),
+        client_order_id=client_order_id,
+        order_id=order_id,
+        price=_decimal(price),
+        stop_price=_decimal(stop_price),
+        status=OrderStatus(status),
+        filled_quantity=Decimal(filled_quantity),
+        average_price=_decimal(average_price),
+        time_in_force=TimeInForce(time_in_force) if time_in_force else None,
+        reduce_only=bool(reduce_only),
+        commission=Decimal(commission),
+        commission_asset=commission_asset,
+        realized_pnl=Decimal(realized_pnl),
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+    return ManagedOrder(
+        order=order,
+        strategy_name=strategy_name,
+        tags=tuple(json.loads(tags)),
+        parent_order_id=parent_order_id,
+        role=OrderRole(role),
+        replaces=replaces,
+        replaced_by=replaced_by,
+        adopted=bool(adopted),
+        submitted_at=submitted_at,
+        filled_at=filled_at,
+        trade_ids=set(json.loads(trade_ids)),
+        attributes=json.loads(attributes),
+    )
+
+
+def event_payload(event: OrderEvent) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        payload[f.name] = str(value) if isinstance(value, Decimal) else value
+    return payload
+
+
+def event_from_payload(kind: str, payload: dict[str, Any]) -> OrderEvent | None:
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        return None
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in payload:
+            continue
+        value = payload[f.name]
+        if isinstance(value, str) and "Decimal" in str(f.type):
+            value = Decimal(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+class _Flush:
+    """A marker in the queue: resolved on the caller's loop once what precedes it is written."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[None] = loop.create_future()
+
+    def resolve(self) -> None:
+        def done() -> None:
+            if not self.future.done():
+                self.future.set_result(None)
+
+        # RuntimeError: the loop has closed, nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(done)
+
+
+_STOP = object()
+
+
+class OrderStore:
+    """Orders and their audit trail in a SQLite file (WAL), written by one thread."""
+
+    def __init__(self, path: str | Path, *, batch_size: int = 1000) -> None:
+        self.path = Path(path)
+        self.batch_size = batch_size
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.writes = 0  # rows committed, for the curious and the benchmark
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Create the file and schema if needed and start the writer thread."""
+        if self._thread is not None:
+            return
+        await asyncio.to_thread(self._create_schema)
+        self._thread = threading.Thread(target=self._writer, name="order-store", daemon=True)
+        self._thread.start()
+
+    async def close(self) -> None:
+        """Commit everything queued and stop the writer. Safe to call twice."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
+        self._thread = None
+
+    async def __aenter__(self) -> OrderStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # NORMAL under WAL: a committed transaction survives the process being killed.
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _create_schema(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.executescript(SCHEMA)
+        connection.close()
+
+    # -- writes (any thread, never blocking) ------------------------------------------------
+
+    def save_order(self, managed: ManagedOrder) -> None:
+        """Queue a snapshot of the order's current state."""
+        self._queue.put(("order", order_row(managed)))
+
+    def append_event(self, client_order_id: str, event: OrderEvent) -> None:
+        """Queue one event for the audit trail."""
+        self._queue.put(("event", (client_order_id, event, time.time_ns() // 1_000_000)))
+
+    def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
+        """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
+        now = time.time_ns() // 1_000_000
+        self._queue.put(("note", (client_order_id, kind, now, detail)))
+
+    async def flush(self) -> None:
+        """Wait until everything queued before this call is committed."""
+        if self._thread is None:
+            raise RuntimeError("the order store is not open")
+        marker = _Flush(asyncio.get_running_loop())
+        self._queue.put(marker)
+        await marker.future
+        if self._error is not None:
+            raise RuntimeError("the order store's writer failed") from self._error
+
+    def _writer(self) -> None:
+        connection = self._connect()
+        try:
+            stop = False
+            while not stop:
+                batch = [self._queue.get()]
+                while len(batch) < self.batch_size:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                stop = self._write_batch(connection, batch)
+        finally:
+            connection.close()
+
+    def _write_batch(self, connection: sqlite3.Connection, batch: list[Any]) -> bool:
+        orders: dict[str, OrderRow] = {}
+        events: list[tuple[str, str, int, int, str]] = []
+        flushes: list[_Flush] = []
+        stop = False
+        for item in batch:
+            if item is _STOP:
+                stop = True
+            elif isinstance(item, _Flush):
+                flushes.append(item)
+            elif item[0] == "order":
+                orders[item[1][0]] = item[1]  # the last snapshot of an order wins
+            elif item[0] == "event":
+                client_order_id, event, recorded_at = item[1]
+                payload = json.dumps(event_payload(event))
+                events.append(
+                    (client_order_id, type(event).__name__, event.timestamp, recorded_at, payload)
+                )
+            else:
+                client_order_id, kind, recorded_at, detail = item[1]
+                events.append((client_order_id, kind, recorded_at, recorded_at,
+                               json.dumps(detail, default=str)))
+        try:
+            with connection:
+                if orders:
+                    connection.executemany(_UPSERT, orders.values())
+                if events:
+                    connection.executemany(_INSERT_EVENT, events)
+            self.writes += len(orders) + len(events)
+        except Exception as exc:  # a failed batch must not kill the writer; report it
+            self._error = exc
+            logger.exception("order store: writing a batch of %d failed", len(batch))
+        for marker in flushes:
+            marker.resolve()
+        return stop
+
+    # -- reads (in a worker thread) ---------------------------------------------------------
+
+    async def load_orders(self, *, open_only: bool = False) -> list[ManagedOrder]:
+        """Every stored order (or only the non-final ones), with the events of open ones."""
+        return await asyncio.to_thread(self._load_orders, open_only)
+
+    def _load_orders(self, open_only: bool) -> list[ManagedOrder]:
+        final = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
+        sql = f"SELECT {_ORDER_COLUMNS} FROM orders"
+        if open_only:
+            sql += f" WHERE status NOT IN ({', '.join('?' * len(final))})"
+        sql += " ORDER BY submitted_at, rowid"
+        with self._reader() as connection:
+            rows = connection.execute(sql, final if open_only else ()).fetchall()
+            orders = [managed_from_row(row) for row in rows]
+            open_ids = {m.client_order_id: m for m in orders if m.is_open}
+            if open_ids:
+                for event in self._events(connection, None, None, None):
+                    managed = open_ids.get(event.client_order_id)
+                    if managed is not None and event.event is not None:
+                        managed.events.append(event.event)
+        return orders
+
+    async def query_orders(
+        self,
+        *,
+        strategy_name: str | None = None,
+        symbol: str | None = None,
+        status: OrderStatus | Iterable[OrderStatus] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        limit: int | None = None,
+    ) -> list[ManagedOrder]:
+        """Stored orders matching every filter given; times (submission, ms) are inclusive."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if strategy_name is not None:
+            clauses.append("strategy_name = ?")
+            params.append(strategy_name)
+        if symbol is not None:
+            clauses.append("symbol = ?")
+            params.append(symbol)
+        if status is not None:
+            statuses = [status] if isinstance(status, OrderStatus) else list(status)
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(s.value for s in statuses)
+        if since is not None:
+            clauses.append("submitted_at >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("submitted_at <= ?")
+            params.append(until)
+        sql = f"SELECT {_ORDER_COLUMNS} FROM orders"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY submitted_at, rowid"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+
+        def run() -> list[ManagedOrder]:
+            with self._reader() as connection:
+                return [managed_from_row(r) for r in connection.execute(sql, params)]
+
+        return await asyncio.to_thread(run)
+
+    async def query_events(
+        self,
+        client_order_id: str | None = None,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[StoredEvent]:
+        """The audit trail, oldest first: of one order or all; `since`/`until` on the time
+        the event was recorded (ms, inclusive)."""
+
+        def run() -> list[StoredEvent]:
+            with self._reader() as connection:
+                return list(self._events(connection, client_order_id, since, until))
+
+        return await asyncio.to_thread(run)
+
+    @staticmethod
+    def _events(
+        connection: sqlite3.Connection,
+        client_order_id: str | None,
+        since: int | None,
+        until: int | None,
+    ) -> Iterable[StoredEvent]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if client_order_id is not None:
+            clauses.append("client_order_id = ?")
+            params.append(client_order_id)
+        if since is not None:
+            clauses.append("recorded_at >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("recorded_at <= ?")
+            params.append(until)
+        sql = "SELECT seq, client_order_id, kind, timestamp, recorded_at, payload FROM events"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY seq"
+        for seq, cid, kind, timestamp, recorded_at, payload_text in connection.execute(
+            sql, params
+        ):
+            payload = json.loads(payload_text)
+            yield StoredEvent(
+                seq, cid, kind, timestamp, recorded_at, payload, event_from_payload(kind, payload)
+            )
+
+    def _reader(self) -> _Reader:
+        return _Reader(self.path)
+
+
+class _Reader:
+    """A short-lived read connection, closed on exit."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(path, timeout=30.0)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
