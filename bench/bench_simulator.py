@@ -1,8 +1,9 @@
-"""Signed order requests per second served by the simulator.
+"""Signed order requests per second served by the simulator, and its start-up time.
 
 The simulator runs in its own process; this process drives it over N concurrent keep-alive
 connections, each placing a resting LIMIT order and cancelling it (HMAC-signed, two requests
-a cycle). Prints requests/s and the simulator's CPU time per request.
+a cycle). Prints requests/s and the simulator's CPU time per request (the throughput one
+free core would give, whatever else runs on the machine).
 
     .venv/bin/python bench/bench_simulator.py [--clients 16] [--seconds 5] [--profile]
 """
@@ -28,18 +29,19 @@ UNLIMITED = RateLimitConfig(
 
 
 def _run_simulator(conn: Connection, profile: bool) -> None:
-    async def main() -> None:
+    async def run() -> None:
         account = SimAccount(
             "bench", api_key=API_KEY, api_secret=API_SECRET,
             balances={"USDT": Decimal("100000000")},
         )
+        started = time.perf_counter()
         async with SimulatedExchange(seed=1, accounts=[account], rate_limits=UNLIMITED,
                                      request_log_size=1000) as sim:
-            conn.send(sim.rest_url)
+            conn.send((sim.rest_url, time.perf_counter() - started))
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, conn.recv)  # the client's start
+            await loop.run_in_executor(None, conn.recv)  # the load starts
             cpu_start = time.process_time()
-            await loop.run_in_executor(None, conn.recv)  # until told to stop
+            await loop.run_in_executor(None, conn.recv)  # the load ended
             conn.send(time.process_time() - cpu_start)
 
     if profile:
@@ -47,11 +49,11 @@ def _run_simulator(conn: Connection, profile: bool) -> None:
 
         profiler = Profiler(async_mode="disabled")
         profiler.start()
-        asyncio.run(main())
+        asyncio.run(run())
         profiler.stop()
         conn.send(profiler.output_text(unicode=True, color=False, show_all=False))
     else:
-        asyncio.run(main())
+        asyncio.run(run())
 
 
 def _signed(params: dict[str, str]) -> str:
@@ -124,71 +126,6 @@ async def _drive(url: str, clients: int, seconds: float) -> tuple[int, int, floa
 
 
 def main() -> None:
-        account = SimAccount(
-            "bench", api_key=API_KEY, api_secret=API_SECRET,
-            balances={"USDT": Decimal("100000000")},
-        )
-        async with SimulatedExchange(seed=1, accounts=[account], rate_limits=UNLIMITED,
-                                     request_log_size=1000) as sim:
-            conn.send(sim.rest_url)
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, conn.recv)  # the client's start
-            cpu_start = time.process_time()
-            await loop.run_in_executor(None, conn.recv)  # until told to stop
-            conn.send(time.process_time() - cpu_start)
-
-    if profile:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(async_mode="disabled")
-        profiler.start()
-        asyncio.run(main())
-        profiler.stop()
-        conn.send(profiler.output_text(unicode=True, color=False, show_all=False))
-    else:
-        asyncio.run(main())
-
-
-def _signed(params: dict[str, str]) -> str:
-    params["timestamp"] = str(int(time.time() * 1000))
-    query = urlencode(params)
-    return query + "&signature=" + hmac_sha256_hex(API_SECRET, query)
-
-
-async def _client(session: aiohttp.ClientSession, url: str, deadline: float,
-                  counts: list[int], worker: int) -> None:
-    headers = {"X-MBX-APIKEY": API_KEY, "Content-Type": "application/x-www-form-urlencoded"}
-    sequence = 0
-    while time.perf_counter() < deadline:
-        sequence += 1
-        client_order_id = f"b{worker}-{sequence}"
-        body = _signed({"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT",
-                        "timeInForce": "GTC", "quantity": "0.001", "price": "30000",
-                        "newClientOrderId": client_order_id})
-        async with session.post(url + "/fapi/v1/order", data=body, headers=headers) as r:
-            await r.read()
-            counts[0 if r.status == 200 else 1] += 1
-        body = _signed({"symbol": "BTCUSDT", "origClientOrderId": client_order_id})
-        async with session.delete(url + "/fapi/v1/order", data=body, headers=headers) as r:
-            await r.read()
-            counts[0 if r.status == 200 else 1] += 1
-
-
-async def _drive(url: str, clients: int, seconds: float) -> tuple[int, int, float]:
-    counts = [0, 0]
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        # warm-up
-        await _client(session, url, time.perf_counter() + 0.5, [0, 0], -1)
-        start = time.perf_counter()
-        deadline = start + seconds
-        await asyncio.gather(*(_client(session, url, deadline, counts, i)
-                               for i in range(clients)))
-        elapsed = time.perf_counter() - start
-    return counts[0], counts[1], elapsed
-
-
-def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -196,11 +133,10 @@ def main() -> None:
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    started = time.perf_counter()
     process = context.Process(target=_run_simulator, args=(child, args.profile))
     process.start()
-    url = parent.recv()
-    print(f"simulator up in {time.perf_counter() - started:.2f} s (process spawn included)")
+    url, startup = parent.recv()
+    print(f"simulator start (engine, accounts, listening): {startup * 1000:.0f} ms")
     parent.send("start")
     ok, failed, elapsed = asyncio.run(_drive(url, args.clients, args.seconds))
     parent.send("stop")
@@ -208,10 +144,12 @@ def main() -> None:
     if args.profile:
         print(parent.recv())
     process.join(10)
-    print(f"{ok + failed} signed order requests in {elapsed:.2f} s from {args.clients} clients: "
-          f"{(ok + failed) / elapsed:,.0f} requests/s ({failed} errors); simulator CPU "
-          f"{server_cpu:.2f} s ({100 * server_cpu / elapsed:.0f}% of one core), "
-          f"{1000 * server_cpu / max(1, ok + failed):.3f} ms CPU a request")
+    total = ok + failed
+    print(f"{total} signed order requests in {elapsed:.2f} s over {args.clients} connections: "
+          f"{total / elapsed:,.0f} requests/s ({failed} errors)")
+    print(f"simulator CPU {server_cpu:.2f} s ({100 * server_cpu / elapsed:.0f}% of one core): "
+          f"{1000 * server_cpu / max(1, total):.3f} ms a request, "
+          f"{total / max(server_cpu, 1e-9):,.0f} requests/s per core")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ same prices and fills."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 
@@ -158,3 +159,27 @@ async def test_same_seed_same_prices_and_fills() -> None:
     first, second, other = await _trace(11), await _trace(11), await _trace(12)
     assert first == second
     assert first[0] != other[0]
+
+
+async def test_auto_tick_moves_prices(simulator_factory) -> None:
+    sim = await simulator_factory(auto_tick=True, tick_interval=0.01)
+    before = sim.mark_price("BTCUSDT")
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if sim.mark_price("BTCUSDT") != before:
+            break
+    assert sim.mark_price("BTCUSDT") != before
+
+
+async def test_fill_order_partially_then_fully(simulator, client) -> None:
+    price = (simulator.mark_price("BTCUSDT") * Decimal("0.9")).quantize(Decimal("0.1"))
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+             "quantity": "0.010", "price": str(price), "newClientOrderId": "part-1"}
+    assert (await client.hmac("POST", "/fapi/v1/order", order)).status == 200
+    simulator.fill_order("BTCUSDT", client_order_id="part-1", quantity=Decimal("0.004"))
+    query = {"symbol": "BTCUSDT", "origClientOrderId": "part-1"}
+    partial = (await client.hmac("GET", "/fapi/v1/order", query)).body
+    assert partial["status"] == "PARTIALLY_FILLED"
+    assert Decimal(partial["executedQty"]) == Decimal("0.004")
+    simulator.fill_order("BTCUSDT", client_order_id="part-1")
+    assert (await client.hmac("GET", "/fapi/v1/order", query)).body["status"] == "FILLED"

@@ -133,8 +133,11 @@ def load_env_file(path: Path | None) -> None:
 
 
 def configure_logging(debug: bool) -> None:
-    level = logging.DEBUG if debug else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    """With --debug, log everything to stderr. Without it nothing is configured: Python's
+    last-resort handler still shows warnings (e.g. a .env readable by others)."""
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger().setLevel(logging.DEBUG)
 
 
 _VENUE_PARAMS: list[tuple[str, Any, Any]] = [

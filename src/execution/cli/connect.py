@@ -34,9 +34,10 @@ class Connection:
 
 
 def mask(text: str, keep: int = 4) -> str:
-    """Show the ends of an identifier, never the middle: 'abcd…wxyz'."""
+    """Show the ends of a long identifier (an API key is not a secret, but there is no need
+    to print it whole): 'abcd…wxyz'."""
     if len(text) <= keep * 2:
-        return "…" if text else ""
+        return text
     return f"{text[:keep]}…{text[-keep:]}"
 
 

@@ -77,8 +77,10 @@ def describe_error(error: BaseException) -> str:
         return f"invalid {error.field} {_short(error.value)}: {error.rule}"
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(error, AuthenticationError):
+        return f"authentication failed: {' '.join(str(error).split())}"
     kind = {
-        ExitCode.AUTH: "configuration/authentication",
+        ExitCode.AUTH: "configuration",
         ExitCode.REJECTED: "rejected by the exchange",
         ExitCode.UNAVAILABLE: "exchange unavailable",
         ExitCode.LIVE_NOT_ALLOWED: "live trading not allowed",

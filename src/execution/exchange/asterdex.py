@@ -260,8 +260,13 @@ class AsterDEXExchange(BaseExchange):
         while True:
             try:
                 return await self._send_once(endpoint, encoded, weight)
-            except _RETRYABLE:
+            except _RETRYABLE as exc:
                 if attempt >= attempts:
+                    if endpoint.idempotent and isinstance(exc, NetworkError):
+                        raise ExchangeUnavailableError(
+                            f"{endpoint.method} {endpoint.name}: {attempts} attempts failed "
+                            f"on every endpoint ({exc})"
+                        ) from exc
                     raise
             await asyncio.sleep(self._backoff(attempt))
             attempt += 1

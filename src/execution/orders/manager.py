@@ -56,7 +56,7 @@ from execution.orders.brackets import (
 from execution.orders.callbacks import CallbackRegistry, OrderCallback
 from execution.orders.managed import ManagedOrder, OrderRole, Transition
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
-from execution.orders.reconcile import ReconciliationReport, reconcile
+from execution.orders.reconcile import ReconciliationReport, baseline_of, reconcile
 from execution.orders.state import (
     OrderCancelRejected,
     OrderCancelRequested,
@@ -162,12 +162,13 @@ class OrderManager:
             loaded = await self.store.load_orders()
             for managed in loaded:
                 self._register(managed)
+        baseline = baseline_of(loaded)
         try:
             await self.exchange.start_user_stream(self.handle_event)
         except ExecutionError as exc:
             logger.warning("user stream did not start (%s): polling instead", exc)
         self._brackets.rebuild(loaded)
-        report = await reconcile(self)
+        report = await reconcile(self, baseline)
         self.last_reconciliation = report
         for bracket in self._brackets.brackets.values():
             if not bracket.is_done:

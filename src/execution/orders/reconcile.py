@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import OrderSide, OrderStatus, Position
+from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderRejected
 from execution.orders.translate import now_ms
 
@@ -66,17 +67,36 @@ class ReconciliationReport:
         )
 
 
-async def reconcile(manager: OrderManager) -> ReconciliationReport:
-    """Bring `manager`'s orders to the exchange's state and report what differed."""
+Baseline = dict[str, tuple[OrderStatus, Decimal]]
+
+
+def baseline_of(orders: list[ManagedOrder]) -> Baseline:
+    """(status, filled) of each order not final, as the store had them."""
+    return {m.client_order_id: (m.status, m.filled_quantity) for m in orders if m.is_open}
+
+
+async def reconcile(
+    manager: OrderManager, baseline: Baseline | None = None
+) -> ReconciliationReport:
+    """Bring `manager`'s orders to the exchange's state and report what differed.
+
+    `baseline` is the state the store had (taken before the user stream started, so that
+    what the stream's own resync already applied is reported too); by default, the
+    manager's open orders as they are now."""
     exchange = manager.exchange
     report = ReconciliationReport()
     exchange_open = {o.client_order_id: o for o in await exchange.get_open_orders()}
-    for managed in manager.open_orders():
+    if baseline is None:
+        baseline = baseline_of(manager.open_orders())
+    for client_order_id, before in baseline.items():
+        managed = manager.get_order(client_order_id)
+        if managed is None:
+            continue
         report.checked += 1
-        client_order_id = managed.client_order_id
-        before = (managed.status, managed.filled_quantity)
         snapshot = exchange_open.get(client_order_id)
-        if snapshot is not None:
+        if not managed.is_open:
+            pass  # already brought up to date by the stream since the baseline
+        elif snapshot is not None:
             manager.apply_open_snapshot(managed, snapshot)
         else:
             try:

@@ -46,8 +46,11 @@ class RequestRecord:
     endpoint_index: int
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), default=str).encode()
+    return _ENCODER.encode(value).encode()
 
 
 class SimulatorServer:

@@ -11,7 +11,6 @@ signer the user approved may sign.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections import deque
@@ -105,7 +104,7 @@ class Authenticator:
         if not signature:
             raise missing_parameter("signature")
         payload = strip_signature(query) + strip_signature(body)
-        expected = hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.digest(secret, payload.encode(), "sha256").hex()
         if not hmac.compare_digest(expected, signature.lower()):
             raise invalid_signature()
         return Principal(account_id, "hmac")

@@ -101,6 +101,7 @@ class Account:
     trades: dict[str, list[Trade]] = field(default_factory=dict)
     income: list[Income] = field(default_factory=list)
     reserved_margin: Decimal = ZERO
+    open_notional: dict[str, list[Decimal]] = field(default_factory=dict)  # symbol -> [bid, ask]
     update_time: int = 0
 
     # -- settings and positions -------------------------------------------------------------

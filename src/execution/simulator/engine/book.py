@@ -50,16 +50,19 @@ def walk(
     """The fills a taker `side` order of `quantity` gets, best level first, not beyond `limit`."""
     fills: list[Level] = []
     remaining = quantity
-    for level in levels(spec, price, side):
-        if remaining <= 0:
+    bid, ask = best_prices(spec, price)
+    spacing = spec.tick_size * spec.level_spacing_ticks
+    buying = side == "BUY"
+    level_price = ask if buying else bid
+    for _ in range(spec.book_levels):
+        if remaining <= 0 or level_price <= 0:
             break
-        if limit is not None and (
-            (side == "BUY" and level.price > limit) or (side == "SELL" and level.price < limit)
-        ):
+        if limit is not None and (level_price > limit if buying else level_price < limit):
             break
-        take = min(remaining, level.quantity)
-        fills.append(Level(level.price, take))
+        take = min(remaining, spec.level_qty)
+        fills.append(Level(level_price, take))
         remaining -= take
+        level_price = level_price + spacing if buying else level_price - spacing
     return fills
 
 

@@ -109,6 +109,7 @@ class Order:
     trail_active: bool = False
     trail_extreme: Decimal = ZERO  # best price seen since activation
     reserved_margin: Decimal = ZERO  # initial margin held while the order rests
+    book_notional: Decimal = ZERO  # price * remaining while resting (the account's b/a totals)
     version: int = 0  # bumped on modify, so stale book entries are skipped
 
     @property

@@ -102,13 +102,7 @@ class TradingCore:
 
     def _emit_order(self, order: Order, execution_type: str, **fill: Any) -> None:
         account = self.accounts[order.account_id]
-        bids = asks = ZERO
-        for other in account.open_orders.get(order.symbol, {}).values():
-            if other.type is OrderType.LIMIT:
-                if other.side is Side.BUY:
-                    bids += other.price * other.remaining
-                else:
-                    asks += other.price * other.remaining
+        bids, asks = account.open_notional.get(order.symbol) or (ZERO, ZERO)
         event = wire.order_trade_update(
             order, execution_type, self.now(), bids_notional=bids, asks_notional=asks, **fill
         )
@@ -126,7 +120,12 @@ class TradingCore:
         return next(self._trade_ids)
 
     def _new_client_order_id(self) -> str:
-        return "".join(self._id_rng.choice(_ID_ALPHABET) for _ in range(22))
+        number = self._id_rng.getrandbits(128)
+        chars = []
+        for _ in range(22):
+            number, digit = divmod(number, 62)
+            chars.append(_ID_ALPHABET[digit])
+        return "".join(chars)
 
     # -- placing ------------------------------------------------------------------------------
 
@@ -344,7 +343,17 @@ class TradingCore:
             return
         self._finish(account, order, Status.EXPIRED)
 
+    def _set_book_notional(self, account: Account, order: Order, value: Decimal) -> None:
+        if value == order.book_notional:
+            return
+        sides = account.open_notional.get(order.symbol)
+        if sides is None:
+            sides = account.open_notional[order.symbol] = [ZERO, ZERO]
+        sides[0 if order.side is Side.BUY else 1] += value - order.book_notional
+        order.book_notional = value
+
     def _rest(self, account: Account, market: Market, order: Order) -> None:
+        self._set_book_notional(account, order, order.price * order.remaining)
         increase = self._increase(account, order, order.remaining)
         leverage = account.settings_for(order.symbol).leverage
         reserved = money(increase * order.price / leverage)
@@ -365,6 +374,8 @@ class TradingCore:
         order.cum_quote += quantity * price
         order.update_time = now
         order.status = Status.FILLED if order.remaining == 0 else Status.PARTIALLY_FILLED
+        if order.book_notional:
+            self._set_book_notional(account, order, order.price * order.remaining)
         if order.reserved_margin:
             kept = money(order.reserved_margin * order.remaining / before)
             account.reserved_margin -= order.reserved_margin - kept
@@ -400,6 +411,8 @@ class TradingCore:
 
     def _close(self, account: Account, order: Order) -> None:
         """Take a no-longer-open order out of the open indexes and free its margin."""
+        if order.book_notional:
+            self._set_book_notional(account, order, ZERO)
         open_here = account.open_orders.get(order.symbol)
         removed = open_here.pop(order.order_id, None) if open_here is not None else None
         if removed is not None and order.orig_type.is_conditional:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from execution.money import format_decimal
 from execution.simulator.engine.accounts import (
     MARGIN_ASSET,
     Account,
@@ -18,8 +17,11 @@ from execution.simulator.engine.orders import ZERO, Order, OrderType
 
 
 def fmt(value: Decimal) -> str:
-    """A decimal as the exchange writes it: plain notation, no exponent."""
-    return format_decimal(value)
+    """A decimal as the exchange writes it: plain notation, no exponent, no trailing zeros."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def order(o: Order, *, with_time: bool = True) -> dict[str, Any]:
@@ -27,7 +29,7 @@ def order(o: Order, *, with_time: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {
         "orderId": o.order_id,
         "symbol": o.symbol,
-        "status": o.status.value,
+        "status": o.status,
         "clientOrderId": o.client_order_id,
         "price": fmt(o.price),
         "avgPrice": fmt(money(o.avg_price)),
@@ -35,16 +37,16 @@ def order(o: Order, *, with_time: bool = True) -> dict[str, Any]:
         "executedQty": fmt(o.executed_qty),
         "cumQty": fmt(o.executed_qty),
         "cumQuote": fmt(money(o.cum_quote)),
-        "timeInForce": o.time_in_force.value,
-        "type": o.orig_type.value,
+        "timeInForce": o.time_in_force,
+        "type": o.orig_type,
         "reduceOnly": o.reduce_only,
         "closePosition": o.close_position,
-        "side": o.side.value,
-        "positionSide": o.position_side.value,
+        "side": o.side,
+        "positionSide": o.position_side,
         "stopPrice": fmt(o.stop_price),
-        "workingType": o.working_type.value,
+        "workingType": o.working_type,
         "priceProtect": o.price_protect,
-        "origType": o.orig_type.value,
+        "origType": o.orig_type,
         "priceMatch": "NONE",
         "selfTradePreventionMode": "NONE",
         "goodTillDate": 0,
@@ -76,15 +78,15 @@ def order_trade_update(
     data: dict[str, Any] = {
         "s": o.symbol,
         "c": o.client_order_id,
-        "S": o.side.value,
-        "o": o.type.value,
-        "f": o.time_in_force.value,
+        "S": o.side,
+        "o": o.type,
+        "f": o.time_in_force,
         "q": fmt(o.quantity),
         "p": fmt(o.price),
         "ap": fmt(money(o.avg_price)),
         "sp": fmt(o.stop_price),
         "x": execution_type,
-        "X": o.status.value,
+        "X": o.status,
         "i": o.order_id,
         "l": fmt(last_qty),
         "z": fmt(o.executed_qty),
@@ -97,9 +99,9 @@ def order_trade_update(
         "a": fmt(money(asks_notional)),
         "m": maker,
         "R": o.reduce_only,
-        "wt": o.working_type.value,
-        "ot": o.orig_type.value,
-        "ps": o.position_side.value,
+        "wt": o.working_type,
+        "ot": o.orig_type,
+        "ps": o.position_side,
         "cp": o.close_position,
         "rp": fmt(realized),
         "pP": o.price_protect,
@@ -127,7 +129,7 @@ def account_position(account: Account, p: Position, mark: Decimal) -> dict[str, 
         "up": fmt(p.unrealized(mark)),
         "mt": "isolated" if isolated else "cross",
         "iw": fmt(p.isolated_wallet),
-        "ps": p.position_side.value,
+        "ps": p.position_side,
     }
 
 
@@ -157,7 +159,7 @@ def account_update(
 
 def trade(t: Trade) -> dict[str, Any]:
     """One entry of `userTrades`."""
-    buyer = t.side.value == "BUY"
+    buyer = t.side == "BUY"
     return {
         "buyer": buyer,
         "commission": fmt(t.commission),
@@ -169,8 +171,8 @@ def trade(t: Trade) -> dict[str, Any]:
         "qty": fmt(t.quantity),
         "quoteQty": fmt(money(t.quote_qty)),
         "realizedPnl": fmt(t.realized_pnl),
-        "side": t.side.value,
-        "positionSide": t.position_side.value,
+        "side": t.side,
+        "positionSide": t.position_side,
         "symbol": t.symbol,
         "time": t.time,
     }
