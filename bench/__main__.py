@@ -35,6 +35,8 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
                         help="comma-separated parts to skip: roundtrip,overhead,components")
     parser.add_argument("--contenders", default="",
                         help="comma-separated contender names to race (default: all)")
+    parser.add_argument("--overhead-iterations", type=int, default=None,
+                        help="calls per timing of the network-free overhead bench")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help="where to write the markdown results (default bench/results.md)")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -44,6 +46,7 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
         scale=arguments.scale,
         skip=frozenset(part for part in arguments.skip.split(",") if part),
         contenders=tuple(name for name in arguments.contenders.split(",") if name),
+        overhead_iterations=arguments.overhead_iterations,
         output=None if arguments.no_write else arguments.output,
     )
 

@@ -68,16 +68,22 @@ def source_revision() -> str:
     return commit + ("+changes" if dirty else "")
 
 
+def load_average() -> str:
+    """1, 5 and 15 minute load averages: other work on the machine skews every number."""
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def describe() -> list[tuple[str, str]]:
     """(label, value) pairs for the results header."""
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return [
         ("CPU", cpu_model()),
         ("Cores", f"{usable_cores()} usable ({os.cpu_count()} online)"),
         ("OS", f"{platform.system()} {platform.release()} ({platform.machine()})"),
         ("Python", f"{platform.python_implementation()} {sys.version.split()[0]}"),
         ("Event loop policy", type(asyncio.get_event_loop_policy()).__qualname__),
-        ("Load average at start", " ".join(f"{value:.2f}" for value in load)),
+        ("Load average at start", load_average()),
         ("Source", source_revision()),
         ("Packages", ", ".join(f"{k} {v}" for k, v in package_versions().items())),
     ]

@@ -46,6 +46,7 @@ class Report:
     overheads: list[Overhead] = field(default_factory=list)
     components: ComponentResults | None = None
     problems: list[str] = field(default_factory=list)
+    load_at_end: str = ""
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -235,7 +236,10 @@ def render(report: Report) -> str:
         "",
         "## Machine",
         "",
-        markdown_table(["", ""], [[label, value] for label, value in report.machine]),
+        markdown_table(["", ""], [
+            *([label, value] for label, value in report.machine),
+            *([["Load average at end", report.load_at_end]] if report.load_at_end else []),
+        ]),
         "",
         "## Targets",
         "",

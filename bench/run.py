@@ -11,7 +11,7 @@ from pathlib import Path
 from bench import overhead
 from bench.components import run_components
 from bench.contenders import ALL_CONTENDERS, CLIENT_V1, CLIENT_V3, build_contenders
-from bench.machine import describe
+from bench.machine import describe, load_average
 from bench.report import Report
 from bench.roundtrip import Contender, patterns_for, run_round_trips
 from bench.sim_process import SimulatorProcess
@@ -104,4 +104,5 @@ def run_all(options: RunOptions, progress: Progress) -> Report:
         components = run_components(quick=options.quick, progress=progress)
         report.components = components
         report.problems.extend(components.problems)
+    report.load_at_end = load_average()
     return report

@@ -40,7 +40,7 @@ def test_round_trips_and_overhead_run_for_every_contender() -> None:
 def test_command_writes_the_results_file(tmp_path: Path) -> None:
     output = tmp_path / "results.md"
     status = main([
-        "--quick", "--scale", "0.05", "--skip", "roundtrip,components",
+        "--quick", "--skip", "roundtrip,components", "--overhead-iterations", "3",
         "--output", str(output),
     ])
     assert status == 0

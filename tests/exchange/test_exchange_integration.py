@@ -266,3 +266,13 @@ async def test_expired_listen_key_gets_a_new_one(make_client: Any, simulator_fac
         while stream.connections < 2 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         assert stream.connections >= 2 and stream.listen_key != first_key
+
+
+async def test_modify_order_rounds_and_changes_price(exchange: AsterDEXExchange) -> None:
+    price = await below_mark(exchange)
+    order = await exchange.create_order(SYMBOL, OrderSide.BUY, OrderType.LIMIT, D("0.002"),
+                                        price=price)
+    modified = await exchange.modify_order(SYMBOL, OrderSide.BUY, D("0.0039"), price - D("10.05"),
+                                           order_id=order.order_id)
+    assert modified.price == price - D("10.1") and modified.quantity == D("0.003")
+    assert modified.client_order_id == order.client_order_id

@@ -471,6 +471,29 @@ class AsterDEXExchange(BaseExchange):
             await asyncio.sleep(self._backoff(attempt))
             attempt += 1
 
+    async def modify_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Decimal,
+        price: Decimal,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Change a resting LIMIT order's price and/or quantity (validated and rounded).
+
+        Not repeated after a lost response: the caller re-reads the order instead.
+        """
+        self._check_live()
+        rules = self._rules_for(symbol)
+        request = build_order_request(rules, side, OrderType.LIMIT, quantity, price=price)
+        wire = dict(request.params)
+        params = self._order_ref(symbol, order_id, client_order_id)
+        params += [("side", side.value), ("quantity", wire["quantity"]), ("price", wire["price"])]
+        data = await self._send_once(ep.MODIFY_ORDER, encode_params(params), 1)
+        return self._track(parse_order(data))
+
     @staticmethod
     def _order_ref(
         symbol: str, order_id: str | None, client_order_id: str | None

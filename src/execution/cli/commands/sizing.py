@@ -14,6 +14,7 @@ from execution.sizing import (
     PositionSizer,
     SizingMethod,
     SizingResult,
+    format_reference_table,
     reference_table,
 )
 
@@ -101,6 +102,9 @@ def size(
     table: Annotated[
         bool, typer.Option("--table", help="Print the SIZING.md reference table.")
     ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="With --table: as Markdown, as SIZING.md has it.")
+    ] = False,
     balance: Annotated[
         str | None, typer.Option("--balance", help="Account equity in USDT.", show_default=False)
     ] = None,
@@ -139,7 +143,7 @@ def size(
     --leverage 3
     """
     if table:
-        show_reference_table(out)
+        show_reference_table(out, markdown=markdown)
         return
     if method is None:
         raise ValidationError("method", None, "give a method (fixed, kelly, volatility, risk, "
@@ -180,7 +184,10 @@ def size(
         out.line("[bold green]valid[/bold green]: within the risk and position limits")
 
 
-def show_reference_table(out: Output) -> None:
+def show_reference_table(out: Output, *, markdown: bool = False) -> None:
+    if markdown and not out.json_mode:
+        out.console.print(format_reference_table(), markup=False, highlight=False)
+        return
     rows = reference_table()
     if out.json_mode:
         out.emit_json({

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from execution.simulator.engine.accounts import (
@@ -16,6 +17,7 @@ from execution.simulator.engine.accounts import (
 from execution.simulator.engine.orders import ZERO, Order, OrderType
 
 
+@lru_cache(maxsize=65536)
 def fmt(value: Decimal) -> str:
     """A decimal as the exchange writes it: plain notation, no exponent, no trailing zeros."""
     text = format(value, "f")

@@ -1,0 +1,136 @@
+"""Bad input gives one line on stderr, a non-zero exit code that says what failed, and
+sends nothing to the exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from execution.simulator import SimulatedExchange
+
+Env = Callable[[SimulatedExchange], dict[str, str]]
+Requests = Callable[[SimulatedExchange], list[str]]
+
+
+def one_line_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    assert "Traceback" not in stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["buy", "BTCUSDT", "-1"], 2, "quantity"),
+        (["buy", "BTCUSDT", "0"], 2, "greater than 0"),
+        (["sell", "BTCUSDT", "abc"], 2, "decimal number"),
+        (["buy", "BTCUSDT", "0.01", "--price", "-5"], 2, "price"),
+        (["buy", "BTCUSDT", "0.01", "--type", "limit"], 2, "needs --price"),
+        (["buy", "BTCUSDT", "0.01", "--type", "stop"], 2, "--stop-price"),
+        (["buy", "BTCUSDT", "0.01", "--type", "market", "--price", "1"], 2, "no price"),
+        (["buy", "BTCUSDT", "0.01", "--client-id", "bad id!"], 2, "client_id"),
+        (["buy", "BTC-USDT", "0.01"], 2, "symbol"),
+        (["buy", "FOOUSDT", "0.01"], 2, "unknown symbol"),
+        (["buy", "BTCUSDT", "0.0000001"], 2, "quantity"),
+        (["cancel", "BTCUSDT"], 2, "order id"),
+        (["leverage", "BTCUSDT", "0"], 2, "leverage"),
+        (["leverage", "BTCUSDT", "2.5"], 2, "whole number"),
+        (["orders", "--history"], 2, "--symbol"),
+        (["buy", "BTCUSDT", "0.01", "--bogus"], 2, "--bogus"),
+    ],
+)
+async def test_bad_input_is_rejected_before_sending(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env, order_requests: Requests,
+    args: list[str], code: int, words: str,
+) -> None:
+    outcome = await cli.arun(*args, env=sim_env(simulator))
+    assert outcome.exit_code == code, outcome
+    assert words in one_line_error(outcome.stderr)
+    assert order_requests(simulator) == []
+    assert sum(simulator.ledger.values()) == 0
+
+
+async def test_missing_credentials(
+    cli: Any, simulator: SimulatedExchange, order_requests: Requests
+) -> None:
+    outcome = await cli.arun("buy", "BTCUSDT", "0.01", "--url", simulator.rest_url)
+    assert outcome.exit_code == 3
+    assert "ASTER_API_KEY" in one_line_error(outcome.stderr)
+    assert list(simulator.request_log) == []
+
+
+async def test_wrong_secret_is_an_authentication_error(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env, order_requests: Requests
+) -> None:
+    env = {**sim_env(simulator), "ASTER_API_SECRET": "wrong-secret"}
+    outcome = await cli.arun("buy", "BTCUSDT", "0.01", env=env)
+    assert outcome.exit_code == 3
+    line = one_line_error(outcome.stderr)
+    assert "authentication failed" in line and "wrong-secret" not in outcome.stderr
+    assert sum(simulator.ledger.values()) == 0
+
+
+async def test_exchange_rejection_exit_code(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env
+) -> None:
+    # reduce-only with no position: the exchange refuses (-2022)
+    outcome = await cli.arun(
+        "sell", "BTCUSDT", "0.01", "--type", "stop", "--stop-price", "45000", "--reduce-only",
+        env=sim_env(simulator),
+    )
+    assert outcome.exit_code == 4
+    assert "-2022" in one_line_error(outcome.stderr)
+
+
+def test_unreachable_exchange_exit_code(cli: Any) -> None:
+    env = {"ASTER_API_KEY": "k", "ASTER_API_SECRET": "s"}
+    outcome = cli.run("balance", "--url", "http://127.0.0.1:9", env=env)
+    assert outcome.exit_code == 5
+    one_line_error(outcome.stderr)
+
+
+def test_mainnet_order_needs_live_opt_in(cli: Any) -> None:
+    env = {"ASTER_API_KEY": "k", "ASTER_API_SECRET": "s"}
+    outcome = cli.run("buy", "BTCUSDT", "0.01", "--venue", "asterdex", env=env)
+    assert outcome.exit_code == 6
+    assert "--live" in one_line_error(outcome.stderr)
+
+
+async def test_mainnet_order_with_live_still_needs_confirmation(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env, order_requests: Requests
+) -> None:
+    # The venue is AsterDEX mainnet as far as the CLI knows (its host overridden by a
+    # simulator here): --live without --yes, and no terminal to ask on, sends no order.
+    env = {**sim_env(simulator), "ASTER_ALLOW_LIVE": "1"}
+    outcome = await cli.arun("buy", "BTCUSDT", "0.01", "--venue", "asterdex", env=env)
+    assert outcome.exit_code == 6
+    assert "--yes" in one_line_error(outcome.stderr)
+    assert "About to BUY 0.01 BTCUSDT" in outcome.stderr
+    assert order_requests(simulator) == []
+
+
+def test_simulator_url_must_not_be_a_real_exchange(cli: Any) -> None:
+    outcome = cli.run("balance", "--url", "https://fapi.asterdex.com")
+    assert outcome.exit_code == 3
+    assert "real exchange" in one_line_error(outcome.stderr)
+
+
+def test_debug_shows_the_traceback(cli: Any) -> None:
+    outcome = cli.run("size", "risk", "--balance", "10000", "--price", "50000",
+                      "--stop", "51000", "--debug")
+    assert outcome.exit_code == 2
+    assert "Traceback" in outcome.stderr
+    assert "error: invalid --stop" in outcome.stderr
+
+
+def test_json_mode_reports_the_error_as_json(cli: Any) -> None:
+    import json
+
+    outcome = cli.run("size", "kelly", "--balance", "10000", "--price", "50000", "--json")
+    assert outcome.exit_code == 2
+    error = json.loads(outcome.stdout)["error"]
+    assert error["exit_code"] == 2 and error["type"] == "ValidationError"
