@@ -12,6 +12,7 @@ import importlib
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -101,6 +102,49 @@ def simulator_bench(results: ComponentResults, *, quick: bool) -> None:
     _guarded("bench_simulator", results, run)
 
 
+# -- order manager ------------------------------------------------------------------------
+
+
+def order_manager_bench(results: ComponentResults, *, quick: bool) -> None:
+    """Stream events/s (target d), memory and lookups with many orders, store writes/s."""
+    module = _load("bench.bench_order_manager", results)
+    if module is None:
+        return
+    event_orders, tracked = (2_000, 20_000) if quick else (20_000, 100_000)
+
+    def run() -> None:
+        section = "Order manager"
+        with tempfile.TemporaryDirectory() as directory:
+            folder = Path(directory)
+            plain, plain_apply = asyncio.run(module.bench_events(event_orders, None))
+            stored, stored_apply = asyncio.run(
+                module.bench_events(event_orders, folder / "events.sqlite")
+            )
+            small = module.bench_tracking(1_000)
+            large = module.bench_tracking(tracked)
+            writes, queued = asyncio.run(module.bench_store(tracked, folder / "store.sqlite"))
+        events = f"{3 * event_orders:,} ORDER_TRADE_UPDATE events"
+        rows = [
+            ("stream events applied, parse + apply + SQLite store", stored, "events/s", events),
+            ("stream events applied, parse + apply, no store", plain, "events/s", events),
+            ("stream events, apply only, no store", plain_apply, "events/s", ""),
+            ("stream events, apply + SQLite store", stored_apply, "events/s", ""),
+            (f"memory with {tracked:,} tracked orders", large[0], "MiB",
+             f"{large[0] * 1024 / tracked:.2f} KiB an order"),
+            (f"lookup by order id, {tracked:,} orders", large[1], "ns",
+             f"{small[1]:.0f} ns with 1,000"),
+            (f"lookup by client order id, {tracked:,} orders", large[2], "ns",
+             f"{small[2]:.0f} ns with 1,000"),
+            ("SQLite store rows written", writes, "rows/s",
+             f"caller queued {tracked:,} rows in {queued * 1000:.0f} ms"),
+        ]
+        for name, value, unit, note in rows:
+            results.rows.append(Row(section, name, _format_number(value), unit, note))
+        results.metrics[ORDER_MANAGER_EVENTS_PER_S] = stored
+
+    _guarded("bench_order_manager", results, run)
+
+
 # -- the others: modules exposing `run(quick: bool) -> list[dict]` ------------------------
 
 
@@ -152,9 +196,7 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
     steps: list[tuple[str, Callable[[], None]]] = [
         ("sizer", lambda: _rows_from("Sizer", "bench.bench_sizing", results, quick)),
         ("signing", lambda: _rows_from("Signing", "bench.bench_signing", results, quick)),
-        ("order manager", lambda: _rows_from(
-            "Order manager", "bench.bench_order_manager", results, quick
-        )),
+        ("order manager", lambda: order_manager_bench(results, quick=quick)),
         ("simulator", lambda: simulator_bench(results, quick=quick)),
     ]
     for label, step in steps:

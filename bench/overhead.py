@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from bench.ccxt_clients import CCXT_SYMBOL, make_aster, make_binanceusdm
@@ -65,7 +66,8 @@ def canned_exchange() -> CannedExchange:
     step = Decimal(filters["LOT_SIZE"]["stepSize"])
     price = (engine.mark_price(SYMBOL) * Decimal("0.95") / tick).to_integral_value("ROUND_FLOOR")
     price *= tick
-    quantity = max((Decimal(20) / price / step).to_integral_value("ROUND_CEILING"), 1) * step
+    steps = (Decimal(20) / price / step).to_integral_value("ROUND_CEILING")
+    quantity = max(steps, Decimal(1)) * step
     created = engine.private("bench", "POST", "order", {
         "symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
         "quantity": str(quantity), "price": str(price), "newClientOrderId": "bench-1",
@@ -81,6 +83,13 @@ def canned_exchange() -> CannedExchange:
         price=price,
         quantity=quantity,
         user=user,
+    )
+
+
+def _order_params(canned: CannedExchange) -> str:
+    return (
+        f"symbol={SYMBOL}&side=BUY&type=LIMIT&timeInForce=GTC&quantity={canned.quantity}"
+        f"&price={canned.price}&newClientOrderId=x-0123456789abcdef0123456789abcdef"
     )
 
 
@@ -215,14 +224,12 @@ async def client_overheads(canned: CannedExchange, iterations: int) -> list[Over
         ("client v3 (EIP-712)", Eip712Credentials(canned.user, None, Secret(_TEST_KEY))),
     ):
         exchange = AsterDEXExchange(credentials, rest_urls=["http://127.0.0.1:1"])
-        exchange.transport._session = CannedSession(canned)  # only the HTTP exchange
+        session: Any = CannedSession(canned)
+        exchange.transport._session = session  # only the HTTP exchange is replaced
         signer = _find_signer(exchange)
         if signer is not None:
-            encoded = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=" + (
-                f"{canned.quantity}&price={canned.price}&newClientOrderId=x-0123456789abcdef"
-            )
             results.append(Overhead(name, "RequestSigner.sign", _per_call_us(
-                lambda signer=signer, encoded=encoded: signer.sign(encoded), iterations
+                partial(signer.sign, _order_params(canned)), iterations
             )))
         await exchange.connect()
 

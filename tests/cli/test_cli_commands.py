@@ -95,9 +95,9 @@ async def test_stop_and_take_profit_orders_then_cancel_all(
     assert profit["order_type"] == "TAKE_PROFIT_MARKET"
     assert profit["working_type"] == "MARK_PRICE"
     stop_limit = data(await cli.arun(
-        "sell", "BTCUSDT", "0.01", "--type", "stop", "--stop-price", "47000", "--price",
-        "46900", "--reduce-only", "--json", env=env))["order"]
-    assert stop_limit["order_type"] == "STOP" and stop_limit["price"] == "46900"
+        "sell", "BTCUSDT", "0.01", "--type", "stop", "--stop-price", "48500", "--price",
+        "48400", "--reduce-only", "--json", env=env))["order"]
+    assert stop_limit["order_type"] == "STOP" and stop_limit["price"] == "48400"
     assert len(data(await cli.arun("orders", "-s", "BTCUSDT", "--json", env=env))["orders"]) == 3
     outcome = await cli.arun("cancel-all", "BTCUSDT", "--json", env=env)
     assert len(data(outcome)["cancelled"]) == 3

@@ -102,6 +102,7 @@ class AsterDEXExchange(BaseExchange):
         cooldown: float = 30.0,
         max_retries: int = 4,
         backoff_base: float = 0.05,
+        unknown_outcome_grace: float = 0.25,
         chain_id: int | None = None,
     ) -> None:
         hosts = venue_hosts(venue, testnet)
@@ -121,6 +122,7 @@ class AsterDEXExchange(BaseExchange):
         self._live_allowed = live_allowed(allow_live, env)
         self.max_retries = max(1, max_retries)
         self.backoff_base = backoff_base
+        self.unknown_outcome_grace = unknown_outcome_grace
         self.timeout = timeout
         self.clock = ServerClock()
         self.rate_limiter = RateLimiter(max_wait=timeout * 3)
@@ -418,12 +420,24 @@ class AsterDEXExchange(BaseExchange):
         )
         last: ExecutionError = cause
         query = [("symbol", symbol), ("origClientOrderId", client_order_id)]
-        for attempt in range(1, self.max_retries + 2):
+        first_absent: float | None = None
+        attempt = 0
+        while attempt <= self.max_retries:
+            attempt += 1
             await asyncio.sleep(self._backoff(attempt))
             try:
                 return parse_order(await self._request(ep.QUERY_ORDER, query))
             except OrderNotFoundError:
-                pass  # confirmed absent: safe to send again with the same client id
+                # A request the exchange accepted but has not processed yet (503/-1007: the
+                # backend timed out) would also answer "does not exist". Only an absence seen
+                # twice, `unknown_outcome_grace` seconds apart, is taken as final.
+                now = time.monotonic()
+                if first_absent is None:
+                    first_absent = now
+                if now - first_absent < self.unknown_outcome_grace:
+                    await asyncio.sleep(self.unknown_outcome_grace - (now - first_absent))
+                    attempt -= 1  # the confirming query does not use up a retry
+                    continue
             except _RETRYABLE as exc:
                 last = exc
                 continue
