@@ -37,31 +37,62 @@ D = Decimal
 def offline_exchange() -> AsterDEXExchange:
     credentials = HmacCredentials("bench-key", "bench-secret")
     return AsterDEXExchange(
-        credentials, rest_urls=["http://127.0.0.1:9"], ws_url="ws://127.0.0.1:9",
+        credentials,
+        rest_urls=["http://127.0.0.1:9"],
+        ws_url="ws://127.0.0.1:9",
         dotenv_path=None,
     )
 
 
 def pending_order(index: int) -> ManagedOrder:
     order = Order(
-        "BTCUSDT", OrderSide.BUY, OrderType.LIMIT, D("0.010"), f"om-{index:032d}",
-        price=D("50000.0"), time_in_force=TimeInForce.GTC,
+        "BTCUSDT",
+        OrderSide.BUY,
+        OrderType.LIMIT,
+        D("0.010"),
+        f"om-{index:032d}",
+        price=D("50000.0"),
+        time_in_force=TimeInForce.GTC,
     )
     return ManagedOrder(order, strategy_name="bench", submitted_at=1)
 
 
-def trade_update(index: int, status: str, execution: str, last: str, cumulative: str,
-                 trade_id: int) -> dict[str, Any]:
+def trade_update(
+    index: int, status: str, execution: str, last: str, cumulative: str, trade_id: int
+) -> dict[str, Any]:
     return {
-        "e": "ORDER_TRADE_UPDATE", "E": 1_700_000_000_000 + index, "T": 1_700_000_000_000,
+        "e": "ORDER_TRADE_UPDATE",
+        "E": 1_700_000_000_000 + index,
+        "T": 1_700_000_000_000,
         "o": {
-            "s": "BTCUSDT", "c": f"om-{index:032d}", "S": "BUY", "o": "LIMIT", "f": "GTC",
-            "q": "0.010", "p": "50000.0", "ap": "50000.0" if cumulative != "0" else "0",
-            "sp": "0", "x": execution, "X": status, "i": 4_000_000_000 + index,
-            "l": last, "z": cumulative, "L": "50000.0" if last != "0" else "0",
-            "n": "0.0001" if last != "0" else "0", "N": "USDT", "T": 1_700_000_000_000,
-            "t": trade_id, "b": "0", "a": "0", "m": True, "R": False, "wt": "CONTRACT_PRICE",
-            "ot": "LIMIT", "ps": "BOTH", "cp": False, "rp": "0",
+            "s": "BTCUSDT",
+            "c": f"om-{index:032d}",
+            "S": "BUY",
+            "o": "LIMIT",
+            "f": "GTC",
+            "q": "0.010",
+            "p": "50000.0",
+            "ap": "50000.0" if cumulative != "0" else "0",
+            "sp": "0",
+            "x": execution,
+            "X": status,
+            "i": 4_000_000_000 + index,
+            "l": last,
+            "z": cumulative,
+            "L": "50000.0" if last != "0" else "0",
+            "n": "0.0001" if last != "0" else "0",
+            "N": "USDT",
+            "T": 1_700_000_000_000,
+            "t": trade_id,
+            "b": "0",
+            "a": "0",
+            "m": True,
+            "R": False,
+            "wt": "CONTRACT_PRICE",
+            "ot": "LIMIT",
+            "ps": "BOTH",
+            "cp": False,
+            "rp": "0",
         },
     }
 
@@ -96,7 +127,7 @@ async def bench_events(orders: int, store_path: Path | None) -> tuple[float, flo
     gc.enable()
     if manager.store is not None:
         flush_start = time.perf_counter()
-        await manager.store.flush()
+        await manager.flush()
         handle_seconds += time.perf_counter() - flush_start  # count the writes as well
         await manager.store.close()
     assert all(not m.is_open for m in manager.orders)
@@ -142,8 +173,9 @@ async def bench_store(rows: int, path: Path) -> tuple[float, float]:
     orders = [pending_order(i) for i in range(rows // 2)]
     start = time.perf_counter()
     for i, managed in enumerate(orders):
-        store.append_event(managed.client_order_id,
-                           OrderAccepted(managed.client_order_id, str(i), 1))
+        store.append_event(
+            managed.client_order_id, OrderAccepted(managed.client_order_id, str(i), 1)
+        )
         store.save_order(managed)
     queued = time.perf_counter() - start
     await store.flush()
@@ -155,8 +187,12 @@ async def bench_store(rows: int, path: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000, help="orders tracked")
-    parser.add_argument("--event-orders", type=int, default=20_000,
-                        help="orders in the event stream (3 events each)")
+    parser.add_argument(
+        "--event-orders",
+        type=int,
+        default=20_000,
+        help="orders in the event stream (3 events each)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

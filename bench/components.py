@@ -23,7 +23,8 @@ from typing import Any
 from bench.harness import Row
 
 SIMULATOR_REQUESTS_PER_S = "simulator signed order requests/s"
-ORDER_MANAGER_EVENTS_PER_S = "order manager stream events/s"
+ORDER_MANAGER_EVENTS_PER_S = "order manager stream events/s, with its SQLite store"
+ORDER_MANAGER_EVENTS_NO_STORE_PER_S = "order manager stream events/s, no store"
 SIZER_MIN_CALLS_PER_S = "sizer calls/s (slowest method)"
 EIP712_SIGN_US = "EIP-712 sign µs/request"
 
@@ -141,6 +142,7 @@ def order_manager_bench(results: ComponentResults, *, quick: bool) -> None:
         for name, value, unit, note in rows:
             results.rows.append(Row(section, name, _format_number(value), unit, note))
         results.metrics[ORDER_MANAGER_EVENTS_PER_S] = stored
+        results.metrics[ORDER_MANAGER_EVENTS_NO_STORE_PER_S] = plain
 
     _guarded("bench_order_manager", results, run)
 

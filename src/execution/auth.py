@@ -169,7 +169,10 @@ class Eip712Credentials:
     def __init__(self, user: str, signer: str | None, private_key: Secret | str) -> None:
         key_text = private_key.reveal() if isinstance(private_key, Secret) else private_key
         try:
-            self._key = PrivateKey(bytes.fromhex(key_text.removeprefix("0x")))
+            key_bytes = bytes.fromhex(key_text.removeprefix("0x"))
+            if len(key_bytes) != 32:  # coincurve would silently left-pad a short key
+                raise ValueError("not 32 bytes")
+            self._key = PrivateKey(key_bytes)
         except Exception:
             raise ConfigurationError("the v3 private key is not a 32-byte hex string") from None
         derived = to_checksum_address(address_of_public_key(self._key.public_key))

@@ -26,7 +26,7 @@ from typing import Any
 
 from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
-from execution.orders.state import EVENT_TYPES, OrderEvent
+from execution.orders.state import EVENT_TYPES, OrderEvent, OrderFilled
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ CREATE TABLE IF NOT EXISTS orders (
     adopted INTEGER NOT NULL,
     submitted_at INTEGER NOT NULL,
     filled_at INTEGER,
-    trade_ids TEXT NOT NULL,
     attributes TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_strategy ON orders (strategy_name, submitted_at);
@@ -82,8 +81,7 @@ _ORDER_COLUMNS = (
     "client_order_id, order_id, symbol, side, order_type, quantity, price, stop_price, "
     "time_in_force, reduce_only, status, filled_quantity, average_price, commission, "
     "commission_asset, realized_pnl, created_at, updated_at, strategy_name, tags, "
-    "parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at, trade_ids, "
-    "attributes"
+    "parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at, attributes"
 )
 _UPSERT = (
     f"INSERT OR REPLACE INTO orders ({_ORDER_COLUMNS}) "
@@ -127,10 +125,11 @@ def order_row(managed: ManagedOrder) -> OrderRow:
         o.time_in_force.value if o.time_in_force else None, int(o.reduce_only),
         o.status.value, str(o.filled_quantity), _text(o.average_price), str(o.commission),
         o.commission_asset, str(o.realized_pnl), o.created_at, o.updated_at,
-        managed.strategy_name, json.dumps(list(managed.tags)), managed.parent_order_id,
+        managed.strategy_name, json.dumps(managed.tags) if managed.tags else "[]",
+        managed.parent_order_id,
         managed.role.value, managed.replaces, managed.replaced_by, int(managed.adopted),
-        managed.submitted_at, managed.filled_at, json.dumps(sorted(managed.trade_ids)),
-        json.dumps(managed.attributes),
+        managed.submitted_at, managed.filled_at,
+        json.dumps(managed.attributes) if managed.attributes else "{}",
     )
 
 
@@ -140,7 +139,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         time_in_force, reduce_only, status, filled_quantity, average_price, commission,
         commission_asset, realized_pnl, created_at, updated_at, strategy_name, tags,
         parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at,
-        trade_ids, attributes,
+        attributes,
     ) = tuple(row)
     order = Order(
         symbol=symbol,
@@ -173,7 +172,6 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         adopted=bool(adopted),
         submitted_at=submitted_at,
         filled_at=filled_at,
-        trade_ids=set(json.loads(trade_ids)),
         attributes=json.loads(attributes),
     )
 
@@ -226,9 +224,12 @@ _STOP = object()
 class OrderStore:
     """Orders and their audit trail in a SQLite file (WAL), written by one thread."""
 
-    def __init__(self, path: str | Path, *, batch_size: int = 1000) -> None:
+    def __init__(
+        self, path: str | Path, *, batch_size: int = 5000, batch_window: float = 0.005
+    ) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
+        self.batch_window = batch_window  # s to gather a batch, unless a flush is waiting
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -302,15 +303,26 @@ class OrderStore:
         try:
             stop = False
             while not stop:
-                batch = [self._queue.get()]
-                while len(batch) < self.batch_size:
-                    try:
-                        batch.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                stop = self._write_batch(connection, batch)
+                stop = self._write_batch(connection, self._gather())
         finally:
             connection.close()
+
+    def _gather(self) -> list[Any]:
+        """One batch: what is queued, waiting up to `batch_window` for more, unless a
+        flush or stop is among it (then write at once)."""
+        item = self._queue.get()
+        batch = [item]
+        deadline = time.monotonic() + self.batch_window
+        while len(batch) < self.batch_size and not (item is _STOP or isinstance(item, _Flush)):
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=remaining) if remaining > 0 else (
+                    self._queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+            batch.append(item)
+        return batch
 
     def _write_batch(self, connection: sqlite3.Connection, batch: list[Any]) -> bool:
         orders: dict[str, OrderRow] = {}
@@ -369,6 +381,8 @@ class OrderStore:
                     managed = open_ids.get(event.client_order_id)
                     if managed is not None and event.event is not None:
                         managed.events.append(event.event)
+                        if isinstance(event.event, OrderFilled) and event.event.trade_id:
+                            managed.trade_ids.add(event.event.trade_id)
         return orders
 
     async def query_orders(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address as eth_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +32,7 @@ BINANCE_PARAMS = (
     "&recvWindow=5000&timestamp=1499827319559"
 )
 BINANCE_SIGNATURE = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
-USER = "0x63dd5aCC6b1aa0f563956C0e534DD30B6dcF7C4e"
+USER = eth_checksum_address("0x63dd5acc6b1aa0f563956c0e534dd30b6dcf7c4e")
 
 
 def test_hmac_vector_from_the_protocol() -> None:
@@ -78,7 +79,8 @@ def eth_account_signature(private_key: bytes, message: str, chain_id: int) -> st
     return "0x" + bytes(signed.signature).hex()
 
 
-private_keys = st.integers(1, 2**256 - 2**32 - 978).map(lambda n: n.to_bytes(32, "big"))
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+private_keys = st.integers(1, SECP256K1_ORDER - 1).map(lambda n: n.to_bytes(32, "big"))
 messages = st.text(max_size=400) | st.from_regex(r"[a-zA-Z0-9=&%._-]{0,300}", fullmatch=True)
 
 

@@ -14,8 +14,18 @@ VALUE = "0xdeadbeefcafebabe-very-secret"
 
 def test_secret_never_prints() -> None:
     secret = Secret(VALUE)
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>40}",
-                 "%s" % secret, "{}".format(secret), repr([secret]), repr({"k": secret})):
+    texts = (
+        repr(secret),
+        str(secret),
+        f"{secret}",
+        f"{secret!r}",
+        f"{secret:>40}",
+        "%s" % secret,  # noqa: UP031 (the old formatting path, on purpose)
+        "{}".format(secret),  # noqa: UP032
+        repr([secret]),
+        repr({"k": secret}),
+    )
+    for text in texts:
         assert VALUE not in text
         assert "***" in text
     assert secret.reveal() == VALUE

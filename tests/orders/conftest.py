@@ -29,9 +29,9 @@ def client_for(sim: SimulatedExchange) -> AsterDEXExchange:
 Waiter = Callable[..., Awaitable[None]]
 
 
-async def _wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll `predicate` until true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+async def _wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll `predicate` until true; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
@@ -40,7 +40,7 @@ async def _wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None
 
 @pytest.fixture
 def wait_for() -> Waiter:
-    """`await wait_for(predicate, timeout=5.0)`."""
+    """`await wait_for(predicate, seconds=5.0)`."""
     return _wait_for
 
 

@@ -22,21 +22,29 @@ BTC = "BTCUSDT"
 
 async def main(rest_url: str, ws_url: str, api_key: str, api_secret: str, db: str) -> None:
     exchange = AsterDEXExchange(
-        HmacCredentials(api_key, api_secret), rest_urls=[rest_url], ws_url=ws_url,
+        HmacCredentials(api_key, api_secret),
+        rest_urls=[rest_url],
+        ws_url=ws_url,
         dotenv_path=None,
     )
     await exchange.connect()
     manager = OrderManager(exchange, db, poll_interval=0.2)
     await manager.start()
     resting = [
-        await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D(49000 + 100 * i),
-                                        strategy_name="restart")
+        await manager.place_limit_order(
+            BTC, OrderSide.BUY, D("0.01"), D(49000 + 100 * i), strategy_name="restart"
+        )
         for i in range(5)
     ]
     sell = await manager.place_limit_order(BTC, OrderSide.SELL, D("0.01"), D("52000"))
     bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.010"), entry_price=D("49900"),
-        stop_loss_price=D("49000"), take_profit_price=D("51000"), strategy_name="restart",
+        BTC,
+        OrderSide.BUY,
+        D("0.010"),
+        entry_price=D("49900"),
+        stop_loss_price=D("49000"),
+        take_profit_price=D("51000"),
+        strategy_name="restart",
     )
     ids = {
         "resting": [m.client_order_id for m in resting],

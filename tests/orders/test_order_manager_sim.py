@@ -29,9 +29,12 @@ async def exchange_open(exchange: AsterDEXExchange, symbol: str = BTC) -> dict[s
     return {o.client_order_id: o.quantity for o in await exchange.get_open_orders(symbol)}
 
 
-async def test_limit_and_market_orders(wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange) -> None:
-    limit = await manager.place_limit_order(BTC, OrderSide.BUY, "0.0109", "49000.07",
-                                            strategy_name="s", tags=("t",))
+async def test_limit_and_market_orders(
+    wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange
+) -> None:
+    limit = await manager.place_limit_order(
+        BTC, OrderSide.BUY, "0.0109", "49000.07", strategy_name="s", tags=("t",)
+    )
     assert limit.status is OrderStatus.NEW and limit.order.order_id
     assert limit.order.quantity == D("0.010") and limit.order.price == D("49000.0")
     assert manager.get_order(limit.order.order_id) is limit
@@ -72,18 +75,26 @@ async def test_validation_rejects_before_sending(
 
 
 async def test_bracket_stop_fills_take_profit_cancelled(
-    wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
+    wait_for: Waiter,
+    manager: OrderManager,
+    simulator: SimulatedExchange,
+    exchange: AsterDEXExchange,
 ) -> None:
     bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.01"), stop_loss_price=D("49000"),
-        take_profit_price=D("51000"), strategy_name="b",
+        BTC,
+        OrderSide.BUY,
+        D("0.01"),
+        stop_loss_price=D("49000"),
+        take_profit_price=D("51000"),
+        strategy_name="b",
     )
     assert bracket.entry.status is OrderStatus.FILLED
     assert bracket.stop_loss is not None and bracket.take_profit is not None
     assert bracket.stop_loss.order.quantity == D("0.01")
     assert bracket.stop_loss.parent_order_id == bracket.entry.client_order_id
     assert set(await exchange_open(exchange)) == {
-        bracket.stop_loss.client_order_id, bracket.take_profit.client_order_id
+        bracket.stop_loss.client_order_id,
+        bracket.take_profit.client_order_id,
     }
     simulator.set_price(BTC, D("48900"))
     take_profit = bracket.take_profit
@@ -95,10 +106,16 @@ async def test_bracket_stop_fills_take_profit_cancelled(
 
 
 async def test_bracket_take_profit_fills_stop_cancelled(
-    wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
+    wait_for: Waiter,
+    manager: OrderManager,
+    simulator: SimulatedExchange,
+    exchange: AsterDEXExchange,
 ) -> None:
     bracket = await manager.place_bracket_order(
-        BTC, OrderSide.SELL, D("0.01"), stop_loss_price=D("51000"),
+        BTC,
+        OrderSide.SELL,
+        D("0.01"),
+        stop_loss_price=D("51000"),
         take_profit_price=D("49000"),
     )
     assert bracket.stop_loss is not None and bracket.take_profit is not None
@@ -112,17 +129,30 @@ async def test_bracket_take_profit_fills_stop_cancelled(
 
 
 async def test_partial_entry_fill_sizes_and_resizes_exits(
-    wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
+    wait_for: Waiter,
+    manager: OrderManager,
+    simulator: SimulatedExchange,
+    exchange: AsterDEXExchange,
 ) -> None:
     bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.010"), entry_price=D("49900"),
-        stop_loss_price=D("49000"), take_profit_price=D("51000"),
+        BTC,
+        OrderSide.BUY,
+        D("0.010"),
+        entry_price=D("49900"),
+        stop_loss_price=D("49000"),
+        take_profit_price=D("51000"),
     )
     entry = bracket.entry
     assert entry.status is OrderStatus.NEW and bracket.stop_loss is None
     simulator.fill_order(BTC, client_order_id=entry.client_order_id, quantity=D("0.004"))
-    await wait_for(lambda: bracket.take_profit is not None and bracket.take_profit.is_open
-                   and bracket.stop_loss is not None and bracket.stop_loss.is_open)
+    await wait_for(
+        lambda: (
+            bracket.take_profit is not None
+            and bracket.take_profit.is_open
+            and bracket.stop_loss is not None
+            and bracket.stop_loss.is_open
+        )
+    )
     assert await exchange_open(exchange) == {
         entry.client_order_id: D("0.010"),
         bracket.stop_loss.client_order_id: D("0.004"),  # type: ignore[union-attr]
@@ -130,11 +160,16 @@ async def test_partial_entry_fill_sizes_and_resizes_exits(
     }
     first_stop = bracket.stop_loss
     simulator.fill_order(BTC, client_order_id=entry.client_order_id, quantity=D("0.003"))
-    await wait_for(lambda: bracket.stop_loss is not first_stop
-                   and bracket.stop_loss is not None and bracket.stop_loss.is_open
-                   and bracket.take_profit is not None
-                   and bracket.take_profit.order.quantity == D("0.007")
-                   and bracket.take_profit.is_open)
+    await wait_for(
+        lambda: (
+            bracket.stop_loss is not first_stop
+            and bracket.stop_loss is not None
+            and bracket.stop_loss.is_open
+            and bracket.take_profit is not None
+            and bracket.take_profit.order.quantity == D("0.007")
+            and bracket.take_profit.is_open
+        )
+    )
     assert bracket.stop_loss is not None and first_stop is not None
     assert bracket.stop_loss.replaces == first_stop.client_order_id
     assert first_stop.replaced_by == bracket.stop_loss.client_order_id
@@ -143,19 +178,27 @@ async def test_partial_entry_fill_sizes_and_resizes_exits(
     assert quantities[bracket.stop_loss.client_order_id] == D("0.007")
     assert len(quantities) == 3
     simulator.fill_order(BTC, client_order_id=entry.client_order_id)
-    await wait_for(lambda: bracket.stop_loss is not None and bracket.stop_loss.is_open
-                   and bracket.stop_loss.order.quantity == D("0.010")
-                   and bracket.take_profit is not None and bracket.take_profit.is_open
-                   and bracket.take_profit.order.quantity == D("0.010"))
+    await wait_for(
+        lambda: (
+            bracket.stop_loss is not None
+            and bracket.stop_loss.is_open
+            and bracket.stop_loss.order.quantity == D("0.010")
+            and bracket.take_profit is not None
+            and bracket.take_profit.is_open
+            and bracket.take_profit.order.quantity == D("0.010")
+        )
+    )
     await asyncio.sleep(0.1)
     assert sorted((await exchange_open(exchange)).values()) == [D("0.010"), D("0.010")]
 
 
 async def test_modify_keeps_lineage(manager: OrderManager, exchange: AsterDEXExchange) -> None:
-    original = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"),
-                                               strategy_name="m", tags=("x",))
-    replacement = await manager.modify_order(original.order.order_id, new_price=D("48000"),
-                                             new_quantity=D("0.02"))
+    original = await manager.place_limit_order(
+        BTC, OrderSide.BUY, D("0.01"), D("49000"), strategy_name="m", tags=("x",)
+    )
+    replacement = await manager.modify_order(
+        original.order.order_id, new_price=D("48000"), new_quantity=D("0.02")
+    )
     assert original.status is OrderStatus.CANCELED
     assert replacement.status is OrderStatus.NEW
     assert (replacement.order.price, replacement.order.quantity) == (D("48000"), D("0.02"))
@@ -169,8 +212,7 @@ async def test_modify_when_cancel_fails_leaves_original(
     manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
 ) -> None:
     original = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
-    simulator.faults.fail_requests(count=1, status=400, code=-2011, path="order",
-                                   method="DELETE")
+    simulator.faults.fail_requests(count=1, status=400, code=-2011, path="order", method="DELETE")
     with pytest.raises(ExchangeError):
         await manager.modify_order(original.client_order_id, new_price=D("48000"))
     assert original.status is OrderStatus.NEW and original.replaced_by is None
@@ -182,8 +224,7 @@ async def test_modify_when_replace_fails_after_cancel(
     manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
 ) -> None:
     original = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
-    simulator.faults.fail_requests(count=1, status=400, code=-2010, path="order",
-                                   method="POST")
+    simulator.faults.fail_requests(count=1, status=400, code=-2010, path="order", method="POST")
     with pytest.raises(ReplaceFailedError) as info:
         await manager.modify_order(original.client_order_id, new_price=D("48000"))
     assert info.value.original is original
@@ -194,7 +235,7 @@ async def test_modify_when_replace_fails_after_cancel(
     assert replacement.replaces == original.client_order_id
     assert await exchange_open(exchange) == {}
     assert manager.store is not None
-    await manager.store.flush()
+    await manager.flush()
     trail = await manager.store.query_events(original.client_order_id)
     assert "REPLACE_FAILED" in [e.kind for e in trail]
 
@@ -235,6 +276,7 @@ async def test_callbacks_fire_once_each(
     def sync_callback(name: str) -> object:
         def record(m: ManagedOrder) -> None:
             counts[(name, m.client_order_id)] += 1
+
         return record
 
     async def async_record(m: ManagedOrder) -> None:
@@ -247,8 +289,15 @@ async def test_callbacks_fire_once_each(
     async def broken_async(m: ManagedOrder) -> None:
         raise RuntimeError("an async strategy bug")
 
-    names = ["order_placed", "order_filled", "order_partially_filled", "order_cancelled",
-             "order_rejected", "stop_loss_placed", "take_profit_placed"]
+    names = [
+        "order_placed",
+        "order_filled",
+        "order_partially_filled",
+        "order_cancelled",
+        "order_rejected",
+        "stop_loss_placed",
+        "take_profit_placed",
+    ]
     for name in names:
         manager.on(name, broken)
         manager.on(name, sync_callback(name))  # type: ignore[arg-type]
@@ -258,24 +307,43 @@ async def test_callbacks_fire_once_each(
         manager.on("no_such_event", broken)
 
     bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.010"), entry_price=D("49900"),
-        stop_loss_price=D("49000"), take_profit_price=D("51000"),
+        BTC,
+        OrderSide.BUY,
+        D("0.010"),
+        entry_price=D("49900"),
+        stop_loss_price=D("49000"),
+        take_profit_price=D("51000"),
     )
     entry = bracket.entry
     simulator.fill_order(BTC, client_order_id=entry.client_order_id, quantity=D("0.004"))
-    await wait_for(lambda: bracket.take_profit is not None and bracket.take_profit.is_open
-                   and bracket.stop_loss is not None and bracket.stop_loss.is_open)
+    await wait_for(
+        lambda: (
+            bracket.take_profit is not None
+            and bracket.take_profit.is_open
+            and bracket.stop_loss is not None
+            and bracket.stop_loss.is_open
+        )
+    )
     simulator.fill_order(BTC, client_order_id=entry.client_order_id)
-    await wait_for(lambda: bracket.take_profit is not None
-                   and bracket.take_profit.order.quantity == D("0.010")
-                   and bracket.take_profit.is_open
-                   and bracket.stop_loss is not None and bracket.stop_loss.is_open
-                   and bracket.stop_loss.order.quantity == D("0.010"))
+    await wait_for(
+        lambda: (
+            bracket.take_profit is not None
+            and bracket.take_profit.order.quantity == D("0.010")
+            and bracket.take_profit.is_open
+            and bracket.stop_loss is not None
+            and bracket.stop_loss.is_open
+            and bracket.stop_loss.order.quantity == D("0.010")
+        )
+    )
     simulator.set_price(BTC, D("51100"))
-    await wait_for(lambda: bracket.status is BracketStatus.CLOSED
-                   and bracket.stop_loss is not None and not bracket.stop_loss.is_open)
-    simulator.faults.fail_requests(count=1, status=400, code=-2010, path="order",
-                                   method="POST")
+    await wait_for(
+        lambda: (
+            bracket.status is BracketStatus.CLOSED
+            and bracket.stop_loss is not None
+            and not bracket.stop_loss.is_open
+        )
+    )
+    simulator.faults.fail_requests(count=1, status=400, code=-2010, path="order", method="POST")
     with pytest.raises(InvalidOrderError):
         await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
     await asyncio.sleep(0.2)  # let any duplicate deliveries arrive
@@ -292,7 +360,10 @@ async def test_callbacks_fire_once_each(
 
 
 async def test_stream_outage_covered_by_polling(
-    wait_for: Waiter, manager: OrderManager, simulator: SimulatedExchange, exchange: AsterDEXExchange
+    wait_for: Waiter,
+    manager: OrderManager,
+    simulator: SimulatedExchange,
+    exchange: AsterDEXExchange,
 ) -> None:
     order = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
     await exchange.stop_user_stream()
@@ -313,4 +384,4 @@ async def test_dropped_websocket_fill_is_seen(
     order = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
     simulator.faults.drop_websockets()
     simulator.fill_order(BTC, client_order_id=order.client_order_id)
-    await wait_for(lambda: order.status is OrderStatus.FILLED, timeout=10)
+    await wait_for(lambda: order.status is OrderStatus.FILLED, seconds=10)

@@ -30,9 +30,15 @@ async def test_restart_after_sigkill_reconciles_to_exchange_state(
 ) -> None:
     db = tmp_path / "orders.sqlite"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(DRIVER), simulator.rest_url, simulator.ws_url,
-        simulator.account.api_key, simulator.account.api_secret, str(db),
-        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        sys.executable,
+        str(DRIVER),
+        simulator.rest_url,
+        simulator.ws_url,
+        simulator.account.api_key,
+        simulator.account.api_secret,
+        str(db),
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert process.stdout is not None
@@ -57,7 +63,9 @@ async def test_restart_after_sigkill_reconciles_to_exchange_state(
     # While nobody watches: another fill and a cancel by hand.
     simulator.fill_order(BTC, client_order_id=resting[3], quantity=D("0.005"))
     simulator.engine.private(
-        simulator.account.account_id, "DELETE", "order",
+        simulator.account.account_id,
+        "DELETE",
+        "order",
         {"symbol": BTC, "origClientOrderId": resting[4]},
     )
 
@@ -75,8 +83,12 @@ async def test_restart_after_sigkill_reconciles_to_exchange_state(
 
             bracket = manager.brackets[ids["entry"]]
             await wait_for(
-                lambda: bracket.stop_loss is not None and bracket.stop_loss.is_open
-                and bracket.take_profit is not None and bracket.take_profit.is_open
+                lambda: (
+                    bracket.stop_loss is not None
+                    and bracket.stop_loss.is_open
+                    and bracket.take_profit is not None
+                    and bracket.take_profit.is_open
+                )
             )
             await asyncio.sleep(0.3)
 
@@ -86,7 +98,8 @@ async def test_restart_after_sigkill_reconciles_to_exchange_state(
                 managed = manager.get_order(snapshot.client_order_id)
                 assert managed is not None, snapshot.client_order_id
                 assert (managed.status, managed.filled_quantity) == (
-                    snapshot.status, snapshot.filled_quantity
+                    snapshot.status,
+                    snapshot.filled_quantity,
                 ), snapshot.client_order_id
             exchange_open = {o.client_order_id for o in await exchange.get_open_orders()}
             assert {m.client_order_id for m in manager.open_orders()} == exchange_open

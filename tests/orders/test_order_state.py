@@ -35,8 +35,14 @@ def new_order(quantity: Decimal = QUANTITY) -> ManagedOrder:
 
 def fill(cumulative: str, trade_id: int = 0, price: str = "100", fee: str = "0") -> OrderFilled:
     return OrderFilled(
-        CID, trade_id, Decimal(cumulative), Decimal(price), Decimal(cumulative), 1,
-        commission=Decimal(fee), commission_asset="USDT",
+        CID,
+        trade_id,
+        Decimal(cumulative),
+        Decimal(price),
+        Decimal(cumulative),
+        1,
+        commission=Decimal(fee),
+        commission_asset="USDT",
     )
 
 
@@ -143,8 +149,13 @@ events: st.SearchStrategy[OrderEvent] = st.one_of(
     st.builds(OrderAccepted, st.just(CID), st.sampled_from(["1", "2"]), st.integers(0, 9)),
     st.builds(OrderRejected, st.just(CID), st.just("r"), st.integers(0, 9)),
     st.builds(
-        OrderFilled, st.just(CID), st.integers(0, 5), cumulative, st.just(Decimal("100")),
-        cumulative, st.integers(0, 9),
+        OrderFilled,
+        st.just(CID),
+        st.integers(0, 5),
+        cumulative,
+        st.just(Decimal("100")),
+        cumulative,
+        st.integers(0, 9),
     ),
     st.builds(OrderCancelRequested, st.just(CID), st.integers(0, 9)),
     st.builds(OrderCancelRejected, st.just(CID), st.just("r"), st.integers(0, 9)),

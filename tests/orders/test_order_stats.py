@@ -24,11 +24,32 @@ def order(cid: str, strategy: str | None, quantity: str = "1") -> ManagedOrder:
 
 def test_statistics() -> None:
     a = order("a", "s1")
-    a.apply(OrderFilled("a", 1, D("1"), D("100"), D("1"), 1500, commission=D("0.05"),
-                        commission_asset="USDT", realized_pnl=D("2.5")))
+    a.apply(
+        OrderFilled(
+            "a",
+            1,
+            D("1"),
+            D("100"),
+            D("1"),
+            1500,
+            commission=D("0.05"),
+            commission_asset="USDT",
+            realized_pnl=D("2.5"),
+        )
+    )
     b = order("b", "s1")
-    b.apply(OrderFilled("b", 2, D("0.5"), D("110"), D("0.5"), 1200, commission=D("0.02"),
-                        commission_asset="USDT"))
+    b.apply(
+        OrderFilled(
+            "b",
+            2,
+            D("0.5"),
+            D("110"),
+            D("0.5"),
+            1200,
+            commission=D("0.02"),
+            commission_asset="USDT",
+        )
+    )
     b.apply(OrderCanceled("b", 1300))
     c = order("c", "s2")
     d = order("d", None)

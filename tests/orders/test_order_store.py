@@ -12,14 +12,26 @@ from execution.orders.state import OrderAccepted, OrderFilled
 from execution.store import OrderStore
 
 
-def make(cid: str, *, strategy: str = "s1", symbol: str = "BTCUSDT", at: int = 1000) -> ManagedOrder:
+def make(
+    cid: str, *, strategy: str = "s1", symbol: str = "BTCUSDT", at: int = 1000
+) -> ManagedOrder:
     order = Order(
-        symbol, OrderSide.BUY, OrderType.LIMIT, Decimal("0.123"), cid,
-        price=Decimal("50000.1"), time_in_force=TimeInForce.GTC,
+        symbol,
+        OrderSide.BUY,
+        OrderType.LIMIT,
+        Decimal("0.123"),
+        cid,
+        price=Decimal("50000.1"),
+        time_in_force=TimeInForce.GTC,
     )
     return ManagedOrder(
-        order, strategy_name=strategy, tags=("a", "b"), parent_order_id="p1",
-        role=OrderRole.STOP_LOSS, submitted_at=at, attributes={"k": "v"},
+        order,
+        strategy_name=strategy,
+        tags=("a", "b"),
+        parent_order_id="p1",
+        role=OrderRole.STOP_LOSS,
+        submitted_at=at,
+        attributes={"k": "v"},
     )
 
 
@@ -30,8 +42,16 @@ async def test_roundtrip_after_reopen(tmp_path: Path) -> None:
     m = make("c1")
     for event in (
         OrderAccepted("c1", "99", 1),
-        OrderFilled("c1", 5, Decimal("0.1"), Decimal("50000.1"), Decimal("0.1"), 2,
-                    commission=Decimal("0.0025"), commission_asset="USDT"),
+        OrderFilled(
+            "c1",
+            5,
+            Decimal("0.1"),
+            Decimal("50000.1"),
+            Decimal("0.1"),
+            2,
+            commission=Decimal("0.0025"),
+            commission_asset="USDT",
+        ),
     ):
         m.apply(event)
         store.append_event("c1", event)
@@ -45,7 +65,10 @@ async def test_roundtrip_after_reopen(tmp_path: Path) -> None:
     assert loaded.order == m.order
     assert loaded.order.price == Decimal("50000.1") and isinstance(loaded.order.price, Decimal)
     assert (loaded.strategy_name, loaded.tags, loaded.parent_order_id, loaded.role) == (
-        "s1", ("a", "b"), "p1", OrderRole.STOP_LOSS
+        "s1",
+        ("a", "b"),
+        "p1",
+        OrderRole.STOP_LOSS,
     )
     assert loaded.trade_ids == {5} and loaded.attributes == {"k": "v"}
     assert loaded.status is OrderStatus.PARTIALLY_FILLED
@@ -73,8 +96,12 @@ async def test_money_is_text_and_wal(tmp_path: Path) -> None:
 async def test_queries(tmp_path: Path) -> None:
     async with OrderStore(tmp_path / "o.sqlite") as store:
         for i in range(10):
-            m = make(f"c{i}", strategy="even" if i % 2 == 0 else "odd",
-                     symbol="ETHUSDT" if i < 3 else "BTCUSDT", at=1000 + i)
+            m = make(
+                f"c{i}",
+                strategy="even" if i % 2 == 0 else "odd",
+                symbol="ETHUSDT" if i < 3 else "BTCUSDT",
+                at=1000 + i,
+            )
             if i % 3 == 0:
                 m.order.status = OrderStatus.CANCELED
             store.save_order(m)

@@ -21,8 +21,13 @@ from execution.rules import SymbolRules
 
 D = Decimal
 RULES = SymbolRules(
-    symbol="BTCUSDT", tick_size=D("0.1"), step_size=D("0.001"), min_qty=D("0.001"),
-    max_qty=D("1000"), min_notional=D("5"), max_num_orders=200,
+    symbol="BTCUSDT",
+    tick_size=D("0.1"),
+    step_size=D("0.001"),
+    min_qty=D("0.001"),
+    max_qty=D("1000"),
+    min_notional=D("5"),
+    max_num_orders=200,
 )
 MARK = D("50000")
 
@@ -93,7 +98,9 @@ def test_trigger_side(order_type: OrderType, side: OrderSide, trigger: str, ok: 
 
 
 def test_sell_stop_rounds_up_toward_market_and_may_then_be_rejected() -> None:
-    assert validate_order(stop(OrderType.STOP_LOSS, OrderSide.SELL, "49000.01"), ctx()).stop_price == D("49000.1")
+    assert validate_order(
+        stop(OrderType.STOP_LOSS, OrderSide.SELL, "49000.01"), ctx()
+    ).stop_price == D("49000.1")
     with pytest.raises(ValidationError):
         validate_order(stop(OrderType.STOP_LOSS, OrderSide.SELL, "49999.99"), ctx())
 
@@ -111,8 +118,14 @@ def test_reduce_only_needs_an_opposite_position_no_larger() -> None:
     assert validate_order(intent, ctx("0.01")).reduce_only
     # Reduce-only orders are not held to the minimum notional.
     small = stop(OrderType.STOP_LOSS, OrderSide.BUY, "51000", reduce_only=True)
-    small = OrderIntent(small.symbol, small.side, small.order_type, D("0.0001") + D("0.0009"),
-                        stop_price=small.stop_price, reduce_only=True)
+    small = OrderIntent(
+        small.symbol,
+        small.side,
+        small.order_type,
+        D("0.0001") + D("0.0009"),
+        stop_price=small.stop_price,
+        reduce_only=True,
+    )
     assert validate_order(small, ctx("-0.001")).quantity == D("0.001")
 
 
@@ -150,7 +163,9 @@ def test_bracket_prices() -> None:
     st.decimals(min_value=D("100"), max_value=D("100000"), places=4),
     st.sampled_from(OrderSide),
 )
-def test_rounding_never_worse_than_asked(quantity: Decimal, price: Decimal, side: OrderSide) -> None:
+def test_rounding_never_worse_than_asked(
+    quantity: Decimal, price: Decimal, side: OrderSide
+) -> None:
     try:
         out = validate_order(limit(side, str(quantity), str(price)), ctx())
     except ValidationError:

@@ -53,7 +53,7 @@ EXPECTED_MARKDOWN = """\
 | Kelly | p=0.55, win 500, loss 300, half | 0.06 | 3,000 | 1,000 (14% capped to 10%) | 10.00 | no |
 | volatility | vol 0.04, target 0.02 | 0.03 | 1,500 | 500 | 5.00 | no |
 | risk-based | stop 48,000, risk 2% | 0.06 | 3,000 | 1,000 (16.7% capped to 10%) | 1.20 | yes |
-| ATR-based | ATR 800, x2 (stop 48,400) | 0.06 | 3,000 | 1,000 (20.8% capped to 10%) | 0.96 | yes |"""
+| ATR-based | ATR 800, x2 (stop 48,400) | 0.06 | 3,000 | 1,000 (20.8% capped to 10%) | 0.96 | yes |"""  # noqa: E501
 
 
 def test_reference_cells_match_the_document() -> None:

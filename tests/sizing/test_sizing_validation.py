@@ -168,7 +168,7 @@ def test_side(bad: Any) -> None:
 
 def test_no_float_ever_comes_back() -> None:
     for method, params in VALID_CALLS.items():
-        floats = {k: float(v) if not isinstance(v, str) else float(v) for k, v in params.items()}
+        floats = {name: float(value) for name, value in params.items()}
         result = sizer().calculate(method, **floats)
         for name in ("quantity", "notional", "margin", "position_percent", "risk_amount",
                      "risk_percent", "liquidation_price", "requested_position_percent"):

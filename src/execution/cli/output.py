@@ -70,8 +70,9 @@ class Output:
     def __init__(self, *, json_mode: bool = False, quiet: bool = False) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
-        # Piped output gets 120 columns rather than rich's 80, so tables stay readable.
-        width = shutil.get_terminal_size((120, 24)).columns
+        # A terminal gets its own width; piped output (a file, a pager, a test) gets 200
+        # columns rather than rich's 80, so wide tables are not squeezed.
+        width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
         self.console = Console(highlight=False, soft_wrap=False, width=max(width, 80))
         self.err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -86,15 +87,23 @@ class Output:
         rows: Iterable[Sequence[Any]],
         *,
         right_align: Iterable[str] = (),
+        no_wrap: Iterable[str] = (),
         empty: str = "(none)",
     ) -> None:
-        """Print a table (people only; ignored in JSON mode)."""
+        """Print a table (people only; ignored in JSON mode). `no_wrap` columns keep their
+        text whole (ids), the others give way when the terminal is narrow."""
         if self.json_mode:
             return
         aligned = set(right_align)
+        whole = set(no_wrap)
         table = Table(title=title, title_justify="left", title_style="bold")
         for column in columns:
-            table.add_column(column, justify="right" if column in aligned else "left")
+            table.add_column(
+                column,
+                justify="right" if column in aligned else "left",
+                no_wrap=column in whole,
+                min_width=len(column) if column in whole else None,
+            )
         count = 0
         for row in rows:
             table.add_row(*(fmt(cell) if not isinstance(cell, str) else cell for cell in row))

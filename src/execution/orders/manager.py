@@ -128,6 +128,7 @@ class OrderManager:
         self._in_flight: set[str] = set()
         self._cancelling: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
+        self._dirty: dict[str, ManagedOrder] = {}  # order rows to write (latest state wins)
         self._callbacks = CallbackRegistry()
         self._brackets = BracketCoordinator(self)
         self._poll_task: asyncio.Task[None] | None = None
@@ -190,6 +191,7 @@ class OrderManager:
         with contextlib.suppress(ExecutionError):
             await self.exchange.stop_user_stream()
         await self._callbacks.drain()
+        self._persist_dirty()
         if self.store is not None:
             if self._owns_store:
                 await self.store.close()
@@ -477,7 +479,7 @@ class OrderManager:
         try:
             if self.store is not None:
                 self.store.save_order(managed)
-                await self.store.flush()
+                await self.flush()
             try:
                 result = await self.exchange.create_order(
                     intent.symbol,
@@ -668,7 +670,7 @@ class OrderManager:
             return transition
         if self.store is not None:
             self.store.append_event(managed.client_order_id, event)
-            self.store.save_order(managed)
+            self._mark_dirty(managed)
         if transition.outcome is not Outcome.APPLIED:
             return transition
         if managed.order_id and managed.order_id not in self._by_order_id:
@@ -751,6 +753,30 @@ class OrderManager:
         logger.warning("adopted order %s (%s) not placed by this manager",
                        managed.client_order_id, snapshot.order_id)
         return managed
+
+    def _mark_dirty(self, managed: ManagedOrder) -> None:
+        """Queue the order's row once per loop iteration, however many events it took
+        (every event itself is queued as it comes)."""
+        if not self._dirty:
+            try:
+                asyncio.get_running_loop().call_soon(self._persist_dirty)
+            except RuntimeError:  # no loop running (a synchronous caller): write now
+                if self.store is not None:
+                    self.store.save_order(managed)
+                return
+        self._dirty[managed.client_order_id] = managed
+
+    def _persist_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        if self.store is not None:
+            for managed in dirty.values():
+                self.store.save_order(managed)
+
+    async def flush(self) -> None:
+        """Wait until every order and event known so far is committed to the store."""
+        self._persist_dirty()
+        if self.store is not None:
+            await self.store.flush()
 
     def record(self, managed: ManagedOrder) -> None:
         """Persist the order's current snapshot (after a change outside events: lineage)."""

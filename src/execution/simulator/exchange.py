@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -30,10 +30,10 @@ from execution.simulator.signature import Authenticator
 from execution.simulator.streams import ListenKeys, StreamHub
 
 
-def _default_engine(seed: int) -> Any:
+def _default_engine(seed: int, clock: Callable[[], int]) -> Any:
     from execution.simulator.engine import Engine, EngineConfig
 
-    return Engine(EngineConfig(seed=seed))
+    return Engine(EngineConfig(seed=seed, clock=clock))
 
 
 class SimulatedExchange:
@@ -97,7 +97,8 @@ class SimulatedExchange:
     async def start(self) -> None:
         """Create the engine and accounts, then listen on every endpoint."""
         if self._engine is None:
-            self._engine = _default_engine(self.seed)
+            # the engine stamps orders and events with the skewed server clock too
+            self._engine = _default_engine(self.seed, self.server_time_ms)
         engine = self._engine
         engine.set_listener(self.hub.on_event)
         for account in self.accounts:

@@ -23,8 +23,8 @@ StoreOption = Annotated[
 ]
 
 HISTORY_COLUMNS = [
-    "submitted", "client id", "order id", "strategy", "symbol", "side", "type", "status",
-    "quantity", "filled", "avg price", "parent", "role",
+    "submitted (UTC)", "client id", "strategy", "symbol", "order", "role", "status",
+    "quantity", "filled", "avg price",
 ]
 
 
@@ -116,11 +116,12 @@ def history(
         return
     out.table(
         f"Order history ({store})", HISTORY_COLUMNS,
-        ([_time(m.submitted_at), m.client_order_id, m.order_id, m.strategy_name or "-",
-          m.symbol, m.order.side.value, m.order.order_type.name, m.status.value,
-          m.order.quantity, m.filled_quantity, m.order.average_price,
-          m.parent_order_id or "-", m.role.value] for m in orders),
-        right_align=["quantity", "filled", "avg price"], empty="no orders match",
+        ([_time(m.submitted_at), m.client_order_id, m.strategy_name or "-", m.symbol,
+          f"{m.order.side.value} {m.order.order_type.name}", m.role.value.lower(),
+          m.status.value,
+          m.order.quantity, m.filled_quantity, m.order.average_price] for m in orders),
+        right_align=["quantity", "filled", "avg price"], no_wrap=["client id"],
+        empty="no orders match",
     )
 
 

@@ -22,7 +22,7 @@ from execution.simulator.engine.market import Market, PublicTrade
 from execution.simulator.engine.market_data import MarketData, next_funding_time
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
 from execution.simulator.engine.orders import Order, Side
-from execution.simulator.engine.trading import TradingCore, agg_trade_event
+from execution.simulator.engine.trading import TradingCore
 
 PrivateHandler = Callable[[Account, p.Params], Any]
 MAX_BATCH_ORDERS = 5
@@ -109,12 +109,16 @@ class Engine:
     def set_price(self, symbol: str, price: Decimal, *, mark_price: Decimal | None = None) -> None:
         """Move the last price (and the mark price: to `mark_price`, or the same price)."""
         market = self.core.market(symbol)
+        _check_positive(price)
+        if mark_price is not None:
+            _check_positive(mark_price)
         market.feed.set(self.core.now(), price, mark_price)
         self._moved(market)
 
     def set_mark_price(self, symbol: str, mark_price: Decimal) -> None:
         """Move only the mark price (MARK_PRICE triggers fire, the last price stays)."""
         market = self.core.market(symbol)
+        _check_positive(mark_price)
         market.feed.set_mark(mark_price)
         self._moved(market)
 
@@ -157,7 +161,7 @@ class Engine:
         trade = PublicTrade(self.core.next_trade_id(), price, quantity, now,
                             buyer_is_maker=market.update_id % 2 == 0)
         market.record_trade(trade)
-        self.core.listener(None, agg_trade_event(market, trade, now))
+        self.core.listener(None, wire.agg_trade_event(market, trade, now))
 
     def _moved(self, market: Market) -> None:
         market.update_id += 1
@@ -342,6 +346,11 @@ class Engine:
         account.dual_side = dual
         account.positions.clear()
         return {"code": 200, "msg": "success"}
+
+
+def _check_positive(price: Decimal) -> None:
+    if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
+        raise ValueError(f"a price must be a positive finite Decimal, not {price!r}")
 
 
 def _as_param(value: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
@@ -162,3 +163,19 @@ def trailing_fires(order: Order, price: Decimal) -> bool:
         return price <= order.trail_extreme * (1 - rate)
     order.trail_extreme = min(order.trail_extreme, price)
     return price >= order.trail_extreme * (1 + rate)
+
+
+class MarksView(Mapping[str, Decimal]):
+    """Mark prices by symbol, read live from the markets."""
+
+    def __init__(self, markets: dict[str, Market]) -> None:
+        self._markets = markets
+
+    def __getitem__(self, symbol: str) -> Decimal:
+        return self._markets[symbol].feed.mark_price
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._markets)
+
+    def __len__(self) -> int:
+        return len(self._markets)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import random
 import string
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import count
 from typing import Any
 
 from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import book, wire
+from execution.simulator.engine import book, checks, wire
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import MARGIN_ASSET, Account, Income, Trade, money
 from execution.simulator.engine.config import EngineConfig
 from execution.simulator.engine.feed import PriceFeed
-from execution.simulator.engine.market import Market, PublicTrade, would_trigger
+from execution.simulator.engine.market import Market, MarksView, PublicTrade
 from execution.simulator.engine.order_params import OrderRequest
 from execution.simulator.engine.orders import (
     ZERO,
@@ -39,22 +39,6 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 def _no_listener(account_id: str | None, event: dict[str, Any]) -> None:
     return None
-
-
-class MarksView(Mapping[str, Decimal]):
-    """Mark prices by symbol, read live from the markets."""
-
-    def __init__(self, markets: dict[str, Market]) -> None:
-        self._markets = markets
-
-    def __getitem__(self, symbol: str) -> Decimal:
-        return self._markets[symbol].feed.mark_price
-
-    def __iter__(self) -> Any:
-        return iter(self._markets)
-
-    def __len__(self) -> int:
-        return len(self._markets)
 
 
 class TradingCore:
@@ -134,7 +118,7 @@ class TradingCore:
         account = self.account(account_id)
         market = self.markets[request.symbol]
         spec = market.spec
-        position_side = self._position_side(account, request)
+        position_side = checks.position_side(account, request)
         client_order_id = request.client_order_id
         if client_order_id is not None and client_order_id in account.open_by_client:
             raise r.error(r.DUPLICATE_CLIENT_ID)
@@ -146,7 +130,7 @@ class TradingCore:
         elif len(open_here) - conditional >= spec.max_num_orders:
             raise r.error(r.MAX_OPEN_ORDERS)
 
-        closing = self._closing(account, request.symbol, request.side, position_side)
+        closing = checks.closing(account, request.symbol, request.side, position_side)
         reduce_only = request.reduce_only or (
             account.dual_side and closing is not None and not request.close_position
         )
@@ -157,7 +141,7 @@ class TradingCore:
             ):
                 raise r.error(r.REDUCE_ONLY_REJECTED)
 
-        reference = self._order_price(market, request)
+        reference = checks.order_price(market, request)
         if not (reduce_only or request.close_position) and (
             request.quantity * reference < spec.min_notional
         ):
@@ -171,9 +155,9 @@ class TradingCore:
 
         order = self._build(account, request, position_side, reduce_only)
         if order.orig_type.is_conditional:
-            self._check_trigger(market, order)
+            checks.check_trigger(market, order)
         else:
-            self._check_taking(market, order)
+            checks.check_taking(market, order)
             self._check_margin(account, market, order, reference)
 
         self._register(account, order)
@@ -184,41 +168,6 @@ class TradingCore:
         else:
             self._execute(account, market, order)
         return acknowledged or wire.order(order, with_time=False)
-
-    def _position_side(self, account: Account, request: OrderRequest) -> PositionSide:
-        sent = request.position_side
-        if account.dual_side:
-            if sent is None or sent is PositionSide.BOTH:
-                raise r.error(r.POSITION_SIDE_MISMATCH)
-            if request.reduce_only_sent and request.reduce_only:
-                raise r.not_required("reduceOnly")
-            return sent
-        if sent is not None and sent is not PositionSide.BOTH:
-            raise r.error(r.POSITION_SIDE_MISMATCH)
-        return PositionSide.BOTH
-
-    def _closing(
-        self, account: Account, symbol: str, side: Side, position_side: PositionSide
-    ) -> Decimal | None:
-        """How much an order on `side` can close, or None when it opens (hedge mode) or
-        would add to the position (one-way mode)."""
-        if position_side is PositionSide.LONG:
-            return account.position(symbol, position_side).amount if side is Side.SELL else None
-        if position_side is PositionSide.SHORT:
-            return -account.position(symbol, position_side).amount if side is Side.BUY else None
-        amount = account.position(symbol, PositionSide.BOTH).amount
-        if side is Side.SELL and amount > 0:
-            return amount
-        if side is Side.BUY and amount < 0:
-            return -amount
-        return ZERO
-
-    def _order_price(self, market: Market, request: OrderRequest) -> Decimal:
-        if request.type in (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT):
-            return request.price
-        if request.type in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET):
-            return request.stop_price
-        return market.feed.last_price
 
     def _build(
         self, account: Account, request: OrderRequest, position_side: PositionSide,
@@ -249,40 +198,11 @@ class TradingCore:
             callback_rate=request.callback_rate,
         )
 
-    def _check_trigger(self, market: Market, order: Order) -> None:
-        price = market.reference_price(order.working_type)
-        if order.orig_type is OrderType.TRAILING_STOP_MARKET:
-            activation = order.activation_price
-            if activation is not None and (
-                (order.side is Side.SELL and activation <= price)
-                or (order.side is Side.BUY and activation >= price)
-            ):
-                raise r.error(r.WOULD_TRIGGER)
-            return
-        if would_trigger(order, price):
-            raise r.error(r.WOULD_TRIGGER)
-
-    def _check_taking(self, market: Market, order: Order) -> None:
-        if order.type is not OrderType.LIMIT:
-            return
-        bid, ask = book.best_prices(market.spec, market.feed.last_price)
-        takes = order.price >= ask if order.side is Side.BUY else order.price <= bid
-        if order.time_in_force is TimeInForce.GTX and takes:
-            raise r.error(r.POST_ONLY_WOULD_TAKE)
-        if order.time_in_force is TimeInForce.FOK:
-            depth = book.available(market.spec, market.feed.last_price, order.side, order.price)
-            if depth < order.quantity:
-                raise ApiError(
-                    -5021,
-                    "Due to the order could not be filled immediately, "
-                    "the FOK order has been rejected.",
-                )
-
     def _increase(self, account: Account, order: Order, quantity: Decimal) -> Decimal:
         """The part of `quantity` that would add to the position (needs margin)."""
         if order.reduce_only or order.close_position:
             return ZERO
-        closing = self._closing(account, order.symbol, order.side, order.position_side)
+        closing = checks.closing(account, order.symbol, order.side, order.position_side)
         if closing is None:
             return quantity
         return max(quantity - closing, ZERO)
@@ -319,7 +239,7 @@ class TradingCore:
         """The order's remaining quantity, capped by the position when it may only reduce."""
         remaining = order.remaining
         if order.reduce_only or order.close_position or account.dual_side:
-            closing = self._closing(account, order.symbol, order.side, order.position_side)
+            closing = checks.closing(account, order.symbol, order.side, order.position_side)
             if closing is not None and (order.reduce_only or order.close_position or
                                         account.dual_side):
                 return min(remaining, max(closing, ZERO))
@@ -399,7 +319,7 @@ class TradingCore:
             commission=outcome.commission, maker=maker, realized=outcome.realized,
         )
         self._emit_account(account, order.symbol, order.position_side)
-        self.listener(None, agg_trade_event(market, public, now))
+        self.listener(None, wire.agg_trade_event(market, public, now))
 
     def _income(
         self, account: Account, symbol: str, kind: str, amount: Decimal, now: int, trade_id: int
@@ -480,7 +400,7 @@ class TradingCore:
         old_quantity, old_price = order.quantity, order.price
         order.quantity, order.price = quantity, price
         try:
-            self._check_taking(market, order)
+            checks.check_taking(market, order)
             account.reserved_margin -= order.reserved_margin
             released, order.reserved_margin = order.reserved_margin, ZERO
             try:
@@ -519,7 +439,7 @@ class TradingCore:
         order.type = OrderType.MARKET if order.orig_type.executes_as_market else OrderType.LIMIT
         order.update_time = self.now()
         if order.close_position:
-            closing = self._closing(account, order.symbol, order.side, order.position_side)
+            closing = checks.closing(account, order.symbol, order.side, order.position_side)
             order.quantity = max(closing or ZERO, ZERO)
             if order.quantity <= 0:
                 self._finish(account, order, Status.EXPIRED)
@@ -546,22 +466,3 @@ class TradingCore:
         if wanted <= 0:
             raise r.error(r.QTY_NOT_POSITIVE)
         self._fill(account, market, order, wanted, order.price, maker=True)
-
-
-def agg_trade_event(market: Market, trade: PublicTrade, now: int) -> dict[str, Any]:
-    symbol = market.spec.symbol
-    return {
-        "stream": f"{symbol.lower()}@aggTrade",
-        "data": {
-            "e": "aggTrade",
-            "E": now,
-            "s": symbol,
-            "a": trade.trade_id,
-            "p": wire.fmt(trade.price),
-            "q": wire.fmt(trade.quantity),
-            "f": trade.trade_id,
-            "l": trade.trade_id,
-            "T": trade.time,
-            "m": trade.buyer_is_maker,
-        },
-    }

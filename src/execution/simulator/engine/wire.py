@@ -14,6 +14,7 @@ from execution.simulator.engine.accounts import (
     Trade,
     money,
 )
+from execution.simulator.engine.market import Market, PublicTrade
 from execution.simulator.engine.orders import ZERO, Order, OrderType
 
 
@@ -190,4 +191,23 @@ def income(entry: Income) -> dict[str, Any]:
         "time": entry.time,
         "tranId": entry.tran_id,
         "tradeId": entry.trade_id,
+    }
+
+
+def agg_trade_event(market: Market, trade: PublicTrade, now: int) -> dict[str, Any]:
+    symbol = market.spec.symbol
+    return {
+        "stream": f"{symbol.lower()}@aggTrade",
+        "data": {
+            "e": "aggTrade",
+            "E": now,
+            "s": symbol,
+            "a": trade.trade_id,
+            "p": fmt(trade.price),
+            "q": fmt(trade.quantity),
+            "f": trade.trade_id,
+            "l": trade.trade_id,
+            "T": trade.time,
+            "m": trade.buyer_is_maker,
+        },
     }

@@ -1,0 +1,164 @@
+"""Request signing cost: µs per HMAC and per EIP-712 signature, next to the alternatives.
+
+    python -m bench.bench_signing [--quick]
+
+Rows: this package's HMAC and EIP-712 signers, the EIP-712 parts (three keccaks, the
+libsecp256k1 signature), eth-account's generic typed-data path, and ccxt's `aster` (v3) and
+`binanceusdm` (HMAC) `sign()` called in isolation (no network: `sign()` only builds the
+signed request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+from execution.auth import Eip712Credentials, HmacCredentials, eip712_digest
+from execution.hashing import KECCAK_BACKEND
+from execution.secrets import Secret
+
+EIP712_SIGN_US = "EIP-712 sign µs/request"  # the key bench.components reads
+TARGET_EIP712_US = 60.0
+
+PRIVATE_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+USER = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+ORDER_PARAMS = {
+    "symbol": "BTCUSDT",
+    "side": "BUY",
+    "type": "LIMIT",
+    "timeInForce": "GTC",
+    "quantity": "0.001",
+    "price": "50000",
+    "newClientOrderId": "x-7f3a9c2e41b84d0c9e1f",
+}
+
+
+def _message(credentials: Eip712Credentials) -> str:
+    extra = f"&user={credentials.user}&signer={credentials.signer}&nonce=1790000000000000"
+    return "&".join(f"{k}={v}" for k, v in ORDER_PARAMS.items()) + extra
+
+
+def _micros(call: Callable[[], object], number: int, repeats: int) -> float:
+    return min(timeit.repeat(call, number=number, repeat=repeats)) / number * 1e6
+
+
+def _eth_account_signer(message: str) -> Callable[[], object]:
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    data = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Message": [{"name": "msg", "type": "string"}],
+        },
+        "primaryType": "Message",
+        "domain": {
+            "name": "AsterSignTransaction",
+            "version": "1",
+            "chainId": 1666,
+            "verifyingContract": "0x0000000000000000000000000000000000000000",
+        },
+        "message": {"msg": message},
+    }
+
+    def sign() -> object:
+        return Account.sign_message(encode_typed_data(full_message=data), PRIVATE_KEY)
+
+    return sign
+
+
+def _ccxt_signers() -> list[tuple[str, Callable[[], object]]]:
+    import ccxt
+
+    aster = ccxt.aster(
+        {
+            "privateKey": PRIVATE_KEY,
+            "walletAddress": USER,
+            "options": {"builderFee": False, "fetchCurrencies": False},
+        }
+    )
+    binance = ccxt.binanceusdm({"apiKey": "bench-key", "secret": "bench-secret"})
+    return [
+        (
+            "ccxt aster sign() (EIP-712 v3)",
+            lambda: aster.sign("order", ["fapiPrivate"], "POST", dict(ORDER_PARAMS)),
+        ),
+        (
+            "ccxt binanceusdm sign() (HMAC)",
+            lambda: binance.sign("order", ["fapiPrivate"], "POST", dict(ORDER_PARAMS)),
+        ),
+    ]
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """One measurement per signer: `name`, `value` (µs), `unit`, `note`, optional `metric`."""
+    fast, slow, repeats = (2_000, 20, 3) if quick else (20_000, 200, 5)
+    eip712 = Eip712Credentials(USER, None, Secret(PRIVATE_KEY))
+    hmac = HmacCredentials("bench-key", Secret("bench-secret"))
+    message = _message(eip712)
+    digest = eip712_digest(message)
+    sign_digest = eip712._sign_digest  # the libsecp256k1 step alone
+    rows: list[dict[str, Any]] = [
+        {
+            "name": "HMAC-SHA256 sign (v1)",
+            "value": _micros(lambda: hmac.sign(message), fast, repeats),
+            "unit": "µs",
+        },
+        {
+            "name": "EIP-712 sign (v3)",
+            "value": _micros(lambda: eip712.sign(message), fast, repeats),
+            "unit": "µs",
+            "note": f"target <= {TARGET_EIP712_US:.0f} µs; keccak: {KECCAK_BACKEND}",
+            "metric": EIP712_SIGN_US,
+        },
+        {
+            "name": "  of which: EIP-712 digest (3 keccaks)",
+            "value": _micros(lambda: eip712_digest(message), fast, repeats),
+            "unit": "µs",
+        },
+        {
+            "name": "  of which: secp256k1 recoverable sign",
+            "value": _micros(lambda: sign_digest(digest), fast, repeats),
+            "unit": "µs",
+        },
+    ]
+    alternatives: list[tuple[str, Callable[[], object], int]] = []
+    try:
+        alternatives.append(("eth-account encode_typed_data + sign", _eth_account_signer(message),
+                             slow * 10))
+    except Exception as error:  # eth-account missing: say so in the table
+        rows.append({"name": "eth-account", "value": 0, "unit": "µs", "note": repr(error)})
+    try:
+        ccxt_rows = _ccxt_signers()
+        alternatives.append((ccxt_rows[0][0], ccxt_rows[0][1], max(slow // 10, 3)))
+        alternatives.append((ccxt_rows[1][0], ccxt_rows[1][1], slow * 10))
+    except Exception as error:
+        rows.append({"name": "ccxt", "value": 0, "unit": "µs", "note": repr(error)})
+    ours = rows[1]["value"]
+    for name, call, number in alternatives:
+        call()  # first call pays for lazy imports and caches
+        value = _micros(call, number, repeats)
+        rows.append({"name": name, "value": value, "unit": "µs", "note": f"{value / ours:.1f}x ours"})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    args = parser.parse_args()
+    rows = run(quick=args.quick)
+    width = max(len(row["name"]) for row in rows)
+    print(f"{'signer':<{width}}  {'µs/sign':>10}  note")
+    for row in rows:
+        print(f"{row['name']:<{width}}  {row['value']:>10,.1f}  {row.get('note', '')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The end-of-soak checks: the exchange against the last manager and the SQLite store.
+
+- duplicates: a client order id the exchange accepted more than once (its ledger);
+- lost: an order on the exchange that the manager or the store does not know;
+- mismatches: an order whose (status, filled quantity) differ between the exchange and the
+  manager or the store; an order the manager or store holds as placed or open that the
+  exchange does not have; an order still in flight after settling; a position that differs
+  from the exchange's (the store's fills summed per symbol, and the manager's positions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench.soak.config import SYMBOLS
+from execution.exchange.parsing import parse_order, parse_positions
+from execution.models import Order, OrderSide, OrderStatus
+from execution.simulator import SimulatedExchange
+from execution.store import OrderStore
+
+ZERO = Decimal(0)
+_IN_FLIGHT = (OrderStatus.PENDING_NEW.value, OrderStatus.PENDING_CANCEL.value)
+
+
+@dataclass(slots=True)
+class Verification:
+    exchange_orders: int = 0
+    manager_orders: int = 0
+    store_orders: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    position_mismatches: list[str] = field(default_factory=list)
+    exchange_positions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mismatch_count(self) -> int:
+        return len(self.mismatches) + len(self.position_mismatches)
+
+
+def exchange_orders(sim: SimulatedExchange) -> dict[str, Order]:
+    """Every order of the default account, by client order id (the latest of an id)."""
+    account_id = sim.account.account_id
+    orders: dict[str, Order] = {}
+    for symbol in SYMBOLS:
+        from_id = 1
+        while True:
+            page: list[dict[str, Any]] = sim.engine.private(
+                account_id, "GET", "allOrders",
+                {"symbol": symbol, "orderId": str(from_id), "limit": "1000"},
+            )
+            for raw in page:
+                order = parse_order(raw)
+                orders[order.client_order_id] = order
+            if len(page) < 1000:
+                break
+            from_id = int(page[-1]["orderId"]) + 1
+    return orders
+
+
+def exchange_positions(sim: SimulatedExchange) -> dict[str, Decimal]:
+    raw = sim.engine.private(sim.account.account_id, "GET", "positionRisk", {})
+    positions: dict[str, Decimal] = {}
+    for position in parse_positions(raw):
+        positions[position.symbol] = positions.get(position.symbol, ZERO) + position.quantity
+    return positions
+
+
+async def stored_orders(db: Path) -> dict[str, tuple[str, str, Decimal, str, str]]:
+    """(order id, status, filled, symbol, side) of every stored order."""
+    async with OrderStore(db) as store:
+        return {
+            m.client_order_id: (
+                m.order_id, m.status.value, m.filled_quantity, m.symbol, m.order.side.value
+            )
+            for m in await store.query_orders()
+        }
+
+
+def _compare(
+    where: str,
+    known: dict[str, tuple[str, str, Decimal]],
+    on_exchange: dict[str, Order],
+    result: Verification,
+) -> None:
+    for client_order_id, order in on_exchange.items():
+        mine = known.get(client_order_id)
+        if mine is None:
+            result.lost.append(f"{client_order_id}: on the exchange, unknown to the {where}")
+            continue
+        _, status, filled = mine
+        if (status, filled) != (order.status.value, order.filled_quantity):
+            result.mismatches.append(
+                f"{client_order_id}: {where} {status} {filled}, exchange "
+                f"{order.status.value} {order.filled_quantity}"
+            )
+    for client_order_id, (order_id, status, _) in known.items():
+        if client_order_id in on_exchange:
+            continue
+        if status in _IN_FLIGHT:
+            result.mismatches.append(f"{client_order_id}: {where} still {status}")
+        elif status != OrderStatus.REJECTED.value or order_id:
+            result.mismatches.append(
+                f"{client_order_id}: {where} has it {status} (id {order_id or '-'}), "
+                "the exchange never had it"
+            )
+
+
+async def verify(
+    sim: SimulatedExchange, db: Path, manager_state: dict[str, Any] | None
+) -> Verification:
+    """Compare the exchange with the last manager's state (None: it never finished) and the
+    store."""
+    result = Verification()
+    result.duplicates = sorted(cid for cid, count in sim.ledger.items() if count > 1)
+    on_exchange = exchange_orders(sim)
+    result.exchange_orders = len(on_exchange)
+    positions = exchange_positions(sim)
+    result.exchange_positions = {s: str(q) for s, q in positions.items() if q != 0}
+
+    stored = await stored_orders(db)
+    result.store_orders = len(stored)
+    _compare("store", {c: (o, s, f) for c, (o, s, f, _, _) in stored.items()}, on_exchange,
+             result)
+    implied: dict[str, Decimal] = {}
+    for _, _, filled, symbol, side in stored.values():
+        signed = filled if side == OrderSide.BUY.value else -filled
+        implied[symbol] = implied.get(symbol, ZERO) + signed
+    for symbol in SYMBOLS:
+        held, from_fills = positions.get(symbol, ZERO), implied.get(symbol, ZERO)
+        if held != from_fills:
+            result.position_mismatches.append(
+                f"{symbol}: exchange position {held}, store fills sum to {from_fills}"
+            )
+
+    if manager_state is None:
+        result.mismatches.append("the last driver never reported its state")
+        return result
+    managed = {
+        cid: (o["order_id"], o["status"], Decimal(o["filled"]))
+        for cid, o in manager_state["orders"].items()
+    }
+    result.manager_orders = len(managed)
+    _compare("manager", managed, on_exchange, result)
+    manager_positions = {s: Decimal(q) for s, q in manager_state["positions"].items()}
+    for symbol in SYMBOLS:
+        held, tracked = positions.get(symbol, ZERO), manager_positions.get(symbol, ZERO)
+        if held != tracked:
+            result.position_mismatches.append(
+                f"{symbol}: exchange position {held}, manager position {tracked}"
+            )
+    return result
