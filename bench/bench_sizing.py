@@ -116,7 +116,8 @@ def main() -> None:
         if row.get("metric"):
             target = "ok" if row["value"] >= TARGET_CALLS_PER_S else "MISSED"
             target += f" (>= {TARGET_CALLS_PER_S:,})"
-        print(f"{row['name']:<{width}}  {row['value']:>10,.0f}  {1e6 / row['value']:>8.1f}  {target}")
+        micros = 1e6 / row["value"]
+        print(f"{row['name']:<{width}}  {row['value']:>10,.0f}  {micros:>8.1f}  {target}")
 
 
 if __name__ == "__main__":

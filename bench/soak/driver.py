@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.soak.config import BASE_QUANTITY, SYMBOLS
-from execution.errors import ExecutionError
+from execution.errors import ExecutionError, RateLimitError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus, OrderType, TimeInForce
 from execution.orders.managed import OrderRole
@@ -196,6 +196,8 @@ class Driver:
             except ExecutionError as exc:
                 self.errors[type(exc).__name__] += 1
                 _say(f"ERROR {type(exc).__name__}")
+                if isinstance(exc, RateLimitError):  # as a strategy would: wait it out
+                    await asyncio.sleep(min(exc.retry_after or 1.0, 5.0))
                 if self.rng.random() < 0.05:
                     logger.info("%s on %s: %s", action.__name__, symbol, exc)
             except Exception as exc:

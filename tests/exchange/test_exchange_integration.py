@@ -216,6 +216,23 @@ async def test_lost_responses_give_exactly_n_orders(
     assert all(tracked[cid].status is OrderStatus.NEW and tracked[cid].order_id for cid in ids)
 
 
+async def test_status_unknown_with_late_execution_is_not_sent_twice(
+    simulator: SimulatedExchange, exchange: AsterDEXExchange
+) -> None:
+    # 503/-1007: the backend timed out but executes the order 100 ms later. A query made
+    # before that sees "does not exist"; the client must not take that as final.
+    price = await below_mark(exchange)
+    simulator.faults.fail_requests(count=3, status=503, code=-1007, execute=True,
+                                   execute_after_ms=100, path="order", method="POST")
+    orders = [
+        await exchange.create_order(SYMBOL, OrderSide.BUY, OrderType.LIMIT, D("0.002"),
+                                    price=price)
+        for _ in range(3)
+    ]
+    assert all(simulator.orders_created(o.client_order_id) == 1 for o in orders)
+    assert all(o.order_id and o.status is OrderStatus.NEW for o in orders)
+
+
 async def test_user_stream_reconnects_and_resyncs(
     simulator: SimulatedExchange, exchange: AsterDEXExchange
 ) -> None:

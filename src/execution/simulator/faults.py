@@ -42,6 +42,7 @@ class _FailRule(_Rule):
     status: int = 503
     code: int = -1007
     execute: bool = False
+    execute_after_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Failure:
     code: int
     message: str
     execute: bool
+    execute_after_ms: int = 0
 
 
 class FaultController:
@@ -79,10 +81,14 @@ class FaultController:
         execute: bool = False,
         path: str | None = None,
         method: str | None = None,
+        execute_after_ms: int = 0,
     ) -> None:
         """Answer the next `count` matching requests with a server error (`execute=True`:
-        the request is carried out before the error is returned)."""
-        self._failures.append(_FailRule(count, path, method, status, code, execute))
+        the request is carried out before the error is returned, or `execute_after_ms`
+        later: a backend that timed out but still processes the request)."""
+        self._failures.append(
+            _FailRule(count, path, method, status, code, execute, execute_after_ms)
+        )
 
     def set_endpoint_down(self, index: int, down: bool = True) -> None:
         """Endpoint `index` drops every connection (REST and WebSocket) while down."""
@@ -127,7 +133,7 @@ class FaultController:
                 )
                 if rule.code != code:
                     code = rule.code
-                return Failure(rule.status, code, message, rule.execute)
+                return Failure(rule.status, code, message, rule.execute, rule.execute_after_ms)
         return None
 
     def take_drop(self, method: str, endpoint: str, path: str) -> bool:

@@ -149,7 +149,12 @@ class SimulatorServer:
                 if self.faults.active else None
             )
             if failure is not None:
-                if failure.execute:
+                if failure.execute and failure.execute_after_ms > 0:
+                    asyncio.get_running_loop().call_later(
+                        failure.execute_after_ms / 1000,
+                        self._dispatch_late, endpoint, account_id, dict(params),
+                    )
+                elif failure.execute:
                     self._dispatch(endpoint, account_id, params)
                 raise ApiError(failure.code, failure.message, http_status=failure.status)
             result = self._dispatch(endpoint, account_id, params)
@@ -176,6 +181,17 @@ class SimulatorServer:
         headers["X-MBX-ORDER-COUNT-1M"] = str(minute)
         headers["Content-Type"] = _JSON
         return web.Response(body=payload, status=status, headers=headers)
+
+    def _dispatch_late(
+        self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]
+    ) -> None:
+        """Carry out a request whose caller was already told its status is unknown."""
+        try:
+            self._dispatch(endpoint, account_id, params)
+        except ApiError:
+            pass  # rejected after all: the caller's query finds nothing
+        except Exception:
+            log.exception("simulator: late execution of %s failed", endpoint.name)
 
     async def handle_spot(self, request: web.Request) -> web.Response:
         """The spot host's public basics: the simulator lists no spot markets."""
