@@ -176,12 +176,18 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
     )
 
 
+_EVENT_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
+}
+
+
 def event_payload(event: OrderEvent) -> dict[str, Any]:
-    payload: dict[str, Any] = {}
-    for f in dataclasses.fields(event):
-        value = getattr(event, f.name)
-        payload[f.name] = str(value) if isinstance(value, Decimal) else value
-    return payload
+    """The event's fields by name (Decimals stay Decimals; `event_json` writes them as text)."""
+    return {name: getattr(event, name) for name in _EVENT_FIELDS[type(event)]}
+
+
+def event_json(event: OrderEvent) -> str:
+    return json.dumps(event_payload(event), default=str)
 
 
 def event_from_payload(kind: str, payload: dict[str, Any]) -> OrderEvent | None:
@@ -338,7 +344,7 @@ class OrderStore:
                 orders[item[1][0]] = item[1]  # the last snapshot of an order wins
             elif item[0] == "event":
                 client_order_id, event, recorded_at = item[1]
-                payload = json.dumps(event_payload(event))
+                payload = event_json(event)
                 events.append(
                     (client_order_id, type(event).__name__, event.timestamp, recorded_at, payload)
                 )

@@ -123,7 +123,7 @@ async def test_v3_credentials(cli: Any, simulator: SimulatedExchange) -> None:
         "ASTER_SIGNER": account.signer,
         "ASTER_PRIVATE_KEY": account.signer_private_key,
     }
-    outcome = await cli.arun("buy", "SOLUSDT", "1", env=env)
+    outcome = await cli.arun("buy", "sol/usdt", "1", env=env)
     assert outcome.exit_code == 0, outcome
     assert "user 0x" in outcome.stderr  # v3 account named, key never printed
     assert account.signer_private_key not in outcome.stdout + outcome.stderr
@@ -191,3 +191,28 @@ def test_help_names_the_exit_codes_and_the_embedded_simulator(cli: Any) -> None:
         assert text in outcome.stdout
     buy_help = cli.run("buy", "--help").stdout
     assert "--reduce-only" in buy_help and "--client-id" in buy_help and "--live" in buy_help
+
+
+async def test_orders_placed_with_a_store_show_in_history(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env, tmp_path: Any
+) -> None:
+    env = {**sim_env(simulator), "ASTER_STORE": str(tmp_path / "cli-orders.sqlite")}
+    bought = await cli.arun("buy", "BTCUSDT", "0.02", "--strategy", "manual", "--json", env=env)
+    assert data(bought)["order"]["status"] == "FILLED"
+    stop = await cli.arun("sell", "BTCUSDT", "0.02", "--type", "stop", "--stop-price", "47000",
+                          "--reduce-only", "--strategy", "manual", "--client-id", "cli-stop",
+                          "--json", env=env)
+    assert data(stop)["order"]["status"] == "NEW"
+    history = data(await cli.arun("history", "--strategy", "manual", "--json", env=env))
+    assert [(o["order"]["side"], o["order"]["status"]) for o in history["orders"]] == [
+        ("BUY", "FILLED"), ("SELL", "NEW")]
+    events = await cli.arun("history", "--events", "cli-stop", env=env)
+    assert events.exit_code == 0 and "Events of cli-stop" in events.stdout
+    refused = await cli.arun("sell", "BTCUSDT", "0.02", "--type", "stop", "--stop-price",
+                             "47000", "--price", "46950", env=env)
+    assert refused.exit_code == 2 and "with --store" in refused.stderr
+
+
+def test_store_refused_with_the_embedded_simulator(cli: Any, tmp_path: Any) -> None:
+    outcome = cli.run("buy", "BTCUSDT", "0.01", "--store", str(tmp_path / "x.sqlite"))
+    assert outcome.exit_code == 2 and "--url" in outcome.stderr

@@ -23,13 +23,11 @@ def clean_env() -> dict[str, str]:
 
 
 def test_demo_console_script_exits_0_with_the_tables(tmp_path: Path) -> None:
-    started = time.monotonic()
     result = subprocess.run(
         [str(SCRIPT), "demo"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 30
     for title in ("Balance", "Position sizing", "Orders", "Closed position", "Statistics"):
         assert title in result.stdout, title
     assert re.search(r"(take-profit|stop-loss) filled", result.stdout)

@@ -121,3 +121,23 @@ def test_env_file_is_read(cli: Any, tmp_path: Path) -> None:
     assert outcome.exit_code == 6 and "binance" in outcome.stderr
     missing = cli.run("--env-file", str(tmp_path / "nope.env"), "balance")
     assert missing.exit_code == 2 and missing.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol"),
+    [("BTCUSDT", "BTCUSDT"), (" btcusdt ", "BTCUSDT"), ("BTC/USDT", "BTCUSDT"),
+     ("eth/usdt:usdt", "ETHUSDT")],
+)
+def test_symbols_in_the_exchange_form(text: str, symbol: str) -> None:
+    from execution.cli.symbols import normalize_symbol
+
+    assert normalize_symbol(text) == symbol
+
+
+@pytest.mark.parametrize("text", ["BTC-USDT", "BTC/USD:BTC", "", "BTC USDT"])
+def test_bad_symbols(text: str) -> None:
+    from execution.cli.symbols import normalize_symbol
+
+    with pytest.raises(ValidationError) as caught:
+        normalize_symbol(text)
+    assert caught.value.field == "symbol"

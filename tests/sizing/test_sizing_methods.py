@@ -214,3 +214,21 @@ def test_inputs_of_every_type_give_the_same_result() -> None:
     assert sizer.risk_based(50000.5, 48000.25, 1.5) == reference
     assert sizer.risk_based("50000.5", "48000.25", "1.5") == reference
     assert PositionSizer(10_000.0, leverage=3.0).leverage == 3
+
+
+def test_current_price_is_accepted_as_the_original_keyword() -> None:
+    sizer = PositionSizer(10_000, leverage=3)
+    expected = sizer.risk_based(50_000, 48_000, "1.5")
+    assert sizer.risk_based(current_price=50_000, stop_loss_price=48_000, risk_percent=1.5) \
+        == expected
+    assert sizer.calculate(
+        SizingMethod.RISK_BASED, current_price=50_000, stop_loss_price=48_000, risk_percent=1.5
+    ) == expected
+    assert sizer.fixed_percentage(current_price=100, position_percent=5) == \
+        sizer.fixed_percentage(100, 5)
+    with pytest.raises(ValidationError) as error:
+        sizer.risk_based(50_000, current_price=50_000, stop_loss_price=48_000)
+    assert error.value.field == "current_price"
+    with pytest.raises(ValidationError) as error:
+        sizer.risk_based(current_price="nan", stop_loss_price=48_000)
+    assert error.value.field == "entry_price"

@@ -45,14 +45,23 @@ from execution.cli.output import Output
 
 T = TypeVar("T")
 
-_EXIT_CODES_TEXT = "\n\n".join(
-    f"{int(code)}: {text}" for code, text in EXIT_CODE_HELP.items()
+_EXIT_CODES_TEXT = "\n".join(f"* {int(code)}: {text}" for code, text in EXIT_CODE_HELP.items())
+
+# The order commands appear in --help: first steps, reading, trading, tools.
+COMMAND_ORDER = (
+    "demo", "sim", "balance", "positions", "orders", "buy", "sell", "cancel", "cancel-all",
+    "leverage", "size", "history",
 )
 
 
-
 class OneLineErrorGroup(TyperGroup):
-    """Usage errors as one line on stderr (exit 2) instead of a usage box."""
+    """Usage errors as one line on stderr (exit 2) instead of a usage box; commands listed
+    in `COMMAND_ORDER`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
     def main(
         self,
@@ -99,7 +108,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 

@@ -25,7 +25,7 @@ def leverage_of(value: Number) -> int:
 
 def percent_of(value: Number, field: str) -> Decimal:
     """A percentage in (0, 100]."""
-    number = to_decimal(value, field)
+    number = value if type(value) is Decimal and value.is_finite() else to_decimal(value, field)
     if not 0 < number <= _HUNDRED:
         raise ValidationError(field, value, "must be greater than 0 and at most 100")
     return number

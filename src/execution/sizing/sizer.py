@@ -9,10 +9,11 @@ with a floor context, so rounding never adds a unit of exposure or risk.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Context, Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from execution.errors import ValidationError
 from execution.models import OrderSide
@@ -32,17 +33,39 @@ from execution.sizing.rounding import round_quantity, round_stop_toward_entry, s
 ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+_HALF = Decimal("0.5")
 _DEFAULT_MMR = Decimal("0.004")
 # Quantities are quotients; flooring them keeps notional and risk at or under their bounds.
 _FLOOR = Context(rounding=ROUND_FLOOR)
 _BUY = OrderSide.BUY
+_PRICE_ALIAS = "current_price"
+
+_Method = TypeVar("_Method", bound=Callable[..., SizingResult])
+
+
+def _price_alias(method: _Method) -> _Method:
+    """Also accept the price as `current_price=`, the keyword of the original sizing API."""
+
+    @functools.wraps(method)
+    def sized(self: PositionSizer, *args: Any, **params: Any) -> SizingResult:
+        if _PRICE_ALIAS in params:
+            price = params.pop(_PRICE_ALIAS)
+            if args or "entry_price" in params:
+                raise ValidationError(
+                    _PRICE_ALIAS, price, "names the same price as entry_price: give one"
+                )
+            params["entry_price"] = price
+        return method(self, *args, **params)
+
+    return cast(_Method, sized)
 
 
 class PositionSizer:
     """Sizes positions for one account balance, leverage and (optionally) one symbol's rules.
 
     Percentages are in percent (2 means 2%). Every method accepts int, str, Decimal or float
-    inputs and raises `ValidationError` naming the field for any invalid one.
+    inputs and raises `ValidationError` naming the field for any invalid one. The price is
+    `entry_price`; `current_price=` (the original API's keyword) is accepted for it too.
     """
 
     __slots__ = (
@@ -130,6 +153,7 @@ class PositionSizer:
 
     # -- the five methods -------------------------------------------------------------------
 
+    @_price_alias
     def fixed_percentage(
         self, entry_price: Number, position_percent: Number, side: OrderSide | str = _BUY
     ) -> SizingResult:
@@ -138,13 +162,14 @@ class PositionSizer:
         percent = positive_number(position_percent, "position_percent")
         return self._size_percent(SizingMethod.FIXED_PERCENTAGE, side_of(side), price, percent)
 
+    @_price_alias
     def kelly_criterion(
         self,
         entry_price: Number,
         win_rate: Number,
         avg_win: Number,
         avg_loss: Number,
-        fraction: Number = 0.5,
+        fraction: Number = _HALF,
         side: OrderSide | str = _BUY,
     ) -> SizingResult:
         """Position % = `fraction` * f* * 100 with f* = p - (1 - p) / b, b = avg_win / avg_loss.
@@ -169,6 +194,7 @@ class PositionSizer:
             )
         return self._size_percent(SizingMethod.KELLY, direction, price, part * kelly * _HUNDRED)
 
+    @_price_alias
     def volatility_based(
         self,
         entry_price: Number,
@@ -189,6 +215,7 @@ class PositionSizer:
         percent = base * target / vol
         return self._size_percent(SizingMethod.VOLATILITY, side_of(side), price, percent)
 
+    @_price_alias
     def risk_based(
         self,
         entry_price: Number,
@@ -214,6 +241,7 @@ class PositionSizer:
             SizingMethod.RISK_BASED, direction, price, stop, risk, "stop_loss_price"
         )
 
+    @_price_alias
     def atr_based(
         self,
         entry_price: Number,
@@ -243,6 +271,8 @@ class PositionSizer:
         except ValueError:
             raise ValidationError("method", method, "is not a sizing method") from None
         function, accepted, required = _DISPATCH[chosen]
+        if _PRICE_ALIAS in params and "entry_price" not in params:
+            params["entry_price"] = params.pop(_PRICE_ALIAS)
         for name in params:
             if name not in accepted:
                 raise ValidationError(name, params[name], f"is not a parameter of {chosen.value}")
@@ -360,6 +390,7 @@ class PositionSizer:
 def _dispatch_entry(
     function: Callable[..., SizingResult],
 ) -> tuple[Callable[..., SizingResult], frozenset[str], tuple[str, ...]]:
+    function = getattr(function, "__wrapped__", function)  # calculate() maps the alias itself
     parameters = list(inspect.signature(function).parameters.values())[1:]  # drop self
     accepted = frozenset(p.name for p in parameters)
     required = tuple(p.name for p in parameters if p.default is inspect.Parameter.empty)

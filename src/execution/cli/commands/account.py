@@ -12,6 +12,7 @@ from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
+from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
 from execution.models import Balance, Position
 
@@ -83,11 +84,12 @@ POSITION_COLUMNS = [
 @command("positions")
 def positions(out: Output, venue: VenueConfig, symbol: SymbolFilter = None) -> None:
     """Show open (non-flat) positions."""
+    wanted = normalize_symbol(symbol) if symbol else None
 
     async def body() -> list[Position]:
         async with open_exchange(venue) as connection:
             out.notice(f"[dim]{escape(connection.label)}[/dim]")
-            return await connection.exchange.get_positions(symbol.upper() if symbol else None)
+            return await connection.exchange.get_positions(wanted)
 
     result = run_async(body())
     if out.json_mode:
@@ -112,7 +114,7 @@ def leverage(
     from execution.sizing.inputs import leverage_of
 
     wanted = leverage_of(value)
-    symbol = symbol.upper()
+    symbol = normalize_symbol(symbol)
     venue.require_trading_allowed()
 
     async def body() -> int:

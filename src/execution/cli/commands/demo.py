@@ -6,13 +6,16 @@ import asyncio
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from execution.cli.app import command
 from execution.cli.output import Output, to_jsonable
-from execution.demo import DemoReport, DemoSettings, run_demo
+
+if TYPE_CHECKING:
+    from execution.demo import DemoReport
 
 
 @command("demo", venue=False)
@@ -24,16 +27,19 @@ def demo(
         "--store", help="Keep the order store in this SQLite file (then try "
         "'aster-exec history --store FILE').", show_default=False)] = None,
 ) -> None:
-    """Run the demo: size a BTCUSDT long (risk-based: stop 4% under, 1.5% risk, 3x), enter
-    with a market order protected by a stop-loss and a take-profit, let the seeded price move
-    until one exit fills and the other is cancelled, and print what happened.
+    """Run the end-to-end demo on an embedded simulator (offline, no account).
 
-    Starts an embedded simulator: no network, no account, no configuration.
+    Sizes a BTCUSDT long (risk-based: stop 4% under, 1.5% risk, 3x) next to the four other
+    methods, enters with a market order protected by a stop-loss and a take-profit, lets the
+    seeded price move until one exit fills and the other is cancelled, and prints what
+    happened: balance, sizing, orders, the closed position's PnL and statistics.
     """
+    from execution.demo import DemoSettings, run_demo
+
     if store is not None and store.exists():
         store.unlink()  # a fresh store, so the history shows this run only
     started = time.monotonic()
-    progress = None if out.json_mode else (lambda text: out.line(f"[dim]•[/dim] {text}"))
+    progress = None if out.json_mode else (lambda text: out.line(f"[dim]•[/dim] {escape(text)}"))
     if not out.json_mode:
         out.line(f"[bold]aster-execution demo[/bold] (seed {seed}, embedded simulator)")
     report = asyncio.run(run_demo(DemoSettings(seed=seed, store_path=store), progress=progress))

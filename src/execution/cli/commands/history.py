@@ -10,6 +10,7 @@ import typer
 
 from execution.cli.app import command, run_async
 from execution.cli.output import Output
+from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
 from execution.models import OrderStatus
 
@@ -102,7 +103,7 @@ def history(
         return
 
     orders = run_async(order_store.query_orders(
-        strategy_name=strategy, symbol=symbol.upper() if symbol else None,
+        strategy_name=strategy, symbol=normalize_symbol(symbol) if symbol else None,
         status=wanted_status, since=since_ms, until=until_ms,
     ))
     orders = orders[-limit:]

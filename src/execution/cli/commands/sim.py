@@ -50,7 +50,7 @@ def sim(
 ) -> None:
     """Serve the simulator (REST and WebSocket) until Ctrl-C.
 
-    Point a bot (or 'aster-exec --url http://127.0.0.1:8090 ...') at it with the credentials
+    Point a bot (or 'aster-exec balance --url http://127.0.0.1:8090') at it with the credentials
     it prints. State lives as long as this process.
     """
     from execution.simulator.accounts import SimAccount

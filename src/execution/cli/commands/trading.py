@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +17,9 @@ from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
+from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
+from execution.exchange.base import BaseExchange
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import format_decimal, positive
 
@@ -83,9 +86,7 @@ def build_order_request(
     working_type: WorkingChoice | None,
 ) -> OrderRequest:
     """Check everything that can be checked without the exchange; raise ValidationError."""
-    symbol = symbol.strip().upper()
-    if not symbol.isalnum():
-        raise ValidationError("symbol", symbol, "must be letters and digits, e.g. BTCUSDT")
+    symbol = normalize_symbol(symbol)
     amount = positive(quantity, "quantity")
     limit_price = positive(price, "price") if price is not None else None
     trigger = positive(stop_price, "stop_price") if stop_price is not None else None
@@ -204,6 +205,17 @@ ClientIdOpt = Annotated[
     typer.Option("--client-id", help="Client order id (generated when not given).",
                  show_default=False),
 ]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", envvar="ASTER_STORE", show_default=False,
+                 help="Record the order and its events in this order store (SQLite), "
+                 "for 'aster-exec history'; the order manager then places it."),
+]
+StrategyOpt = Annotated[
+    str | None,
+    typer.Option("--strategy", help="Strategy name recorded with the order (with --store).",
+                 show_default=False),
+]
 WorkingOpt = Annotated[
     WorkingChoice | None,
     typer.Option("--working-type", help="Trigger on the mark or the contract price.",
@@ -211,14 +223,34 @@ WorkingOpt = Annotated[
 ]
 
 
-def place(out: Output, venue: VenueConfig, yes: bool, request: OrderRequest) -> None:
+def place(
+    out: Output,
+    venue: VenueConfig,
+    yes: bool,
+    request: OrderRequest,
+    store: Path | None = None,
+    strategy: str | None = None,
+) -> None:
+    """Send one order: straight through the client, or, with an order store, through an
+    `OrderManager` so the order and its events are recorded for `aster-exec history`."""
     venue.require_trading_allowed()
+    if store is not None:
+        check_manageable(request)
+        if venue.embedded:
+            # Its orders would outlive the exchange that knew them, and the next embedded
+            # simulator reuses the same order ids.
+            raise ValidationError(
+                "--store", str(store),
+                "needs a venue that outlives the command: pass --url of a running simulator",
+            )
 
     async def body() -> Order:
         async with open_exchange(venue) as connection:
             exchange = connection.exchange
             await exchange.get_symbol_rules(request.symbol)  # an unknown symbol stops here
             announce(out, venue, connection, request.describe(), yes=yes)
+            if store is not None:
+                return await place_managed(exchange, request, store, strategy)
             return await exchange.create_order(
                 request.symbol, request.side, request.order_type, request.quantity,
                 price=request.price, stop_price=request.stop_price,
@@ -227,6 +259,53 @@ def place(out: Output, venue: VenueConfig, yes: bool, request: OrderRequest) -> 
             )
 
     show_order(out, "Order", run_async(body()))
+
+
+_MANAGED_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
+
+
+def check_manageable(request: OrderRequest) -> None:
+    """What the order manager places: market, limit, stop-market and take-profit-market."""
+    if request.order_type not in _MANAGED_TYPES:
+        raise ValidationError(
+            "type", request.order_type.exchange_type,
+            "with --store only market, limit, stop and take-profit (no --price) orders",
+        )
+    if request.working_type is not None:
+        raise ValidationError("working_type", request.working_type.value,
+                              "is not available with --store")
+
+
+async def place_managed(
+    exchange: BaseExchange, request: OrderRequest, store: Path, strategy: str | None
+) -> Order:
+    from execution.orders.manager import OrderManager
+
+    symbol, side, quantity = request.symbol, request.side, request.quantity
+    client_id, reduce_only = request.client_order_id, request.reduce_only
+    async with OrderManager(exchange, store=store) as manager:
+        kind = request.order_type
+        if kind is OrderType.MARKET:
+            managed = await manager.place_market_order(
+                symbol, side, quantity, strategy_name=strategy, client_order_id=client_id,
+                reduce_only=reduce_only)
+        elif kind is OrderType.LIMIT:
+            assert request.price is not None
+            managed = await manager.place_limit_order(
+                symbol, side, quantity, request.price,
+                time_in_force=request.time_in_force or TimeInForce.GTC,
+                strategy_name=strategy, client_order_id=client_id, reduce_only=reduce_only)
+        elif kind is OrderType.STOP_LOSS:
+            assert request.stop_price is not None
+            managed = await manager.place_stop_loss_order(
+                symbol, side, quantity, request.stop_price, strategy_name=strategy,
+                client_order_id=client_id, reduce_only=reduce_only)
+        else:
+            assert request.stop_price is not None
+            managed = await manager.place_take_profit_order(
+                symbol, side, quantity, request.stop_price, strategy_name=strategy,
+                client_order_id=client_id, reduce_only=reduce_only)
+        return managed.order
 
 
 def _trade(side: OrderSide) -> None:
@@ -245,12 +324,14 @@ def _trade(side: OrderSide) -> None:
         reduce_only: ReduceOpt = False,
         client_id: ClientIdOpt = None,
         working_type: WorkingOpt = None,
+        store: StoreOpt = None,
+        strategy: StrategyOpt = None,
     ) -> None:
         request = build_order_request(
             side, symbol, quantity, kind, price, stop_price, time_in_force, reduce_only,
             client_id, working_type,
         )
-        place(out, venue, yes, request)
+        place(out, venue, yes, request, store, strategy)
 
     trade.__doc__ = (
         f"Place a {verb} order: market (default), limit (--price), stop or take-profit "
@@ -279,7 +360,7 @@ def orders(
                                        help="At most this many (with --history).")] = 50,
 ) -> None:
     """Show open orders, or with --history the recent orders of a symbol in any state."""
-    wanted = symbol.strip().upper() if symbol else None
+    wanted = normalize_symbol(symbol) if symbol else None
     if history and wanted is None:
         raise ValidationError("symbol", None, "--history needs --symbol")
 
@@ -315,7 +396,7 @@ def cancel(
     ] = None,
 ) -> None:
     """Cancel one order by exchange id or client order id."""
-    symbol = symbol.strip().upper()
+    symbol = normalize_symbol(symbol)
     if (order_id is None) == (client_id is None):
         raise ValidationError("order_id", order_id, "give an order id or --client-id (one)")
     venue.require_trading_allowed()
@@ -335,7 +416,7 @@ def cancel(
 @command("cancel-all", confirm=True)
 def cancel_all(out: Output, venue: VenueConfig, yes: bool, symbol: SymbolArg) -> None:
     """Cancel every open order of a symbol."""
-    symbol = symbol.strip().upper()
+    symbol = normalize_symbol(symbol)
     venue.require_trading_allowed()
 
     async def body() -> list[Order]:
