@@ -46,6 +46,15 @@ FAULT_WEIGHTS: dict[FaultKind, int] = {
 }
 
 
+# Least seconds between two faults of a kind that stalls every request for a while.
+FAULT_SPACING: dict[FaultKind, float] = {
+    FaultKind.RATE_LIMIT_BURST: 4.0,
+    FaultKind.IP_BAN: 15.0,
+    FaultKind.PRIMARY_DOWN: 8.0,
+    FaultKind.CLOCK_SKEW_JUMP: 2.0,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SoakConfig:
     """A soak run: `orders` placements by the driver over `restarts` + 1 driver lives."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections import Counter
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from bench.soak.config import FAULT_WEIGHTS, SYMBOLS, FaultKind
+from bench.soak.config import FAULT_SPACING, FAULT_WEIGHTS, SYMBOLS, FaultKind
 from execution.simulator import SimulatedExchange
 from execution.simulator.api import ApiError
 
@@ -54,6 +55,7 @@ class FaultInjector:
         self._task: asyncio.Task[None] | None = None
         self._restores: set[asyncio.Task[None]] = set()
         self._primary_down = False
+        self._last: dict[FaultKind, float] = {}
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="soak-faults")
@@ -76,7 +78,11 @@ class FaultInjector:
     def _next_kind(self) -> FaultKind:
         if self._first_round:
             return self._first_round.pop()
-        kinds = list(FAULT_WEIGHTS)
+        now = time.monotonic()
+        kinds = [
+            kind for kind in FAULT_WEIGHTS
+            if now - self._last.get(kind, -1e9) >= FAULT_SPACING.get(kind, 0.0)
+        ]
         return self.rng.choices(kinds, [FAULT_WEIGHTS[k] for k in kinds])[0]
 
     async def _run(self) -> None:
@@ -128,6 +134,7 @@ class FaultInjector:
         elif kind is FaultKind.WEBSOCKET_DROP:
             faults.drop_websockets()
         self.counts[kind] += 1
+        self._last[kind] = time.monotonic()
 
     def _unskew(self) -> None:
         self.sim.faults.clock_skew_ms = 0

@@ -34,9 +34,12 @@ from execution.simulator import RateLimitConfig, SimAccount, SimulatedExchange
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FAILED_LIVES = 10
 
-# Limits far above what the driver needs: rate limiting is injected as faults instead.
-GENEROUS_LIMITS = dict(
-    weight_per_minute=100_000_000, orders_per_10s=10_000_000, orders_per_minute=100_000_000
+# Limits far above what the driver needs: rate limiting is injected as faults instead. The
+# one-second "minute" keeps the used-weight headers small: a client that adopts them before
+# it knows the budgets would otherwise refuse to send after a restart (see the report notes).
+GENEROUS_LIMITS: dict[str, int] = dict(
+    weight_per_minute=100_000_000, orders_per_10s=10_000_000, orders_per_minute=100_000_000,
+    minute_ms=1_000,
 )
 
 

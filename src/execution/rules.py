@@ -32,6 +32,14 @@ def _ceil_to(value: Decimal, increment: Decimal) -> Decimal:
     return (value / increment).to_integral_value(rounding=ROUND_CEILING) * increment
 
 
+def normalize_symbol(symbol: str) -> str:
+    """The exchange's spelling of a symbol: "BTC/USDT", "BTC/USDT:USDT", "btcusdt" -> "BTCUSDT"."""
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise ValidationError("symbol", symbol, "must be a non-empty string")
+    base_quote = symbol.strip().split(":", 1)[0]
+    return base_quote.replace("/", "").replace("-", "").upper()
+
+
 def is_multiple(value: Decimal, increment: Decimal) -> bool:
     """True when `value` is an exact multiple of `increment`."""
     return increment == 0 or (value % increment) == 0

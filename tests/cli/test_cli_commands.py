@@ -137,6 +137,8 @@ def test_embedded_simulator_by_default(cli: Any) -> None:
     bought = cli.run("buy", "BTCUSDT", "0.01")
     assert bought.exit_code == 0, bought
     assert "state ends with this command" in bought.stderr
+    v3 = cli.run("buy", "ETHUSDT", "0.1", "--auth", "eip712")
+    assert v3.exit_code == 0, v3
 
 
 def test_size_methods(cli: Any) -> None:

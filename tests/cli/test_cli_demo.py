@@ -108,6 +108,15 @@ def test_sim_serves_until_stopped(tmp_path: Path) -> None:
                                  capture_output=True, text=True, timeout=30)
         assert balance.returncode == 0, balance.stderr
         assert json.loads(balance.stdout)["balances"][0]["wallet_balance"] == "2500"
+        # Debug logs and tracebacks never show a secret, right or wrong.
+        for secret_value in (secret.group(1), "wrong-secret-value-123"):
+            debug = subprocess.run(
+                [str(SCRIPT), "buy", "BTCUSDT", "0.01", "--debug"], cwd=tmp_path,
+                env={**env, "ASTER_API_SECRET": secret_value}, capture_output=True, text=True,
+                timeout=30,
+            )
+            assert debug.returncode in (0, 3), debug.stderr
+            assert secret_value not in debug.stdout + debug.stderr
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -293,3 +293,15 @@ async def test_modify_order_rounds_and_changes_price(exchange: AsterDEXExchange)
                                            order_id=order.order_id)
     assert modified.price == price - D("10.1") and modified.quantity == D("0.003")
     assert modified.client_order_id == order.client_order_id
+
+
+async def test_unified_symbol_spellings_reach_the_exchange_symbol(
+    exchange: AsterDEXExchange,
+) -> None:
+    price = await below_mark(exchange)
+    order = await exchange.create_order("BTC/USDT:USDT", OrderSide.BUY, OrderType.LIMIT,
+                                        D("0.002"), price=price)
+    assert order.symbol == SYMBOL
+    fetched = await exchange.fetch_order("btc/usdt", client_order_id=order.client_order_id)
+    assert fetched.order_id == order.order_id
+    assert (await exchange.get_symbol_rules("BTC/USDT")).symbol == SYMBOL

@@ -72,7 +72,7 @@ from execution.models import (
     UserEvent,
     WorkingType,
 )
-from execution.rules import SymbolRules
+from execution.rules import SymbolRules, normalize_symbol
 
 logger = logging.getLogger(__name__)
 
@@ -201,14 +201,17 @@ class AsterDEXExchange(BaseExchange):
             )
 
     def _rules_for(self, symbol: str) -> SymbolRules:
-        rules = self._rules.get(symbol)
+        rules = self._rules.get(normalize_symbol(symbol))
         if rules is None:
             raise ValidationError("symbol", symbol, "unknown symbol (not in exchangeInfo)")
         return rules
 
-    def _check_symbol(self, symbol: str) -> None:
-        if self._rules and symbol not in self._rules:
+    def _check_symbol(self, symbol: str) -> str:
+        """The exchange's spelling of `symbol` ("BTC/USDT" -> "BTCUSDT"), checked."""
+        normalized = normalize_symbol(symbol)
+        if self._rules and normalized not in self._rules:
             raise ValidationError("symbol", symbol, "unknown symbol (not in exchangeInfo)")
+        return normalized
 
     async def _send(self, endpoint: Endpoint, encoded: str, weight: int) -> Any:
         security = endpoint.security
@@ -303,7 +306,7 @@ class AsterDEXExchange(BaseExchange):
         return self._rules_for(symbol)
 
     async def fetch_mark_price(self, symbol: str) -> Decimal:
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         data = await self._request(ep.PREMIUM_INDEX, [("symbol", symbol)])
         if isinstance(data, list):
             data = next((d for d in data if isinstance(d, dict) and d.get("symbol") == symbol),
@@ -323,15 +326,15 @@ class AsterDEXExchange(BaseExchange):
         return parse_balances(await self._request(ep.BALANCE))
 
     async def get_positions(self, symbol: str | None = None) -> list[Position]:
-        params = [("symbol", symbol)] if symbol else None
         if symbol:
-            self._check_symbol(symbol)
+            symbol = self._check_symbol(symbol)
+        params = [("symbol", symbol)] if symbol else None
         positions = parse_positions(await self._request(ep.POSITION_RISK, params))
         return [p for p in positions if p.quantity != 0 and (not symbol or p.symbol == symbol)]
 
     async def set_leverage(self, symbol: str, leverage: int) -> int:
         self._check_live()
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         if isinstance(leverage, bool) or not isinstance(leverage, int) or not 1 <= leverage <= 125:
             raise ValidationError("leverage", leverage, "must be an integer in 1..125")
         data = await self._request(ep.LEVERAGE, [("symbol", symbol), ("leverage", str(leverage))])
@@ -342,7 +345,7 @@ class AsterDEXExchange(BaseExchange):
 
     async def set_margin_type(self, symbol: str, margin_type: MarginType) -> None:
         self._check_live()
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         if not isinstance(margin_type, MarginType):
             raise ValidationError("margin_type", margin_type, "must be a MarginType")
         try:
@@ -375,6 +378,7 @@ class AsterDEXExchange(BaseExchange):
     ) -> Order:
         self._check_live()
         rules = self._rules_for(symbol)
+        symbol = rules.symbol
         reference = None
         if order_type is OrderType.MARKET:
             cached = self._marks.get(symbol)
@@ -459,7 +463,7 @@ class AsterDEXExchange(BaseExchange):
         self, order_id: str | None, symbol: str, *, client_order_id: str | None = None
     ) -> Order:
         self._check_live()
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         params = self._order_ref(symbol, order_id, client_order_id)
         lost = False
         attempt = 1
@@ -501,6 +505,7 @@ class AsterDEXExchange(BaseExchange):
         """
         self._check_live()
         rules = self._rules_for(symbol)
+        symbol = rules.symbol
         request = build_order_request(rules, side, OrderType.LIMIT, quantity, price=price)
         wire = dict(request.params)
         params = self._order_ref(symbol, order_id, client_order_id)
@@ -522,13 +527,13 @@ class AsterDEXExchange(BaseExchange):
     async def fetch_order(
         self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         params = self._order_ref(symbol, order_id, client_order_id)
         return self._track(parse_order(await self._request(ep.QUERY_ORDER, params)))
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
         if symbol:
-            self._check_symbol(symbol)
+            symbol = self._check_symbol(symbol)
         orders = parse_orders(
             await self._request(ep.OPEN_ORDERS, [("symbol", symbol)] if symbol else None)
         )
@@ -539,7 +544,7 @@ class AsterDEXExchange(BaseExchange):
     async def get_all_orders(
         self, symbol: str, *, start_time: int | None = None, limit: int = 500
     ) -> list[Order]:
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         if not 1 <= limit <= 1000:
             raise ValidationError("limit", limit, "must be in 1..1000")
         params = [("symbol", symbol), ("limit", str(limit))]
@@ -549,7 +554,7 @@ class AsterDEXExchange(BaseExchange):
 
     async def cancel_all_orders(self, symbol: str) -> None:
         self._check_live()
-        self._check_symbol(symbol)
+        symbol = self._check_symbol(symbol)
         await self._request(ep.CANCEL_ALL_ORDERS, [("symbol", symbol)])
         for order in self._orders.values():
             if order.symbol == symbol and order.is_open:
