@@ -7,6 +7,7 @@ path such as "/fapi/v1/order"; None matches every path) and `method` (None: any)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,6 +55,18 @@ class Failure:
     message: str
     execute: bool
     execute_after_ms: int = 0
+
+
+@functools.cache
+def _known_messages() -> dict[int, str]:
+    """The exchange's message for each error code the engine knows (for injected errors)."""
+    from execution.simulator.engine import rejections
+
+    return {
+        value[0]: value[1]
+        for value in vars(rejections).values()
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int)
+    }
 
 
 class FaultController:
@@ -128,11 +141,10 @@ class FaultController:
                 rule.remaining -= 1
                 if rule.remaining == 0:
                     self._failures.remove(rule)
-                code, message = SERVER_ERROR_MESSAGES.get(
-                    rule.status, (rule.code, "Internal error.")
-                )
-                if rule.code != code:
+                code, message = SERVER_ERROR_MESSAGES.get(rule.status, (rule.code, ""))
+                if rule.code != code or not message:
                     code = rule.code
+                    message = _known_messages().get(code, message or "Internal error.")
                 return Failure(rule.status, code, message, rule.execute, rule.execute_after_ms)
         return None
 
