@@ -21,8 +21,11 @@ from bench.run import RunOptions, run_all
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 
 
+_STARTED = time.perf_counter()
+
+
 def _progress(message: str) -> None:
-    print(f"  .. {message}", file=sys.stderr, flush=True)
+    print(f"  {time.perf_counter() - _STARTED:6.1f} s  {message}", file=sys.stderr, flush=True)
 
 
 def parse_arguments(argv: list[str] | None = None) -> RunOptions:

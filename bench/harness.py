@@ -102,20 +102,6 @@ class Samples:
         return self.other_cpu_ns / self.operations / 1000 if self.operations else float("nan")
 
 
-def time_calls_ns(function: object, iterations: int, *, repeats: int = 5) -> float:
-    """Best-of-`repeats` mean time per call of a no-argument callable, in nanoseconds."""
-    call = function  # a callable; typed loosely so benches can pass bound methods or lambdas
-    assert callable(call)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        for _ in range(iterations):
-            call()
-        elapsed = time.perf_counter_ns() - start
-        best = min(best, elapsed / iterations)
-    return best
-
-
 @dataclass(slots=True)
 class Row:
     """One line of the results table."""

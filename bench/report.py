@@ -219,7 +219,8 @@ def _overhead_section(report: Report) -> list[str]:
     return [
         "## Client overhead without the network",
         "",
-        "Per order, in-process, best of three runs: the client's whole `create_order` with only "
+        "Per order, in-process, CPU time, best of five runs: the client's whole `create_order` "
+        "with only "
         "the HTTP exchange stubbed (it decodes a canned reply of the simulator's engine), and "
         "its parts.",
         "",

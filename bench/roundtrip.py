@@ -72,7 +72,7 @@ def patterns_for(
     """The measured patterns; `scale` multiplies the number of orders of each block."""
     rounds = 2 if quick else 5
     # orders per block by in-flight level: enough for a stable median, then a p99
-    per_level = {1: 20, 8: 48, 64: 128} if quick else {1: 60, 8: 200, 64: 640}
+    per_level = {1: 16, 8: 32, 64: 64} if quick else {1: 60, 8: 200, 64: 320}
     patterns = []
     for operation in (CREATE_CANCEL, CREATE):
         for in_flight in in_flight_levels:

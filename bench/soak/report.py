@@ -112,7 +112,9 @@ def render(report: SoakReport, *, details: int = 10) -> str:
     v = report.verification
     for title, entries in (
         ("duplicates", v.duplicates), ("lost", v.lost), ("mismatches", v.mismatches),
-        ("position mismatches", v.position_mismatches), ("unexpected", report.unexpected),
+        ("position mismatches", v.position_mismatches),
+        ("manager position mismatches", v.manager_position_mismatches),
+        ("unexpected", report.unexpected),
     ):
         for entry in entries[:details]:
             lines.append(f"{title}: {entry}")

@@ -33,12 +33,16 @@ class Verification:
     duplicates: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
-    position_mismatches: list[str] = field(default_factory=list)
+    position_mismatches: list[str] = field(default_factory=list)  # store fills vs exchange
+    manager_position_mismatches: list[str] = field(default_factory=list)
     exchange_positions: dict[str, str] = field(default_factory=dict)
 
     @property
     def mismatch_count(self) -> int:
-        return len(self.mismatches) + len(self.position_mismatches)
+        return (
+            len(self.mismatches) + len(self.position_mismatches)
+            + len(self.manager_position_mismatches)
+        )
 
 
 def exchange_orders(sim: SimulatedExchange) -> dict[str, Order]:
@@ -149,7 +153,7 @@ async def verify(
     for symbol in SYMBOLS:
         held, tracked = positions.get(symbol, ZERO), manager_positions.get(symbol, ZERO)
         if held != tracked:
-            result.position_mismatches.append(
+            result.manager_position_mismatches.append(
                 f"{symbol}: exchange position {held}, manager position {tracked}"
             )
     return result

@@ -190,3 +190,15 @@ def test_keccak_vectors() -> None:
         "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
     )
     assert hashing.KECCAK_BACKEND in ("safe-pysha3", "pycryptodome-raw", "pycryptodome")
+
+
+def test_direct_libsecp256k1_signer_matches_coincurve() -> None:
+    from coincurve import PrivateKey
+
+    from execution.auth import _recoverable_signer
+
+    key = PrivateKey(bytes.fromhex("42" * 32))
+    sign = _recoverable_signer(key)
+    for index in range(20):
+        digest = keccak256(index.to_bytes(4, "big"))
+        assert sign(digest) == key.sign_recoverable(digest, hasher=None)

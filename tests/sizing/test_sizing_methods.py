@@ -232,3 +232,12 @@ def test_current_price_is_accepted_as_the_original_keyword() -> None:
     with pytest.raises(ValidationError) as error:
         sizer.risk_based(current_price="nan", stop_loss_price=48_000)
     assert error.value.field == "entry_price"
+
+
+def test_absurd_precision_is_a_validation_error_not_a_decimal_trap() -> None:
+    rules = btc_rules(step_size=D("1e-30"), tick_size=D("1e-30"), min_qty=D(0), max_qty=D(0),
+                      min_notional=D(0))
+    sizer = PositionSizer(10**9, max_position_percent=100, symbol_rules=rules)
+    with pytest.raises(ValidationError) as error:
+        sizer.fixed_percentage("0.0001", 100)
+    assert error.value.field == "quantity"

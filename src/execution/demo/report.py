@@ -80,7 +80,6 @@ class DemoReport:
     balance_before: Balance | None = None
     balance_after: Balance | None = None
     mark_price: Decimal | None = None
-    atr: Decimal | None = None
     sizing: list[SizingLine] = field(default_factory=list)
     orders: list[OrderLine] = field(default_factory=list)
     price_path: PricePath | None = None

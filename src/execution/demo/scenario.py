@@ -19,12 +19,9 @@ from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from execution.demo.report import DemoReport, OrderLine, PnlSummary, PricePath, SizingLine
 from execution.errors import ExecutionError
 from execution.exchange.base import BaseExchange
-from execution.indicators import average_true_range
 from execution.models import Balance, OrderSide
 from execution.money import format_decimal
 from execution.orders.managed import ManagedOrder
@@ -93,11 +90,10 @@ async def _run(
         mark = await exchange.fetch_mark_price(symbol)
         rules = await exchange.get_symbol_rules(symbol)
         report.mark_price = mark
-        report.atr = await _atr_from_klines(simulator.rest_url, symbol)
         sizer = PositionSizer(
             before.available_balance, leverage=settings.leverage, symbol_rules=rules
         )
-        report.sizing = _five_methods(sizer, mark, report.atr, settings)
+        report.sizing = _five_methods(sizer, mark, settings)
         chosen = next(line for line in report.sizing if line.chosen)
         if not chosen.valid or chosen.result.stop_price is None:
             raise DemoError("risk-based size is not valid: " + "; ".join(chosen.violations))
@@ -181,30 +177,15 @@ async def _usdt(exchange: BaseExchange) -> Balance:
     return balances["USDT"]
 
 
-async def _atr_from_klines(rest_url: str, symbol: str) -> Decimal | None:
-    """Wilder's ATR(14) of the simulator's 15-minute klines, or None when there are too few."""
-    url = f"{rest_url}/fapi/v1/klines"
-    params = {"symbol": symbol, "interval": "15m", "limit": "100"}
-    try:
-        async with aiohttp.ClientSession() as session, session.get(url, params=params) as reply:
-            reply.raise_for_status()
-            rows = await reply.json()
-        bars = [(Decimal(str(r[2])), Decimal(str(r[3])), Decimal(str(r[4]))) for r in rows]
-        if len(bars) < 15:
-            return None
-        return average_true_range(bars, 14)
-    except (aiohttp.ClientError, ExecutionError, ArithmeticError, IndexError, TypeError):
-        return None
-
-
 def _five_methods(
-    sizer: PositionSizer, price: Decimal, atr: Decimal | None, settings: DemoSettings
+    sizer: PositionSizer, price: Decimal, settings: DemoSettings
 ) -> list[SizingLine]:
+    """The five methods with the reference table's inputs (SIZING.md), except risk-based,
+    which uses the demo's stop and risk; that one is traded."""
     stop = price * (1 - settings.stop_distance)
-    atr_value = atr if atr is not None and atr > 0 else (price * Decimal("0.016"))
-    atr_source = "ATR(14) of 15m klines" if atr is not None and atr > 0 else "ATR 1.6% of price"
+    atr = sizer.atr_based(price, 800, 2)
     cases: list[tuple[str, str, SizingResult, bool]] = [
-        ("fixed %", "5% of equity", sizer.fixed_percentage(price, 5), False),
+        ("fixed %", "5% of equity, no stop", sizer.fixed_percentage(price, 5), False),
         ("Kelly", "p=0.55, win 500, loss 300, half",
          sizer.kelly_criterion(price, "0.55", 500, 300, "0.5"), False),
         ("volatility", "vol 0.04, target 0.02", sizer.volatility_based(price, "0.04", "0.02"),
@@ -212,9 +193,8 @@ def _five_methods(
         ("risk-based", f"stop -{_text(settings.stop_distance * _HUNDRED)}%, risk "
          f"{_text(settings.risk_percent)}%",
          sizer.risk_based(price, stop, settings.risk_percent), True),
-        ("ATR-based", f"{atr_source} = {atr_value:.1f}, x2, risk "
-         f"{_text(settings.risk_percent)}%",
-         sizer.atr_based(price, atr_value, 2, settings.risk_percent), False),
+        ("ATR-based", f"ATR 800, x2 (stop {_text(atr.stop_price or price)}), risk "
+         f"{_text(sizer.max_risk_percent)}%", atr, False),
     ]
     return [
         SizingLine(

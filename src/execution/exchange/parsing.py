@@ -34,6 +34,13 @@ class MalformedResponseError(ExchangeError):
 
 
 _MISSING = object()
+# Tuples, not `str | int | ...` unions: a union in an isinstance call is built on every call,
+# and these checks run for every number of every order and stream event.
+_NUMBER_TYPES = (str, int, float, Decimal)
+_EXACT_TYPES = (str, int)
+# value -> member of each enum read from the wire: a dict lookup instead of `EnumType(value)`,
+# which costs a few calls per field.
+_MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {}
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:
@@ -49,10 +56,10 @@ def _dec(data: Mapping[str, Any], key: str, default: Decimal | None = ZERO) -> D
         if default is None:
             raise MalformedResponseError(f"field {key!r} is missing")
         return default
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
         raise MalformedResponseError(f"field {key!r} is not a number: {value!r}")
     try:
-        result = Decimal(value) if isinstance(value, str | int) else Decimal(str(value))
+        result = Decimal(value) if isinstance(value, _EXACT_TYPES) else Decimal(str(value))
     except InvalidOperation:
         raise MalformedResponseError(f"field {key!r} is not a number: {value!r}") from None
     if not result.is_finite():
@@ -84,9 +91,12 @@ def _enum(enum_type: Any, data: Mapping[str, Any], key: str, default: Any = _MIS
         if default is _MISSING:
             raise MalformedResponseError(f"field {key!r} is missing")
         return default
+    members = _MEMBERS_BY_VALUE.get(enum_type)
+    if members is None:
+        members = _MEMBERS_BY_VALUE[enum_type] = {member.value: member for member in enum_type}
     try:
-        return enum_type(value)
-    except (ValueError, TypeError):
+        return members[value]
+    except (KeyError, TypeError):  # TypeError: an unhashable value (a list, an object)
         raise MalformedResponseError(f"field {key!r} has an unknown value {value!r}") from None
 
 
@@ -190,6 +200,8 @@ def parse_order_update(event: Any) -> OrderUpdate:
     event = _mapping(event, "event")
     o = _mapping(_get(event, "o"), "event field 'o'")
     status = _enum(OrderStatus, o, "X")
+    commission = _dec(o, "n")
+    realized_pnl = _dec(o, "rp")
     order = Order(
         symbol=str(_get(o, "s")),
         side=_enum(OrderSide, o, "S"),
@@ -209,9 +221,9 @@ def parse_order_update(event: Any) -> OrderUpdate:
         working_type=_enum(WorkingType, o, "wt", None),
         activation_price=_opt_dec(o, "AP"),
         callback_rate=_opt_dec(o, "cr"),
-        commission=_dec(o, "n"),
+        commission=commission,
         commission_asset=str(o.get("N") or ""),
-        realized_pnl=_dec(o, "rp"),
+        realized_pnl=realized_pnl,
         updated_at=_int(o, "T", _int(event, "T")),
     )
     return OrderUpdate(
@@ -222,9 +234,9 @@ def parse_order_update(event: Any) -> OrderUpdate:
         last_filled_quantity=_dec(o, "l"),
         last_filled_price=_dec(o, "L"),
         trade_id=_int(o, "t"),
-        commission=_dec(o, "n"),
+        commission=commission,
         commission_asset=str(o.get("N") or ""),
-        realized_pnl=_dec(o, "rp"),
+        realized_pnl=realized_pnl,
     )
 
 

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from execution.errors import ExecutionError
+from execution.errors import ExecutionError, InvalidOrderError
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.modify import ReplaceFailedError
+from execution.orders.validation import TriggerCrossedError
 
 if TYPE_CHECKING:
     from execution.orders.manager import OrderManager
@@ -32,6 +34,19 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
 STOP_LOSS_PRICE = "stop_loss_price"
 TAKE_PROFIT_PRICE = "take_profit_price"
+
+
+WOULD_IMMEDIATELY_TRIGGER = -2021  # the exchange's "Order would immediately trigger."
+
+
+def crossed_trigger(error: BaseException) -> bool:
+    """True when `error` says an exit's trigger is already passed (seen locally, or the
+    exchange's -2021), looking through a failed replacement to its cause."""
+    if isinstance(error, ReplaceFailedError):
+        error = error.cause
+    if isinstance(error, TriggerCrossedError):
+        return True
+    return isinstance(error, InvalidOrderError) and error.code == WOULD_IMMEDIATELY_TRIGGER
 
 
 class BracketStatus(enum.Enum):
@@ -55,6 +70,7 @@ class Bracket:
     status: BracketStatus = BracketStatus.PENDING
     error: str | None = None
     detached: set[str] = field(default_factory=set)  # exits cancelled by the caller
+    exit_reason: str | None = None  # why the position was closed at market, if it was
 
     @property
     def bracket_id(self) -> str:
@@ -198,17 +214,36 @@ class BracketCoordinator:
             ended_unfilled = current is not None and (
                 not current.is_open and current.status is not OrderStatus.FILLED
             )
-            if current is None or ended_unfilled:
-                placed = await manager.place_exit(bracket, role, target)
-                self._attach(bracket, role, placed)
-            elif current.is_open and current.order.remaining_quantity != target:
-                replacement = await manager.replace_quantity(
-                    current, current.filled_quantity + target
-                )
-                if replacement is not current:
-                    self._attach(bracket, role, replacement)
+            try:
+                if current is None or ended_unfilled:
+                    placed = await manager.place_exit(bracket, role, target)
+                    self.attach(bracket, role, placed)
+                elif current.is_open and current.order.remaining_quantity != target:
+                    replacement = await manager.replace_quantity(
+                        current, current.filled_quantity + target
+                    )
+                    if replacement is not current:
+                        self.attach(bracket, role, replacement)
+            except ExecutionError as exc:
+                if not crossed_trigger(exc):
+                    raise
+                # The market is already through this exit's trigger: close now.
+                await manager.close_exit_at_market(bracket, role, exc)
+                return
 
-    def _attach(self, bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
+    def replaced(self, original: ManagedOrder, replacement: ManagedOrder) -> None:
+        """The caller modified a leg (cancel and replace): the replacement takes its place."""
+        bracket = self.find(original)
+        if bracket is None or replacement is original:
+            return
+        role = original.role
+        if role is OrderRole.ENTRY:
+            bracket.entry = replacement  # pragma: no cover - entries are not modified
+        else:
+            self.attach(bracket, role, replacement)
+
+    def attach(self, bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
+        """Make `exit_order` the bracket's current `role` exit."""
         if exit_order not in bracket.exits:
             bracket.exits.append(exit_order)
         if role is OrderRole.STOP_LOSS:

@@ -28,6 +28,9 @@ CALLBACK_EVENTS: frozenset[str] = frozenset(
         "order_rejected",
         "stop_loss_placed",
         "take_profit_placed",
+        # A bracket's exit trigger was already passed: its position was closed at market
+        # (the callback gets that market order).
+        "bracket_exit_crossed",
     }
 )
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from execution.errors import ValidationError
 from execution.models import OrderSide, OrderType, TimeInForce
-from execution.rules import Rounding, SymbolRules
+from execution.rules import Rounding, SymbolRules, normalize_symbol
 
 ZERO = Decimal(0)
 
@@ -31,6 +31,12 @@ class OrderGuards:
     max_notional_per_order: Decimal | None = None
     max_open_orders_per_symbol: int | None = None
     allowed_symbols: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        # "BTC/USDT" and "BTCUSDT" name the same market: keep the exchange's spelling.
+        if self.allowed_symbols is not None:
+            normalized = frozenset(normalize_symbol(s) for s in self.allowed_symbols)
+            object.__setattr__(self, "allowed_symbols", normalized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,9 @@ def price_rounding(side: OrderSide) -> Rounding:
 
 
 def check_symbol_allowed(symbol: str, guards: OrderGuards) -> None:
-    if guards.allowed_symbols is not None and symbol not in guards.allowed_symbols:
+    if guards.allowed_symbols is not None and (
+        normalize_symbol(symbol) not in guards.allowed_symbols
+    ):
         raise ValidationError("symbol", symbol, "not in the allowed symbols")
 
 
@@ -77,6 +85,9 @@ def validate_order(
     """Round `intent` by the symbol's rules and check it; raise `ValidationError` if bad."""
     guards = guards or OrderGuards()
     rules = context.rules
+    symbol = normalize_symbol(intent.symbol)
+    if symbol != intent.symbol:
+        intent = replace(intent, symbol=symbol)
     check_symbol_allowed(intent.symbol, guards)
     if rules.symbol != intent.symbol:
         raise ValidationError("symbol", intent.symbol, f"rules are for {rules.symbol}")
@@ -133,25 +144,48 @@ def _rounded(
     return rounded
 
 
+class TriggerCrossedError(ValidationError):
+    """A stop or take-profit whose trigger the market has already passed: it would trigger
+    at once (the exchange's -2021). `mark_price` is the price it was checked against."""
+
+    def __init__(
+        self, order_type: OrderType, side: OrderSide, stop_price: Decimal, mark_price: Decimal
+    ) -> None:
+        where = "below" if triggers_below(order_type, side) else "above"
+        super().__init__(
+            "stop_price", stop_price,
+            f"a {side.value} {order_type.name} must trigger {where} the mark price {mark_price}",
+        )
+        self.order_type = order_type
+        self.side = side
+        self.stop_price = stop_price
+        self.mark_price = mark_price
+
+
+def triggers_below(order_type: OrderType, side: OrderSide) -> bool:
+    """A stop-loss triggers against the position (sell below, buy above the market); a
+    take-profit in its favour (sell above, buy below)."""
+    stop_like = order_type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
+    return (side is OrderSide.SELL) == stop_like
+
+
+def trigger_crossed(
+    order_type: OrderType, side: OrderSide, stop_price: Decimal, mark_price: Decimal
+) -> bool:
+    """True when the market is at or through the trigger: the order would trigger at once."""
+    if triggers_below(order_type, side):
+        return stop_price >= mark_price
+    return stop_price <= mark_price
+
+
 def _check_trigger_side(
     order_type: OrderType, side: OrderSide, stop_price: Decimal, mark_price: Decimal | None
 ) -> None:
-    """A stop-loss triggers against the position (sell below, buy above the market); a
-    take-profit in its favour (sell above, buy below). Otherwise it would trigger at once."""
+    """The trigger must still be ahead of the market; otherwise it would trigger at once."""
     if mark_price is None:
         raise ValidationError("mark_price", None, "needed to check the trigger price")
-    stop_like = order_type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
-    below = (side is OrderSide.SELL) == stop_like
-    if below and stop_price >= mark_price:
-        raise ValidationError(
-            "stop_price", stop_price,
-            f"a {side.value} {order_type.name} must trigger below the mark price {mark_price}",
-        )
-    if not below and stop_price <= mark_price:
-        raise ValidationError(
-            "stop_price", stop_price,
-            f"a {side.value} {order_type.name} must trigger above the mark price {mark_price}",
-        )
+    if trigger_crossed(order_type, side, stop_price, mark_price):
+        raise TriggerCrossedError(order_type, side, stop_price, mark_price)
 
 
 def _check_reduce_only(side: OrderSide, quantity: Decimal, position_quantity: Decimal) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from execution.errors import ValidationError
 from execution.models import OrderSide
@@ -30,7 +30,12 @@ def round_quantity(
     step = rules.step_size
     # Integer quotient times the step: exact, and in the step's own exponent (0.050, not
     # 0.05000000000000000000000000000).
-    rounded = quantity // step * step
+    try:
+        rounded = quantity // step * step
+    except InvalidOperation:  # a quotient beyond 28 digits
+        raise ValidationError(
+            "quantity", quantity, f"has too many steps of {step} to round exactly"
+        ) from None
     capped = False
     if rules.max_qty > 0 and rounded > rules.max_qty:
         rounded = rules.max_qty // step * step
@@ -59,7 +64,10 @@ def round_stop_toward_entry(
     A stop that rounds onto or across the entry price cannot be placed: `ValidationError`.
     """
     tick = rules.tick_size
-    rounded = stop // tick * tick
+    try:
+        rounded = stop // tick * tick
+    except InvalidOperation:  # a quotient beyond 28 digits
+        raise ValidationError(field, stop, f"has too many ticks of {tick} to round") from None
     if side is OrderSide.BUY:
         if rounded != stop:
             rounded += tick

@@ -70,6 +70,7 @@ class PositionSizer:
 
     __slots__ = (
         "_account_balance",
+        "_cap_note",
         "_fee_rate",
         "_leverage",
         "_leverage_decimal",
@@ -109,6 +110,7 @@ class PositionSizer:
         self._one_percent = self._account_balance / _HUNDRED
         self._notional_per_percent = self._one_percent * lev
         self._max_notional = self._notional_per_percent * self._max_position_percent
+        self._cap_note = f"% of equity capped to {show(self._max_position_percent, 2)}%"
         inverse = _ONE / lev
         mmr = self._maintenance_margin_rate
         self._long_liquidation_factor = _ONE - inverse + mmr
@@ -186,7 +188,7 @@ class PositionSizer:
         if not 0 < part <= 1:
             raise ValidationError("fraction", fraction, "must be greater than 0 and at most 1")
         direction = side_of(side)
-        kelly = p - (1 - p) * loss / win
+        kelly = p - (_ONE - p) * loss / win  # = (p * b - q) / b with b = win / loss
         if kelly <= 0:
             reason = f"no edge: the Kelly fraction {show(kelly)} is not above 0"
             return self._finish(
@@ -342,10 +344,7 @@ class PositionSizer:
         if requested_percent > self._max_position_percent:
             quantity = _FLOOR.divide(self._max_notional, price)
             capped = True
-            notes.append(
-                f"position {show(requested_percent, 2)}% of equity capped to "
-                f"{show(self._max_position_percent, 2)}%"
-            )
+            notes.append(f"position {show(requested_percent, 2)}{self._cap_note}")
         rules = self._symbol_rules
         if rules is not None:
             if quantity > 0:

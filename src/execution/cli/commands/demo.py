@@ -74,12 +74,13 @@ def render(out: Output, report: DemoReport) -> None:
     out.table(
         f"Position sizing, all five methods ({report.symbol} at {report.mark_price}, equity "
         f"{equity}, {report.leverage}x, max risk 2%, max position 10%)",
-        ["method", "inputs", "quantity", "notional", "margin", "risk %", "valid", "used"],
+        ["method", "inputs", "quantity", "notional", "margin", "risk %", "valid", "why not",
+         "used"],
         [
             [line.label, line.inputs, line.result.quantity, f"{line.result.notional:,.2f}",
              f"{line.result.margin:,.2f}" + (" (capped)" if line.result.capped else ""),
              f"{line.result.risk_percent:.2f}", "yes" if line.valid else "no",
-             "<- traded" if line.chosen else ""]
+             "; ".join(line.violations) or "-", "<- traded" if line.chosen else ""]
             for line in report.sizing
         ],
         right_align=["quantity", "notional", "margin", "risk %"],

@@ -1,0 +1,81 @@
+"""`OrderCanceller`: cancelling orders and knowing, afterwards, where they stand.
+
+A cancel is recorded (PENDING_CANCEL) before it is sent. If it fails the order goes back
+to working and is refreshed from the exchange (it may have filled meanwhile), and the
+error is raised; a cancel that did not end the order is followed by a query.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from execution.errors import ExecutionError
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.managed import ManagedOrder
+from execution.orders.registry import OrderRegistry
+from execution.orders.state import OrderCancelRejected, OrderCancelRequested
+from execution.orders.translate import now_ms
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+
+class OrderCanceller:
+    """Cancels for one manager."""
+
+    def __init__(
+        self, manager: OrderManager, registry: OrderRegistry, lifecycle: OrderLifecycle
+    ) -> None:
+        self._manager = manager
+        self._registry = registry
+        self._lifecycle = lifecycle
+
+    async def cancel(self, managed: ManagedOrder) -> None:
+        """Cancel; on failure the order goes back to working, is refreshed, and the error
+        is raised."""
+        lifecycle = self._lifecycle
+        client_order_id = managed.client_order_id
+        lifecycle.apply(managed, OrderCancelRequested(client_order_id, now_ms()))
+        self._registry.cancelling.add(client_order_id)
+        try:
+            result = await self._manager.exchange.cancel_order(
+                managed.order_id or None, managed.symbol, client_order_id=client_order_id
+            )
+        except ExecutionError as exc:
+            lifecycle.apply(managed, OrderCancelRejected(client_order_id, str(exc), now_ms()))
+            await lifecycle.refresh(managed)
+            raise
+        finally:
+            self._registry.cancelling.discard(client_order_id)
+        lifecycle.apply_snapshot(managed, result)
+        if managed.is_open:
+            await lifecycle.refresh(managed)
+
+    async def cancel_quietly(self, managed: ManagedOrder) -> None:
+        """Cancel, logging instead of raising (brackets tidying up)."""
+        try:
+            await self.cancel(managed)
+        except ExecutionError as exc:
+            if managed.is_open:
+                logger.error("cancel of %s failed: %s", managed.client_order_id, exc)
+
+    async def cancel_all(self, symbol: str, tracked: list[ManagedOrder]) -> None:
+        """Cancel every open order of `symbol` on the exchange, then bring each of
+        `tracked` (the manager's open orders of the symbol) to its state."""
+        lifecycle = self._lifecycle
+        for managed in tracked:
+            lifecycle.apply(managed, OrderCancelRequested(managed.client_order_id, now_ms()))
+        exchange = self._manager.exchange
+        try:
+            await exchange.cancel_all_orders(symbol)
+        finally:
+            still_open = {o.client_order_id: o for o in await exchange.get_open_orders(symbol)}
+            for managed in tracked:
+                snapshot = still_open.get(managed.client_order_id)
+                if snapshot is not None:
+                    lifecycle.apply_open_snapshot(managed, snapshot)
+                elif managed.is_open:
+                    await lifecycle.refresh(managed)

@@ -1,0 +1,142 @@
+"""`EventFeed`: where order events come from.
+
+The user-data stream is the main source (`handle_event` is its handler). While the stream
+is down, REST polling takes over: every `poll_interval` seconds the open orders of each
+symbol with tracked open orders are read, and tracked orders no longer open are queried by
+client id. When the stream comes back, one more pass catches the orders that ended while
+it was down. With the stream up, polling only settles orders left PENDING_NEW by an
+unknown outcome, once their grace period is over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from execution.errors import ExecutionError
+from execution.models import (
+    AccountUpdate,
+    OrderStatus,
+    OrderUpdate,
+    Position,
+    StreamState,
+    StreamStatus,
+    UserEvent,
+)
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.registry import OrderRegistry
+from execution.orders.translate import now_ms
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+
+class EventFeed:
+    """The stream handler and the polling fallback; `positions` follows account updates."""
+
+    def __init__(
+        self,
+        manager: OrderManager,
+        registry: OrderRegistry,
+        lifecycle: OrderLifecycle,
+        positions: dict[str, Position],
+    ) -> None:
+        self._manager = manager
+        self._registry = registry
+        self._lifecycle = lifecycle
+        self._positions = positions
+        self._stream_was_down = False
+        self._poll_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- the user stream --------------------------------------------------------------------
+
+    def handle_event(self, event: UserEvent) -> None:
+        """The user-stream handler: order updates, account updates, stream up/down."""
+        if isinstance(event, OrderUpdate):
+            self._lifecycle.apply_update(event)
+        elif isinstance(event, AccountUpdate):
+            for position in event.positions:
+                if position.quantity == 0:
+                    self._positions.pop(position.symbol, None)
+                else:
+                    self._positions[position.symbol] = position
+        elif isinstance(event, StreamStatus):
+            if event.state is StreamState.DISCONNECTED:
+                logger.warning("user stream down (%s): polling", event.detail)
+                self._stream_was_down = True
+            elif self._stream_was_down:
+                self._stream_was_down = False
+                # Orders that ended while the stream was down are not in a resync of open
+                # orders: catch up on them once.
+                task = asyncio.ensure_future(self.poll_safely())
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    # -- polling ----------------------------------------------------------------------------
+
+    def start_polling(self) -> None:
+        if self._poll_task is None:
+            self._poll_task = asyncio.create_task(self._poll_loop(), name="order-manager-poll")
+
+    async def stop_polling(self) -> None:
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poll_task
+            self._poll_task = None
+
+    async def _poll_loop(self) -> None:
+        manager = self._manager
+        while True:
+            await asyncio.sleep(manager.poll_interval)
+            if not manager.exchange.user_stream_connected:
+                await self.poll_safely()
+            else:
+                await self.settle_pending()
+
+    async def poll_safely(self) -> None:
+        """`poll_once`, logging instead of raising."""
+        try:
+            await self.poll_once()
+        except ExecutionError as exc:
+            logger.warning("polling failed: %s", exc)
+        except Exception:
+            logger.exception("polling failed")
+
+    async def poll_once(self) -> None:
+        """One REST pass over every symbol with open orders: open orders are applied as
+        snapshots; tracked orders no longer open are queried by client id."""
+        registry, lifecycle = self._registry, self._lifecycle
+        for symbol in registry.symbols_with_open_orders():
+            exchange_open = await self._manager.exchange.get_open_orders(symbol)
+            seen: set[str] = set()
+            for snapshot in exchange_open:
+                seen.add(snapshot.client_order_id)
+                managed = registry.by_client_id.get(snapshot.client_order_id)
+                if managed is None:
+                    if self._manager.adopt_unknown:
+                        lifecycle.adopt(snapshot)
+                    continue
+                lifecycle.apply_open_snapshot(managed, snapshot)
+            for managed in registry.open_orders(symbol):
+                client_order_id = managed.client_order_id
+                if client_order_id in seen or client_order_id in registry.in_flight:
+                    continue
+                await lifecycle.refresh(managed)
+
+    async def settle_pending(self) -> None:
+        """Orders left PENDING_NEW (unknown outcome) are settled by their client id."""
+        cutoff = now_ms() - int(self._manager.pending_grace * 1000)
+        registry = self._registry
+        for managed in registry.open_orders():
+            if (
+                managed.status is OrderStatus.PENDING_NEW
+                and managed.client_order_id not in registry.in_flight
+                and managed.submitted_at <= cutoff
+            ):
+                await self._lifecycle.refresh(managed)

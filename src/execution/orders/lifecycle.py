@@ -1,0 +1,163 @@
+"""`OrderLifecycle`: applying events to orders, and what follows each change.
+
+Every change to a tracked order goes through `apply`: the state machine
+(`ManagedOrder.apply`), then the indexes, the store, the callbacks and, for a bracket's
+leg, the bracket. Exchange answers (REST snapshots, stream updates) are turned into events
+by `translate` first. An order the exchange shows but the manager never placed is adopted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from execution.errors import ExecutionError, OrderNotFoundError
+from execution.models import Order, OrderStatus, OrderType, OrderUpdate
+from execution.orders.callbacks import CallbackRegistry
+from execution.orders.managed import ManagedOrder, OrderRole, Transition
+from execution.orders.recorder import OrderRecorder
+from execution.orders.registry import OrderRegistry
+from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
+from execution.orders.translate import events_from_snapshot, events_from_update, now_ms
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+_STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
+_TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
+
+
+class OrderLifecycle:
+    """Moves tracked orders by events; `on_leg_change` hears of every bracket leg moved."""
+
+    def __init__(
+        self,
+        manager: OrderManager,
+        registry: OrderRegistry,
+        recorder: OrderRecorder,
+        callbacks: CallbackRegistry,
+        on_leg_change: Callable[[ManagedOrder], None],
+    ) -> None:
+        self._manager = manager
+        self._registry = registry
+        self._recorder = recorder
+        self._callbacks = callbacks
+        self._on_leg_change = on_leg_change
+
+    def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
+        """Apply an event: state machine, indexes, store, callbacks, brackets."""
+        transition = managed.apply(event)
+        outcome = transition.outcome
+        if outcome is Outcome.DUPLICATE:
+            return transition
+        self._recorder.event(managed, event)
+        if outcome is not Outcome.APPLIED:
+            return transition
+        self._registry.changed(managed)
+        self._fire(managed, transition)
+        if managed.role is not OrderRole.SINGLE:
+            self._on_leg_change(managed)
+        return transition
+
+    def apply_update(self, update: OrderUpdate) -> None:
+        """A stream order update: applied to the order it names, or that order adopted."""
+        snapshot = update.order
+        managed = self._registry.find(snapshot.client_order_id, snapshot.order_id)
+        if managed is None:
+            if self._manager.adopt_unknown:
+                self.adopt(snapshot)
+            return
+        for event in events_from_update(managed, update):
+            self.apply(managed, event)
+
+    def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
+        """Bring `managed` to what a REST answer shows (never backwards)."""
+        for event in events_from_snapshot(managed, snapshot):
+            self.apply(managed, event)
+
+    def apply_open_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
+        """As `apply_snapshot`, for an order the exchange lists as open: a cancel that is
+        no longer in flight (its answer was lost, or the process restarted) did not
+        happen, so the order goes back to working."""
+        self.apply_snapshot(managed, snapshot)
+        if (
+            managed.status is OrderStatus.PENDING_CANCEL
+            and snapshot.status.is_open
+            and managed.client_order_id not in self._registry.cancelling
+        ):
+            self.apply(
+                managed,
+                OrderCancelRejected(
+                    managed.client_order_id, "still open on the exchange", now_ms()
+                ),
+            )
+
+    def _fire(self, managed: ManagedOrder, transition: Transition) -> None:
+        before, after = transition.before, transition.after
+        emit = self._callbacks.emit
+        if before is OrderStatus.PENDING_NEW and after is not OrderStatus.REJECTED:
+            emit("order_placed", managed)
+            if managed.order.order_type in _STOP_TYPES:
+                emit("stop_loss_placed", managed)
+            elif managed.order.order_type in _TAKE_PROFIT_TYPES:
+                emit("take_profit_placed", managed)
+        if transition.filled_delta > 0 and after is not OrderStatus.FILLED and managed.is_open:
+            emit("order_partially_filled", managed)
+        if before is after:
+            return
+        if after is OrderStatus.FILLED:
+            emit("order_filled", managed)
+        elif after in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
+            emit("order_cancelled", managed)
+        elif after is OrderStatus.REJECTED:
+            emit("order_rejected", managed)
+
+    def adopt(self, snapshot: Order) -> ManagedOrder:
+        """Start tracking an order this manager did not place (found on the exchange)."""
+        order = Order(
+            symbol=snapshot.symbol,
+            side=snapshot.side,
+            order_type=snapshot.order_type,
+            quantity=snapshot.quantity,
+            client_order_id=snapshot.client_order_id,
+            price=snapshot.price,
+            stop_price=snapshot.stop_price,
+            time_in_force=snapshot.time_in_force,
+            reduce_only=snapshot.reduce_only,
+            created_at=snapshot.created_at,
+        )
+        managed = ManagedOrder(order, tags=("adopted",), adopted=True, submitted_at=now_ms())
+        self._registry.register(managed)
+        self._recorder.record(managed)
+        self._recorder.note(managed, "ADOPTED", {"order_id": snapshot.order_id})
+        self.apply_snapshot(managed, snapshot)
+        logger.warning("adopted order %s (%s) not placed by this manager",
+                       managed.client_order_id, snapshot.order_id)
+        return managed
+
+    async def refresh(self, managed: ManagedOrder) -> None:
+        """Query the order by client id and apply what the exchange says. An order that
+        is unknown to the exchange and still PENDING_NEW after the grace period never
+        reached it: it is marked REJECTED."""
+        try:
+            snapshot = await self._manager.exchange.fetch_order(
+                managed.symbol, client_order_id=managed.client_order_id
+            )
+        except OrderNotFoundError:
+            age_ms = now_ms() - managed.submitted_at
+            grace_ms = self._manager.pending_grace * 1000
+            if managed.status is OrderStatus.PENDING_NEW and age_ms >= grace_ms:
+                self.apply(
+                    managed,
+                    OrderRejected(
+                        managed.client_order_id, "not found on the exchange", now_ms()
+                    ),
+                )
+            return
+        except ExecutionError as exc:
+            logger.warning("refresh of %s failed: %s", managed.client_order_id, exc)
+            return
+        self.apply_snapshot(managed, snapshot)

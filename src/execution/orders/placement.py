@@ -1,0 +1,180 @@
+"""`OrderPlacer`: validate an order, then send it exactly once and track it.
+
+Flow: intent -> `validate` (gathers the symbol's rules, the mark price, the position and
+the open-order count; `validation.validate_order` decides and rounds) -> `submit`: the order
+is registered and committed to the store as PENDING_NEW before it is sent, so a crash
+cannot lose an order that reached the exchange -> `exchange.create_order` -> the answer is
+applied as events. An unknown outcome (the answer lost, 503/-1007) is resolved by querying
+the client order id, never by sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from execution.errors import (
+    ExchangeError,
+    ExchangeUnavailableError,
+    NetworkError,
+    OrderStatusUnknownError,
+    ValidationError,
+)
+from execution.models import Order, OrderStatus, OrderType
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.recorder import OrderRecorder
+from execution.orders.registry import OrderRegistry
+from execution.orders.state import OrderRejected
+from execution.orders.translate import now_ms
+from execution.orders.validation import (
+    OrderIntent,
+    ValidationContext,
+    check_symbol_allowed,
+    validate_order,
+)
+from execution.rules import normalize_symbol
+
+if TYPE_CHECKING:
+    from execution.orders.manager import OrderManager
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal(0)
+
+# Errors after which the order may or may not exist: resolved by its client order id.
+UNKNOWN_OUTCOME = (OrderStatusUnknownError, ExchangeUnavailableError, NetworkError)
+
+
+class OrderPlacer:
+    """Validation and exactly-once submission for one manager."""
+
+    def __init__(
+        self,
+        manager: OrderManager,
+        registry: OrderRegistry,
+        recorder: OrderRecorder,
+        lifecycle: OrderLifecycle,
+        client_order_id_prefix: str,
+    ) -> None:
+        self._manager = manager
+        self._registry = registry
+        self._recorder = recorder
+        self._lifecycle = lifecycle
+        self._prefix = client_order_id_prefix
+
+    def new_client_order_id(self) -> str:
+        """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
+        return f"{self._prefix}-{uuid.uuid4().hex}"[:36]
+
+    async def validate(
+        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None
+    ) -> OrderIntent:
+        """Gather what the checks need and run them; the rounded intent or ValidationError.
+
+        `replacing` is an order about to be cancelled for this one: its slot counts as free.
+        """
+        symbol = normalize_symbol(intent.symbol)
+        if symbol != intent.symbol:
+            intent = replace(intent, symbol=symbol)
+        guards = self._manager.guards
+        check_symbol_allowed(symbol, guards)
+        exchange = self._manager.exchange
+        rules = await exchange.get_symbol_rules(symbol)
+        needs_mark = intent.order_type is not OrderType.LIMIT
+        mark_price = await exchange.fetch_mark_price(symbol) if needs_mark else None
+        position = ZERO
+        if intent.reduce_only:
+            for held in await exchange.get_positions(symbol):
+                if held.symbol == symbol:
+                    position += held.quantity
+        open_orders = self._registry.open_count(symbol)
+        if replacing is not None and replacing.is_open:
+            open_orders -= 1
+        context = ValidationContext(rules, mark_price, position, open_orders)
+        return validate_order(intent, context, guards)
+
+    async def submit(
+        self,
+        intent: OrderIntent,
+        *,
+        strategy_name: str | None = None,
+        tags: tuple[str, ...] = (),
+        parent_order_id: str | None = None,
+        role: OrderRole = OrderRole.SINGLE,
+        client_order_id: str | None = None,
+        replaces: str | None = None,
+        attributes: dict[str, str] | None = None,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
+    ) -> ManagedOrder:
+        """Send a validated intent exactly once and track it. The order is committed to the
+        store as PENDING_NEW before it is sent, so a crash cannot lose an order sent.
+
+        On an unknown outcome the order is queried by its client id; if that does not
+        settle it the error is raised and the order stays tracked as PENDING_NEW, for
+        the stream or polling to resolve."""
+        client_order_id = client_order_id or self.new_client_order_id()
+        registry = self._registry
+        if client_order_id in registry.by_client_id:
+            raise ValidationError("client_order_id", client_order_id, "already used")
+        order = Order(
+            symbol=intent.symbol,
+            side=intent.side,
+            order_type=intent.order_type,
+            quantity=intent.quantity,
+            client_order_id=client_order_id,
+            price=intent.price,
+            stop_price=intent.stop_price,
+            time_in_force=intent.time_in_force,
+            reduce_only=intent.reduce_only,
+        )
+        managed = ManagedOrder(
+            order,
+            strategy_name=strategy_name,
+            tags=tags,
+            parent_order_id=parent_order_id,
+            role=role,
+            replaces=replaces,
+            submitted_at=now_ms(),
+            attributes=attributes or {},
+        )
+        registry.register(managed)
+        if on_registered is not None:
+            on_registered(managed)
+        registry.in_flight.add(client_order_id)
+        lifecycle = self._lifecycle
+        try:
+            if self._recorder.store is not None:
+                self._recorder.record(managed)
+                await self._recorder.flush()
+            try:
+                result = await self._manager.exchange.create_order(
+                    intent.symbol,
+                    intent.side,
+                    intent.order_type,
+                    intent.quantity,
+                    price=intent.price,
+                    stop_price=intent.stop_price,
+                    time_in_force=intent.time_in_force,
+                    reduce_only=intent.reduce_only,
+                    client_order_id=client_order_id,
+                )
+            except UNKNOWN_OUTCOME as exc:
+                logger.warning("order %s: outcome unknown (%s)", client_order_id, exc)
+                await lifecycle.refresh(managed)
+                if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
+                    raise
+                return managed
+            except (ExchangeError, ValidationError) as exc:
+                lifecycle.apply(managed, OrderRejected(client_order_id, str(exc), now_ms()))
+                raise
+        finally:
+            registry.in_flight.discard(client_order_id)
+        if result.created_at and not managed.order.created_at:
+            managed.order.created_at = result.created_at
+        lifecycle.apply_snapshot(managed, result)
+        return managed

@@ -1,0 +1,61 @@
+"""`OrderRecorder`: what the manager writes to its store, and when.
+
+Every event is queued for the audit trail as it is applied. An order's row is queued once
+per event-loop iteration however many events it took (the latest state wins), so a burst
+of stream events costs one row per order. Nothing here blocks: the store's writer thread
+does the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from execution.orders.managed import ManagedOrder
+from execution.orders.state import OrderEvent
+from execution.store import OrderStore
+
+
+class OrderRecorder:
+    """Queues orders and events for `store` (None: nothing is persisted)."""
+
+    def __init__(self, store: OrderStore | None) -> None:
+        self.store = store
+        self._dirty: dict[str, ManagedOrder] = {}  # order rows to write (latest state wins)
+
+    def event(self, managed: ManagedOrder, event: OrderEvent) -> None:
+        """An event was applied to `managed`: queue it, and the order's row."""
+        store = self.store
+        if store is None:
+            return
+        store.append_event(managed.client_order_id, event)
+        if not self._dirty:
+            try:
+                asyncio.get_running_loop().call_soon(self.persist_dirty)
+            except RuntimeError:  # no loop running (a synchronous caller): write now
+                store.save_order(managed)
+                return
+        self._dirty[managed.client_order_id] = managed
+
+    def persist_dirty(self) -> None:
+        """Queue the rows of the orders changed since the last call."""
+        dirty, self._dirty = self._dirty, {}
+        if self.store is not None:
+            for managed in dirty.values():
+                self.store.save_order(managed)
+
+    def record(self, managed: ManagedOrder) -> None:
+        """Queue the order's current row now (a change outside events: a new order, lineage)."""
+        if self.store is not None:
+            self.store.save_order(managed)
+
+    def note(self, managed: ManagedOrder, kind: str, detail: dict[str, Any]) -> None:
+        """Add a note to the order's audit trail."""
+        if self.store is not None:
+            self.store.append_note(managed.client_order_id, kind, detail)
+
+    async def flush(self) -> None:
+        """Wait until every order and event queued so far is committed."""
+        self.persist_dirty()
+        if self.store is not None:
+            await self.store.flush()
