@@ -28,7 +28,7 @@ from yarl import URL
 from execution.auth import HmacCredentials
 from execution.errors import ExecutionError
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.models import OrderSide, OrderStatus
+from execution.models import OrderSide, OrderStatus, OrderType
 from execution.orders.manager import OrderManager
 from execution.secrets import Secret
 from execution.simulator import SimulatedExchange
@@ -235,8 +235,7 @@ async def test_a_malformed_cancel_response_is_a_typed_error_and_the_truth_is_rea
     body: bytes, status: int,
 ) -> None:
     order = await proxied_client.create_order(
-        BTC, OrderSide.BUY, __import__("execution.models").models.OrderType.LIMIT,
-        D("0.01"), price=D("40000"),
+        BTC, OrderSide.BUY, OrderType.LIMIT, D("0.01"), price=D("40000"),
     )
     proxy.corrupt("DELETE", "/order", body, status)
     with contextlib.suppress(ExecutionError):
@@ -255,8 +254,6 @@ async def test_a_malformed_answer_to_an_executed_order_neither_duplicates_nor_cr
     proxied_client: AsterDEXExchange, proxy: CorruptingProxy, simulator: SimulatedExchange,
     body: bytes,
 ) -> None:
-    from execution.models import OrderType
-
     client_order_id = f"fuzz-{proxy.corrupted}-{len(simulator.ledger)}"
     proxy.corrupt("POST", "/order", body, 200)
     with contextlib.suppress(ExecutionError):
