@@ -17,3 +17,8 @@ class TestAsterDEXConformance(ExchangeConformance):
         self, exchange: AsterDEXExchange, simulator: SimulatedExchange
     ) -> AsyncIterator[Venue]:
         yield exchange, simulator
+
+
+def test_the_suite_covers_the_whole_interface() -> None:
+    behaviours = [name for name in dir(ExchangeConformance) if name.startswith("test_")]
+    assert len(behaviours) >= 10

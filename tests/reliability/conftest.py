@@ -15,7 +15,7 @@ import pytest_asyncio
 from execution.auth import Eip712Credentials, HmacCredentials
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.secrets import Secret
-from execution.simulator import SimulatedExchange
+from execution.simulator import RateLimitConfig, SimulatedExchange
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `bench` (the soak) is a top-level folder, not installed
@@ -70,6 +70,15 @@ class Helpers:
 @pytest.fixture
 def helpers() -> type[Helpers]:
     return Helpers
+
+
+@pytest_asyncio.fixture
+async def roomy_simulator() -> AsyncIterator[SimulatedExchange]:
+    """A simulator whose rate limits fuzzing cannot reach (many requests a minute)."""
+    limits = RateLimitConfig(weight_per_minute=10**8, orders_per_10s=10**7,
+                             orders_per_minute=10**8)
+    async with SimulatedExchange(seed=7, rate_limits=limits) as sim:
+        yield sim
 
 
 @pytest_asyncio.fixture

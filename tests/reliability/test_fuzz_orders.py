@@ -73,7 +73,7 @@ def _order_request_count(sim: SimulatedExchange) -> int:
 
 @pytest_asyncio.fixture
 async def manager(
-    simulator: SimulatedExchange, tmp_path: Path, helpers: Any
+    roomy_simulator: SimulatedExchange, tmp_path: Path, helpers: Any
 ) -> AsyncIterator[OrderManager]:
     async with helpers.hmac_client(simulator) as exchange:
         manager = OrderManager(exchange, tmp_path / "orders.sqlite", poll_interval=0.2)
@@ -113,11 +113,11 @@ async def _expect_rejected_locally(
 @FUZZ
 @given(symbol=st.sampled_from(SYMBOLS), side=sides, quantity=bad_numbers, price=any_number)
 async def test_manager_limit_order_with_a_bad_quantity_is_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, symbol: str, side: OrderSide,
+    manager: OrderManager, roomy_simulator: SimulatedExchange, symbol: str, side: OrderSide,
     quantity: Any, price: Any,
 ) -> None:
     await _expect_rejected_locally(
-        simulator, manager.place_limit_order, symbol, side, quantity, price
+        roomy_simulator, manager.place_limit_order, symbol, side, quantity, price
     )
     _assert_books_consistent(manager)
 
@@ -125,31 +125,31 @@ async def test_manager_limit_order_with_a_bad_quantity_is_refused_before_sending
 @FUZZ
 @given(symbol=st.sampled_from(SYMBOLS), side=sides, price=bad_numbers)
 async def test_manager_limit_order_with_a_bad_price_is_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, symbol: str, side: OrderSide,
+    manager: OrderManager, roomy_simulator: SimulatedExchange, symbol: str, side: OrderSide,
     price: Any,
 ) -> None:
     await _expect_rejected_locally(
-        simulator, manager.place_limit_order, symbol, side, Decimal("0.01"), price
+        roomy_simulator, manager.place_limit_order, symbol, side, Decimal("0.01"), price
     )
 
 
 @FUZZ
 @given(symbol=bad_symbols, side=sides)
 async def test_manager_order_on_a_bad_symbol_is_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, symbol: Any, side: OrderSide
+    manager: OrderManager, roomy_simulator: SimulatedExchange, symbol: Any, side: OrderSide
 ) -> None:
     await _expect_rejected_locally(
-        simulator, manager.place_market_order, symbol, side, Decimal("0.01")
+        roomy_simulator, manager.place_market_order, symbol, side, Decimal("0.01")
     )
 
 
 @FUZZ
 @given(client_order_id=bad_client_ids, side=sides)
 async def test_manager_order_with_a_bad_client_order_id_is_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, client_order_id: str, side: OrderSide
+    manager: OrderManager, roomy_simulator: SimulatedExchange, client_order_id: str, side: OrderSide
 ) -> None:
     await _expect_rejected_locally(
-        simulator, manager.place_limit_order, "BTCUSDT", side, Decimal("0.01"),
+        roomy_simulator, manager.place_limit_order, "BTCUSDT", side, Decimal("0.01"),
         Decimal("40000"), client_order_id=client_order_id,
     )
 
@@ -157,20 +157,20 @@ async def test_manager_order_with_a_bad_client_order_id_is_refused_before_sendin
 @FUZZ
 @given(side=sides, stop=any_number, profit=any_number, entry=st.one_of(st.none(), any_number))
 async def test_manager_bracket_with_any_prices_is_placed_or_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, side: OrderSide, stop: Any,
+    manager: OrderManager, roomy_simulator: SimulatedExchange, side: OrderSide, stop: Any,
     profit: Any, entry: Any,
 ) -> None:
-    before = _order_request_count(simulator)
+    before = _order_request_count(roomy_simulator)
     try:
         bracket = await manager.place_bracket_order(
             "BTCUSDT", side, Decimal("0.002"), entry_price=entry, stop_loss_price=stop,
             take_profit_price=profit,
         )
     except ExecutionError as exc:
-        sent = _order_request_count(simulator) - before
+        sent = _order_request_count(roomy_simulator) - before
         assert sent == 0 or getattr(exc, "code", None) is not None, exc
     else:
-        assert _order_request_count(simulator) > before
+        assert _order_request_count(roomy_simulator) > before
         if bracket.entry.is_open:
             await manager.cancel_order(bracket.entry.client_order_id)
     _assert_books_consistent(manager)
@@ -182,16 +182,16 @@ async def test_manager_bracket_with_any_prices_is_placed_or_refused_before_sendi
     tif=st.sampled_from(list(TimeInForce)),
 )
 async def test_manager_limit_order_with_any_input_is_placed_or_refused_before_sending(
-    manager: OrderManager, simulator: SimulatedExchange, symbol: str, side: OrderSide,
+    manager: OrderManager, roomy_simulator: SimulatedExchange, symbol: str, side: OrderSide,
     quantity: Any, price: Any, tif: TimeInForce,
 ) -> None:
-    before = _order_request_count(simulator)
+    before = _order_request_count(roomy_simulator)
     try:
         managed = await manager.place_limit_order(
             symbol, side, quantity, price, time_in_force=tif
         )
     except ExecutionError as exc:
-        sent = _order_request_count(simulator) - before
+        sent = _order_request_count(roomy_simulator) - before
         # Either nothing was sent, or the exchange refused it (a typed exchange error).
         assert sent == 0 or getattr(exc, "code", None) is not None, exc
     else:
@@ -214,11 +214,11 @@ optional_number = st.one_of(st.none(), any_number)
     price=optional_number, stop_price=optional_number,
 )
 async def test_client_order_with_a_bad_quantity_is_refused_before_sending(
-    client: AsterDEXExchange, simulator: SimulatedExchange, symbol: str, side: OrderSide,
+    client: AsterDEXExchange, roomy_simulator: SimulatedExchange, symbol: str, side: OrderSide,
     order_type: OrderType, quantity: Any, price: Any, stop_price: Any,
 ) -> None:
     await _expect_rejected_locally(
-        simulator, client.create_order, symbol, side, order_type, quantity, price=price,
+        roomy_simulator, client.create_order, symbol, side, order_type, quantity, price=price,
         stop_price=stop_price,
     )
 
@@ -231,11 +231,11 @@ async def test_client_order_with_a_bad_quantity_is_refused_before_sending(
     price=bad_numbers,
 )
 async def test_client_priced_order_with_a_bad_price_is_refused_before_sending(
-    client: AsterDEXExchange, simulator: SimulatedExchange, side: OrderSide,
+    client: AsterDEXExchange, roomy_simulator: SimulatedExchange, side: OrderSide,
     order_type: OrderType, price: Any,
 ) -> None:
     await _expect_rejected_locally(
-        simulator, client.create_order, "BTCUSDT", side, order_type, Decimal("0.01"),
+        roomy_simulator, client.create_order, "BTCUSDT", side, order_type, Decimal("0.01"),
         price=price, stop_price=Decimal("50000"), time_in_force=TimeInForce.GTC,
     )
 
@@ -243,11 +243,11 @@ async def test_client_priced_order_with_a_bad_price_is_refused_before_sending(
 @FUZZ
 @given(symbol=bad_symbols, client_order_id=st.one_of(st.none(), bad_client_ids))
 async def test_client_order_on_a_bad_symbol_or_client_id_is_refused_before_sending(
-    client: AsterDEXExchange, simulator: SimulatedExchange, symbol: Any,
+    client: AsterDEXExchange, roomy_simulator: SimulatedExchange, symbol: Any,
     client_order_id: str | None,
 ) -> None:
     await _expect_rejected_locally(
-        simulator, client.create_order, symbol, OrderSide.BUY, OrderType.MARKET,
+        roomy_simulator, client.create_order, symbol, OrderSide.BUY, OrderType.MARKET,
         Decimal("0.01"), client_order_id=client_order_id,
     )
 
@@ -261,12 +261,12 @@ async def test_client_order_on_a_bad_symbol_or_client_id_is_refused_before_sendi
     callback_rate=optional_number, activation_price=optional_number,
 )
 async def test_client_order_with_any_input_is_placed_or_refused_with_a_typed_error(
-    client: AsterDEXExchange, simulator: SimulatedExchange, symbol: str, side: OrderSide,
+    client: AsterDEXExchange, roomy_simulator: SimulatedExchange, symbol: str, side: OrderSide,
     order_type: OrderType, quantity: Any, price: Any, stop_price: Any,
     tif: TimeInForce | None, reduce_only: bool, close_position: bool, callback_rate: Any,
     activation_price: Any,
 ) -> None:
-    before = _order_request_count(simulator)
+    before = _order_request_count(roomy_simulator)
     try:
         order = await client.create_order(
             symbol, side, order_type, quantity, price=price, stop_price=stop_price,
@@ -274,7 +274,7 @@ async def test_client_order_with_any_input_is_placed_or_refused_with_a_typed_err
             callback_rate=callback_rate, activation_price=activation_price,
         )
     except ExecutionError as exc:
-        sent = _order_request_count(simulator) - before
+        sent = _order_request_count(roomy_simulator) - before
         assert sent == 0 or getattr(exc, "code", None) is not None, exc
     else:
         assert order.order_id
@@ -295,11 +295,11 @@ async def test_client_order_with_any_input_is_placed_or_refused_with_a_typed_err
 @FUZZ
 @given(huge=huge_numbers, as_price=st.booleans())
 async def test_a_huge_price_or_quantity_is_a_validation_error(
-    client: AsterDEXExchange, simulator: SimulatedExchange, huge: Any, as_price: bool
+    client: AsterDEXExchange, roomy_simulator: SimulatedExchange, huge: Any, as_price: bool
 ) -> None:
     quantity, price = (Decimal("0.01"), huge) if as_price else (huge, Decimal("50000"))
     await _expect_rejected_locally(
-        simulator, client.create_order, "BTCUSDT", OrderSide.BUY, OrderType.LIMIT, quantity,
+        roomy_simulator, client.create_order, "BTCUSDT", OrderSide.BUY, OrderType.LIMIT, quantity,
         price=price, time_in_force=TimeInForce.GTC,
     )
 
@@ -310,9 +310,9 @@ async def test_a_huge_price_or_quantity_is_a_validation_error(
     "client (create_order) refuses it as invalid",
 )
 async def test_manager_refuses_an_empty_client_order_id_like_the_client(
-    manager: OrderManager, simulator: SimulatedExchange
+    manager: OrderManager, roomy_simulator: SimulatedExchange
 ) -> None:
     await _expect_rejected_locally(
-        simulator, manager.place_limit_order, "BTCUSDT", OrderSide.BUY, Decimal("0.01"),
+        roomy_simulator, manager.place_limit_order, "BTCUSDT", OrderSide.BUY, Decimal("0.01"),
         Decimal("40000"), client_order_id="",
     )

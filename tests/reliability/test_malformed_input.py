@@ -1,6 +1,6 @@
 """Malformed exchange responses and stream events: a typed error, no crash, no corruption.
 
-A small aiohttp server on loopback sits between the client and the simulator. It passes
+A small aiohttp server on loopback sits between the client and the roomy_simulator. It passes
 everything through, except that it can replace the body of the next matching REST answer
 (after the simulator executed the request) with garbage, partial or ill-typed JSON, and
 can push garbage frames into the user-data WebSocket it relays.
@@ -146,8 +146,8 @@ class CorruptingProxy:
 
 
 @pytest_asyncio.fixture
-async def proxy(simulator: SimulatedExchange) -> AsyncIterator[CorruptingProxy]:
-    relay = CorruptingProxy(simulator)
+async def proxy(roomy_simulator: SimulatedExchange) -> AsyncIterator[CorruptingProxy]:
+    relay = CorruptingProxy(roomy_simulator)
     await relay.start()
     yield relay
     await relay.stop()
@@ -155,9 +155,9 @@ async def proxy(simulator: SimulatedExchange) -> AsyncIterator[CorruptingProxy]:
 
 @pytest_asyncio.fixture
 async def proxied_client(
-    simulator: SimulatedExchange, proxy: CorruptingProxy
+    roomy_simulator: SimulatedExchange, proxy: CorruptingProxy
 ) -> AsyncIterator[AsterDEXExchange]:
-    account = simulator.account
+    account = roomy_simulator.account
     assert account.api_key and account.api_secret
     exchange = AsterDEXExchange(
         HmacCredentials(account.api_key, Secret(account.api_secret)),
@@ -231,7 +231,7 @@ async def test_a_malformed_read_response_is_a_typed_error(
 @FUZZ
 @given(body=garbage_bodies, status=error_statuses)
 async def test_a_malformed_cancel_response_is_a_typed_error_and_the_truth_is_readable(
-    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, simulator: SimulatedExchange,
+    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     body: bytes, status: int,
 ) -> None:
     order = await proxied_client.create_order(
@@ -245,16 +245,16 @@ async def test_a_malformed_cancel_response_is_a_typed_error_and_the_truth_is_rea
     proxied_client.rate_limiter.banned_until = 0.0
     truth = await proxied_client.fetch_order(BTC, order_id=order.order_id)
     assert truth.status is OrderStatus.CANCELED
-    assert simulator.orders_created(order.client_order_id) == 1
+    assert roomy_simulator.orders_created(order.client_order_id) == 1
 
 
 @FUZZ
 @given(body=garbage_bodies)
 async def test_a_malformed_answer_to_an_executed_order_neither_duplicates_nor_crashes(
-    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, simulator: SimulatedExchange,
+    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     body: bytes,
 ) -> None:
-    client_order_id = f"fuzz-{proxy.corrupted}-{len(simulator.ledger)}"
+    client_order_id = f"fuzz-{proxy.corrupted}-{len(roomy_simulator.ledger)}"
     proxy.corrupt("POST", "/order", body, 200)
     with contextlib.suppress(ExecutionError):
         await proxied_client.create_order(
@@ -262,7 +262,7 @@ async def test_a_malformed_answer_to_an_executed_order_neither_duplicates_nor_cr
             client_order_id=client_order_id,
         )
     proxy.corruptions.clear()
-    assert simulator.orders_created(client_order_id) <= 1
+    assert roomy_simulator.orders_created(client_order_id) <= 1
 
 
 @pytest.mark.xfail(
@@ -271,7 +271,7 @@ async def test_a_malformed_answer_to_an_executed_order_neither_duplicates_nor_cr
     "(an ExchangeError): the manager marks the order REJECTED while it is live on the exchange",
 )
 async def test_manager_state_agrees_after_an_unreadable_answer_to_an_executed_order(
-    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, simulator: SimulatedExchange,
+    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     tmp_path: Path,
 ) -> None:
     manager = OrderManager(proxied_client, tmp_path / "orders.sqlite", poll_interval=0.05,
@@ -318,7 +318,7 @@ frames = st.one_of(
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(batch=st.lists(frames, min_size=5, max_size=30))
 async def test_garbage_stream_frames_are_dropped_and_real_events_still_apply(
-    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, simulator: SimulatedExchange,
+    proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     tmp_path: Path, helpers: Any, batch: list[str | bytes],
 ) -> None:
     manager = OrderManager(proxied_client, None, poll_interval=60.0)
@@ -328,7 +328,7 @@ async def test_garbage_stream_frames_are_dropped_and_real_events_still_apply(
         for frame in batch:
             proxy.frames.put_nowait(frame)
         await helpers.wait_for(proxy.frames.empty)
-        simulator.fill_order(BTC, client_order_id=managed.client_order_id)
+        roomy_simulator.fill_order(BTC, client_order_id=managed.client_order_id)
         await helpers.wait_for(lambda: managed.status is OrderStatus.FILLED)
         assert managed.filled_quantity == D("0.01")
         assert {m.client_order_id for m in manager.open_orders()} == set()
