@@ -38,6 +38,8 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
                         help="comma-separated parts to skip: roundtrip,overhead,components")
     parser.add_argument("--contenders", default="",
                         help="comma-separated contender names to race (default: all)")
+    parser.add_argument("--in-flight", default="1,8,64",
+                        help="comma-separated concurrency levels of the round trips")
     parser.add_argument("--overhead-iterations", type=int, default=None,
                         help="calls per timing of the network-free overhead bench")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
@@ -50,6 +52,7 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
         skip=frozenset(part for part in arguments.skip.split(",") if part),
         contenders=tuple(name for name in arguments.contenders.split(",") if name),
         overhead_iterations=arguments.overhead_iterations,
+        in_flight_levels=tuple(int(level) for level in arguments.in_flight.split(",") if level),
         output=None if arguments.no_write else arguments.output,
     )
 

@@ -15,6 +15,7 @@ from bench.floor import FloorClient, FloorOrders
 from bench.roundtrip import Contender
 from bench.sim_process import AccountCredentials, SimulatorInfo
 from execution.auth import Eip712Credentials, HmacCredentials
+from execution.exchange.base import BaseExchange
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.secrets import Secret
 
@@ -68,12 +69,12 @@ def _canceller(base_url: str, account: AccountCredentials, symbol: str) -> tuple
 class _ClientOrders:
     """`AsterDEXExchange` placing and cancelling the benchmark order."""
 
-    def __init__(self, exchange: object, order: OrderParameters) -> None:
+    def __init__(self, exchange: BaseExchange, order: OrderParameters) -> None:
         self.exchange = exchange
         self.order = order
 
     async def create(self) -> str:
-        placed = await self.exchange.create_order(  # type: ignore[attr-defined]
+        placed = await self.exchange.create_order(
             self.order.symbol,
             OrderSide.BUY,
             OrderType.LIMIT,
@@ -84,12 +85,11 @@ class _ClientOrders:
         return str(placed.order_id)
 
     async def cancel(self, order_id: str) -> None:
-        await self.exchange.cancel_order(order_id, self.order.symbol)  # type: ignore[attr-defined]
+        await self.exchange.cancel_order(order_id, self.order.symbol)
 
 
 def _with_canceller(
     name: str,
-    scheme: str,
     flow: object,
     start: Callable[[], Awaitable[None]],
     close: Callable[[], Awaitable[None]],
@@ -112,7 +112,6 @@ def _with_canceller(
         start=start_both,
         close=close_both,
         cancel_open_orders=cancel_all,
-        scheme=scheme,
     )
 
 
@@ -132,7 +131,7 @@ def build_contenders(info: SimulatorInfo, names: tuple[str, ...] = ALL_CONTENDER
             client = FloorClient(info.rest_url, credentials)
             flow: object = FloorOrders(client, order.symbol, str(order.quantity), str(order.price))
             contenders.append(_with_canceller(
-                name, client.version, flow, client.start, client.close, info, account
+                name, flow, client.start, client.close, info, account
             ))
         elif name in (CLIENT_V1, CLIENT_V3):
             from execution.exchange.asterdex import AsterDEXExchange
@@ -145,8 +144,7 @@ def build_contenders(info: SimulatorInfo, names: tuple[str, ...] = ALL_CONTENDER
             )
             flow = _ClientOrders(exchange, order)
             contenders.append(_with_canceller(
-                name, "v1" if name == CLIENT_V1 else "v3", flow, exchange.connect,
-                exchange.close, info, account,
+                name, flow, exchange.connect, exchange.close, info, account
             ))
         elif name == CCXT_BINANCEUSDM:
             ccxt_exchange = make_binanceusdm(
@@ -154,13 +152,13 @@ def build_contenders(info: SimulatorInfo, names: tuple[str, ...] = ALL_CONTENDER
             )
             ccxt_flow = CcxtOrders(ccxt_exchange, float(order.quantity), float(order.price))
             contenders.append(_with_canceller(
-                name, "v1", ccxt_flow, ccxt_flow.start, ccxt_flow.close, info, account
+                name, ccxt_flow, ccxt_flow.start, ccxt_flow.close, info, account
             ))
         elif name == CCXT_ASTER:
             ccxt_exchange = make_aster(info.rest_url, private_key=account.user_private_key)
             ccxt_flow = CcxtOrders(ccxt_exchange, float(order.quantity), float(order.price))
             contenders.append(_with_canceller(
-                name, "v3", ccxt_flow, ccxt_flow.start, ccxt_flow.close, info, account
+                name, ccxt_flow, ccxt_flow.start, ccxt_flow.close, info, account
             ))
         else:
             raise ValueError(f"unknown contender {name!r}")

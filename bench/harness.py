@@ -75,6 +75,8 @@ class Samples:
     other_cpu_ns: int = 0
     errors: int = 0
     first_error: str = ""
+    block_medians_ns: list[float] = field(default_factory=list)  # one per measured block
+    block_cpu_ns: list[float] = field(default_factory=list)  # own CPU per operation, per block
 
     def add_error(self, error: BaseException) -> None:
         self.errors += 1

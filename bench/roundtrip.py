@@ -14,10 +14,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Protocol
 
-from bench.harness import CpuMeter, Samples
+from bench.harness import CpuMeter, Samples, percentile
 
 CREATE_CANCEL = "create+cancel"
 CREATE = "create"
@@ -39,7 +38,6 @@ class Contender:
     start: Callable[[], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
     cancel_open_orders: Callable[[], Awaitable[None]]  # outside the measurement
-    scheme: str = ""  # "v1" | "v3": which floor it is compared with
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +108,10 @@ async def run_block(
     await asyncio.gather(*(worker() for _ in range(pattern.in_flight)))
     samples.wall_ns += clock() - started
     cpu.stop()
-    samples.operations += len(latencies) - before  # completed; failures are counted apart
+    completed = len(latencies) - before  # failures are counted apart
+    samples.operations += completed
+    if completed:
+        samples.block_medians_ns.append(percentile(sorted(latencies[before:]), 0.5))
 
 
 async def warm_up(contender: Contender, orders: int, in_flight: int) -> None:
@@ -141,16 +142,15 @@ async def run_round_trips(
             for contender in contenders[shift:] + contenders[:shift]:
                 samples = by_contender.setdefault(contender.name, Samples())
                 meter = CpuMeter(other_pid=simulator_pid)
+                completed_before = samples.operations
                 await run_block(contender.flow, pattern, samples, meter)
+                if samples.operations > completed_before:
+                    samples.block_cpu_ns.append(
+                        meter.own_ns / (samples.operations - completed_before)
+                    )
                 samples.own_cpu_ns += meter.own_ns
                 samples.other_cpu_ns += meter.other_ns
                 await contender.cancel_open_orders()
         if progress is not None:
             progress(pattern.label)
     return results
-
-
-def default_price(mark_price: Decimal, tick: Decimal) -> Decimal:
-    """A BUY price 5% under the mark, on the tick: rests, never fills, passes price bands."""
-    raw = mark_price * Decimal("0.95")
-    return (raw / tick).to_integral_value(rounding="ROUND_FLOOR") * tick

@@ -184,8 +184,10 @@ class Driver:
             (self.cancel_all, 2),
             (self.flatten, 4),
         ]
-        functions, weights = zip(*actions, strict=True)
-        return self.rng.choices(functions, weights)[0]
+        chosen: Callable[[str], Awaitable[None]] = self.rng.choices(
+            [function for function, _ in actions], [weight for _, weight in actions]
+        )[0]
+        return chosen
 
     async def worker(self) -> None:
         while not self.stopping:
@@ -305,7 +307,7 @@ async def main(args: argparse.Namespace) -> int:
     await settle(exchange, manager)
     await manager.stop()
     state = manager_state(manager, driver, attempts)
-    Path(args.state).write_text(json.dumps(state))
+    await asyncio.to_thread(Path(args.state).write_text, json.dumps(state))
     await exchange.close()
     _say(f"STATE {args.state}")
     _say("DONE")

@@ -28,6 +28,14 @@ STEP: dict[str, Decimal] = {
 }
 
 
+# Faults that wait for the next matching request.
+_REQUEST_FAULTS = frozenset({
+    FaultKind.LOST_ORDER_RESPONSE, FaultKind.LOST_CANCEL_RESPONSE, FaultKind.SERVER_ERROR,
+    FaultKind.STATUS_UNKNOWN_EXECUTED, FaultKind.STATUS_UNKNOWN_NOT_EXECUTED,
+    FaultKind.RATE_LIMIT_BURST,
+})
+
+
 def ban_every_client(sim: SimulatedExchange, seconds: int) -> bool:
     """Put every client address the simulator has seen under a 418 ban for `seconds`, as
     its rate limiter does to a client that keeps sending after a 429 (answers then carry
@@ -56,6 +64,7 @@ class FaultInjector:
         self._restores: set[asyncio.Task[None]] = set()
         self._primary_down = False
         self._last: dict[FaultKind, float] = {}
+        self._banned_until = 0.0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="soak-faults")
@@ -88,7 +97,10 @@ class FaultInjector:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.rng.expovariate(1.0 / self.interval))
-            self.inject(self._next_kind())
+            first_round = bool(self._first_round)
+            kind = self._next_kind()
+            if not self.inject(kind) and first_round:
+                self._first_round.insert(0, kind)  # every kind once: try it again later
 
     def _later(self, delay: float, action: Any) -> None:
         async def run() -> None:
@@ -99,9 +111,14 @@ class FaultInjector:
         self._restores.add(task)
         task.add_done_callback(self._restores.discard)
 
-    def inject(self, kind: FaultKind) -> None:
+    def inject(self, kind: FaultKind) -> bool:
+        """Inject one fault of `kind`; False when it does not fit the moment (skipped)."""
         faults = self.sim.faults
         rng = self.rng
+        if kind in _REQUEST_FAULTS and faults.active:
+            return False  # the previous one still waits for a request: no pile-up
+        if kind is FaultKind.IP_BAN and faults.clock_skew_ms:
+            return False  # a ban is timed on the skewed clock: it would outlast the skew
         if kind is FaultKind.LOST_ORDER_RESPONSE:
             faults.drop_responses(1, path="order", method="POST")
         elif kind is FaultKind.LOST_CANCEL_RESPONSE:
@@ -120,14 +137,17 @@ class FaultInjector:
             faults.fail_requests(rng.randint(2, 4), status=429, code=-1003, execute=False)
         elif kind is FaultKind.IP_BAN:
             if not ban_every_client(self.sim, self.ban_seconds):
-                return
+                return False
+            self._banned_until = time.monotonic() + self.ban_seconds
         elif kind is FaultKind.CLOCK_SKEW_JUMP:
+            if self._banned_until > time.monotonic():
+                return False
             # A jump away from the exchange's clock, then (later) back: two jumps.
             faults.clock_skew_ms = rng.choice((-1, 1)) * rng.randint(6_000, 20_000)
             self._later(rng.uniform(0.5, 3.0), self._unskew)
         elif kind is FaultKind.PRIMARY_DOWN:
             if self._primary_down:
-                return
+                return False
             self._primary_down = True
             faults.set_endpoint_down(0, True)
             self._later(rng.uniform(1.0, 3.0), self._primary_up)
@@ -135,6 +155,7 @@ class FaultInjector:
             faults.drop_websockets()
         self.counts[kind] += 1
         self._last[kind] = time.monotonic()
+        return True
 
     def _unskew(self) -> None:
         self.sim.faults.clock_skew_ms = 0

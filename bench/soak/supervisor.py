@@ -258,7 +258,8 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
                 await last.kill()
             supervisor.note_life(last)
             if last.done and last.state_path:
-                state = json.loads(Path(last.state_path).read_text())
+                text = await asyncio.to_thread(Path(last.state_path).read_text)
+                state = json.loads(text)
         verification = await verify(sim, supervisor.db, state)
     return SoakReport(
         config=config,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from execution.errors import ValidationError
@@ -42,7 +42,12 @@ def normalize_symbol(symbol: str) -> str:
 
 def is_multiple(value: Decimal, increment: Decimal) -> bool:
     """True when `value` is an exact multiple of `increment`."""
-    return increment == 0 or (value % increment) == 0
+    if increment == 0:
+        return True
+    try:
+        return (value % increment) == 0
+    except InvalidOperation:  # the quotient has more digits than the context holds
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +116,23 @@ class SymbolRules:
         max_qty = self.market_max_qty if market and self.market_max_qty else self.max_qty
         if quantity <= 0:
             raise ValidationError("quantity", quantity, "must be greater than 0")
+        if max_qty > 0 and quantity > max_qty:
+            raise ValidationError("quantity", quantity, f"above maximum quantity {max_qty}")
         if not is_multiple(quantity, step):
             raise ValidationError("quantity", quantity, f"must be a multiple of step size {step}")
         if quantity < min_qty:
             raise ValidationError("quantity", quantity, f"below minimum quantity {min_qty}")
-        if max_qty > 0 and quantity > max_qty:
-            raise ValidationError("quantity", quantity, f"above maximum quantity {max_qty}")
 
     def validate_price(self, price: Decimal, field: str = "price") -> None:
         """Raise `ValidationError` unless the price passes PRICE_FILTER."""
         if price <= 0:
             raise ValidationError(field, price, "must be greater than 0")
+        if self.max_price > 0 and price > self.max_price:
+            raise ValidationError(field, price, f"above maximum price {self.max_price}")
         if not is_multiple(price, self.tick_size):
             raise ValidationError(field, price, f"must be a multiple of tick size {self.tick_size}")
         if self.min_price > 0 and price < self.min_price:
             raise ValidationError(field, price, f"below minimum price {self.min_price}")
-        if self.max_price > 0 and price > self.max_price:
-            raise ValidationError(field, price, f"above maximum price {self.max_price}")
 
     def validate_notional(self, quantity: Decimal, price: Decimal) -> None:
         """Raise `ValidationError` when quantity * price is below MIN_NOTIONAL."""

@@ -12,21 +12,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
+import json.encoder
 import logging
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
-from execution.orders.state import EVENT_TYPES, OrderEvent, OrderFilled
+from execution.orders.state import (
+    EVENT_TYPES,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderCancelRequested,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +96,41 @@ _ORDER_COLUMNS = (
     "commission_asset, realized_pnl, created_at, updated_at, strategy_name, tags, "
     "parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at, attributes"
 )
+_ORDER_COLUMN_NAMES = tuple(name.strip() for name in _ORDER_COLUMNS.split(","))
+# What an order is and when it was placed never changes once written: an update leaves
+# these columns (and so the indexes on them) alone.
+_FIXED_COLUMNS = frozenset({"client_order_id", "symbol", "side", "strategy_name", "submitted_at"})
 _UPSERT = (
-    f"INSERT OR REPLACE INTO orders ({_ORDER_COLUMNS}) "
-    f"VALUES ({', '.join('?' * len(_ORDER_COLUMNS.split(',')))})"
+    f"INSERT INTO orders ({_ORDER_COLUMNS}) "
+    f"VALUES ({', '.join('?' * len(_ORDER_COLUMN_NAMES))}) "
+    "ON CONFLICT (client_order_id) DO UPDATE SET "
+    + ", ".join(
+        f"{name} = excluded.{name}" for name in _ORDER_COLUMN_NAMES if name not in _FIXED_COLUMNS
+    )
 )
-_INSERT_EVENT = (
-    "INSERT INTO events (client_order_id, kind, timestamp, recorded_at, payload) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
+_EVENT_COLUMNS = "client_order_id, kind, timestamp, recorded_at, payload"
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+# Rows go in by many a statement: one statement step (during which the writer thread
+# releases the interpreter lock) does the work of hundreds of rows, instead of one step
+# and one hand-off of the lock to and from the event loop per row.
+ROWS_PER_STATEMENT = 512
+
+
+def _multi_row_sql(head: str, columns: int, rows: int, tail: str = "") -> str:
+    values = "(" + ", ".join("?" * columns) + ")"
+    return f"{head} VALUES {', '.join([values] * rows)}{tail}"
+
+
+def _upsert_sql(rows: int) -> str:
+    head, tail = _UPSERT.split(" VALUES ", 1)
+    return _multi_row_sql(head, len(_ORDER_COLUMN_NAMES), rows, tail[tail.index(")") + 1:])
+
+
+def _insert_events_sql(rows: int) -> str:
+    return _multi_row_sql(f"INSERT INTO events ({_EVENT_COLUMNS})", 5, rows)
+
+
+EventRow = tuple[str, str, int, int, str]
 
 OrderRow = tuple[Any, ...]
 
@@ -117,19 +157,24 @@ def _decimal(value: str | None) -> Decimal | None:
 
 
 def order_row(managed: ManagedOrder) -> OrderRow:
-    """A snapshot of `managed` as a row of the orders table."""
+    """A snapshot of `managed` as a row of the orders table (runs once per changed order
+    per loop iteration: enum values are read from their slots, not their properties)."""
     o = managed.order
+    price, stop_price, average_price = o.price, o.stop_price, o.average_price
+    time_in_force, tags, attributes = o.time_in_force, managed.tags, managed.attributes
     return (
-        o.client_order_id, o.order_id, o.symbol, o.side.value, o.order_type.name,
-        str(o.quantity), _text(o.price), _text(o.stop_price),
-        o.time_in_force.value if o.time_in_force else None, int(o.reduce_only),
-        o.status.value, str(o.filled_quantity), _text(o.average_price), str(o.commission),
+        o.client_order_id, o.order_id, o.symbol, o.side._value_, o.order_type._name_,
+        str(o.quantity), None if price is None else str(price),
+        None if stop_price is None else str(stop_price),
+        None if time_in_force is None else time_in_force._value_, 1 if o.reduce_only else 0,
+        o.status._value_, str(o.filled_quantity),
+        None if average_price is None else str(average_price), str(o.commission),
         o.commission_asset, str(o.realized_pnl), o.created_at, o.updated_at,
-        managed.strategy_name, json.dumps(managed.tags) if managed.tags else "[]",
+        managed.strategy_name, json.dumps(tags) if tags else "[]",
         managed.parent_order_id,
-        managed.role.value, managed.replaces, managed.replaced_by, int(managed.adopted),
+        managed.role._value_, managed.replaces, managed.replaced_by, 1 if managed.adopted else 0,
         managed.submitted_at, managed.filled_at,
-        json.dumps(managed.attributes) if managed.attributes else "{}",
+        json.dumps(attributes) if attributes else "{}",
     )
 
 
@@ -187,7 +232,60 @@ def event_payload(event: OrderEvent) -> dict[str, Any]:
 
 
 def event_json(event: OrderEvent) -> str:
-    return json.dumps(event_payload(event), default=str)
+    """The event's payload as JSON text (Decimals as strings): `json.dumps(event_payload(
+    event), default=str)`, written directly for the known event types."""
+    encode = _EVENT_ENCODERS.get(type(event))
+    if encode is None:  # pragma: no cover - every event type has an encoder
+        return json.dumps(event_payload(event), default=str)
+    return encode(event)
+
+
+_text_json = json.encoder.encode_basestring_ascii  # a str as a JSON string literal
+
+
+def _decimal_json(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{value}"'
+
+
+def _accepted_json(e: OrderAccepted) -> str:
+    return (
+        f'{{"client_order_id": {_text_json(e.client_order_id)}, '
+        f'"order_id": {_text_json(e.order_id)}, "timestamp": {e.timestamp}}}'
+    )
+
+
+def _with_reason_json(e: OrderRejected | OrderCancelRejected) -> str:
+    return (
+        f'{{"client_order_id": {_text_json(e.client_order_id)}, '
+        f'"reason": {_text_json(e.reason)}, "timestamp": {e.timestamp}}}'
+    )
+
+
+def _plain_json(e: OrderCancelRequested | OrderCanceled | OrderExpired) -> str:
+    return f'{{"client_order_id": {_text_json(e.client_order_id)}, "timestamp": {e.timestamp}}}'
+
+
+def _filled_json(e: OrderFilled) -> str:
+    return (
+        f'{{"client_order_id": {_text_json(e.client_order_id)}, "trade_id": {e.trade_id}, '
+        f'"last_quantity": "{e.last_quantity}", "last_price": "{e.last_price}", '
+        f'"cumulative_quantity": "{e.cumulative_quantity}", "timestamp": {e.timestamp}, '
+        f'"average_price": {_decimal_json(e.average_price)}, '
+        f'"commission": "{e.commission}", '
+        f'"commission_asset": {_text_json(e.commission_asset)}, '
+        f'"realized_pnl": "{e.realized_pnl}"}}'
+    )
+
+
+_EVENT_ENCODERS: dict[type, Callable[[Any], str]] = {
+    OrderAccepted: _accepted_json,
+    OrderRejected: _with_reason_json,
+    OrderCancelRejected: _with_reason_json,
+    OrderFilled: _filled_json,
+    OrderCancelRequested: _plain_json,
+    OrderCanceled: _plain_json,
+    OrderExpired: _plain_json,
+}
 
 
 def event_from_payload(kind: str, payload: dict[str, Any]) -> OrderEvent | None:
@@ -225,6 +323,50 @@ class _Flush:
 
 
 _STOP = object()
+# What a queued tuple holds (its first item).
+_ORDER, _ORDERS, _EVENT, _EVENTS, _NOTE = range(5)
+
+
+def _write_rows(
+    connection: sqlite3.Connection,
+    rows: list[Any],
+    statement_for: Callable[[int], str],
+    per_statement: int,
+) -> None:
+    """Execute `statement_for(n)` over `rows`, n rows a statement, in order."""
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        connection.executemany(
+            statement_for(per_statement),
+            [
+                list(chain.from_iterable(rows[start:start + per_statement]))
+                for start in range(0, whole, per_statement)
+            ],
+        )
+    if whole < len(rows):
+        rest = rows[whole:]
+        connection.execute(statement_for(len(rest)), list(chain.from_iterable(rest)))
+
+
+@functools.lru_cache(maxsize=64)
+def _events_statement(rows: int) -> str:
+    return _insert_events_sql(rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _orders_statement(rows: int) -> str:
+    return _upsert_sql(rows)
+
+
+def _insert_events(connection: sqlite3.Connection, events: list[EventRow]) -> None:
+    """Insert `events` in order, many rows a statement."""
+    _write_rows(connection, events, _events_statement, ROWS_PER_STATEMENT)
+
+
+def _upsert_orders(connection: sqlite3.Connection, orders: list[OrderRow]) -> None:
+    """Insert or update `orders` (distinct client ids), many rows a statement."""
+    # 28 columns a row: stay well under SQLite's limit on variables in one statement.
+    _write_rows(connection, orders, _orders_statement, ROWS_PER_STATEMENT // 4)
 
 
 class OrderStore:
@@ -283,16 +425,25 @@ class OrderStore:
 
     def save_order(self, managed: ManagedOrder) -> None:
         """Queue a snapshot of the order's current state."""
-        self._queue.put(("order", order_row(managed)))
+        self._queue.put((_ORDER, order_row(managed)))
+
+    def save_orders(self, orders: Iterable[ManagedOrder]) -> None:
+        """Queue snapshots of several orders at once."""
+        self._queue.put((_ORDERS, [order_row(managed) for managed in orders]))
 
     def append_event(self, client_order_id: str, event: OrderEvent) -> None:
         """Queue one event for the audit trail."""
-        self._queue.put(("event", (client_order_id, event, time.time_ns() // 1_000_000)))
+        self._queue.put((_EVENT, client_order_id, event, time.time_ns() // 1_000_000))
+
+    def append_events(self, events: list[tuple[str, OrderEvent, int]]) -> None:
+        """Queue events for the audit trail, in order: (client order id, event, time
+        recorded in ms). The list is the store's from then on."""
+        self._queue.put((_EVENTS, events))
 
     def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
         """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
         now = time.time_ns() // 1_000_000
-        self._queue.put(("note", (client_order_id, kind, now, detail)))
+        self._queue.put((_NOTE, client_order_id, kind, now, detail))
 
     async def flush(self) -> None:
         """Wait until everything queued before this call is committed."""
@@ -332,32 +483,46 @@ class OrderStore:
 
     def _write_batch(self, connection: sqlite3.Connection, batch: list[Any]) -> bool:
         orders: dict[str, OrderRow] = {}
-        events: list[tuple[str, str, int, int, str]] = []
+        events: list[EventRow] = []
         flushes: list[_Flush] = []
         stop = False
         for item in batch:
             if item is _STOP:
                 stop = True
-            elif isinstance(item, _Flush):
+                continue
+            if isinstance(item, _Flush):
                 flushes.append(item)
-            elif item[0] == "order":
-                orders[item[1][0]] = item[1]  # the last snapshot of an order wins
-            elif item[0] == "event":
-                client_order_id, event, recorded_at = item[1]
-                payload = event_json(event)
+                continue
+            what = item[0]
+            if what == _EVENTS:
+                events.extend(
+                    [
+                        (client_order_id, type(event).__name__, event.timestamp, recorded_at,
+                         event_json(event))
+                        for client_order_id, event, recorded_at in item[1]
+                    ]
+                )
+            elif what == _ORDERS:
+                for row in item[1]:
+                    orders[row[0]] = row  # the last snapshot of an order wins
+            elif what == _ORDER:
+                orders[item[1][0]] = item[1]
+            elif what == _EVENT:
+                _, client_order_id, event, recorded_at = item
                 events.append(
-                    (client_order_id, type(event).__name__, event.timestamp, recorded_at, payload)
+                    (client_order_id, type(event).__name__, event.timestamp, recorded_at,
+                     event_json(event))
                 )
             else:
-                client_order_id, kind, recorded_at, detail = item[1]
+                _, client_order_id, kind, recorded_at, detail = item
                 events.append((client_order_id, kind, recorded_at, recorded_at,
                                json.dumps(detail, default=str)))
         try:
             with connection:
                 if orders:
-                    connection.executemany(_UPSERT, orders.values())
+                    _upsert_orders(connection, list(orders.values()))
                 if events:
-                    connection.executemany(_INSERT_EVENT, events)
+                    _insert_events(connection, events)
             self.writes += len(orders) + len(events)
         except Exception as exc:  # a failed batch must not kill the writer; report it
             self._error = exc

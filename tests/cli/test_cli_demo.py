@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 import time
@@ -120,13 +121,39 @@ def test_sim_serves_until_stopped(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+    assert process.returncode == 0  # SIGTERM stops it cleanly
+    assert process.stderr is not None and "simulator stopped" in process.stderr.read()
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_runs(example: Path, tmp_path: Path) -> None:
+def test_integration_example_runs_as_a_script(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(example)], cwd=tmp_path, env=clean_env(), capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, str(ROOT / "examples" / "integration_example.py")], cwd=tmp_path,
+        env=clean_env(), capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip()
+    assert "Position opened: 0.06 BTC @ $50000" in result.stdout
+
+
+OTHER_EXAMPLES = [p for p in EXAMPLES if p.stem != "integration_example"]
+
+
+@pytest.mark.parametrize("example", OTHER_EXAMPLES, ids=[p.stem for p in OTHER_EXAMPLES])
+def test_example_runs(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(example), run_name="__main__")  # in-process: no interpreter start-up
+    assert capsys.readouterr().out.strip()
+
+
+def test_readme_python_example_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"From Python:\n\n```python\n(.*?)```", readme, re.S)
+    assert snippet, "the README's Python example moved"
+    script = tmp_path / "readme_example.py"
+    script.write_text(snippet.group(1))
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("FILLED ")

@@ -50,8 +50,8 @@ def order_requests(sim: SimulatedExchange) -> list[str]:
     ]
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate: Callable[[], bool], limit: float = 5.0) -> None:
+    deadline = time.monotonic() + limit
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
@@ -82,8 +82,8 @@ async def roomy_simulator() -> AsyncIterator[SimulatedExchange]:
 
 
 @pytest_asyncio.fixture
-async def client(simulator: SimulatedExchange) -> AsyncIterator[AsterDEXExchange]:
-    async with hmac_client(simulator) as exchange:
+async def client(roomy_simulator: SimulatedExchange) -> AsyncIterator[AsterDEXExchange]:
+    async with hmac_client(roomy_simulator) as exchange:
         yield exchange
 
 

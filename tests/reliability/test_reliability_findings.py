@@ -7,6 +7,7 @@ xfail (strict) with the reason, so they turn into failures the day they start pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from execution.errors import RateLimitError
+from execution.errors import ExecutionError, RateLimitError
 from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
 from execution.orders.managed import ManagedOrder
 from execution.orders.manager import OrderManager
@@ -97,12 +98,6 @@ async def _burn_weight(sim: SimulatedExchange, weight: int) -> None:
                 await response.read()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="before exchangeInfo is loaded the client adopts the exchange's used-weight header "
-    "into a guessed 1200/min budget: a restart in a minute in which the address used more "
-    "than 1200 (of 2400) cannot connect",
-)
 async def test_a_new_client_connects_when_the_address_used_half_its_weight(
     simulator_factory: Any, helpers: Any
 ) -> None:
@@ -118,3 +113,29 @@ async def test_a_new_client_connects_when_the_address_used_half_its_weight(
         pytest.fail(f"refused locally though the exchange allows it: {exc}")
     finally:
         await exchange.close()
+
+
+async def test_an_executed_order_is_not_rejected_when_its_lookup_is_rate_limited(
+    roomy_simulator: SimulatedExchange, db: Path, helpers: Any
+) -> None:
+    sim = roomy_simulator
+    async with helpers.hmac_client(sim, backoff_base=0.001) as exchange:
+        manager = OrderManager(exchange, db, poll_interval=0.1, pending_grace=0.2)
+        await manager.start()
+        # The stream is down (as during a WebSocket gap): no NEW event comes to the rescue.
+        await exchange.stop_user_stream()
+        try:
+            sim.faults.fail_requests(1, status=503, code=-1007, execute=True, path="order",
+                                     method="POST")
+            sim.faults.fail_requests(4, status=429, code=-1003, path="order", method="GET")
+            client_order_id = "executed-then-rate-limited"
+            with contextlib.suppress(ExecutionError):
+                await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("40000"),
+                                                client_order_id=client_order_id)
+            assert sim.orders_created(client_order_id) == 1  # it is live on the exchange
+            await asyncio.sleep(1.5)  # the rate limit is over; polling had its chance
+            managed = manager.get_order(client_order_id)
+            assert managed is not None
+            assert managed.status is OrderStatus.NEW, managed.status
+        finally:
+            await manager.stop()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from bench.soak.config import FaultKind, SoakConfig
 from bench.soak.report import SoakReport, render
 from bench.soak.supervisor import run_soak

@@ -24,7 +24,7 @@ from execution.errors import ExecutionError
 from execution.exchange.base import BaseExchange
 from execution.models import Balance, OrderSide
 from execution.money import format_decimal
-from execution.orders.managed import ManagedOrder
+from execution.orders.managed import ManagedOrder, OrderRole
 from execution.rules import Rounding
 from execution.sizing import PositionSizer, SizingResult
 
@@ -151,7 +151,7 @@ async def _run(
             if filled_exit is None:
                 raise DemoError("no exit filled")
             cancelled = [m for m in bracket.exits if m is not filled_exit]
-            reason = "take-profit" if filled_exit is bracket.take_profit else "stop-loss"
+            reason = "take-profit" if filled_exit.role is OrderRole.TAKE_PROFIT else "stop-loss"
             step(
                 f"{reason} filled at {filled_exit.order.average_price}; "
                 + ", ".join(f"{_role(m)} {m.status.value.lower()}" for m in cancelled)

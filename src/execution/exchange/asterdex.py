@@ -32,6 +32,7 @@ from execution.errors import (
     NetworkError,
     OrderNotFoundError,
     OrderStatusUnknownError,
+    RateLimitError,
     TimestampError,
     ValidationError,
 )
@@ -405,14 +406,13 @@ class AsterDEXExchange(BaseExchange):
         self._track(request.order)
         encoded = encode_params(request.params)
         try:
-            data = await self._send_once(ep.NEW_ORDER, encoded, 1)
-        except _OUTCOME_UNKNOWN as exc:
+            order = parse_order(await self._send_once(ep.NEW_ORDER, encoded, 1))
+        except (*_OUTCOME_UNKNOWN, MalformedResponseError) as exc:
+            # An unreadable answer came with a success status: the order exists; ask for it.
             order = await self._resolve_unknown_order(symbol, client_id, encoded, exc)
         except ExchangeError:
             self._orders.pop(client_id, None)
             raise
-        else:
-            order = parse_order(data)
         return self._track(order)
 
     async def _resolve_unknown_order(
@@ -442,7 +442,9 @@ class AsterDEXExchange(BaseExchange):
                     await asyncio.sleep(self.unknown_outcome_grace - (now - first_absent))
                     attempt -= 1  # the confirming query does not use up a retry
                     continue
-            except _RETRYABLE as exc:
+            except (*_RETRYABLE, RateLimitError, MalformedResponseError) as exc:
+                # Rate limited, banned or unreadable: the question is still open. Any error
+                # raised from here would read as "the order was refused".
                 last = exc
                 continue
             try:

@@ -90,9 +90,14 @@ class RateLimiter:
         self._weight: list[Budget] = []
         self._orders: list[Budget] = []
         self._by_header: dict[str, Budget] = {}
+        # Until the exchange's own budgets are known, its used-weight headers are not adopted
+        # into the guessed ones: another process (or this one before a restart) may have used
+        # more than the guess but less than the real limit.
         self.set_budgets(budgets or default_budgets())
+        self._budgets_known = budgets is not None
 
     def set_budgets(self, budgets: list[Budget]) -> None:
+        self._budgets_known = True
         if not any(b.kind == WEIGHT for b in budgets):
             budgets = [*budgets, Budget(WEIGHT, 60, 1200)]
         self._weight = [b for b in budgets if b.kind == WEIGHT]
@@ -145,6 +150,8 @@ class RateLimiter:
 
     def update_from_headers(self, headers: Mapping[str, str]) -> None:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
+        if not self._budgets_known:
+            return
         now = time.time()
         for name, value in headers.items():
             if not name.upper().startswith("X-MBX-"):

@@ -28,6 +28,7 @@ from execution.errors import (
     RateLimitError,
 )
 from execution.exchange.error_map import map_error
+from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rate_limit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,12 @@ class Transport:
                 ) from None
             limiter.update_from_headers(response_headers)
             if status < 400:
-                return json.loads(raw) if raw else {}
+                try:
+                    return json.loads(raw) if raw else {}
+                except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
+                    raise MalformedResponseError(
+                        f"{method} {path}: HTTP {status} answer is not JSON: {raw[:60]!r}"
+                    ) from None
             error = error_from_response(status, raw, response_headers)
             if isinstance(error, IpBannedError):
                 limiter.on_ban(error.banned_until or time.time())

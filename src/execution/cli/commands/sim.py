@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from typing import Annotated
 
 import typer
@@ -73,10 +75,18 @@ def sim(
         for line in describe_account(account):
             _print_line(line)
     accounts = [account] if account is not None else None
-    try:
-        asyncio.run(serve(
+    async def run_until_stopped() -> None:
+        task = asyncio.ensure_future(serve(
             host, port, accounts=accounts, seed=seed, endpoints=endpoints,
             auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
         ))
-    except KeyboardInterrupt:
-        out.notice("simulator stopped")
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                loop.add_signal_handler(stop_signal, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
+        asyncio.run(run_until_stopped())
+    out.notice("simulator stopped")
