@@ -67,14 +67,21 @@ class RoundTripResults:
 def patterns_for(
     scale: float, *, quick: bool, in_flight_levels: tuple[int, ...] = (1, 8, 64)
 ) -> list[Pattern]:
-    """The measured patterns; `scale` multiplies the number of orders of each block."""
-    rounds = 2 if quick else 5
-    # orders per block by in-flight level: enough for a stable median, then a p99
-    per_level = {1: 16, 8: 32, 64: 64} if quick else {1: 60, 8: 200, 64: 320}
+    """The measured patterns; `scale` multiplies the number of orders of each block.
+
+    Short blocks in many rounds for the sequential patterns: the more often the contenders
+    alternate, the less a change of load on the machine favours one of them.
+    """
+    # in-flight level -> (rounds, orders per block)
+    if quick:
+        plan = {1: (4, 8), 8: (3, 16), 64: (2, 64)}
+    else:
+        plan = {1: (15, 20), 8: (10, 100), 64: (5, 320)}
     patterns = []
     for operation in (CREATE_CANCEL, CREATE):
         for in_flight in in_flight_levels:
-            orders = max(4, int(per_level.get(in_flight, 10 * in_flight) * scale))
+            rounds, per_block = plan.get(in_flight, (5, 10 * in_flight))
+            orders = max(4, int(per_block * scale))
             if operation == CREATE:
                 orders = min(orders, MAX_OPEN_PER_BLOCK)
             patterns.append(Pattern(operation, in_flight, max(orders, in_flight), rounds))

@@ -17,6 +17,9 @@ from execution.orders.state import OrderEvent
 from execution.store import OrderStore
 
 
+HAND_OVER_EVENTS = 512  # events gathered before the writer thread is given them anyway
+
+
 class OrderRecorder:
     """Queues orders and events for `store` (None: nothing is persisted)."""
 
@@ -39,8 +42,12 @@ class OrderRecorder:
                 store.append_event(client_order_id, event)
                 store.save_order(managed)
                 return
-        self._events.append((client_order_id, event, time.time_ns() // 1_000_000))
+        events = self._events
+        events.append((client_order_id, event, time.time_ns() // 1_000_000))
         self._dirty[client_order_id] = managed
+        if len(events) >= HAND_OVER_EVENTS:
+            # A long burst within one iteration: let the writer start on it meanwhile.
+            self.persist_dirty()
 
     def _queue_events(self) -> None:
         if self._events and self.store is not None:
