@@ -40,11 +40,7 @@ def ban_every_client(sim: SimulatedExchange, seconds: int) -> bool:
     """Put every client address the simulator has seen under a 418 ban for `seconds`, as
     its rate limiter does to a client that keeps sending after a 429 (answers then carry
     `Retry-After`). Returns False when no client has been seen yet."""
-    states = getattr(sim.limiter, "_ips", {})
-    until = sim.server_time_ms() + seconds * 1000
-    for state in states.values():
-        state.banned_until_ms = max(state.banned_until_ms, until)
-    return bool(states)
+    return sim.ban_clients(seconds) > 0
 
 
 class FaultInjector:
@@ -80,9 +76,7 @@ class FaultInjector:
             task.cancel()
         self.sim.faults.reset()
         self._primary_down = False
-        for state in getattr(self.sim.limiter, "_ips", {}).values():
-            state.banned_until_ms = 0
-            state.limited_until_ms = 0
+        self.sim.lift_bans()
 
     def _next_kind(self) -> FaultKind:
         if self._first_round:

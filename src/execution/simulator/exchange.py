@@ -201,6 +201,15 @@ class SimulatedExchange:
         price: Decimal = self.engine.mark_price(symbol)
         return price
 
+    def ban_clients(self, seconds: int) -> int:
+        """Put every client address seen so far under a 418 ban for `seconds` (answers carry
+        `Retry-After`); returns how many addresses were banned."""
+        return self.limiter.ban_seen_clients(self.server_time_ms() + seconds * 1000)
+
+    def lift_bans(self) -> None:
+        """End every 418 ban and 429 back-off now."""
+        self.limiter.lift_bans()
+
     def fill_order(
         self,
         symbol: str,

@@ -141,6 +141,19 @@ class RateLimiter:
         state.minute.used = minute + count
         return None, 0
 
+    def ban_seen_clients(self, until_ms: int) -> int:
+        """Ban every address seen so far until `until_ms`, as after a 429 ignored; returns
+        how many addresses were banned."""
+        for state in self._ips.values():
+            state.banned_until_ms = max(state.banned_until_ms, until_ms)
+        return len(self._ips)
+
+    def lift_bans(self) -> None:
+        """End every ban and 429 back-off now."""
+        for state in self._ips.values():
+            state.banned_until_ms = 0
+            state.limited_until_ms = 0
+
     def reset(self) -> None:
         self._ips.clear()
         self._accounts.clear()
