@@ -1,7 +1,7 @@
 """`python -m bench`: every benchmark in one process tree, one table, `bench/results.md`.
 
     python -m bench            # full run (a few minutes)
-    python -m bench --quick    # bounded run (under about two minutes)
+    python -m bench --quick    # bounded run (under about two minutes), printed only
 
 The simulator runs in a child process (its CPU is read apart from this process's); the
 component benchmarks run here or in their own children. The results file says what each
@@ -42,8 +42,9 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
                         help="comma-separated concurrency levels of the round trips")
     parser.add_argument("--overhead-iterations", type=int, default=None,
                         help="calls per timing of the network-free overhead bench")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="where to write the markdown results (default bench/results.md)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the markdown results (default: bench/results.md "
+                             "for a full run; a --quick run only prints unless given)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     arguments = parser.parse_args(argv)
     return RunOptions(
@@ -53,7 +54,9 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
         contenders=tuple(name for name in arguments.contenders.split(",") if name),
         overhead_iterations=arguments.overhead_iterations,
         in_flight_levels=tuple(int(level) for level in arguments.in_flight.split(",") if level),
-        output=None if arguments.no_write else arguments.output,
+        output=None if arguments.no_write else (
+            arguments.output or (None if arguments.quick else DEFAULT_OUTPUT)
+        ),
     )
 
 

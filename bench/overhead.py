@@ -93,46 +93,60 @@ def _order_params(canned: CannedExchange) -> str:
     )
 
 
-def _per_call_us(call: Callable[[], object], iterations: int, repeats: int = 5) -> float:
-    """Best-of-`repeats` CPU time per call, in µs.
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One thing to time: a plain call or a coroutine function, `iterations` times a run."""
 
-    CPU time (not wall time): on a shared machine a process that waits for a core is not
-    charged for the wait, so the numbers hold when other work competes for the CPU.
-    """
-    best = float("inf")
+    contender: str
+    step: str
+    iterations: int
+    call: Callable[[], object] | None = None
+    async_call: Callable[[], Awaitable[object]] | None = None
+
+
+Cleanup = Callable[[], Awaitable[None]]
+
+
+async def _cpu_ns_per_call(job: Job) -> float:
     clock = time.process_time_ns
-    for _ in range(repeats):
-        started = clock()
-        for _ in range(iterations):
+    started = clock()
+    if job.call is not None:
+        call = job.call
+        for _ in range(job.iterations):
             call()
-        best = min(best, (clock() - started) / iterations)
-    return best / 1000
+    else:
+        assert job.async_call is not None
+        async_call = job.async_call
+        for _ in range(job.iterations):
+            await async_call()
+    return (clock() - started) / job.iterations
 
 
-async def _per_await_us(
-    call: Callable[[], Awaitable[object]], iterations: int, repeats: int = 5
-) -> float:
-    """Like `_per_call_us` for a coroutine function (awaited in a loop)."""
-    best = float("inf")
-    clock = time.process_time_ns
+async def run_jobs(jobs: list[Job], repeats: int = 5) -> list[Overhead]:
+    """Best-of-`repeats` CPU time per call of every job, the jobs taking turns each repeat.
+
+    CPU time, not wall time: a process waiting for a core is not charged for the wait. The
+    turns (A,B,C,A,B,C,...) make a slower phase of a shared machine hit every job alike.
+    """
+    best = [float("inf")] * len(jobs)
     for _ in range(repeats):
-        started = clock()
-        for _ in range(iterations):
-            await call()
-        best = min(best, (clock() - started) / iterations)
-    return best / 1000
+        for index, job in enumerate(jobs):
+            best[index] = min(best[index], await _cpu_ns_per_call(job))
+    return [
+        Overhead(job.contender, job.step, ns / 1000) for job, ns in zip(jobs, best, strict=True)
+    ]
 
 
 # -- the floor ----------------------------------------------------------------------------
 
 
-def floor_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+def floor_jobs(canned: CannedExchange, iterations: int) -> list[Job]:
     params = {
         "symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
         "quantity": str(canned.quantity), "price": str(canned.price),
         "newClientOrderId": "floor-1",
     }
-    results = []
+    jobs = []
     for name, credentials in (
         ("floor v1 (HMAC)", HmacCredentials("benchkey", Secret(_TEST_SECRET))),
         ("floor v3 (EIP-712)", Eip712Credentials(canned.user, None, Secret(_TEST_KEY))),
@@ -143,8 +157,8 @@ def floor_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
             client.signed_body(params)
             return json.loads(canned.created)
 
-        results.append(Overhead(name, "sign + decode", _per_call_us(one_order, iterations)))
-    return results
+        jobs.append(Job(name, "sign + decode", iterations, call=one_order))
+    return jobs
 
 
 # -- this client --------------------------------------------------------------------------
@@ -204,7 +218,7 @@ class CannedSession:
         self.closed = True
 
 
-async def client_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+async def client_jobs(canned: CannedExchange, iterations: int) -> tuple[list[Job], list[Cleanup]]:
     from execution.exchange.asterdex import AsterDEXExchange
     from execution.exchange.order_request import build_order_request
     from execution.exchange.parsing import parse_order
@@ -216,17 +230,14 @@ async def client_overheads(canned: CannedExchange, iterations: int) -> list[Over
         next(s for s in info["symbols"] if s["symbol"] == SYMBOL)
     )
     created = json.loads(canned.created)
-    results = []
-    results.append(Overhead("client", "build_order_request", _per_call_us(
-        lambda: build_order_request(
+    jobs = [
+        Job("client", "build_order_request", iterations, call=lambda: build_order_request(
             rules, OrderSide.BUY, OrderType.LIMIT, canned.quantity, price=canned.price,
             time_in_force=TimeInForce.GTC,
-        ),
-        iterations,
-    )))
-    results.append(Overhead("client", "parse_order (decoded JSON)", _per_call_us(
-        lambda: parse_order(created), iterations
-    )))
+        )),
+        Job("client", "parse_order (decoded JSON)", iterations, call=lambda: parse_order(created)),
+    ]
+    cleanups: list[Cleanup] = []
     for name, credentials in (
         ("client v1 (HMAC)", HmacCredentials("benchkey", Secret(_TEST_SECRET))),
         ("client v3 (EIP-712)", Eip712Credentials(canned.user, None, Secret(_TEST_KEY))),
@@ -236,10 +247,10 @@ async def client_overheads(canned: CannedExchange, iterations: int) -> list[Over
         exchange.transport._session = session  # only the HTTP exchange is replaced
         signer = _find_signer(exchange)
         if signer is not None:
-            results.append(Overhead(name, "RequestSigner.sign", _per_call_us(
-                partial(signer.sign, _order_params(canned)), iterations
-            )))
+            jobs.append(Job(name, "RequestSigner.sign", iterations,
+                            call=partial(signer.sign, _order_params(canned))))
         await exchange.connect()
+        cleanups.append(exchange.close)
 
         async def one_order(exchange: Any = exchange) -> object:
             return await exchange.create_order(
@@ -247,11 +258,8 @@ async def client_overheads(canned: CannedExchange, iterations: int) -> list[Over
                 time_in_force=TimeInForce.GTC,
             )
 
-        results.append(Overhead(name, "create_order, network stubbed", await _per_await_us(
-            one_order, iterations
-        )))
-        await exchange.close()
-    return results
+        jobs.append(Job(name, "create_order, network stubbed", iterations, async_call=one_order))
+    return jobs, cleanups
 
 
 def _find_signer(exchange: Any) -> Any:
@@ -277,50 +285,41 @@ def _ccxt_stub(canned: CannedExchange) -> Callable[..., Awaitable[Any]]:
     return fetch
 
 
-async def ccxt_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
-    results = []
+async def ccxt_jobs(canned: CannedExchange, iterations: int) -> tuple[list[Job], list[Cleanup]]:
     binanceusdm = make_binanceusdm(
         "http://127.0.0.1:1", api_key="benchkey", api_secret=_TEST_SECRET
     )
-    results += await _ccxt_overheads(
-        "ccxt binanceusdm (HMAC)", binanceusdm, "order", canned, iterations
-    )
     aster = make_aster("http://127.0.0.1:1", private_key=_TEST_KEY)
-    results += await _ccxt_overheads(
-        "ccxt aster (EIP-712)", aster, "v3/order", canned, max(10, iterations // 10)
+    jobs = await _ccxt_jobs("ccxt binanceusdm (HMAC)", binanceusdm, "order", canned, iterations)
+    jobs += await _ccxt_jobs(
+        "ccxt aster (EIP-712)", aster, "v3/order", canned, max(5, iterations // 20)
     )
-    return results
+    return jobs, [binanceusdm.close, aster.close]
 
 
-async def _ccxt_overheads(
+async def _ccxt_jobs(
     name: str, exchange: Any, path: str, canned: CannedExchange, iterations: int
-) -> list[Overhead]:
+) -> list[Job]:
     exchange.fetch = _ccxt_stub(canned)
-    try:
-        await exchange.load_markets()
-        market = exchange.market(CCXT_SYMBOL)
-        quantity, price = float(canned.quantity), float(canned.price)
-        request = exchange.create_order_request(CCXT_SYMBOL, "limit", "buy", quantity, price, {})
-        created = json.loads(canned.created)
-        sign_us = _per_call_us(
-            lambda: exchange.sign(path, ["fapiPrivate"], "POST", dict(request)), iterations
-        )
-        parse_us = _per_call_us(lambda: exchange.parse_order(created, market), iterations)
+    await exchange.load_markets()
+    market = exchange.market(CCXT_SYMBOL)
+    quantity, price = float(canned.quantity), float(canned.price)
+    request = exchange.create_order_request(CCXT_SYMBOL, "limit", "buy", quantity, price, {})
+    created = json.loads(canned.created)
 
-        async def one_order() -> object:
-            return await exchange.create_order(CCXT_SYMBOL, "limit", "buy", quantity, price)
+    async def one_order() -> object:
+        return await exchange.create_order(CCXT_SYMBOL, "limit", "buy", quantity, price)
 
-        order_us = await _per_await_us(one_order, iterations)
-    finally:
-        await exchange.close()
     return [
-        Overhead(name, "sign()", sign_us),
-        Overhead(name, "parse_order (decoded JSON)", parse_us),
-        Overhead(name, "create_order, network stubbed", order_us),
+        Job(name, "sign()", iterations,
+            call=lambda: exchange.sign(path, ["fapiPrivate"], "POST", dict(request))),
+        Job(name, "parse_order (decoded JSON)", iterations,
+            call=lambda: exchange.parse_order(created, market)),
+        Job(name, "create_order, network stubbed", iterations, async_call=one_order),
     ]
 
 
-def signing_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]:
+def signing_jobs(canned: CannedExchange, iterations: int) -> list[Job]:
     """EIP-712 signing of one order request: this package's path and a generic library's."""
     message = (
         f"symbol={SYMBOL}&side=BUY&type=LIMIT&timeInForce=GTC&quantity={canned.quantity}"
@@ -328,14 +327,13 @@ def signing_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]
         f"&user={canned.user}&signer={canned.user}"
     )
     credentials = Eip712Credentials(canned.user, None, Secret(_TEST_KEY))
-    results = [Overhead("execution.auth", "EIP-712 sign (Eip712Credentials.sign)", _per_call_us(
-        lambda: credentials.sign(message), iterations
-    ))]
+    jobs = [Job("execution.auth", "EIP-712 sign (Eip712Credentials.sign)", iterations,
+                call=lambda: credentials.sign(message))]
     try:
         from eth_account import Account
         from eth_account.messages import encode_typed_data
     except ImportError:  # optional reference point
-        return results
+        return jobs
     domain = {"name": "AsterSignTransaction", "version": "1", "chainId": 1666,
               "verifyingContract": "0x" + "00" * 20}
     types = {"Message": [{"name": "msg", "type": "string"}]}
@@ -344,19 +342,25 @@ def signing_overheads(canned: CannedExchange, iterations: int) -> list[Overhead]
         signable = encode_typed_data(domain, types, {"msg": message})
         return Account.sign_message(signable, _TEST_KEY)
 
-    results.append(Overhead("eth-account", "EIP-712 sign (encode_typed_data + sign_message)",
-                            _per_call_us(generic, max(10, iterations // 5))))
-    return results
+    jobs.append(Job("eth-account", "EIP-712 sign (encode_typed_data + sign_message)",
+                    max(5, iterations // 5), call=generic))
+    return jobs
 
 
-async def measure(iterations: int) -> list[Overhead]:
-    """Every overhead measurement; the client's part is skipped if it cannot be built."""
+async def measure(iterations: int, repeats: int = 5) -> list[Overhead]:
+    """Every overhead measurement, interleaved: see `run_jobs`."""
     canned = canned_exchange()
-    results = floor_overheads(canned, iterations)
-    results += signing_overheads(canned, iterations)
-    results += await client_overheads(canned, iterations)
-    results += await ccxt_overheads(canned, iterations)
-    return results
+    jobs = floor_jobs(canned, iterations) + signing_jobs(canned, iterations)
+    cleanups: list[Cleanup] = []
+    try:
+        client, client_cleanups = await client_jobs(canned, iterations)
+        cleanups += client_cleanups
+        rivals, rival_cleanups = await ccxt_jobs(canned, iterations)
+        cleanups += rival_cleanups
+        return await run_jobs(jobs + client + rivals, repeats)
+    finally:
+        for cleanup in cleanups:
+            await cleanup()
 
 
 if __name__ == "__main__":

@@ -238,7 +238,8 @@ def _overhead_section(report: Report) -> list[str]:
     return [
         "## Client overhead without the network",
         "",
-        "Per order, in-process, CPU time, best of five runs: the client's whole `create_order` "
+        "Per order, in-process, CPU time, best of five runs taken in turns: the client's whole "
+        "`create_order` "
         "with only "
         "the HTTP exchange stubbed (it decodes a canned reply of the simulator's engine), and "
         "its parts.",
@@ -283,8 +284,9 @@ def render(report: Report) -> str:
         ),
         "",
         "Verdicts use all samples of the run. \"rounds\" is the spread of the same ratio taken "
-        "block by block (the contenders' blocks ran back to back in each round): a spread that "
-        "straddles the limit means the verdict is within this machine's noise. Other load on "
+        "round by round (in a sequential round the contenders alternate operation by "
+        "operation): a spread that straddles the limit means the verdict is within this "
+        "machine's noise. Other load on "
         "the machine (see the load averages) moves wall-clock latencies far more than CPU "
         "times.",
         "",

@@ -2,10 +2,11 @@
 
 Every contender trades on its own simulator account (so open-order caps, rate limits and
 v3 nonces never interact) with the same resting LIMIT BUY, far enough below the market
-never to fill. Patterns are measured one at a time; inside a pattern the contenders run in
-rounds, in a rotated order each round (A,B,C / B,C,A / ...), so machine drift spreads over
-all of them and ratios are taken side by side. Open orders left by a block are cancelled
-after it, outside the measurement.
+never to fill. Patterns are measured one at a time; inside a pattern the contenders take
+turns in rounds, in a rotated order each round (A,B,C / B,C,A / ...): operation by
+operation in the sequential patterns, block by block with several in flight. So a change
+of load on the machine meets all of them alike and ratios are taken side by side. Open
+orders left by a round are cancelled after it, outside the measurement.
 """
 
 from __future__ import annotations
@@ -69,14 +70,14 @@ def patterns_for(
 ) -> list[Pattern]:
     """The measured patterns; `scale` multiplies the number of orders of each block.
 
-    Short blocks in many rounds for the sequential patterns: the more often the contenders
-    alternate, the less a change of load on the machine favours one of them.
+    Sequential patterns alternate the contenders operation by operation (`_run_lockstep`);
+    concurrent ones alternate blocks, shorter and in more rounds where they are cheap.
     """
     # in-flight level -> (rounds, orders per block)
     if quick:
-        plan = {1: (4, 8), 8: (3, 16), 64: (2, 64)}
+        plan = {1: (2, 16), 8: (3, 16), 64: (2, 64)}
     else:
-        plan = {1: (15, 20), 8: (10, 100), 64: (5, 320)}
+        plan = {1: (5, 60), 8: (10, 100), 64: (5, 320)}
     patterns = []
     for operation in (CREATE_CANCEL, CREATE):
         for in_flight in in_flight_levels:
@@ -144,6 +145,11 @@ async def run_round_trips(
         await warm_up(contender, warm_up_orders, widest)
     for pattern in patterns:
         by_contender = results.samples.setdefault(pattern.label, {})
+        if pattern.in_flight == 1:
+            await _run_lockstep(contenders, pattern, by_contender, simulator_pid)
+            if progress is not None:
+                progress(pattern.label)
+            continue
         for round_index in range(pattern.rounds):
             shift = round_index % len(contenders)
             for contender in contenders[shift:] + contenders[:shift]:
@@ -161,3 +167,53 @@ async def run_round_trips(
         if progress is not None:
             progress(pattern.label)
     return results
+
+
+async def _run_lockstep(
+    contenders: list[Contender],
+    pattern: Pattern,
+    by_contender: dict[str, Samples],
+    simulator_pid: int | None,
+) -> None:
+    """Sequential patterns, one operation of each contender in turn (A,B,C,A,B,C,...).
+
+    Every contender then meets the same load on the machine, operation by operation, which
+    blocks of many operations cannot promise on a shared machine.
+    """
+    cancel = pattern.operation == CREATE_CANCEL
+    clock = time.perf_counter_ns
+    for round_index in range(pattern.rounds):
+        shift = round_index % len(contenders)
+        order = contenders[shift:] + contenders[:shift]
+        round_latencies: dict[str, list[int]] = {c.name: [] for c in order}
+        round_cpu: dict[str, int] = dict.fromkeys(round_latencies, 0)
+        for _ in range(pattern.orders_per_block):
+            for contender in order:
+                samples = by_contender.setdefault(contender.name, Samples())
+                meter = CpuMeter(other_pid=simulator_pid)
+                meter.start()
+                started = clock()
+                try:
+                    order_id = await contender.flow.create()
+                    if cancel:
+                        await contender.flow.cancel(order_id)
+                except Exception as error:  # a failed order is counted, not timed
+                    meter.stop()
+                    samples.add_error(error)
+                    continue
+                elapsed = clock() - started
+                meter.stop()
+                samples.latencies_ns.append(elapsed)
+                samples.wall_ns += elapsed
+                samples.operations += 1
+                samples.own_cpu_ns += meter.own_ns
+                samples.other_cpu_ns += meter.other_ns
+                round_latencies[contender.name].append(elapsed)
+                round_cpu[contender.name] += meter.own_ns
+        for contender in order:
+            samples = by_contender.setdefault(contender.name, Samples())
+            latencies = round_latencies[contender.name]
+            if latencies:
+                samples.block_medians_ns.append(percentile(sorted(latencies), 0.5))
+                samples.block_cpu_ns.append(round_cpu[contender.name] / len(latencies))
+            await contender.cancel_open_orders()

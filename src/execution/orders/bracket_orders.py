@@ -152,6 +152,17 @@ class BracketOrders:
             role=role,
         )
 
+    async def _closable(self, bracket: Bracket) -> Decimal:
+        """What the bracket holds, but no more than the position on the exchange (an exit
+        may have been executed there already)."""
+        entry = bracket.entry
+        held = ZERO
+        for position in await self._manager.exchange.get_positions(entry.symbol):
+            if position.symbol == entry.symbol:
+                held += position.quantity
+        reducible = held if entry.order.side is OrderSide.BUY else -held
+        return max(ZERO, min(bracket.open_quantity, reducible))
+
     async def close_at_market(
         self, bracket: Bracket, role: OrderRole, cause: BaseException
     ) -> ManagedOrder | None:
@@ -163,7 +174,7 @@ class BracketOrders:
         current = bracket.stop_loss if role is OrderRole.STOP_LOSS else bracket.take_profit
         if current is not None and current.is_open:
             await manager.cancel_quietly(current)  # superseded by the market close
-        quantity = bracket.open_quantity
+        quantity = await self._closable(bracket)
         kind = "stop-loss" if role is OrderRole.STOP_LOSS else "take-profit"
         trigger = bracket.stop_loss_price if role is OrderRole.STOP_LOSS else (
             bracket.take_profit_price
@@ -175,27 +186,30 @@ class BracketOrders:
         if isinstance(cause, TriggerCrossedError):
             detail["mark_price"] = str(cause.mark_price)
         self._recorder.note(entry, EXIT_CROSSED, detail)
-        logger.warning("bracket %s: %s, %s", bracket.bracket_id, reason, quantity)
-        if quantity <= 0:
-            return None
-        intent = OrderIntent(
-            entry.symbol, entry.order.side.opposite, OrderType.MARKET, quantity,
-            reduce_only=True,
+        logger.warning(
+            "bracket %s: %s %s already crossed (%s): closing %s at market",
+            bracket.bracket_id, kind, trigger, cause, quantity,
         )
-        placer = self._placer
-        intent = await placer.validate(intent)
-        coordinator = self._coordinator
-        close = await placer.submit(
-            intent,
-            strategy_name=entry.strategy_name,
-            tags=entry.tags,
-            parent_order_id=entry.client_order_id,
-            role=role,
-            attributes={CLOSED_BECAUSE: reason},
-            on_registered=lambda placed: coordinator.attach(bracket, role, placed),
-        )
-        self._recorder.note(close, EXIT_CROSSED, detail)
-        self._callbacks.emit("bracket_exit_crossed", close)
+        close: ManagedOrder | None = None
+        if quantity > 0:
+            intent = OrderIntent(
+                entry.symbol, entry.order.side.opposite, OrderType.MARKET, quantity,
+                reduce_only=True,
+            )
+            placer = self._placer
+            intent = await placer.validate(intent)
+            coordinator = self._coordinator
+            close = await placer.submit(
+                intent,
+                strategy_name=entry.strategy_name,
+                tags=entry.tags,
+                parent_order_id=entry.client_order_id,
+                role=role,
+                attributes={CLOSED_BECAUSE: reason},
+                on_registered=lambda placed: coordinator.attach(bracket, role, placed),
+            )
+            self._recorder.note(close, EXIT_CROSSED, detail)
+            self._callbacks.emit("bracket_exit_crossed", close)
         other = bracket.take_profit if role is OrderRole.STOP_LOSS else bracket.stop_loss
         if other is not None and other.is_open:
             try:

@@ -3,7 +3,10 @@
 The replacement is only sent once the exchange confirmed the cancel. If the cancel fails the
 original stays as it is and the error is raised. If the original filled before the cancel
 landed, nothing is replaced. If the replacement is refused after the cancel succeeded, the
-failure is recorded on the original (audit trail) and `ReplaceFailedError` is raised.
+failure is recorded on the original (audit trail) and `ReplaceFailedError` is raised. If
+the replacement's outcome is unknown (its answer lost and the query by client id did not
+settle it), it may be live: it is returned as PENDING_NEW, tracked by its client order id,
+and the user stream or polling settles it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from execution.errors import ExecutionError, ValidationError
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
+from execution.orders.placement import UNKNOWN_OUTCOME
 from execution.orders.validation import OrderIntent
 
 if TYPE_CHECKING:
@@ -120,13 +124,33 @@ async def cancel_and_replace(
             attributes=dict(managed.attributes),
         )
     except ExecutionError as exc:
-        logger.error(
-            "order %s cancelled but its replacement %s failed: %s",
-            managed.client_order_id, replacement_id, exc,
+        failure = exc
+    replacement = manager.get_order(replacement_id)
+    if (
+        isinstance(failure, UNKNOWN_OUTCOME)
+        and replacement is not None
+        and replacement.status is OrderStatus.PENDING_NEW
+    ):
+        # It may well be live: it stays tracked by its client id, and the stream or
+        # polling settles it (REJECTED once the exchange is sure not to have it).
+        logger.warning(
+            "order %s cancelled; its replacement %s has an unknown outcome (%s): "
+            "tracked as PENDING_NEW until the exchange tells",
+            managed.client_order_id, replacement_id, failure,
         )
         manager.note(
             managed,
-            "REPLACE_FAILED",
-            {"replacement_client_order_id": replacement_id, "error": str(exc)},
+            "REPLACE_UNKNOWN",
+            {"replacement_client_order_id": replacement_id, "error": str(failure)},
         )
-        raise ReplaceFailedError(managed, exc) from exc
+        return replacement
+    logger.error(
+        "order %s cancelled but its replacement %s failed: %s",
+        managed.client_order_id, replacement_id, failure,
+    )
+    manager.note(
+        managed,
+        "REPLACE_FAILED",
+        {"replacement_client_order_id": replacement_id, "error": str(failure)},
+    )
+    raise ReplaceFailedError(managed, failure) from failure

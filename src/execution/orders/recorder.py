@@ -16,7 +16,6 @@ from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent
 from execution.store import OrderStore
 
-
 HAND_OVER_EVENTS = 512  # events gathered before the writer thread is given them anyway
 
 
