@@ -70,6 +70,7 @@ async def assert_flat_and_closed(
 async def test_stop_crossed_before_entry_fills_closes_at_market(
     wait_for: Waiter,
     manager: OrderManager,
+    manager_factory: Callable[..., Awaitable[OrderManager]],
     simulator: SimulatedExchange,
     exchange: AsterDEXExchange,
     caplog: pytest.LogCaptureFixture,
@@ -91,6 +92,13 @@ async def test_stop_crossed_before_entry_fills_closes_at_market(
     assert counts["bracket_exit_crossed"] == 1
     assert counts["order_filled"] == 2  # the entry and the market close
     assert counts["stop_loss_placed"] == 0 and counts["order_rejected"] == 0
+    # After a restart the bracket is known closed, and why.
+    await manager.stop()
+    restarted = await manager_factory()
+    again = restarted.brackets[bracket.bracket_id]
+    assert again.status is BracketStatus.CLOSED and again.exit_reason == bracket.exit_reason
+    assert restarted.last_reconciliation is not None
+    assert restarted.last_reconciliation.unprotected == []
 
 
 async def test_exchange_would_immediately_trigger_closes_at_market(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from execution.errors import ExecutionError
 from execution.models import Order, OrderSide, OrderType, TimeInForce
 from execution.orders.brackets import (
+    CLOSED_BECAUSE,
     STOP_LOSS_PRICE,
     TAKE_PROFIT_PRICE,
     Bracket,
@@ -41,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 EXIT_CROSSED = "EXIT_CROSSED"
-CLOSED_BECAUSE = "closed_because"
 
 
 class BracketOrders:

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
 STOP_LOSS_PRICE = "stop_loss_price"
 TAKE_PROFIT_PRICE = "take_profit_price"
+CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a crossed exit
 
 
 WOULD_IMMEDIATELY_TRIGGER = -2021  # the exchange's "Order would immediately trigger."
@@ -143,6 +144,8 @@ class BracketCoordinator:
                 bracket.stop_loss = m
             else:
                 bracket.take_profit = m
+            if CLOSED_BECAUSE in m.attributes:
+                bracket.exit_reason = m.attributes[CLOSED_BECAUSE]
         for bracket in self.brackets.values():
             self._update_status(bracket)
 

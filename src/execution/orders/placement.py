@@ -117,6 +117,9 @@ class OrderPlacer:
         On an unknown outcome the order is queried by its client id; if that does not
         settle it the error is raised and the order stays tracked as PENDING_NEW, for
         the stream or polling to resolve."""
+        symbol = normalize_symbol(intent.symbol)
+        if symbol != intent.symbol:
+            intent = replace(intent, symbol=symbol)
         client_order_id = client_order_id or self.new_client_order_id()
         registry = self._registry
         if client_order_id in registry.by_client_id:
