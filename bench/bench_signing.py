@@ -10,12 +10,11 @@ signed request).
 
 from __future__ import annotations
 
-import argparse
-import timeit
 from collections.abc import Callable
 from typing import Any
 
-from execution.auth import Eip712Credentials, HmacCredentials, eip712_digest
+from bench.harness import best_seconds, quick_option
+from execution.auth import Eip712Credentials, HmacCredentials, eip712_digest, eip712_typed_data
 from execution.hashing import KECCAK_BACKEND
 from execution.secrets import Secret
 
@@ -41,38 +40,15 @@ def _message(credentials: Eip712Credentials) -> str:
 
 
 def _best_micros(calls: list[Callable[[], object]], number: int, repeats: int) -> list[float]:
-    """µs per call of each call: the best of `repeats` rounds, the calls taking turns in a
-    round, so that a burst of load on the machine hits every signer alike."""
-    best = [float("inf")] * len(calls)
-    for _ in range(repeats):
-        for index, call in enumerate(calls):
-            best[index] = min(best[index], timeit.timeit(call, number=number))
-    return [seconds / number * 1e6 for seconds in best]
+    """µs per call of each call (`best_seconds`: the calls take turns in each round)."""
+    return [seconds / number * 1e6 for seconds in best_seconds(calls, number, repeats)]
 
 
 def _eth_account_signer(message: str) -> Callable[[], object]:
     from eth_account import Account
     from eth_account.messages import encode_typed_data
 
-    data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Message": [{"name": "msg", "type": "string"}],
-        },
-        "primaryType": "Message",
-        "domain": {
-            "name": "AsterSignTransaction",
-            "version": "1",
-            "chainId": 1666,
-            "verifyingContract": "0x0000000000000000000000000000000000000000",
-        },
-        "message": {"msg": message},
-    }
+    data = eip712_typed_data(message)
 
     def sign() -> object:
         return Account.sign_message(encode_typed_data(full_message=data), PRIVATE_KEY)
@@ -158,10 +134,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer iterations")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
+    rows = run(quick=quick_option(__doc__.splitlines()[0]))
     width = max(len(row["name"]) for row in rows)
     print(f"{'signer':<{width}}  {'µs/sign':>10}  note")
     for row in rows:

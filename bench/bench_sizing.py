@@ -9,12 +9,11 @@ keeps prices in Decimal passes them; one row shows the cost of string and float 
 
 from __future__ import annotations
 
-import argparse
-import timeit
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from bench.harness import best_seconds, quick_option
 from execution import OrderSide, SymbolRules
 from execution.sizing import PositionSizer, SizingMethod
 
@@ -69,13 +68,8 @@ def _cases(sizer: PositionSizer) -> list[tuple[str, Callable[[], object], bool]]
 
 
 def _best_rates(calls: list[Callable[[], object]], number: int, repeats: int) -> list[float]:
-    """Calls/s of each call: the best of `repeats` rounds, the calls taking turns in a round,
-    so that a burst of load on the machine hits every method alike."""
-    best = [float("inf")] * len(calls)
-    for _ in range(repeats):
-        for index, call in enumerate(calls):
-            best[index] = min(best[index], timeit.timeit(call, number=number))
-    return [number / seconds for seconds in best]
+    """Calls/s of each call (`best_seconds`: the calls take turns in each round)."""
+    return [number / seconds for seconds in best_seconds(calls, number, repeats)]
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
@@ -101,10 +95,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer iterations")
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
+    rows = run(quick=quick_option(__doc__.splitlines()[0]))
     width = max(len(row["name"]) for row in rows)
     print(f"{'sizer call':<{width}}  {'calls/s':>10}  {'µs/call':>8}  target")
     for row in rows:

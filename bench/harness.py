@@ -8,9 +8,11 @@ the client.
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
-from collections.abc import Iterable
+import timeit
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 _CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -132,6 +134,23 @@ class Target:
         if self.passed is None:
             return "n/a"
         return "pass" if self.passed else "MISS"
+
+
+def best_seconds(calls: list[Callable[[], object]], number: int, repeats: int) -> list[float]:
+    """Seconds for `number` runs of each call: the best of `repeats` rounds, the calls taking
+    turns in a round, so that a burst of load on the machine hits every call alike."""
+    best = [float("inf")] * len(calls)
+    for _ in range(repeats):
+        for index, call in enumerate(calls):
+            best[index] = min(best[index], timeit.timeit(call, number=number))
+    return best
+
+
+def quick_option(description: str) -> bool:
+    """Whether a single benchmark's command line asks for `--quick` (fewer iterations)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    return bool(parser.parse_args().quick)
 
 
 def format_us(value: float) -> str:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from coincurve import PrivateKey, PublicKey
 
@@ -62,6 +63,30 @@ def eip712_digest(message: str, chain_id: int = EIP712_CHAIN_ID) -> bytes:
     struct_hash = keccak256(_MESSAGE_TYPE_HASH + keccak256(message.encode()))
     prefix = _PREFIX if chain_id == EIP712_CHAIN_ID else _prefix_for(chain_id)
     return keccak256(prefix + struct_hash)
+
+
+def eip712_typed_data(message: str, chain_id: int = EIP712_CHAIN_ID) -> dict[str, Any]:
+    """The typed data `eip712_digest` hashes, in the JSON form of `eth_signTypedData_v4`:
+    what a generic signer (a wallet, eth-account's `encode_typed_data`) is given to sign."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Message": [{"name": "msg", "type": "string"}],
+        },
+        "primaryType": "Message",
+        "domain": {
+            "name": EIP712_DOMAIN_NAME,
+            "version": EIP712_DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": EIP712_VERIFYING_CONTRACT,
+        },
+        "message": {"msg": message},
+    }
 
 
 def address_of_public_key(public_key: PublicKey) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -18,6 +16,7 @@ from execution.auth import (
     Eip712Credentials,
     HmacCredentials,
     eip712_digest,
+    eip712_typed_data,
     hmac_sha256_hex,
     keccak256,
     recover_signer,
@@ -51,30 +50,18 @@ def test_hmac_credentials_need_both_parts_and_hide_the_secret() -> None:
     assert BINANCE_SECRET not in text and "***" in text
 
 
-def typed_data(message: str, chain_id: int) -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Message": [{"name": "msg", "type": "string"}],
-        },
-        "primaryType": "Message",
-        "domain": {
-            "name": "AsterSignTransaction",
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": "0x0000000000000000000000000000000000000000",
-        },
-        "message": {"msg": message},
+def test_typed_data_domain_is_the_documented_one() -> None:
+    domain = eip712_typed_data("a=1", EIP712_CHAIN_ID)["domain"]
+    assert domain == {
+        "name": "AsterSignTransaction",
+        "version": "1",
+        "chainId": 1666,
+        "verifyingContract": "0x0000000000000000000000000000000000000000",
     }
 
 
 def eth_account_signature(private_key: bytes, message: str, chain_id: int) -> str:
-    signable = encode_typed_data(full_message=typed_data(message, chain_id))
+    signable = encode_typed_data(full_message=eip712_typed_data(message, chain_id))
     signed = Account.sign_message(signable, private_key=private_key)
     return "0x" + bytes(signed.signature).hex()
 
@@ -100,7 +87,7 @@ def test_eip712_signature_is_byte_identical_to_eth_account(
 
 def test_digest_matches_eth_account_hash() -> None:
     message = "symbol=BTCUSDT&side=BUY&nonce=1700000000000000"
-    signable = encode_typed_data(full_message=typed_data(message, EIP712_CHAIN_ID))
+    signable = encode_typed_data(full_message=eip712_typed_data(message, EIP712_CHAIN_ID))
     expected = keccak256(b"\x19" + signable.version + signable.header + signable.body)
     assert eip712_digest(message) == expected
 

@@ -12,6 +12,7 @@ from execution.auth import (
     EIP712_TESTNET_CHAIN_ID,
     Eip712Credentials,
     HmacCredentials,
+    eip712_typed_data,
     recover_signer,
 )
 from execution.exchange.clock import ServerClock
@@ -85,25 +86,7 @@ def test_eip712_matches_a_generic_typed_data_library() -> None:
     from eth_account.messages import encode_typed_data
 
     message = "symbol=BTCUSDT&nonce=1&user=u"
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Message": [{"name": "msg", "type": "string"}],
-        },
-        "primaryType": "Message",
-        "domain": {
-            "name": "AsterSignTransaction",
-            "version": "1",
-            "chainId": 1666,
-            "verifyingContract": "0x" + "00" * 20,
-        },
-        "message": {"msg": message},
-    }
+    typed = eip712_typed_data(message)
     expected = Account.sign_message(encode_typed_data(full_message=typed), DOC_KEY)
     ours = Eip712Credentials(DOC_USER, DOC_SIGNER, DOC_KEY).sign(message)
     assert ours == "0x" + bytes(expected.signature).hex().removeprefix("0x")

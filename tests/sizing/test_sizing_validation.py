@@ -173,3 +173,10 @@ def test_no_float_ever_comes_back() -> None:
         for name in ("quantity", "notional", "margin", "position_percent", "risk_amount",
                      "risk_percent", "liquidation_price", "requested_position_percent"):
             assert type(getattr(result, name)) is Decimal, name
+
+
+def test_a_stop_distance_below_the_precision_is_an_error_not_a_division_by_zero() -> None:
+    sizer = PositionSizer(10_000)
+    with pytest.raises(ValidationError) as caught:
+        sizer.atr_based(1, atr=1, atr_multiplier="1e-169")
+    assert caught.value.field == "atr"

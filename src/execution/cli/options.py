@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import typer
@@ -36,6 +36,13 @@ class AuthScheme(enum.StrEnum):
     EIP712 = "eip712"
 
 
+def _venue_text(flag: str, text: str, envvar: str | None = None) -> Any:
+    """A text option of the venue panel, with no default to show."""
+    return typer.Option(
+        flag, envvar=envvar, help=text, rich_help_panel=VENUE_PANEL, show_default=False
+    )
+
+
 VenueOption = Annotated[
     Venue,
     typer.Option(
@@ -48,24 +55,20 @@ VenueOption = Annotated[
 ]
 UrlOption = Annotated[
     str | None,
-    typer.Option(
+    _venue_text(
         "--url",
-        envvar="ASTER_REST_URL",
-        help="REST base URL: a running 'aster-exec sim' (e.g. http://127.0.0.1:8090), or a "
+        "REST base URL: a running 'aster-exec sim' (e.g. http://127.0.0.1:8090), or a "
         "host override for the venue. Without it the simulator venue starts an embedded "
         "simulator for this one command (its state is gone when the command ends).",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
+        envvar="ASTER_REST_URL",
     ),
 ]
 WsUrlOption = Annotated[
     str | None,
-    typer.Option(
+    _venue_text(
         "--ws-url",
+        "WebSocket base URL (default: derived from --url or the venue).",
         envvar="ASTER_WS_URL",
-        help="WebSocket base URL (default: derived from --url or the venue).",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
     ),
 ]
 TestnetOption = Annotated[
@@ -100,40 +103,25 @@ AuthOption = Annotated[
 ]
 ApiKeyOption = Annotated[
     str | None,
-    typer.Option(
-        "--api-key",
-        help="v1 API key (env ASTER_API_KEY; BINANCE_API_KEY for binance).",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
-    ),
+    _venue_text("--api-key", "v1 API key (env ASTER_API_KEY; BINANCE_API_KEY for binance)."),
 ]
 ApiSecretOption = Annotated[
     str | None,
-    typer.Option(
+    _venue_text(
         "--api-secret",
-        help="v1 API secret (env ASTER_API_SECRET; BINANCE_API_SECRET for binance). Prefer the "
+        "v1 API secret (env ASTER_API_SECRET; BINANCE_API_SECRET for binance). Prefer the "
         "environment or .env: a flag lands in shell history.",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
     ),
 ]
 UserOption = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        help="v3 main wallet address (env ASTER_USER).",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
-    ),
+    str | None, _venue_text("--user", "v3 main wallet address (env ASTER_USER).")
 ]
 SignerOption = Annotated[
     str | None,
-    typer.Option(
+    _venue_text(
         "--signer",
-        help="v3 approved signer (API wallet) address (env ASTER_SIGNER). Its private key "
+        "v3 approved signer (API wallet) address (env ASTER_SIGNER). Its private key "
         "is read from ASTER_PRIVATE_KEY (environment or .env only, never a flag).",
-        rich_help_panel=VENUE_PANEL,
-        show_default=False,
     ),
 ]
 SeedOption = Annotated[

@@ -323,7 +323,12 @@ class PositionSizer:
         stop_field: str,
     ) -> SizingResult:
         budget = self._one_percent * risk_percent
-        quantity = _FLOOR.divide(budget, self._loss_per_unit(price, stop))
+        loss_per_unit = self._loss_per_unit(price, stop)
+        if loss_per_unit <= 0:  # a distance below the arithmetic's precision: stop == entry
+            raise ValidationError(
+                stop_field, stop, f"the stop is indistinguishable from the entry price {price}"
+            )
+        quantity = _FLOOR.divide(budget, loss_per_unit)
         requested = quantity * price / self._notional_per_percent
         return self._finish(method, side, price, quantity, requested, stop, stop_field, None)
 

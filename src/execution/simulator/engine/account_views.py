@@ -215,9 +215,7 @@ class AccountViews:
         return [wire.order(o) for o in found]
 
     def all_orders(self, account: Account, params: p.Params) -> list[dict[str, Any]]:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         history = account.history.get(symbol, [])
         from_id = p.integer(params, "orderId")
         start = p.integer(params, "startTime")
@@ -238,9 +236,7 @@ class AccountViews:
         return [wire.order(o) for o in result[:wanted]]
 
     def user_trades(self, account: Account, params: p.Params) -> list[dict[str, Any]]:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         trades = account.trades.get(symbol, [])
         order_id = p.integer(params, "orderId")
         from_id = p.integer(params, "fromId")
@@ -284,9 +280,7 @@ class AccountViews:
         return rows[0] if symbol is not None else rows
 
     def commission_rate(self, account: Account, params: p.Params) -> dict[str, Any]:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         return {
             "symbol": symbol,
             "makerCommissionRate": fmt(self.core.config.maker_fee),

@@ -192,9 +192,7 @@ class Engine:
         return {}
 
     def _lookup(self, account: Account, params: p.Params) -> tuple[str, Order | None]:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         order_id = p.integer(params, "orderId")
         client_order_id = p.text(params, "origClientOrderId")
         if order_id is None and client_order_id is None:
@@ -233,9 +231,7 @@ class Engine:
         return self.core.modify(account, order, Side(side_text), quantity, price)
 
     def _cancel_all(self, account: Account, params: p.Params) -> Any:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         for order in sorted(account.open_orders.get(symbol, {}).values(),
                             key=lambda o: o.order_id):
             self.core.cancel(account, order)
@@ -254,9 +250,7 @@ class Engine:
         return [self._each(lambda e: self._modify_order(account, e), entry) for entry in entries]
 
     def _batch_cancel(self, account: Account, params: p.Params) -> Any:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         if p.text(params, "orderIdList") is not None:
             keys = [("orderId", str(value)) for value in p.json_list(params, "orderIdList")]
         elif p.text(params, "origClientOrderIdList") is not None:
@@ -286,10 +280,8 @@ class Engine:
     # -- account settings ---------------------------------------------------------------------
 
     def _leverage(self, account: Account, params: p.Params) -> Any:
-        symbol = p.required(params, "symbol")
-        spec = self.core.specs.get(symbol)
-        if spec is None:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
+        spec = self.core.specs[symbol]
         leverage = p.required_integer(params, "leverage")
         if not 1 <= leverage <= spec.max_leverage:
             raise ApiError(-4028, f"Leverage {leverage} is not valid")
@@ -312,9 +304,7 @@ class Engine:
         }
 
     def _margin_type(self, account: Account, params: p.Params) -> Any:
-        symbol = p.required(params, "symbol")
-        if symbol not in self.core.specs:
-            raise r.invalid_symbol()
+        symbol = p.known_symbol(params, self.core.specs)
         margin_type = p.required(params, "marginType").upper()
         if margin_type not in ("ISOLATED", "CROSSED"):
             raise r.invalid_param("marginType")

@@ -61,11 +61,7 @@ class OrderRequest:
 
 
 def symbol_spec(params: p.Params, specs: Mapping[str, SymbolSpec]) -> SymbolSpec:
-    symbol = p.required(params, "symbol")
-    spec = specs.get(symbol)
-    if spec is None:
-        raise r.invalid_symbol()
-    return spec
+    return specs[p.known_symbol(params, specs)]
 
 
 def parse_order(params: p.Params, specs: Mapping[str, SymbolSpec]) -> OrderRequest:

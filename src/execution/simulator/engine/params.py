@@ -7,13 +7,15 @@ A parameter that is missing where required, or present but malformed, is the exc
 from __future__ import annotations
 
 import json
+from collections.abc import Container
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from execution.simulator.api import ApiError
-from execution.simulator.engine.rejections import invalid_param, mandatory
+from execution.simulator.engine.rejections import invalid_param, invalid_symbol, mandatory
 
 Params = dict[str, str]
+_T = TypeVar("_T")
 
 
 def text(params: Params, name: str) -> str | None:
@@ -24,11 +26,23 @@ def text(params: Params, name: str) -> str | None:
     return value
 
 
-def required(params: Params, name: str) -> str:
-    value = text(params, name)
+def _present(value: _T | None, name: str) -> _T:
+    """A required parameter's value: absent (None) is the exchange's -1102."""
     if value is None:
         raise mandatory(name)
     return value
+
+
+def required(params: Params, name: str) -> str:
+    return _present(text(params, name), name)
+
+
+def known_symbol(params: Params, symbols: Container[str]) -> str:
+    """The required `symbol`, which must be one of `symbols` (else invalid symbol)."""
+    symbol = required(params, "symbol")
+    if symbol not in symbols:
+        raise invalid_symbol()
+    return symbol
 
 
 def decimal(params: Params, name: str) -> Decimal | None:
@@ -45,10 +59,7 @@ def decimal(params: Params, name: str) -> Decimal | None:
 
 
 def required_decimal(params: Params, name: str) -> Decimal:
-    value = decimal(params, name)
-    if value is None:
-        raise mandatory(name)
-    return value
+    return _present(decimal(params, name), name)
 
 
 def integer(params: Params, name: str) -> int | None:
@@ -62,10 +73,7 @@ def integer(params: Params, name: str) -> int | None:
 
 
 def required_integer(params: Params, name: str) -> int:
-    value = integer(params, name)
-    if value is None:
-        raise mandatory(name)
-    return value
+    return _present(integer(params, name), name)
 
 
 def boolean(params: Params, name: str, default: bool = False) -> bool:
