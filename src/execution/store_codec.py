@@ -147,6 +147,14 @@ def _with_reason_json(e: OrderRejected | OrderCancelRejected) -> str:
     )
 
 
+def _rejected_json(e: OrderRejected) -> str:
+    local = "true" if e.local else "false"
+    return (
+        f'{{"client_order_id": {_text_json(e.client_order_id)}, '
+        f'"reason": {_text_json(e.reason)}, "timestamp": {e.timestamp}, "local": {local}}}'
+    )
+
+
 def _plain_json(e: OrderCancelRequested | OrderCanceled | OrderExpired) -> str:
     return f'{{"client_order_id": {_text_json(e.client_order_id)}, "timestamp": {e.timestamp}}}'
 
@@ -168,7 +176,7 @@ def _filled_json(e: OrderFilled) -> str:
 
 _EVENT_ENCODERS: dict[type, Callable[[Any], str]] = {
     OrderAccepted: _accepted_json,
-    OrderRejected: _with_reason_json,
+    OrderRejected: _rejected_json,
     OrderCancelRejected: _with_reason_json,
     OrderFilled: _filled_json,
     OrderCancelRequested: _plain_json,

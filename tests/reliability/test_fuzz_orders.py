@@ -301,11 +301,6 @@ async def test_a_huge_price_or_quantity_is_a_validation_error(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OrderManager reads client_order_id='' as 'not given' and generates one; the "
-    "client (create_order) refuses it as invalid",
-)
 async def test_manager_refuses_an_empty_client_order_id_like_the_client(
     manager: OrderManager, roomy_simulator: SimulatedExchange
 ) -> None:

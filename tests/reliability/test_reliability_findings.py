@@ -32,11 +32,6 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an order cancelled while its placement was in flight, then the process killed, "
-    "stays PENDING_CANCEL forever after a restart (reconcile flags it, refresh ignores it)",
-)
 async def test_unacknowledged_order_with_a_cancel_in_flight_is_settled_at_restart(
     simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
@@ -64,11 +59,6 @@ async def test_unacknowledged_order_with_a_cancel_in_flight_is_settled_at_restar
             await manager.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OrderManager.positions is filled only by ACCOUNT_UPDATE events: empty after a "
-    "restart (reconcile reads the positions but does not keep them), stale after a gap",
-)
 async def test_manager_positions_agree_with_the_exchange_after_a_restart(
     simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:

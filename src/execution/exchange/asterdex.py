@@ -12,6 +12,7 @@ again, with the same id, only when the exchange confirms that it does not exist.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import random
 import time
@@ -278,8 +279,9 @@ class AsterDEXExchange(BaseExchange):
             attempt += 1
 
     def _track(self, order: Order) -> Order:
+        """Remember the order's last known state (a copy: callers own what is returned)."""
         orders = self._orders
-        orders[order.client_order_id] = order
+        orders[order.client_order_id] = copy.copy(order)
         orders.move_to_end(order.client_order_id)
         if len(orders) > _TRACKED_LIMIT:
             orders.popitem(last=False)
@@ -557,10 +559,10 @@ class AsterDEXExchange(BaseExchange):
     async def cancel_all_orders(self, symbol: str) -> None:
         self._check_live()
         symbol = self._check_symbol(symbol)
+        # The answer names no order: what each tracked order became (cancelled, or filled or
+        # expired before the cancel landed) is the exchange's to say, in its events or when
+        # it is queried. Nothing is marked here.
         await self._request(ep.CANCEL_ALL_ORDERS, [("symbol", symbol)])
-        for order in self._orders.values():
-            if order.symbol == symbol and order.is_open:
-                order.status = OrderStatus.CANCELED
 
     # -- user stream -----------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ bracket (`exit_reason`), in the audit trail (an `EXIT_CROSSED` note) and in the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError
+from execution.exchange.order_request import check_client_order_id
 from execution.models import Order, OrderSide, OrderType, TimeInForce
 from execution.orders.brackets import (
     CLOSED_BECAUSE,
@@ -96,7 +97,10 @@ class BracketOrders:
         placer = self._placer
         intent = await placer.validate(intent)
         attributes = {STOP_LOSS_PRICE: str(stop_loss), TAKE_PROFIT_PRICE: str(take_profit)}
-        client_order_id = client_order_id or placer.new_client_order_id()
+        if client_order_id is None:
+            client_order_id = placer.new_client_order_id()
+        else:
+            check_client_order_id(client_order_id)
         # The bracket exists before the entry is sent, so fills racing the REST answer
         # already find it.
         placeholder = ManagedOrder(
@@ -129,10 +133,15 @@ class BracketOrders:
         return bracket
 
     async def place_exit(
-        self, bracket: Bracket, role: OrderRole, quantity: Decimal
+        self,
+        bracket: Bracket,
+        role: OrderRole,
+        quantity: Decimal,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
     ) -> ManagedOrder:
         """Place a bracket's stop-loss or take-profit for `quantity`. Raises
-        `TriggerCrossedError` when the market is already through its trigger."""
+        `TriggerCrossedError` when the market is already through its trigger.
+        `on_registered` hears of the exit as soon as it is tracked (before it is sent)."""
         entry = bracket.entry
         is_stop = role is OrderRole.STOP_LOSS
         intent = OrderIntent(
@@ -150,6 +159,7 @@ class BracketOrders:
             tags=entry.tags,
             parent_order_id=entry.client_order_id,
             role=role,
+            on_registered=on_registered,
         )
 
     async def _closable(self, bracket: Bracket) -> Decimal:
@@ -197,7 +207,9 @@ class BracketOrders:
                 reduce_only=True,
             )
             placer = self._placer
-            intent = await placer.validate(intent)
+            # Reduce-only risk reduction: the configurable guards (max notional, open orders
+            # per symbol, allowed symbols) do not stop it; the exchange's rules still apply.
+            intent = await placer.validate(intent, apply_guards=False)
             coordinator = self._coordinator
             close = await placer.submit(
                 intent,

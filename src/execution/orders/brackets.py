@@ -207,6 +207,17 @@ class BracketCoordinator:
             for order in live_exits:
                 await manager.cancel_quietly(order)
             return
+        # An exit superseded while its own state was uncertain (rejected locally, then
+        # shown by the exchange; a cancel that failed) must not stay live beside the
+        # current one.
+        current_exits = (bracket.stop_loss, bracket.take_profit)
+        for order in bracket.exits:
+            if (
+                order.is_open
+                and order not in current_exits
+                and order.client_order_id not in bracket.detached
+            ):
+                await manager.cancel_quietly(order)
         target = bracket.open_quantity
         if target <= 0:
             return
@@ -217,9 +228,10 @@ class BracketCoordinator:
             ended_unfilled = current is not None and (
                 not current.is_open and current.status is not OrderStatus.FILLED
             )
+            registered: list[ManagedOrder] = []
             try:
                 if current is None or ended_unfilled:
-                    placed = await manager.place_exit(bracket, role, target)
+                    placed = await manager.place_exit(bracket, role, target, registered.append)
                     self.attach(bracket, role, placed)
                 elif current.is_open and current.order.remaining_quantity != target:
                     replacement = await manager.replace_quantity(
@@ -228,6 +240,10 @@ class BracketCoordinator:
                     if replacement is not current:
                         self.attach(bracket, role, replacement)
             except ExecutionError as exc:
+                if registered and registered[0].is_open:
+                    # Its outcome is unknown (left PENDING_NEW): it is this role's exit until
+                    # the exchange says otherwise, not one to place a second time.
+                    self.attach(bracket, role, registered[0])
                 if not crossed_trigger(exc):
                     raise
                 # The market is already through this exit's trigger: close now.

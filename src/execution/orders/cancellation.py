@@ -66,12 +66,16 @@ class OrderCanceller:
         """Cancel every open order of `symbol` on the exchange, then bring each of
         `tracked` (the manager's open orders of the symbol) to its state."""
         lifecycle = self._lifecycle
+        cancelling = self._registry.cancelling
+        ids = [managed.client_order_id for managed in tracked]
         for managed in tracked:
             lifecycle.apply(managed, OrderCancelRequested(managed.client_order_id, now_ms()))
         exchange = self._manager.exchange
+        cancelling.update(ids)
         try:
             await exchange.cancel_all_orders(symbol)
         finally:
+            cancelling.difference_update(ids)
             still_open = {o.client_order_id: o for o in await exchange.get_open_orders(symbol)}
             for managed in tracked:
                 snapshot = still_open.get(managed.client_order_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from execution.errors import ExecutionError
@@ -50,6 +51,10 @@ class EventFeed:
         self._lifecycle = lifecycle
         self._positions = positions
         self._stream_was_down = False
+        # Symbols an ACCOUNT_UPDATE touched while a REST read of the positions was in
+        # flight (None: no read in flight): the stream's news is newer than that answer.
+        self._positions_touched: set[str] | None = None
+        self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -60,7 +65,10 @@ class EventFeed:
         if isinstance(event, OrderUpdate):
             self._lifecycle.apply_update(event)
         elif isinstance(event, AccountUpdate):
+            touched = self._positions_touched
             for position in event.positions:
+                if touched is not None:
+                    touched.add(position.symbol)
                 if position.quantity == 0:
                     self._positions.pop(position.symbol, None)
                 else:
@@ -69,13 +77,53 @@ class EventFeed:
             if event.state is StreamState.DISCONNECTED:
                 logger.warning("user stream down (%s): polling", event.detail)
                 self._stream_was_down = True
+            elif event.state is StreamState.RESYNCED:
+                # Account updates missed while the stream was away are not replayed: read
+                # the positions again.
+                self._in_background(self.refresh_positions_safely())
             elif self._stream_was_down:
                 self._stream_was_down = False
                 # Orders that ended while the stream was down are not in a resync of open
                 # orders: catch up on them once.
-                task = asyncio.ensure_future(self.poll_safely())
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._in_background(self.poll_safely())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- positions --------------------------------------------------------------------------
+
+    async def refresh_positions(self) -> list[Position]:
+        """Set `positions` to the exchange's (REST); a symbol an ACCOUNT_UPDATE changed
+        while the request was in flight keeps the stream's newer value. Returns what the
+        exchange answered."""
+        async with self._positions_lock:
+            touched: set[str] = set()
+            self._positions_touched = touched
+            try:
+                held = await self._manager.exchange.get_positions()
+            finally:
+                self._positions_touched = None
+            self._set_positions(held, touched)
+        return held
+
+    def _set_positions(self, held: list[Position], touched: set[str]) -> None:
+        answer = {p.symbol: p for p in held if p.quantity != 0}
+        for symbol in list(self._positions):
+            if symbol not in answer and symbol not in touched:
+                del self._positions[symbol]
+        for symbol, position in answer.items():
+            if symbol not in touched:
+                self._positions[symbol] = position
+
+    async def refresh_positions_safely(self) -> None:
+        try:
+            await self.refresh_positions()
+        except ExecutionError as exc:
+            logger.warning("positions could not be read: %s", exc)
+        except Exception:
+            logger.exception("positions could not be read")
 
     # -- polling ----------------------------------------------------------------------------
 
@@ -110,7 +158,8 @@ class EventFeed:
 
     async def poll_once(self) -> None:
         """One REST pass over every symbol with open orders: open orders are applied as
-        snapshots; tracked orders no longer open are queried by client id."""
+        snapshots; tracked orders no longer open are queried by client id; then the
+        positions are read (account updates missed are not replayed)."""
         registry, lifecycle = self._registry, self._lifecycle
         for symbol in registry.symbols_with_open_orders():
             exchange_open = await self._manager.exchange.get_open_orders(symbol)
@@ -128,15 +177,23 @@ class EventFeed:
                 if client_order_id in seen or client_order_id in registry.in_flight:
                     continue
                 await lifecycle.refresh(managed)
+        await self.refresh_positions()
 
     async def settle_pending(self) -> None:
-        """Orders left PENDING_NEW (unknown outcome) are settled by their client id."""
+        """Orders never acknowledged (unknown outcome; PENDING_NEW, or PENDING_CANCEL with
+        no exchange order id), and orders PENDING_CANCEL with no cancel in flight (a cancel
+        that raced the placement), are settled by their client id."""
         cutoff = now_ms() - int(self._manager.pending_grace * 1000)
         registry = self._registry
         for managed in registry.open_orders():
+            client_order_id = managed.client_order_id
+            stuck_cancel = (
+                managed.status is OrderStatus.PENDING_CANCEL
+                and client_order_id not in registry.cancelling
+            )
             if (
-                managed.status is OrderStatus.PENDING_NEW
-                and managed.client_order_id not in registry.in_flight
+                (stuck_cancel or self._lifecycle.never_acknowledged(managed))
+                and client_order_id not in registry.in_flight
                 and managed.submitted_at <= cutoff
             ):
                 await self._lifecycle.refresh(managed)

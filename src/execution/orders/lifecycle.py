@@ -138,26 +138,42 @@ class OrderLifecycle:
                        managed.client_order_id, snapshot.order_id)
         return managed
 
+    @staticmethod
+    def never_acknowledged(managed: ManagedOrder) -> bool:
+        """No acknowledgement ever seen: PENDING_NEW, or PENDING_CANCEL (a cancel was
+        requested while the placement was in flight) with no exchange order id."""
+        status = managed.status
+        return status is OrderStatus.PENDING_NEW or (
+            status is OrderStatus.PENDING_CANCEL and not managed.order_id
+        )
+
+    def grace_over(self, managed: ManagedOrder) -> bool:
+        """The placement is older than the grace period (a request the exchange accepted
+        but has not processed yet would also be "not found")."""
+        return now_ms() - managed.submitted_at >= self._manager.pending_grace * 1000
+
     async def refresh(self, managed: ManagedOrder) -> None:
         """Query the order by client id and apply what the exchange says. An order that
-        is unknown to the exchange and still PENDING_NEW after the grace period never
-        reached it: it is marked REJECTED."""
+        is unknown to the exchange and never acknowledged (PENDING_NEW, or PENDING_CANCEL
+        with no exchange order id) after the grace period never reached it: it is marked
+        REJECTED (locally: should the exchange show it after all, it follows the exchange)."""
         try:
             snapshot = await self._manager.exchange.fetch_order(
                 managed.symbol, client_order_id=managed.client_order_id
             )
         except OrderNotFoundError:
-            age_ms = now_ms() - managed.submitted_at
-            grace_ms = self._manager.pending_grace * 1000
-            if managed.status is OrderStatus.PENDING_NEW and age_ms >= grace_ms:
+            if self.never_acknowledged(managed) and self.grace_over(managed):
                 self.apply(
                     managed,
                     OrderRejected(
-                        managed.client_order_id, "not found on the exchange", now_ms()
+                        managed.client_order_id, "not found on the exchange", now_ms(),
+                        local=True,
                     ),
                 )
             return
         except ExecutionError as exc:
             logger.warning("refresh of %s failed: %s", managed.client_order_id, exc)
             return
-        self.apply_snapshot(managed, snapshot)
+        # Open on the exchange with no cancel of ours in flight: a cancel that raced the
+        # placement (or whose answer was lost) did not happen; the order is working.
+        self.apply_open_snapshot(managed, snapshot)

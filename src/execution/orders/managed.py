@@ -13,12 +13,15 @@ from decimal import Decimal
 
 from execution.models import Order, OrderStatus
 from execution.orders.state import (
+    EVIDENCE_OF_ORDER,
     FINAL_STATES,
+    REJECTED_LOCALLY,
     STALE,
     EventKind,
     OrderAccepted,
     OrderEvent,
     OrderFilled,
+    OrderRejected,
     Outcome,
     next_state,
     resolve,
@@ -101,9 +104,31 @@ class ManagedOrder:
     def filled_quantity(self) -> Decimal:
         return self.order.filled_quantity
 
+    @property
+    def rejected_locally(self) -> bool:
+        """REJECTED by the manager without the exchange's word (never sent, or not found)."""
+        return self.order.status is OrderStatus.REJECTED and REJECTED_LOCALLY in self.attributes
+
     def apply(self, event: OrderEvent) -> Transition:
-        """Apply one event; illegal, stale and duplicate events leave the state unchanged."""
+        """Apply one event; illegal, stale and duplicate events leave the state unchanged.
+
+        An order REJECTED locally (without the exchange's word) that the exchange then shows
+        (accepted, filled, cancelled, expired) follows the exchange: the exchange is the
+        source of truth. It moves on as from PENDING_NEW; the rejection stays in `events`."""
         before = self.order.status
+        if isinstance(event, OrderRejected):
+            if not event.local:
+                self.attributes.pop(REJECTED_LOCALLY, None)  # the exchange's own word
+            elif before is not OrderStatus.REJECTED:
+                self.attributes[REJECTED_LOCALLY] = "true"
+        elif self.rejected_locally and self._shows_order(event):
+            logger.warning(
+                "order %s: rejected locally, but the exchange shows it (%s): following the "
+                "exchange", self.client_order_id, event.kind.value,
+            )
+            self.attributes.pop(REJECTED_LOCALLY, None)
+            self.order.status = OrderStatus.PENDING_NEW
+            before = OrderStatus.PENDING_NEW
         if isinstance(event, OrderFilled):
             return self._apply_fill(event, before)
         kind = event.kind
@@ -132,6 +157,13 @@ class ManagedOrder:
         self.order.updated_at = max(self.order.updated_at, event.timestamp)
         self.events.append(event)
         return Transition(event, Outcome.APPLIED, before, after)
+
+    def _shows_order(self, event: OrderEvent) -> bool:
+        if event.kind not in EVIDENCE_OF_ORDER:
+            return False
+        if isinstance(event, OrderFilled):
+            return event.cumulative_quantity > self.order.filled_quantity
+        return True
 
     def _apply_fill(self, event: OrderFilled, before: OrderStatus) -> Transition:
         order = self.order

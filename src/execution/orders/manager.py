@@ -412,10 +412,14 @@ class OrderManager:
         )
 
     async def place_exit(
-        self, bracket: Bracket, role: OrderRole, quantity: Decimal
+        self,
+        bracket: Bracket,
+        role: OrderRole,
+        quantity: Decimal,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
     ) -> ManagedOrder:
         """Place a bracket's stop-loss or take-profit for `quantity` (used by brackets)."""
-        return await self._bracket_orders.place_exit(bracket, role, quantity)
+        return await self._bracket_orders.place_exit(bracket, role, quantity, on_registered)
 
     async def close_exit_at_market(
         self, bracket: Bracket, role: OrderRole, cause: BaseException
@@ -515,6 +519,19 @@ class OrderManager:
     async def refresh(self, managed: ManagedOrder) -> None:
         """Query the order by client id and apply what the exchange says."""
         await self._lifecycle.refresh(managed)
+
+    def never_acknowledged(self, managed: ManagedOrder) -> bool:
+        """PENDING_NEW, or PENDING_CANCEL with no exchange order id."""
+        return self._lifecycle.never_acknowledged(managed)
+
+    def grace_over(self, managed: ManagedOrder) -> bool:
+        """The order was submitted more than `pending_grace` seconds ago."""
+        return self._lifecycle.grace_over(managed)
+
+    async def refresh_positions(self) -> list[Position]:
+        """Read the exchange's positions into `positions` (done at start, after a stream
+        resync and after each poll while the stream is down)."""
+        return await self._feed.refresh_positions()
 
     async def poll_once(self) -> None:
         """One REST pass over every symbol with open orders (the stream's fallback)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from execution.errors import ExecutionError, ValidationError
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
-from execution.orders.placement import UNKNOWN_OUTCOME
+from execution.orders.placement import is_final_rejection
 from execution.orders.validation import OrderIntent
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ async def cancel_and_replace(
         failure = exc
     replacement = manager.get_order(replacement_id)
     if (
-        isinstance(failure, UNKNOWN_OUTCOME)
+        not is_final_rejection(failure)
         and replacement is not None
         and replacement.status is OrderStatus.PENDING_NEW
     ):

@@ -5,7 +5,10 @@ the open-order count; `validation.validate_order` decides and rounds) -> `submit
 is registered and committed to the store as PENDING_NEW before it is sent, so a crash
 cannot lose an order that reached the exchange -> `exchange.create_order` -> the answer is
 applied as events. An unknown outcome (the answer lost, 503/-1007) is resolved by querying
-the client order id, never by sending again.
+the client order id, never by sending again. Only a refusal of the order itself (local
+validation, or the exchange's own 4xx order-rejection: `is_final_rejection`) makes it
+REJECTED at once; any other error (rate limit, ban, network, 5xx, status unknown) says
+nothing about the order, which stays PENDING_NEW until the exchange tells.
 """
 
 from __future__ import annotations
@@ -18,12 +21,21 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from execution.errors import (
+    AuthenticationError,
+    ConfigurationError,
     ExchangeError,
     ExchangeUnavailableError,
+    ExecutionError,
+    InsufficientMarginError,
+    InvalidOrderError,
     NetworkError,
+    OrderNotFoundError,
     OrderStatusUnknownError,
+    RateLimitError,
+    TimestampError,
     ValidationError,
 )
+from execution.exchange.order_request import check_client_order_id
 from execution.models import Order, OrderStatus, OrderType
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole
@@ -32,6 +44,7 @@ from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderRejected
 from execution.orders.translate import now_ms
 from execution.orders.validation import (
+    OrderGuards,
     OrderIntent,
     ValidationContext,
     check_symbol_allowed,
@@ -48,6 +61,36 @@ ZERO = Decimal(0)
 
 # Errors after which the order may or may not exist: resolved by its client order id.
 UNKNOWN_OUTCOME = (OrderStatusUnknownError, ExchangeUnavailableError, NetworkError)
+
+# Errors that are about something else than the order (the request, the connection, the
+# budget): they never say the order was refused.
+_NOT_ABOUT_THE_ORDER = (
+    *UNKNOWN_OUTCOME, RateLimitError, AuthenticationError, TimestampError, OrderNotFoundError,
+)
+
+NO_GUARDS = OrderGuards()
+
+
+def is_final_rejection(exc: BaseException) -> bool:
+    """True when `exc`, raised by `create_order`, is a refusal of the order itself: local
+    validation (nothing sent), or the exchange's own 4xx order-rejection (a filter, margin,
+    reduce-only, would trigger, invalid parameters, duplicate id). Anything else (status
+    unknown, rate limit or ban, network, 5xx, an unreadable answer, a refused signature or
+    timestamp) says nothing about the order: it stays PENDING_NEW and is settled by its
+    client order id."""
+    if isinstance(exc, ValidationError | ConfigurationError):
+        return True  # refused here (invalid, or live trading not enabled): nothing sent
+    if isinstance(exc, InvalidOrderError | InsufficientMarginError):
+        return True
+    if not isinstance(exc, ExchangeError) or isinstance(exc, _NOT_ABOUT_THE_ORDER):
+        return False
+    # An order-rejection code the error table does not name (-1100 and beyond: parameters,
+    # -2xxx/-4xxx: the order) with a 4xx status.
+    status = exc.http_status
+    return (
+        exc.code is not None and exc.code <= -1100
+        and status is not None and 400 <= status < 500
+    )
 
 
 class OrderPlacer:
@@ -72,16 +115,23 @@ class OrderPlacer:
         return f"{self._prefix}-{uuid.uuid4().hex}"[:36]
 
     async def validate(
-        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None
+        self,
+        intent: OrderIntent,
+        *,
+        replacing: ManagedOrder | None = None,
+        apply_guards: bool = True,
     ) -> OrderIntent:
         """Gather what the checks need and run them; the rounded intent or ValidationError.
 
         `replacing` is an order about to be cancelled for this one: its slot counts as free.
+        `apply_guards=False` skips the configurable guards (max notional, max open orders
+        per symbol, allowed symbols), for reduce-only risk reduction; the exchange's own
+        rules still apply.
         """
         symbol = normalize_symbol(intent.symbol)
         if symbol != intent.symbol:
             intent = replace(intent, symbol=symbol)
-        guards = self._manager.guards
+        guards = self._manager.guards if apply_guards else NO_GUARDS
         check_symbol_allowed(symbol, guards)
         exchange = self._manager.exchange
         rules = await exchange.get_symbol_rules(symbol)
@@ -120,7 +170,10 @@ class OrderPlacer:
         symbol = normalize_symbol(intent.symbol)
         if symbol != intent.symbol:
             intent = replace(intent, symbol=symbol)
-        client_order_id = client_order_id or self.new_client_order_id()
+        if client_order_id is None:
+            client_order_id = self.new_client_order_id()
+        else:
+            check_client_order_id(client_order_id)  # "" is an invalid id, not "none given"
         registry = self._registry
         if client_order_id in registry.by_client_id:
             raise ValidationError("client_order_id", client_order_id, "already used")
@@ -166,15 +219,22 @@ class OrderPlacer:
                     reduce_only=intent.reduce_only,
                     client_order_id=client_order_id,
                 )
-            except UNKNOWN_OUTCOME as exc:
-                logger.warning("order %s: outcome unknown (%s)", client_order_id, exc)
+            except ExecutionError as exc:
+                if is_final_rejection(exc):
+                    local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
+                    lifecycle.apply(
+                        managed, OrderRejected(client_order_id, str(exc), now_ms(), local)
+                    )
+                    raise
+                # Nothing said about the order: it may or may not exist. It stays
+                # PENDING_NEW and is settled by its client order id (now, or by the stream
+                # or polling once the grace is over).
+                logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
+                               type(exc).__name__, exc)
                 await lifecycle.refresh(managed)
                 if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
                     raise
                 return managed
-            except (ExchangeError, ValidationError) as exc:
-                lifecycle.apply(managed, OrderRejected(client_order_id, str(exc), now_ms()))
-                raise
         finally:
             registry.in_flight.discard(client_order_id)
         if result.created_at and not managed.order.created_at:

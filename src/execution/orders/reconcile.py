@@ -3,9 +3,11 @@
 Each order the store holds as not final is looked up (in the exchange's open orders, else by
 its client order id) and brought to the exchange's state: fills and cancels that happened
 while the manager was down are applied as events. An order still PENDING_NEW that the
-exchange does not know never reached it and is marked REJECTED. Open orders the store does
-not know are adopted (or only reported). Positions are reported, with those no tracked
-reduce-only order protects.
+exchange does not know never reached it and is marked REJECTED (so is one PENDING_CANCEL
+with no exchange order id: cancelled while its placement was in flight), once the grace
+period is over. Open orders the store does not know are adopted (or only reported). The
+positions are read into `manager.positions` and reported, with those no tracked reduce-only
+order protects.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class ReconciliationReport:
     checked: int = 0
     changed: list[OrderChange] = field(default_factory=list)
     never_placed: list[str] = field(default_factory=list)  # PENDING_NEW, unknown: REJECTED
+    # Not acknowledged and not found yet, sent less than `pending_grace` ago: settled later.
+    pending: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # open on the exchange, not adopted
     flagged: list[tuple[str, str]] = field(default_factory=list)  # (client id, why)
@@ -55,13 +59,15 @@ class ReconciliationReport:
     def is_clean(self) -> bool:
         """True when the store and the exchange agreed on everything."""
         return not (
-            self.changed or self.never_placed or self.adopted or self.unknown or self.flagged
+            self.changed or self.never_placed or self.pending or self.adopted or self.unknown
+            or self.flagged
         )
 
     def summary(self) -> str:
         return (
             f"reconciliation: {self.checked} checked, {len(self.changed)} changed, "
-            f"{len(self.never_placed)} never placed, {len(self.adopted)} adopted, "
+            f"{len(self.never_placed)} never placed, {len(self.pending)} pending, "
+            f"{len(self.adopted)} adopted, "
             f"{len(self.unknown)} unknown, {len(self.flagged)} flagged, "
             f"{len(self.positions)} positions ({len(self.unprotected)} unprotected)"
         )
@@ -104,14 +110,20 @@ async def reconcile(
                     managed.symbol, client_order_id=client_order_id
                 )
             except OrderNotFoundError:
-                if managed.status is OrderStatus.PENDING_NEW:
+                if not manager.never_acknowledged(managed):
+                    report.flagged.append((client_order_id, "unknown to the exchange"))
+                elif manager.grace_over(managed):
                     manager.apply(
                         managed,
-                        OrderRejected(client_order_id, "never reached the exchange", now_ms()),
+                        OrderRejected(
+                            client_order_id, "never reached the exchange", now_ms(), local=True
+                        ),
                     )
                     report.never_placed.append(client_order_id)
                 else:
-                    report.flagged.append((client_order_id, "unknown to the exchange"))
+                    # Sent just before the restart: the exchange may not have processed it
+                    # yet. Settled by its client id once the grace period is over.
+                    report.pending.append(client_order_id)
                 continue
             except ExecutionError as exc:
                 report.flagged.append((client_order_id, f"could not be queried: {exc}"))
@@ -125,7 +137,14 @@ async def reconcile(
                 )
             )
     for client_order_id, snapshot in exchange_open.items():
-        if manager.get_order(client_order_id) is not None:
+        known = manager.get_order(client_order_id)
+        if known is not None:
+            if known.rejected_locally:  # the exchange has it after all: it wins
+                manager.apply_open_snapshot(known, snapshot)
+                report.changed.append(
+                    OrderChange(client_order_id, OrderStatus.REJECTED, known.status,
+                                Decimal(0), known.filled_quantity)
+                )
             continue
         if manager.adopt_unknown:
             manager.adopt(snapshot)
@@ -133,7 +152,7 @@ async def reconcile(
         else:
             report.unknown.append(client_order_id)
     try:
-        report.positions = await exchange.get_positions()
+        report.positions = await manager.refresh_positions()
     except ExecutionError as exc:
         report.flagged.append(("", f"positions could not be read: {exc}"))
     for position in report.positions:

@@ -50,6 +50,8 @@ class OrderRegistry:
             open_orders = self.open_by_symbol.get(managed.symbol)
             if open_orders is not None:
                 open_orders.pop(managed.client_order_id, None)
+        else:  # open again: an order rejected locally that the exchange shows after all
+            self.open_by_symbol.setdefault(managed.symbol, {})[managed.client_order_id] = managed
 
     def open_orders(self, symbol: str | None = None) -> list[ManagedOrder]:
         """Orders not yet final, of one symbol (exchange spelling) or all."""

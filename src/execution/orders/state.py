@@ -103,6 +103,16 @@ STALE: frozenset[tuple[OrderStatus, EventKind]] = frozenset(
 )
 
 
+# Kinds by which the exchange shows an order exists (or existed): they take an order
+# rejected locally (without the exchange's word) out of REJECTED.
+EVIDENCE_OF_ORDER: frozenset[EventKind] = frozenset(
+    {K.ACCEPTED, K.PARTIALLY_FILLED, K.FILLED, K.CANCELED, K.EXPIRED}
+)
+
+# Marker (in `ManagedOrder.attributes`, persisted with the order) of a local rejection.
+REJECTED_LOCALLY = "rejected_locally"
+
+
 def resolve(state: OrderStatus, filled_quantity: Decimal) -> OrderStatus:
     """Normalise a working state by what has filled: NEW with a fill is PARTIALLY_FILLED."""
     if state is S.NEW and filled_quantity > 0:
@@ -133,11 +143,16 @@ class OrderAccepted:
 
 @dataclass(frozen=True, slots=True)
 class OrderRejected:
-    """The exchange (or the manager, for an order that never reached it) refused it."""
+    """The exchange (or the manager, for an order that never reached it) refused it.
+
+    `local` marks a rejection the manager decided without the exchange's word (nothing was
+    sent, or the exchange did not know the order after the grace period): if the exchange
+    later shows the order after all, that evidence wins and the order leaves REJECTED."""
 
     client_order_id: str
     reason: str
     timestamp: int
+    local: bool = False
 
     @property
     def kind(self) -> EventKind:

@@ -71,7 +71,7 @@ def events_from_update(managed: ManagedOrder, update: OrderUpdate) -> list[Order
     order = update.order
     if execution_type in ("TRADE", "CALCULATED") and update.last_filled_quantity > 0:
         events: list[OrderEvent] = []
-        if managed.status is OrderStatus.PENDING_NEW and order.order_id:
+        if order.order_id and (managed.status is OrderStatus.PENDING_NEW or not managed.order_id):
             events.append(OrderAccepted(client_order_id, order.order_id, timestamp))
         events.append(
             OrderFilled(
