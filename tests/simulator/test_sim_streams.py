@@ -84,11 +84,11 @@ async def test_listen_key_expiry(simulator_factory, make_client, http) -> None:
 
 
 async def test_keepalive_postpones_expiry(simulator_factory, make_client) -> None:
-    sim = await simulator_factory(listen_key_ttl=0.4)
+    sim = await simulator_factory(listen_key_ttl=1.0)
     client = make_client(sim)
     key = (await client.hmac("POST", "/fapi/v1/listenKey")).body["listenKey"]
-    for _ in range(4):
-        await asyncio.sleep(0.2)
+    for _ in range(5):  # 1.5 s in all, well past the TTL, each keepalive well within it
+        await asyncio.sleep(0.3)
         assert (await client.hmac("PUT", "/fapi/v1/listenKey")).body["listenKey"] == key
 
 
