@@ -218,3 +218,10 @@ async def test_orders_placed_with_a_store_show_in_history(
 def test_store_refused_with_the_embedded_simulator(cli: Any, tmp_path: Any) -> None:
     outcome = cli.run("buy", "BTCUSDT", "0.01", "--store", str(tmp_path / "x.sqlite"))
     assert outcome.exit_code == 2 and "--url" in outcome.stderr
+
+
+def test_sim_refuses_a_bad_klines_option_in_one_line(cli: Any, tmp_path: Any) -> None:
+    for spec in ("BTCUSDT", "DOGEUSDT=x.csv", f"BTCUSDT={tmp_path / 'missing.csv'}"):
+        outcome = cli.run("sim", "--port", "0", "--klines", spec)
+        assert outcome.exit_code == 2, outcome
+        assert outcome.stderr.strip().count("\n") == 0 and "klines" in outcome.stderr

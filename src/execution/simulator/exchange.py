@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -30,10 +30,12 @@ from execution.simulator.signature import Authenticator
 from execution.simulator.streams import ListenKeys, StreamHub
 
 
-def _default_engine(seed: int, clock: Callable[[], int]) -> Any:
+def _default_engine(
+    seed: int, clock: Callable[[], int], price_replay: Mapping[str, Sequence[Decimal]]
+) -> Any:
     from execution.simulator.engine import Engine, EngineConfig
 
-    return Engine(EngineConfig(seed=seed, clock=clock))
+    return Engine(EngineConfig(seed=seed, clock=clock, replay=dict(price_replay)))
 
 
 class SimulatedExchange:
@@ -53,10 +55,13 @@ class SimulatedExchange:
         listen_key_ttl: float = 3600.0,
         engine: EngineProtocol | None = None,
         request_log_size: int = 100_000,
+        price_replay: Mapping[str, Sequence[Decimal]] | None = None,
     ) -> None:
         if endpoints < 1:
             raise ValueError("a simulator needs at least one endpoint")
         self.seed = seed
+        # symbol -> prices replayed one per tick instead of the random walk (e.g. kline closes)
+        self.price_replay: dict[str, Sequence[Decimal]] = dict(price_replay or {})
         self.accounts: list[SimAccount] = (
             list(accounts) if accounts else [SimAccount.generate("default")]
         )
@@ -98,7 +103,7 @@ class SimulatedExchange:
         """Create the engine and accounts, then listen on every endpoint."""
         if self._engine is None:
             # the engine stamps orders and events with the skewed server clock too
-            self._engine = _default_engine(self.seed, self.server_time_ms)
+            self._engine = _default_engine(self.seed, self.server_time_ms, self.price_replay)
         engine = self._engine
         engine.set_listener(self.hub.on_event)
         for account in self.accounts:

@@ -93,13 +93,14 @@ async def serve(
     auto_tick: bool = True,
     tick_interval: float = 0.25,
     print_line: Callable[[str], None] = print,
+    price_replay: Mapping[str, Sequence[Decimal]] | None = None,
 ) -> None:
     """Run a simulator until cancelled, printing its URLs, generated credentials and
     `simulator ready` once it listens."""
     generated = not accounts
     sim = SimulatedExchange(
         seed=seed, accounts=accounts, endpoints=endpoints, auto_tick=auto_tick,
-        tick_interval=tick_interval, host=host, port=port,
+        tick_interval=tick_interval, host=host, port=port, price_replay=price_replay,
     )
     async with sim:
         for rest_url, ws_url in zip(sim.rest_urls, sim.ws_urls, strict=True):
@@ -110,5 +111,7 @@ async def serve(
                 print_line(line)
         else:
             print_line("accounts: " + ", ".join(a.account_id for a in sim.accounts))
+        for symbol, prices in sorted((price_replay or {}).items()):
+            print_line(f"replaying {len(prices)} prices for {symbol}")
         print_line(READY_LINE)
         await asyncio.Event().wait()

@@ -5,18 +5,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 
 from execution.cli.app import command
 from execution.cli.output import Output
+from execution.errors import ValidationError
+from execution.rules import normalize_symbol
 
 PANEL = "Account (default: one generated account, credentials printed)"
 
 
 def _print_line(text: str) -> None:
     print(text, flush=True)
+
+
+def _load_replays(specs: list[str]) -> dict[str, list[Decimal]]:
+    """`SYMBOL=FILE.csv` options -> kline close prices by symbol (ValidationError if bad)."""
+    from execution.simulator.engine import DEFAULT_SYMBOLS, load_klines_csv
+
+    known = {spec.symbol for spec in DEFAULT_SYMBOLS}
+    replays: dict[str, list[Decimal]] = {}
+    for spec in specs:
+        symbol, separator, path = spec.partition("=")
+        if not separator or not symbol.strip() or not path.strip():
+            raise ValidationError("klines", spec, "must be SYMBOL=FILE.csv")
+        if normalize_symbol(symbol) not in known:
+            raise ValidationError("klines", spec, f"symbol must be one of {sorted(known)}")
+        try:
+            replays[normalize_symbol(symbol)] = load_klines_csv(path.strip())
+        except (OSError, ValueError) as error:
+            raise ValidationError("klines", spec, str(error)) from None
+    return replays
 
 
 @command("sim", venue=False, json_option=False)
@@ -34,6 +56,10 @@ def sim(
         "--tick-interval", min=0.01, help="Seconds between price ticks.")] = 0.25,
     no_ticks: Annotated[bool, typer.Option(
         "--no-ticks", help="Keep prices still (they move only on request).")] = False,
+    klines: Annotated[list[str] | None, typer.Option(
+        "--klines", help="Replay a symbol's kline closes, one per tick, instead of the random "
+        "walk: SYMBOL=FILE.csv (exchange column order); repeatable.",
+        show_default=False)] = None,
     api_key: Annotated[str | None, typer.Option(
         "--api-key", help="HMAC API key of the account (env ASTER_API_KEY).",
         rich_help_panel=PANEL, show_default=False)] = None,
@@ -63,6 +89,7 @@ def sim(
         serve,
     )
 
+    price_replay = _load_replays(klines or [])
     balances = parse_balances(balance) if balance else None
     account = account_from_options(
         api_key=api_key, api_secret=api_secret, user=user, signers=signer or (),
@@ -79,6 +106,7 @@ def sim(
         task = asyncio.ensure_future(serve(
             host, port, accounts=accounts, seed=seed, endpoints=endpoints,
             auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
+            price_replay=price_replay,
         ))
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

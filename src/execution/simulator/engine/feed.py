@@ -40,9 +40,14 @@ def load_klines_csv(path: str | Path) -> list[Decimal]:
             if len(row) < 5 or not row[4].strip():
                 continue
             try:
-                closes.append(Decimal(row[4].strip()))
+                close = Decimal(row[4].strip())
             except ArithmeticError:
                 continue  # the header
+            if not close.is_finite() or close <= 0:
+                raise ValueError(f"{path}: close price {row[4].strip()!r} is not a positive number")
+            closes.append(close)
+    if not closes:
+        raise ValueError(f"{path}: no kline rows (open time, open, high, low, close, ...)")
     return closes
 
 
