@@ -33,11 +33,20 @@ def _ceil_to(value: Decimal, increment: Decimal) -> Decimal:
 
 
 def normalize_symbol(symbol: str) -> str:
-    """The exchange's spelling of a symbol: "BTC/USDT", "BTC/USDT:USDT", "btcusdt" -> "BTCUSDT"."""
-    if not isinstance(symbol, str) or not symbol.strip():
-        raise ValidationError("symbol", symbol, "must be a non-empty string")
-    base_quote = symbol.strip().split(":", 1)[0]
-    return base_quote.replace("/", "").replace("-", "").upper()
+    """The exchange's spelling of a symbol: "btcusdt", "BTC/USDT" and "BTC/USDT:USDT" ->
+    "BTCUSDT"; anything else that is not letters and digits is a ValidationError."""
+    if not isinstance(symbol, str):
+        raise ValidationError("symbol", symbol, "must be a string such as BTCUSDT")
+    text = symbol.strip().upper()
+    base, slash, rest = text.partition("/")
+    if slash:
+        quote, _, settle = rest.partition(":")
+        if settle and settle != quote:
+            raise ValidationError("symbol", symbol, "only USDⓈ-margined perpetuals are traded")
+        text = base + quote
+    if not text.isalnum():
+        raise ValidationError("symbol", symbol, "must be letters and digits, e.g. BTCUSDT")
+    return text
 
 
 def is_multiple(value: Decimal, increment: Decimal) -> bool:

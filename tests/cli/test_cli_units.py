@@ -129,14 +129,14 @@ def test_env_file_is_read(cli: Any, tmp_path: Path) -> None:
      ("eth/usdt:usdt", "ETHUSDT")],
 )
 def test_symbols_in_the_exchange_form(text: str, symbol: str) -> None:
-    from execution.cli.symbols import normalize_symbol
+    from execution.rules import normalize_symbol
 
     assert normalize_symbol(text) == symbol
 
 
 @pytest.mark.parametrize("text", ["BTC-USDT", "BTC/USD:BTC", "", "BTC USDT"])
 def test_bad_symbols(text: str) -> None:
-    from execution.cli.symbols import normalize_symbol
+    from execution.rules import normalize_symbol
 
     with pytest.raises(ValidationError) as caught:
         normalize_symbol(text)

@@ -58,26 +58,24 @@ async def test_a_rate_limited_placement_is_not_rejected_and_is_settled_later(
     roomy_simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
     sim = roomy_simulator
-    async with helpers.hmac_client(sim, backoff_base=0.001) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=0.05, pending_grace=30.0)
-        await manager.start()
-        try:
-            # The client sends once more after a first 429 (not executed); a second one ends it.
-            sim.faults.fail_requests(2, status=429, code=-1003, path="order", method="POST")
-            client_order_id = "refused-by-the-budget"
-            with contextlib.suppress(RateLimitError):
-                await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("40000"),
-                                                client_order_id=client_order_id)
-            managed = manager.get_order(client_order_id)
-            assert managed is not None
-            # A 429 says nothing about the order: not a rejection by the exchange.
-            assert managed.status is OrderStatus.PENDING_NEW, managed.events
-            assert sim.orders_created(client_order_id) == 0
-            manager.pending_grace = 0.1  # the exchange has had its time: now it is settled
-            await helpers.wait_for(lambda: managed.status is OrderStatus.REJECTED, 10.0)
-            assert managed.rejected_locally  # the manager's conclusion, not the exchange's
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(sim, backoff_base=0.001) as exchange,
+        OrderManager(exchange, db, poll_interval=0.05, pending_grace=30.0) as manager,
+    ):
+        # The client sends once more after a first 429 (not executed); a second one ends it.
+        sim.faults.fail_requests(2, status=429, code=-1003, path="order", method="POST")
+        client_order_id = "refused-by-the-budget"
+        with contextlib.suppress(RateLimitError):
+            await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("40000"),
+                                            client_order_id=client_order_id)
+        managed = manager.get_order(client_order_id)
+        assert managed is not None
+        # A 429 says nothing about the order: not a rejection by the exchange.
+        assert managed.status is OrderStatus.PENDING_NEW, managed.events
+        assert sim.orders_created(client_order_id) == 0
+        manager.pending_grace = 0.1  # the exchange has had its time: now it is settled
+        await helpers.wait_for(lambda: managed.status is OrderStatus.REJECTED, 10.0)
+        assert managed.rejected_locally  # the manager's conclusion, not the exchange's
 
 
 async def test_an_order_executed_behind_a_429_ends_in_the_exchange_state(
@@ -177,66 +175,60 @@ async def test_a_resync_snapshot_taken_before_a_cancel_all_does_not_cancel_a_fil
     # the others) a cancel-all runs; the order had filled meanwhile. The resync must not
     # deliver a CANCELED the exchange never said, and the order ends FILLED.
     sim = roomy_simulator
-    async with helpers.hmac_client(sim) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=60.0)
-        await manager.start()
-        try:
-            managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
-                                                      D("49000"))
-            await exchange.stop_user_stream()  # the fill's events are missed
-            (resync_snapshot,) = await exchange.get_open_orders(BTC)
-            sim.fill_order(BTC, client_order_id=managed.client_order_id)
-            await exchange.cancel_all_orders(BTC)
-            manager.handle_event(OrderUpdate(
-                order=resync_snapshot, execution_type="RESYNC", event_time=0,
-                transaction_time=resync_snapshot.updated_at, from_resync=True,
-            ))
-            assert managed.status is not OrderStatus.CANCELED
-            await manager.refresh(managed)
-            assert managed.status is OrderStatus.FILLED
-            assert managed.filled_quantity == D("0.01")
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(sim) as exchange,
+        OrderManager(exchange, db, poll_interval=60.0) as manager,
+    ):
+        managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
+                                                  D("49000"))
+        await exchange.stop_user_stream()  # the fill's events are missed
+        (resync_snapshot,) = await exchange.get_open_orders(BTC)
+        sim.fill_order(BTC, client_order_id=managed.client_order_id)
+        await exchange.cancel_all_orders(BTC)
+        manager.handle_event(OrderUpdate(
+            order=resync_snapshot, execution_type="RESYNC", event_time=0,
+            transaction_time=resync_snapshot.updated_at, from_resync=True,
+        ))
+        assert managed.status is not OrderStatus.CANCELED
+        await manager.refresh(managed)
+        assert managed.status is OrderStatus.FILLED
+        assert managed.filled_quantity == D("0.01")
 
 
 async def test_a_cancel_answered_unknown_order_for_a_filled_order_ends_filled(
     roomy_simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
     sim = roomy_simulator
-    async with helpers.hmac_client(sim) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=60.0)
-        await manager.start()
-        try:
-            managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
-                                                      D("49000"))
-            await exchange.stop_user_stream()
-            sim.fill_order(BTC, client_order_id=managed.client_order_id)
-            with contextlib.suppress(OrderNotFoundError):
-                await manager.cancel_order(managed.client_order_id)
-            assert managed.status is OrderStatus.FILLED
-            assert managed.filled_quantity == D("0.01")
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(sim) as exchange,
+        OrderManager(exchange, db, poll_interval=60.0) as manager,
+    ):
+        managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
+                                                  D("49000"))
+        await exchange.stop_user_stream()
+        sim.fill_order(BTC, client_order_id=managed.client_order_id)
+        with contextlib.suppress(OrderNotFoundError):
+            await manager.cancel_order(managed.client_order_id)
+        assert managed.status is OrderStatus.FILLED
+        assert managed.filled_quantity == D("0.01")
 
 
 async def test_a_cancel_all_ends_each_order_in_the_exchange_state(
     roomy_simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
     sim = roomy_simulator
-    async with helpers.hmac_client(sim) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=60.0)
-        await manager.start()
-        try:
-            filled = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
-            resting = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
-                                                      D("48000"))
-            await exchange.stop_user_stream()
-            sim.fill_order(BTC, client_order_id=filled.client_order_id)
-            await manager.cancel_all_orders(BTC)
-            assert filled.status is OrderStatus.FILLED
-            assert resting.status is OrderStatus.CANCELED
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(sim) as exchange,
+        OrderManager(exchange, db, poll_interval=60.0) as manager,
+    ):
+        filled = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("49000"))
+        resting = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
+                                                  D("48000"))
+        await exchange.stop_user_stream()
+        sim.fill_order(BTC, client_order_id=filled.client_order_id)
+        await manager.cancel_all_orders(BTC)
+        assert filled.status is OrderStatus.FILLED
+        assert resting.status is OrderStatus.CANCELED
 
 
 # -- positions ---------------------------------------------------------------------------------
@@ -246,23 +238,21 @@ async def test_positions_follow_the_exchange_after_a_poll_and_a_resync(
     roomy_simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
     sim = roomy_simulator
-    async with helpers.hmac_client(sim) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=60.0)
-        await manager.start()
-        try:
-            await exchange.stop_user_stream()  # its ACCOUNT_UPDATEs are missed
-            await exchange.create_order(BTC, OrderSide.BUY, OrderType.MARKET, D("0.01"))
-            assert manager.positions == {}
-            await manager.poll_once()
-            assert {s: p.quantity for s, p in manager.positions.items()} == {BTC: D("0.01")}
+    async with (
+        helpers.hmac_client(sim) as exchange,
+        OrderManager(exchange, db, poll_interval=60.0) as manager,
+    ):
+        await exchange.stop_user_stream()  # its ACCOUNT_UPDATEs are missed
+        await exchange.create_order(BTC, OrderSide.BUY, OrderType.MARKET, D("0.01"))
+        assert manager.positions == {}
+        await manager.poll_once()
+        assert {s: p.quantity for s, p in manager.positions.items()} == {BTC: D("0.01")}
 
-            await exchange.start_user_stream(manager.handle_event)
-            manager.positions.clear()  # as if an ACCOUNT_UPDATE had been lost in a gap
-            sim.faults.drop_websockets()
-            await helpers.wait_for(lambda: BTC in manager.positions)
-            assert manager.positions[BTC].quantity == D("0.01")
-        finally:
-            await manager.stop()
+        await exchange.start_user_stream(manager.handle_event)
+        manager.positions.clear()  # as if an ACCOUNT_UPDATE had been lost in a gap
+        sim.faults.drop_websockets()
+        await helpers.wait_for(lambda: BTC in manager.positions)
+        assert manager.positions[BTC].quantity == D("0.01")
 
 
 # -- the market close of a crossed exit ----------------------------------------------------
@@ -271,32 +261,30 @@ async def test_positions_follow_the_exchange_after_a_poll_and_a_resync(
 async def test_the_market_close_of_a_crossed_exit_is_not_refused_by_the_guards(
     roomy_simulator: SimulatedExchange, db: Path, helpers: Any
 ) -> None:
-    async with helpers.hmac_client(roomy_simulator) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=0.1)
-        await manager.start()
-        try:
-            bracket = await manager.place_bracket_order(
-                BTC, OrderSide.BUY, D("0.01"),
-                stop_loss_price=D("49000"), take_profit_price=D("51000"),
-            )
-            await helpers.wait_for(
-                lambda: bracket.stop_loss is not None and bracket.take_profit is not None
-                and bracket.stop_loss.status is OrderStatus.NEW
-                and bracket.take_profit.status is OrderStatus.NEW
-            )
-            # Guards that would refuse any new order of this symbol.
-            manager.guards = OrderGuards(
-                max_notional_per_order=D("1"), max_open_orders_per_symbol=0,
-                allowed_symbols=frozenset({"ETHUSDT"}),
-            )
-            cause = TriggerCrossedError(OrderType.STOP_LOSS, OrderSide.SELL, D("49000"),
-                                        D("48900"))
-            close = await manager.close_exit_at_market(bracket, OrderRole.STOP_LOSS, cause)
-            assert close is not None and close.status is OrderStatus.FILLED
-            assert close.order.reduce_only
-            assert await exchange.get_positions(BTC) == []
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(roomy_simulator) as exchange,
+        OrderManager(exchange, db, poll_interval=0.1) as manager,
+    ):
+        bracket = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.01"),
+            stop_loss_price=D("49000"), take_profit_price=D("51000"),
+        )
+        await helpers.wait_for(
+            lambda: bracket.stop_loss is not None and bracket.take_profit is not None
+            and bracket.stop_loss.status is OrderStatus.NEW
+            and bracket.take_profit.status is OrderStatus.NEW
+        )
+        # Guards that would refuse any new order of this symbol.
+        manager.guards = OrderGuards(
+            max_notional_per_order=D("1"), max_open_orders_per_symbol=0,
+            allowed_symbols=frozenset({"ETHUSDT"}),
+        )
+        cause = TriggerCrossedError(OrderType.STOP_LOSS, OrderSide.SELL, D("49000"),
+                                    D("48900"))
+        close = await manager.close_exit_at_market(bracket, OrderRole.STOP_LOSS, cause)
+        assert close is not None and close.status is OrderStatus.FILLED
+        assert close.order.reduce_only
+        assert await exchange.get_positions(BTC) == []
 
 
 async def test_a_cancel_all_that_raced_the_placement_leaves_the_order_working(
@@ -305,16 +293,14 @@ async def test_a_cancel_all_that_raced_the_placement_leaves_the_order_working(
     # Soak, seed 7: cancel_all_orders marked an order PENDING_CANCEL while its placement
     # was in flight; the exchange processed the cancel-all first, so the order stayed open
     # there, and the manager kept it PENDING_CANCEL for good.
-    async with helpers.hmac_client(roomy_simulator) as exchange:
-        manager = OrderManager(exchange, db, poll_interval=0.05, pending_grace=0.1)
-        await manager.start()
-        try:
-            managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
-                                                      D("49000"))
-            manager.apply(managed, OrderCancelRequested(managed.client_order_id, 0))
-            assert managed.status is OrderStatus.PENDING_CANCEL  # no cancel in flight
-            await helpers.wait_for(lambda: managed.status is OrderStatus.NEW)
-            (listed,) = await exchange.get_open_orders(BTC)
-            assert listed.client_order_id == managed.client_order_id
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(roomy_simulator) as exchange,
+        OrderManager(exchange, db, poll_interval=0.05, pending_grace=0.1) as manager,
+    ):
+        managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
+                                                  D("49000"))
+        manager.apply(managed, OrderCancelRequested(managed.client_order_id, 0))
+        assert managed.status is OrderStatus.PENDING_CANCEL  # no cancel in flight
+        await helpers.wait_for(lambda: managed.status is OrderStatus.NEW)
+        (listed,) = await exchange.get_open_orders(BTC)
+        assert listed.client_order_id == managed.client_order_id

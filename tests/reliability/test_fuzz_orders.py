@@ -77,13 +77,11 @@ def _order_request_count(sim: SimulatedExchange) -> int:
 async def manager(
     roomy_simulator: SimulatedExchange, tmp_path: Path, helpers: Any
 ) -> AsyncIterator[OrderManager]:
-    async with helpers.hmac_client(roomy_simulator) as exchange:
-        manager = OrderManager(exchange, tmp_path / "orders.sqlite", poll_interval=0.2)
-        await manager.start()
-        try:
-            yield manager
-        finally:
-            await manager.stop()
+    async with (
+        helpers.hmac_client(roomy_simulator) as exchange,
+        OrderManager(exchange, tmp_path / "orders.sqlite", poll_interval=0.2) as manager,
+    ):
+        yield manager
 
 
 def _assert_books_consistent(manager: OrderManager) -> None:

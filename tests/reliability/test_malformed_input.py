@@ -285,10 +285,9 @@ async def test_manager_state_agrees_after_an_unreadable_answer_to_an_executed_or
     proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     tmp_path: Path,
 ) -> None:
-    manager = OrderManager(proxied_client, tmp_path / "orders.sqlite", poll_interval=0.05,
-                           pending_grace=0.1)
-    await manager.start()
-    try:
+    async with OrderManager(
+        proxied_client, tmp_path / "orders.sqlite", poll_interval=0.05, pending_grace=0.1
+    ) as manager:
         proxy.corrupt("POST", "/order", b'{"orderId": 1, "symbol": "BTCUSDT"}')
         with contextlib.suppress(ExecutionError):
             await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("40000"),
@@ -298,8 +297,6 @@ async def test_manager_state_agrees_after_an_unreadable_answer_to_an_executed_or
         managed = manager.get_order("unreadable-answer")
         assert truth.status is OrderStatus.NEW
         assert managed is not None and managed.status is OrderStatus.NEW, managed
-    finally:
-        await manager.stop()
 
 
 # -- the user-data stream ------------------------------------------------------------------
@@ -332,9 +329,7 @@ async def test_garbage_stream_frames_are_dropped_and_real_events_still_apply(
     proxied_client: AsterDEXExchange, proxy: CorruptingProxy, roomy_simulator: SimulatedExchange,
     tmp_path: Path, helpers: Any, batch: list[str | bytes],
 ) -> None:
-    manager = OrderManager(proxied_client, None, poll_interval=60.0)
-    await manager.start()
-    try:
+    async with OrderManager(proxied_client, None, poll_interval=60.0) as manager:
         managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("40000"))
         for frame in batch:
             proxy.frames.put_nowait(frame)
@@ -343,5 +338,3 @@ async def test_garbage_stream_frames_are_dropped_and_real_events_still_apply(
         await helpers.wait_for(lambda: managed.status is OrderStatus.FILLED)
         assert managed.filled_quantity == D("0.01")
         assert {m.client_order_id for m in manager.open_orders()} == set()
-    finally:
-        await manager.stop()

@@ -12,9 +12,9 @@ from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
-from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
 from execution.models import Balance, Position
+from execution.rules import normalize_symbol
 
 SymbolFilter = Annotated[
     str | None,

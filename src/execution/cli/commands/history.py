@@ -10,9 +10,9 @@ import typer
 
 from execution.cli.app import command, run_async
 from execution.cli.output import Output
-from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
 from execution.models import OrderStatus
+from execution.rules import normalize_symbol
 
 StoreOption = Annotated[
     Path,

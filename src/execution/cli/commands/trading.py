@@ -17,11 +17,11 @@ from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
-from execution.cli.symbols import normalize_symbol
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import format_decimal, positive
+from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 _NUMBER_CONTEXT = {"ignore_unknown_options": True}  # lets "-1" reach validation as a number
