@@ -227,6 +227,17 @@ def _upsert_orders(connection: sqlite3.Connection, orders: list[OrderRow]) -> No
     _write_rows(connection, orders, _orders_statement, per_statement)
 
 
+
+def _where(conditions: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """` WHERE a AND b` and its parameters, from the conditions whose values are given."""
+    given = [(clause, values) for clause, values in conditions if None not in values]
+    if not given:
+        return "", []
+    return (
+        " WHERE " + " AND ".join(clause for clause, _ in given),
+        [value for _, values in given for value in values],
+    )
+
 class OrderStore:
     """Orders and their audit trail in a SQLite file (WAL), written by one thread."""
 
@@ -425,28 +436,19 @@ class OrderStore:
         limit: int | None = None,
     ) -> list[ManagedOrder]:
         """Stored orders matching every filter given; times (submission, ms) are inclusive."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if strategy_name is not None:
-            clauses.append("strategy_name = ?")
-            params.append(strategy_name)
-        if symbol is not None:
-            clauses.append("symbol = ?")
-            params.append(symbol)
+        conditions: list[tuple[str, list[Any]]] = [
+            ("strategy_name = ?", [strategy_name]),
+            ("symbol = ?", [symbol]),
+            ("submitted_at >= ?", [since]),
+            ("submitted_at <= ?", [until]),
+        ]
         if status is not None:
             statuses = [status] if isinstance(status, OrderStatus) else list(status)
-            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-            params.extend(s.value for s in statuses)
-        if since is not None:
-            clauses.append("submitted_at >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("submitted_at <= ?")
-            params.append(until)
-        sql = f"SELECT {_ORDER_COLUMNS} FROM orders"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY submitted_at, rowid"
+            conditions.append(
+                (f"status IN ({', '.join('?' * len(statuses))})", [s.value for s in statuses])
+            )
+        where, params = _where(conditions)
+        sql = f"SELECT {_ORDER_COLUMNS} FROM orders{where} ORDER BY submitted_at, rowid"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
 
@@ -479,20 +481,15 @@ class OrderStore:
         since: int | None,
         until: int | None,
     ) -> Iterable[StoredEvent]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if client_order_id is not None:
-            clauses.append("client_order_id = ?")
-            params.append(client_order_id)
-        if since is not None:
-            clauses.append("recorded_at >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("recorded_at <= ?")
-            params.append(until)
-        sql = "SELECT seq, client_order_id, kind, timestamp, recorded_at, payload FROM events"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
+        where, params = _where([
+            ("client_order_id = ?", [client_order_id]),
+            ("recorded_at >= ?", [since]),
+            ("recorded_at <= ?", [until]),
+        ])
+        sql = (
+            "SELECT seq, client_order_id, kind, timestamp, recorded_at, payload FROM events"
+            + where
+        )
         sql += " ORDER BY seq"
         for seq, cid, kind, timestamp, recorded_at, payload_text in connection.execute(
             sql, params
