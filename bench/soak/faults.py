@@ -62,6 +62,11 @@ class FaultInjector:
         self._last: dict[FaultKind, float] = {}
         self._banned_until = 0.0
 
+    @property
+    def every_kind_injected(self) -> bool:
+        """True once each fault kind has been injected at least once."""
+        return not self._first_round
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="soak-faults")
 

@@ -107,8 +107,10 @@ class Life:
 
 class Supervisor:
     def __init__(self, config: SoakConfig, sim: SimulatedExchange, work: Path,
-                 progress: Callable[[str], None]) -> None:
+                 progress: Callable[[str], None],
+                 ready_to_finish: Callable[[], bool] = lambda: True) -> None:
         self.config = config
+        self.ready_to_finish = ready_to_finish
         self.sim = sim
         self.work = work
         self.db = work / "orders.sqlite"
@@ -168,9 +170,10 @@ class Supervisor:
             for threshold in thresholds
         ]
 
-    async def _wait_until(self, life: Life, target: float) -> bool:
-        """Until `target` placements in total; False when the life ended or stalled."""
-        while self.totals.placements < target:
+    async def _wait_until(self, life: Life, target: float, *, last: bool = False) -> bool:
+        """Until `target` placements in total (and, for the last life, until the run is
+        ready to finish); False when the life ended or stalled."""
+        while self.totals.placements < target or (last and not self.ready_to_finish()):
             if not life.running:
                 self.crashes += 1
                 self.progress(f"driver {self.lives} exited by itself ({life.process.returncode})")
@@ -190,7 +193,7 @@ class Supervisor:
         while self.crashes + self.stalls <= MAX_FAILED_LIVES:
             life = await self.spawn()
             if self.kills >= len(plan):
-                if await self._wait_until(life, self.config.orders):
+                if await self._wait_until(life, self.config.orders, last=True):
                     return life
                 continue  # the last life crashed or stalled: start another
             kill_at = plan[self.kills]
@@ -234,7 +237,13 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         injector = FaultInjector(sim, rng, interval=config.fault_interval,
                                  ban_seconds=config.ban_seconds)
         mover = MarketMover(sim, random.Random(config.seed + 2))
-        supervisor = Supervisor(config, sim, work, say)
+        # With faults on, the last life drives on until every fault kind has happened once:
+        # a short run must not finish before the rarer faults found a matching request.
+        supervisor = Supervisor(
+            config, sim, work, say,
+            ready_to_finish=(lambda: injector.every_kind_injected) if config.faults
+            else (lambda: True),
+        )
         mover.start()
         if config.faults:
             injector.start()
