@@ -23,6 +23,10 @@ class OrderSide(enum.Enum):
         return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
 
 
+# The client order id prefix of the exchange's liquidation orders ("autoclose-<digits>").
+LIQUIDATION_CLIENT_ID_PREFIX = "autoclose-"
+
+
 class OrderType(enum.Enum):
     """Order types. Members are this package's names; values are the exchange's names."""
 
@@ -33,6 +37,9 @@ class OrderType(enum.Enum):
     TAKE_PROFIT = "TAKE_PROFIT_MARKET"
     TAKE_PROFIT_LIMIT = "TAKE_PROFIT"
     TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
+    # The exchange's own order closing a liquidated position (client id "autoclose-..."):
+    # reported by the exchange, never sent.
+    LIQUIDATION = "LIQUIDATION"
 
     @property
     def exchange_type(self) -> str:

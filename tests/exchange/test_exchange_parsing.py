@@ -81,6 +81,18 @@ def test_parse_order_update() -> None:
     assert update.realized_pnl == Decimal("1.25") and not update.from_resync
 
 
+def test_parse_liquidation_update_and_self_trade_expiry() -> None:
+    liquidation = {**ORDER_EVENT, "o": {
+        **ORDER_EVENT["o"], "c": "autoclose-1700000000199", "o": "LIQUIDATION", "f": "IOC",
+        "x": "CALCULATED", "X": "FILLED", "q": "0.5", "z": "0.5", "n": "0",
+    }}
+    update = parse_order_update(liquidation)
+    assert update.order.order_type is OrderType.LIQUIDATION
+    assert update.execution_type == "CALCULATED" and update.order.status is OrderStatus.FILLED
+    expired = parse_order({**ORDER, "status": "EXPIRED_IN_MATCH"})
+    assert expired.status is OrderStatus.EXPIRED and not expired.is_open
+
+
 def test_parse_balances_and_positions() -> None:
     balances = parse_balances([
         {"asset": "USDT", "balance": "100.5", "availableBalance": "90", "crossUnPnl": "-1.5",

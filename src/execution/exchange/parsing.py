@@ -40,7 +40,11 @@ _NUMBER_TYPES = (str, int, float, Decimal)
 _EXACT_TYPES = (str, int)
 # value -> member of each enum read from the wire: a dict lookup instead of `EnumType(value)`,
 # which costs a few calls per field.
-_MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {}
+_MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {
+    # EXPIRED_IN_MATCH (expired by self-trade prevention) ends an order like EXPIRED does.
+    OrderStatus: {member.value: member for member in OrderStatus}
+    | {"EXPIRED_IN_MATCH": OrderStatus.EXPIRED},
+}
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:

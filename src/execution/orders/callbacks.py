@@ -31,6 +31,9 @@ CALLBACK_EVENTS: frozenset[str] = frozenset(
         # A bracket's exit trigger was already passed: its position was closed at market
         # (the callback gets that market order).
         "bracket_exit_crossed",
+        # The exchange liquidated a position: the callback gets its liquidation order
+        # (client id "autoclose-...", adopted and tagged "liquidation").
+        "position_liquidated",
     }
 )
 

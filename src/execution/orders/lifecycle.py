@@ -13,7 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
-from execution.models import Order, OrderStatus, OrderType, OrderUpdate
+from execution.models import (
+    LIQUIDATION_CLIENT_ID_PREFIX,
+    Order,
+    OrderStatus,
+    OrderType,
+    OrderUpdate,
+)
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder, OrderRole, Transition
 from execution.orders.recorder import OrderRecorder
@@ -116,7 +122,10 @@ class OrderLifecycle:
             emit("order_rejected", managed)
 
     def adopt(self, snapshot: Order) -> ManagedOrder:
-        """Start tracking an order this manager did not place (found on the exchange)."""
+        """Start tracking an order this manager did not place (found on the exchange).
+        The exchange's liquidation orders are tagged "liquidation" and reported through
+        the `position_liquidated` callback."""
+        liquidation = snapshot.client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX)
         order = Order(
             symbol=snapshot.symbol,
             side=snapshot.side,
@@ -129,13 +138,20 @@ class OrderLifecycle:
             reduce_only=snapshot.reduce_only,
             created_at=snapshot.created_at,
         )
-        managed = ManagedOrder(order, tags=("adopted",), adopted=True, submitted_at=now_ms())
+        tags = ("adopted", "liquidation") if liquidation else ("adopted",)
+        managed = ManagedOrder(order, tags=tags, adopted=True, submitted_at=now_ms())
         self._registry.register(managed)
         self._recorder.record(managed)
         self._recorder.note(managed, "ADOPTED", {"order_id": snapshot.order_id})
         self.apply_snapshot(managed, snapshot)
-        logger.warning("adopted order %s (%s) not placed by this manager",
-                       managed.client_order_id, snapshot.order_id)
+        if liquidation:
+            logger.warning("position liquidated: %s %s %s (liquidation order %s)",
+                           snapshot.symbol, snapshot.side.value, snapshot.quantity,
+                           managed.client_order_id)
+            self._callbacks.emit("position_liquidated", managed)
+        else:
+            logger.warning("adopted order %s (%s) not placed by this manager",
+                           managed.client_order_id, snapshot.order_id)
         return managed
 
     @staticmethod

@@ -12,6 +12,7 @@ from execution.simulator.engine import rejections as r
 from execution.simulator.engine import wire
 from execution.simulator.engine.accounts import MARGIN_ASSET, Account, Position, money
 from execution.simulator.engine.config import SymbolSpec
+from execution.simulator.engine.margin import bracket_table, liquidation_price, maint_margin
 from execution.simulator.engine.orders import ZERO, Order, PositionSide
 from execution.simulator.engine.trading import TradingCore
 from execution.simulator.engine.wire import fmt
@@ -21,40 +22,6 @@ def max_notional(spec: SymbolSpec, leverage: int) -> Decimal:
     """The largest position notional allowed at `leverage` (from the leverage brackets)."""
     caps = [b.notional_cap for b in spec.brackets if b.initial_leverage >= leverage]
     return max(caps) if caps else Decimal(0)
-
-
-def bracket_table(spec: SymbolSpec) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    floor = Decimal(0)
-    cum = Decimal(0)
-    previous_ratio = Decimal(0)
-    for index, bracket in enumerate(spec.brackets, start=1):
-        cum += floor * (bracket.maint_margin_ratio - previous_ratio)
-        rows.append({
-            "bracket": index,
-            "initialLeverage": bracket.initial_leverage,
-            "notionalCap": int(bracket.notional_cap),
-            "notionalFloor": int(floor),
-            "maintMarginRatio": fmt(bracket.maint_margin_ratio),
-            "cum": fmt(cum),
-        })
-        floor = bracket.notional_cap
-        previous_ratio = bracket.maint_margin_ratio
-    return rows
-
-
-def maint_margin(spec: SymbolSpec, notional: Decimal) -> Decimal:
-    notional = abs(notional)
-    floor = Decimal(0)
-    cum = Decimal(0)
-    previous_ratio = Decimal(0)
-    for bracket in spec.brackets:
-        cum += floor * (bracket.maint_margin_ratio - previous_ratio)
-        if notional <= bracket.notional_cap:
-            return money(notional * bracket.maint_margin_ratio - cum)
-        floor = bracket.notional_cap
-        previous_ratio = bracket.maint_margin_ratio
-    return money(notional * Decimal("0.5"))
 
 
 class AccountViews:
@@ -108,7 +75,9 @@ class AccountViews:
                 "breakEvenPrice": fmt(position.entry_price),
                 "markPrice": fmt(mark),
                 "unRealizedProfit": fmt(position.unrealized(mark)),
-                "liquidationPrice": "0",
+                "liquidationPrice": fmt(
+                    liquidation_price(account, position, self.core.marks, self.core.specs)
+                ),
                 "leverage": str(settings.leverage),
                 "maxNotionalValue": fmt(max_notional(spec, settings.leverage)),
                 "marginType": "isolated" if settings.isolated else "cross",

@@ -1,7 +1,8 @@
 """Accounts: wallet balances, positions, margin and realised PnL.
 
-All money is USDT-margined. The wallet balance moves only by realised PnL and commission
-(so `wallet == start + Σ realised − Σ commission`); isolated margin is a part of the wallet
+All money is USDT-margined. The wallet balance moves by realised PnL, commission, funding
+fees and liquidation clearance, each booked as income (so `wallet == start + Σ income`);
+isolated margin is a part of the wallet
 set aside for one position, so the cross wallet is the wallet less every isolated margin.
 """
 

@@ -18,6 +18,8 @@ from execution.simulator.engine import rejections as r
 from execution.simulator.engine.account_views import AccountViews, max_notional
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.config import Clock, EngineConfig
+from execution.simulator.engine.funding import FundingSettler
+from execution.simulator.engine.liquidation import Liquidator
 from execution.simulator.engine.market import Market, PublicTrade
 from execution.simulator.engine.market_data import MarketData, next_funding_time
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
@@ -37,6 +39,8 @@ class Engine:
         self.core = TradingCore(self.config)
         self.market_data = MarketData(self.core)
         self.views = AccountViews(self.core)
+        self.liquidator = Liquidator(self.core)
+        self.funding = FundingSettler(self.core, self.config.funding_rate)
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -181,6 +185,8 @@ class Engine:
             "b": wire.fmt(bid), "B": quantity, "a": wire.fmt(ask), "A": quantity,
         }})
         self.core.on_price_change(market)
+        self.funding.settle_due()
+        self.liquidator.check(symbol)
 
     # -- orders -------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from execution.simulator.engine.orders import (
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 _SIDES = frozenset(s.value for s in Side)
-_TYPES = frozenset(t.value for t in OrderType)
+_TYPES = frozenset(t.value for t in OrderType if t is not OrderType.LIQUIDATION)
 _TIFS = frozenset(t.value for t in TimeInForce)
 _WORKING = frozenset(w.value for w in WorkingType)
 _POSITION_SIDES = frozenset(s.value for s in PositionSide)

@@ -26,10 +26,11 @@ class OrderType(StrEnum):
     TAKE_PROFIT = "TAKE_PROFIT"
     TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET"
     TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
+    LIQUIDATION = "LIQUIDATION"  # the exchange's own closing order; never accepted from users
 
     @property
     def is_conditional(self) -> bool:
-        return self not in (OrderType.MARKET, OrderType.LIMIT)
+        return self not in (OrderType.MARKET, OrderType.LIMIT, OrderType.LIQUIDATION)
 
     @property
     def executes_as_market(self) -> bool:
@@ -38,6 +39,7 @@ class OrderType(StrEnum):
             OrderType.STOP_MARKET,
             OrderType.TAKE_PROFIT_MARKET,
             OrderType.TRAILING_STOP_MARKET,
+            OrderType.LIQUIDATION,
         )
 
     @property

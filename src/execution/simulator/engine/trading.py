@@ -283,11 +283,12 @@ class TradingCore:
 
     def _fill(
         self, account: Account, market: Market, order: Order, quantity: Decimal, price: Decimal,
-        *, maker: bool,
+        *, maker: bool, fee_rate: Decimal | None = None, execution_type: str = "TRADE",
     ) -> None:
         now = self.now()
         position = account.position(order.symbol, order.position_side)
-        fee_rate = self.config.maker_fee if maker else self.config.taker_fee
+        if fee_rate is None:
+            fee_rate = self.config.maker_fee if maker else self.config.taker_fee
         before = order.remaining
         outcome = account.apply_fill(position, order.side, quantity, price, fee_rate, now)
         order.executed_qty += quantity
@@ -315,7 +316,7 @@ class TradingCore:
         if order.status is Status.FILLED:
             self._close(account, order)
         self._emit_order(
-            order, "TRADE", last_qty=quantity, last_price=price, trade_id=trade_id,
+            order, execution_type, last_qty=quantity, last_price=price, trade_id=trade_id,
             commission=outcome.commission, maker=maker, realized=outcome.realized,
         )
         self._emit_account(account, order.symbol, order.position_side)
