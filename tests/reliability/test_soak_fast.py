@@ -15,10 +15,6 @@ from bench.soak.config import FaultKind, SoakConfig
 from bench.soak.report import SoakReport, render
 from bench.soak.supervisor import run_soak
 
-# Known, reported defects the soak can run into (each has an xfail reproduction in
-# test_reliability_findings.py); everything else must be zero.
-KNOWN_STUCK_CANCEL = "still PENDING_CANCEL"  # an unacknowledged order cancelled, then a crash
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def report(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SoakReport]:
@@ -56,10 +52,7 @@ async def test_no_exchange_order_is_unknown_to_the_manager_or_the_store(
 
 
 async def test_every_order_agrees_with_the_exchange(report: SoakReport) -> None:
-    unexplained = [
-        entry for entry in report.verification.mismatches if KNOWN_STUCK_CANCEL not in entry
-    ]
-    assert unexplained == [], render(report)
+    assert report.verification.mismatches == [], render(report)
 
 
 async def test_the_stored_fills_add_up_to_the_exchange_positions(report: SoakReport) -> None:
