@@ -105,6 +105,24 @@ async def test_stop_and_take_profit_orders_then_cancel_all(
     assert data(await cli.arun("orders", "--json", env=env))["orders"] == []
 
 
+async def test_close_cancels_the_orders_and_flattens_the_position(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env
+) -> None:
+    env = sim_env(simulator)
+    await cli.arun("buy", "BTCUSDT", "0.03", env=env)
+    await cli.arun("sell", "BTCUSDT", "0.03", "--type", "stop", "--stop-price", "48000",
+                   "--reduce-only", env=env)
+    outcome = await cli.arun("close", "BTCUSDT", "--json", env=env)
+    (order,) = data(outcome)["orders"]
+    assert (order["side"], order["order_type"], order["status"]) == ("SELL", "MARKET", "FILLED")
+    assert order["reduce_only"] and order["filled_quantity"] == "0.03"
+    assert "close the BTCUSDT position (0.03) and cancel its open orders" in outcome.stderr
+    assert data(await cli.arun("positions", "--json", env=env))["positions"] == []
+    assert data(await cli.arun("orders", "--json", env=env))["orders"] == []
+    again = await cli.arun("close", "BTCUSDT", env=env)
+    assert again.exit_code == 0 and "no open BTCUSDT position" in again.stdout
+
+
 async def test_leverage(cli: Any, simulator: SimulatedExchange, sim_env: Env) -> None:
     env = sim_env(simulator)
     assert data(await cli.arun("leverage", "BTCUSDT", "7", "--json", env=env)) == {

@@ -148,6 +148,18 @@ async def test_every_endpoint_down_is_unavailable(
                                       price=price)
 
 
+async def test_a_failed_connect_leaves_no_session_open(
+    simulator: SimulatedExchange
+) -> None:
+    credentials = HmacCredentials(simulator.account.api_key, simulator.account.api_secret)
+    client = AsterDEXExchange(credentials, rest_urls=[simulator.rest_url], dotenv_path=None,
+                              max_retries=1)
+    simulator.faults.set_endpoint_down(0)
+    with pytest.raises(ExchangeUnavailableError):
+        await client.connect()
+    assert client.transport._session is None
+
+
 async def test_429_is_honoured_without_a_ban(make_client: Any, simulator_factory: Any) -> None:
     sim = await simulator_factory(
         rate_limits=RateLimitConfig(weight_per_minute=30, minute_ms=3000, ban_seconds=60)

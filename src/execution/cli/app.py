@@ -49,8 +49,8 @@ _EXIT_CODES_TEXT = "\n".join(f"* {int(code)}: {text}" for code, text in EXIT_COD
 
 # The order commands appear in --help: first steps, reading, trading, tools.
 COMMAND_ORDER = (
-    "demo", "sim", "balance", "positions", "orders", "buy", "sell", "cancel", "cancel-all",
-    "leverage", "size", "history",
+    "demo", "sim", "balance", "positions", "orders", "buy", "sell", "close", "cancel",
+    "cancel-all", "leverage", "size", "history",
 )
 
 

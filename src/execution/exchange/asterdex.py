@@ -163,10 +163,16 @@ class AsterDEXExchange(BaseExchange):
     # -- lifecycle -------------------------------------------------------------------------
 
     async def connect(self) -> None:
+        """Open the session, find a healthy endpoint, sync the clock and load the markets;
+        on failure the session is closed again (nothing is left open)."""
         await self.transport.open()
-        await self.transport.health_check(self._paths[ep.PING])
-        await self.sync_clock()
-        await self.load_markets()
+        try:
+            await self.transport.health_check(self._paths[ep.PING])
+            await self.sync_clock()
+            await self.load_markets()
+        except BaseException:
+            await self.transport.close()
+            raise
         self._connected = True
 
     async def close(self) -> None:

@@ -45,6 +45,7 @@ from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
 from execution.orders.callbacks import CallbackRegistry, OrderCallback
 from execution.orders.cancellation import OrderCanceller
+from execution.orders.closing import close_position
 from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole, Transition
@@ -477,6 +478,23 @@ class OrderManager:
             self._brackets.detach(managed)
         await self._canceller.cancel_all(symbol, tracked)
         return tracked
+
+    async def close_position(
+        self,
+        symbol: str,
+        *,
+        cancel_orders: bool = True,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> list[ManagedOrder]:
+        """Flatten `symbol`: cancel its open orders (unless `cancel_orders` is False), then
+        close the position with reduce-only market orders, split at the exchange's largest
+        market quantity. Returns the closing orders (tagged "close_position"); [] when flat.
+        Stops at the first closing order that did not fill."""
+        symbol = normalize_symbol(symbol)
+        await self._ensure_started()
+        return await close_position(self, symbol, cancel_orders=cancel_orders,
+                                    strategy_name=strategy_name, tags=tags)
 
     async def cancel_managed(self, managed: ManagedOrder) -> None:
         """Cancel; on failure the order goes back to working, is refreshed, and the error

@@ -1,0 +1,68 @@
+"""`close`: flatten a symbol (cancel its orders, close its position at market)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+
+from execution.cli.app import command, run_async
+from execution.cli.commands.trading import StoreOpt, StrategyOpt, SymbolArg, show_orders
+from execution.cli.connect import open_exchange
+from execution.cli.options import VenueConfig
+from execution.cli.output import Output
+from execution.cli.safety import announce
+from execution.errors import ValidationError
+from execution.models import Order
+from execution.money import format_decimal
+from execution.rules import normalize_symbol
+
+
+@command("close", confirm=True)
+def close(
+    out: Output,
+    venue: VenueConfig,
+    yes: bool,
+    symbol: SymbolArg,
+    keep_orders: Annotated[
+        bool, typer.Option("--keep-orders", help="Leave the symbol's open orders working.")
+    ] = False,
+    store: StoreOpt = None,
+    strategy: StrategyOpt = None,
+) -> None:
+    """Close a position: cancel the symbol's open orders, then reduce-only market orders
+    until flat (split at the exchange's largest market order)."""
+    symbol = normalize_symbol(symbol)
+    venue.require_trading_allowed()
+    if store is not None and venue.embedded:
+        raise ValidationError(
+            "--store", str(store),
+            "needs a venue that outlives the command: pass --url of a running simulator",
+        )
+
+    async def body() -> list[Order]:
+        from execution.orders.manager import OrderManager
+
+        async with open_exchange(venue) as connection:
+            exchange = connection.exchange
+            await exchange.get_symbol_rules(symbol)  # an unknown symbol stops here
+            held = sum((p.quantity for p in await exchange.get_positions(symbol)), Decimal(0))
+            what = f"close the {symbol} position ({format_decimal(held)})" if held else (
+                f"close {symbol} (no open position)")
+            if not keep_orders:
+                what += " and cancel its open orders"
+            announce(out, venue, connection, what, yes=yes)
+            async with OrderManager(exchange, store=store) as manager:
+                closing = await manager.close_position(
+                    symbol, cancel_orders=not keep_orders, strategy_name=strategy)
+                return [managed.order for managed in closing]
+
+    closing = run_async(body())
+    if out.json_mode:
+        out.emit_json({"symbol": symbol, "orders": closing})
+        return
+    if not closing:
+        out.line(f"no open {symbol} position")
+        return
+    show_orders(out, f"Closing orders {symbol}", closing, "no orders")
