@@ -200,6 +200,20 @@ class AsterDEXExchange(BaseExchange):
             self.rate_limiter.set_budgets(budgets)
         return rules
 
+    def check_order_type(self, order_type: OrderType) -> None:
+        """As `BaseExchange.check_order_type`; Binance also refuses conditional orders
+        (stop, take-profit, trailing stop) on its order endpoint since 2025-12-09 (-4120:
+        they go through its separate algo-order API, which this client does not speak), so
+        they are refused here before anything is sent."""
+        super().check_order_type(order_type)
+        if self.venue == "binance" and order_type.is_conditional:
+            raise ValidationError(
+                "order_type", order_type.value,
+                "Binance takes conditional orders only through its algo-order API, which "
+                "this client does not support; use AsterDEX or the simulator, or protect the "
+                "position with your own logic",
+            )
+
     # -- plumbing --------------------------------------------------------------------------
 
     def _check_live(self) -> None:
@@ -386,6 +400,7 @@ class AsterDEXExchange(BaseExchange):
         client_order_id: str | None = None,
     ) -> Order:
         self._check_live()
+        self.check_order_type(order_type)
         rules = self._rules_for(symbol)
         symbol = rules.symbol
         reference = None

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
+from execution.errors import ValidationError
 from execution.models import (
     Balance,
     MarginType,
@@ -46,6 +47,14 @@ class BaseExchange(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def check_order_type(self, order_type: OrderType) -> None:
+        """Raise `ValidationError` (field `order_type`) when this venue does not take
+        `order_type` through this client; called before anything is sent. Every type but
+        the exchange's own LIQUIDATION is sendable unless a venue says otherwise."""
+        if order_type is OrderType.LIQUIDATION:
+            raise ValidationError("order_type", order_type.value,
+                                  "is the exchange's own liquidation order and cannot be sent")
 
     @abc.abstractmethod
     async def connect(self) -> None:

@@ -91,9 +91,6 @@ def build_order_request(
         raise ValidationError("side", side, "must be an OrderSide")
     if not isinstance(order_type, OrderType):
         raise ValidationError("order_type", order_type, "must be an OrderType")
-    if order_type is OrderType.LIQUIDATION:
-        raise ValidationError("order_type", order_type.value,
-                              "is the exchange's own liquidation order and cannot be sent")
     if rules.status != "TRADING":
         raise ValidationError("symbol", rules.symbol, f"is not trading (status {rules.status})")
     client_order_id = check_client_order_id(

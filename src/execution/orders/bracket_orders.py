@@ -78,6 +78,10 @@ class BracketOrders:
     ) -> Bracket:
         """Check everything, send the entry, and place the exits if it filled at once."""
         exchange = self._manager.exchange
+        # The exits are sent after the entry fills: a venue that would refuse them must
+        # refuse the bracket before the entry goes out.
+        exchange.check_order_type(OrderType.STOP_LOSS)
+        exchange.check_order_type(OrderType.TAKE_PROFIT)
         exit_side = side.opposite
         rules = await exchange.get_symbol_rules(symbol)
         stop_loss = rules.round_price(stop_loss_price, price_rounding(exit_side))

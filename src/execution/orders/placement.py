@@ -134,6 +134,7 @@ class OrderPlacer:
         guards = self._manager.guards if apply_guards else NO_GUARDS
         check_symbol_allowed(symbol, guards)
         exchange = self._manager.exchange
+        exchange.check_order_type(intent.order_type)
         rules = await exchange.get_symbol_rules(symbol)
         needs_mark = intent.order_type is not OrderType.LIMIT
         mark_price = await exchange.fetch_mark_price(symbol) if needs_mark else None
