@@ -82,3 +82,34 @@ async def test_ccxt_aster_eip712(simulator) -> None:
         await exchange.close()
     signed = [r for r in simulator.request_log if r.account_id is not None]
     assert signed and all(r.path.startswith("/fapi/v3/") for r in signed)
+
+
+async def test_ccxt_aster_isolated_margin_and_liquidation_price(simulator) -> None:
+    exchange = ccxt.aster({
+        "privateKey": simulator.account.user_private_key,
+        "walletAddress": simulator.account.user,
+        "options": {"fetchCurrencies": False, "builderFee": False, "defaultType": "swap"},
+    })
+    exchange.urls["api"] = {
+        "fapiPublic": simulator.rest_url + "/fapi",
+        "fapiPrivate": simulator.rest_url + "/fapi",
+        "sapiPublic": simulator.rest_url + "/api",
+        "sapiPrivate": simulator.rest_url + "/api",
+    }
+    eth = "ETH/USDT:USDT"
+    try:
+        await exchange.load_markets()
+        await exchange.set_margin_mode("isolated", eth)
+        await exchange.set_leverage(10, eth)
+        await exchange.create_order(eth, "market", "buy", 1)
+        (position,) = [p for p in await exchange.fetch_positions([eth]) if p["contracts"]]
+        assert position["marginMode"] == "isolated"
+        assert 0 < position["liquidationPrice"] < position["entryPrice"]
+        added = await exchange.add_margin(eth, 50)
+        assert added["amount"] == 50 and added["type"] == "add"
+        (after,) = [p for p in await exchange.fetch_positions([eth]) if p["contracts"]]
+        assert after["liquidationPrice"] < position["liquidationPrice"]
+        reduced = await exchange.reduce_margin(eth, 20)
+        assert reduced["type"] == "reduce"
+    finally:
+        await exchange.close()

@@ -18,12 +18,14 @@ from execution.simulator.engine import rejections as r
 from execution.simulator.engine.account_views import AccountViews, max_notional
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.config import Clock, EngineConfig
+from execution.simulator.engine.countdown import CountdownCancel
 from execution.simulator.engine.funding import FundingSettler
 from execution.simulator.engine.liquidation import Liquidator
 from execution.simulator.engine.market import Market, PublicTrade
 from execution.simulator.engine.market_data import MarketData, next_funding_time
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
 from execution.simulator.engine.orders import Order, Side
+from execution.simulator.engine.position_margin import PositionMarginDesk
 from execution.simulator.engine.trading import TradingCore
 
 PrivateHandler = Callable[[Account, p.Params], Any]
@@ -41,6 +43,8 @@ class Engine:
         self.views = AccountViews(self.core)
         self.liquidator = Liquidator(self.core)
         self.funding = FundingSettler(self.core, self.config.funding_rate)
+        self.position_margin = PositionMarginDesk(self.core)
+        self.countdowns = CountdownCancel(self.core)
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -56,6 +60,10 @@ class Engine:
             ("DELETE", "allOpenOrders"): self._cancel_all,
             ("POST", "leverage"): self._leverage,
             ("POST", "marginType"): self._margin_type,
+            ("POST", "positionMargin"): self.position_margin.modify,
+            ("GET", "positionMargin/history"): self.position_margin.history,
+            ("POST", "countdownCancelAll"): self.countdowns.arm,
+            ("GET", "multiAssetsMargin"): lambda account, params: {"multiAssetsMargin": False},
             ("GET", "positionSide/dual"): self._get_dual,
             ("POST", "positionSide/dual"): self._set_dual,
             ("GET", "balance"): self.views.balance,
@@ -99,6 +107,7 @@ class Engine:
         handler = self._private.get((method, endpoint))
         if handler is None:
             raise ApiError(-1000, f"Unknown endpoint {method} {endpoint}.", 404)
+        self.countdowns.fire_due()
         return handler(self.core.account(account_id), params)
 
     @property
@@ -187,6 +196,7 @@ class Engine:
         self.core.on_price_change(market)
         self.funding.settle_due()
         self.liquidator.check(symbol)
+        self.countdowns.fire_due()
 
     # -- orders -------------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class MarketData:
             "ticker/24hr": self.ticker_24hr,
             "premiumIndex": self.premium_index,
             "fundingRate": self.funding_rate,
+            "fundingInfo": self.funding_info,
+            "openInterest": self.open_interest,
             "ping": lambda _params: {},
             "time": lambda _params: {"serverTime": self.core.now()},
         }
@@ -237,6 +239,27 @@ class MarketData:
              "fundingTime": last, "markPrice": fmt(m.feed.mark_price)}
             for m in markets
         ]
+
+    def funding_info(self, params: p.Params) -> list[dict[str, Any]]:
+        """Each symbol's funding interval and rate bounds."""
+        return [
+            {"symbol": m.spec.symbol, "adjustedFundingRateCap": "0.02000000",
+             "adjustedFundingRateFloor": "-0.02000000",
+             "fundingIntervalHours": _EIGHT_HOURS // 3_600_000, "disclaimer": False}
+            for m in self.core.markets.values()
+        ]
+
+    def open_interest(self, params: p.Params) -> dict[str, Any]:
+        """Open contracts of a symbol: the long side of every account's positions (the
+        synthetic counterparties hold the other side)."""
+        market = self._market(params)
+        symbol = market.spec.symbol
+        total = sum(
+            (abs(position.amount) for account in self.core.accounts.values()
+             for position in account.positions.values() if position.symbol == symbol),
+            Decimal(0),
+        )
+        return {"openInterest": fmt(total), "symbol": symbol, "time": self.core.now()}
 
 
 def next_funding_time(now: int) -> int:
