@@ -132,6 +132,11 @@ async def _run(
                 f"{entry.order.average_price}; stop-loss and take-profit placed (reduce-only, "
                 "one cancels the other)"
             )
+            held = [p for p in await exchange.get_positions(symbol) if p.quantity]
+            if held and held[0].liquidation_price > 0:
+                step(f"liquidation price {held[0].liquidation_price}: the stop triggers first")
+            elif held:
+                step("no liquidation price: the cross margin covers the whole position")
             report.price_path = await _move_price(
                 simulator, symbol, rules.tick_size, mark, stop_price, take_profit, settings,
                 lambda: _bracket_finished(bracket),
