@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from execution.errors import ExecutionError, InvalidOrderError
-from execution.models import OrderStatus
-from execution.orders.managed import ManagedOrder, OrderRole
+from execution.models import OrderSide, OrderStatus
+from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError
 from execution.orders.validation import TriggerCrossedError
 
@@ -72,6 +72,9 @@ class Bracket:
     error: str | None = None
     detached: set[str] = field(default_factory=set)  # exits cancelled by the caller
     exit_reason: str | None = None  # why the position was closed at market, if it was
+    # The position went away without an exit of this bracket (liquidated, or closed by
+    # another order): nothing is left to protect.
+    closed_elsewhere: bool = False
 
     @property
     def bracket_id(self) -> str:
@@ -150,10 +153,25 @@ class BracketCoordinator:
             self._update_status(bracket)
 
     def notify(self, managed: ManagedOrder) -> None:
-        """An order of a bracket changed: schedule a sync of that bracket."""
+        """An order of a bracket changed: schedule a sync of that bracket. A liquidation
+        of the symbol ends every bracket holding a position in it."""
+        if LIQUIDATION_TAG in managed.tags:
+            self._liquidated(managed.order.symbol)
+            return
         bracket = self.find(managed)
         if bracket is not None and not bracket.is_done:
             self.schedule(bracket)
+
+    def _liquidated(self, symbol: str) -> None:
+        for bracket in self.brackets.values():
+            if (
+                bracket.entry.order.symbol == symbol
+                and not bracket.is_done
+                and bracket.entry.filled_quantity > 0
+            ):
+                bracket.closed_elsewhere = True
+                bracket.exit_reason = LIQUIDATION_TAG
+                self.schedule(bracket)
 
     def schedule(self, bracket: Bracket) -> None:
         bracket_id = bracket.bracket_id
@@ -186,7 +204,9 @@ class BracketCoordinator:
 
     def _update_status(self, bracket: Bracket) -> None:
         entry = bracket.entry
-        if bracket.exited_quantity > 0 and bracket.open_quantity <= 0:
+        if bracket.closed_elsewhere or (
+            bracket.exited_quantity > 0 and bracket.open_quantity <= 0
+        ):
             bracket.status = BracketStatus.CLOSED
         elif not entry.is_open and entry.filled_quantity == 0:
             bracket.status = BracketStatus.CANCELED
@@ -228,6 +248,15 @@ class BracketCoordinator:
             ended_unfilled = current is not None and (
                 not current.is_open and current.status is not OrderStatus.FILLED
             )
+            if ended_unfilled and not await self._position_held(bracket):
+                # The exchange ended the exit and the position is gone (liquidated, or
+                # closed by some other order): re-placing it would protect nothing.
+                bracket.closed_elsewhere = True
+                bracket.exit_reason = bracket.exit_reason or "position closed elsewhere"
+                logger.warning("bracket %s: its position is gone; not re-placing exits",
+                               bracket.bracket_id)
+                await self._sync(bracket)
+                return
             registered: list[ManagedOrder] = []
             try:
                 if current is None or ended_unfilled:
@@ -249,6 +278,13 @@ class BracketCoordinator:
                 # The market is already through this exit's trigger: close now.
                 await manager.close_exit_at_market(bracket, role, exc)
                 return
+
+    async def _position_held(self, bracket: Bracket) -> bool:
+        """Whether the exchange still shows a position on the bracket's side."""
+        entry = bracket.entry.order
+        positions = await self._manager.exchange.get_positions(entry.symbol)
+        held = sum((p.quantity for p in positions if p.symbol == entry.symbol), ZERO)
+        return held > 0 if entry.side is OrderSide.BUY else held < 0
 
     def replaced(self, original: ManagedOrder, replacement: ManagedOrder) -> None:
         """The caller modified a leg (cancel and replace): the replacement takes its place."""

@@ -21,7 +21,7 @@ from execution.models import (
     OrderUpdate,
 )
 from execution.orders.callbacks import CallbackRegistry
-from execution.orders.managed import ManagedOrder, OrderRole, Transition
+from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
@@ -138,7 +138,7 @@ class OrderLifecycle:
             reduce_only=snapshot.reduce_only,
             created_at=snapshot.created_at,
         )
-        tags = ("adopted", "liquidation") if liquidation else ("adopted",)
+        tags = ("adopted", LIQUIDATION_TAG) if liquidation else ("adopted",)
         managed = ManagedOrder(order, tags=tags, adopted=True, submitted_at=now_ms())
         self._registry.register(managed)
         self._recorder.record(managed)
@@ -149,6 +149,7 @@ class OrderLifecycle:
                            snapshot.symbol, snapshot.side.value, snapshot.quantity,
                            managed.client_order_id)
             self._callbacks.emit("position_liquidated", managed)
+            self._on_leg_change(managed)  # the symbol's brackets have nothing left to protect
         else:
             logger.warning("adopted order %s (%s) not placed by this manager",
                            managed.client_order_id, snapshot.order_id)

@@ -30,6 +30,7 @@ from execution.orders.state import (
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
+LIQUIDATION_TAG = "liquidation"  # the tag of an adopted liquidation order ("autoclose-...")
 
 
 class OrderRole(enum.Enum):
