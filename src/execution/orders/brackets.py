@@ -4,7 +4,9 @@ The exits are placed once the entry has filled (all or part) and are sized to wh
 actually held from this bracket: the entry's filled quantity minus what the exits have
 already closed. A further entry fill resizes them (cancel and replace); when one exit fills
 completely the other is cancelled, and so is what is left of the entry; when an exit fills
-in part, the other is resized to what remains.
+in part, the other is resized to what remains. An exit the exchange ends unfilled is put
+back while the position it protects is still held; when the position is gone (liquidated,
+or closed by another order) the bracket closes instead.
 
 All of this happens in `BracketCoordinator.sync`, which looks at the bracket's orders as
 they are now and does what is missing, so it is safe to run again at any time (after each
