@@ -118,3 +118,20 @@ async def test_an_exit_cancelled_by_another_client_is_put_back_while_the_positio
                    and bracket.stop_loss.is_open)
     assert first.status is OrderStatus.CANCELED
     assert bracket.status is BracketStatus.ACTIVE and not bracket.closed_elsewhere
+
+
+async def test_exits_refused_for_want_of_a_position_close_the_bracket(
+    manager: OrderManager, exchange: AsterDEXExchange, simulator: SimulatedExchange,
+    wait_for: Waiter,
+) -> None:
+    # One-way mode: the bracket's entry only flattens a short held from elsewhere, so its
+    # reduce-only exits have nothing to reduce (-2022).
+    await exchange.create_order(BTC, OrderSide.SELL, OrderType.MARKET, D("0.010"))
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("48000"),
+        take_profit_price=D("52000"),
+    )
+    await wait_for(lambda: bracket.is_done)
+    assert bracket.status is BracketStatus.CLOSED and bracket.error is None
+    assert bracket.exit_reason == "position closed elsewhere"
+    assert [p for p in await exchange.get_positions(BTC) if p.quantity] == []

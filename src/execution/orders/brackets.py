@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from execution.errors import ExecutionError, InvalidOrderError
+from execution.errors import ExecutionError, InvalidOrderError, ValidationError
 from execution.models import OrderSide, OrderStatus
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError
@@ -40,6 +40,7 @@ CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a cross
 
 
 WOULD_IMMEDIATELY_TRIGGER = -2021  # the exchange's "Order would immediately trigger."
+REDUCE_ONLY_REJECTED = -2022  # the exchange's "ReduceOnly Order is rejected." (no position)
 
 
 def crossed_trigger(error: BaseException) -> bool:
@@ -50,6 +51,14 @@ def crossed_trigger(error: BaseException) -> bool:
     if isinstance(error, TriggerCrossedError):
         return True
     return isinstance(error, InvalidOrderError) and error.code == WOULD_IMMEDIATELY_TRIGGER
+
+
+def refused_for_no_position(error: BaseException) -> bool:
+    """True when a reduce-only exit was refused because there is nothing to reduce: by the
+    local checks (before sending) or by the exchange (-2022)."""
+    if isinstance(error, ValidationError):
+        return error.field == "reduce_only"
+    return isinstance(error, InvalidOrderError) and error.code == REDUCE_ONLY_REJECTED
 
 
 class BracketStatus(enum.Enum):
@@ -253,11 +262,7 @@ class BracketCoordinator:
             if ended_unfilled and not await self._position_held(bracket):
                 # The exchange ended the exit and the position is gone (liquidated, or
                 # closed by some other order): re-placing it would protect nothing.
-                bracket.closed_elsewhere = True
-                bracket.exit_reason = bracket.exit_reason or "position closed elsewhere"
-                logger.warning("bracket %s: its position is gone; not re-placing exits",
-                               bracket.bracket_id)
-                await self._sync(bracket)
+                await self._close_elsewhere(bracket)
                 return
             registered: list[ManagedOrder] = []
             try:
@@ -275,11 +280,23 @@ class BracketCoordinator:
                     # Its outcome is unknown (left PENDING_NEW): it is this role's exit until
                     # the exchange says otherwise, not one to place a second time.
                     self.attach(bracket, role, registered[0])
+                if refused_for_no_position(exc) and not await self._position_held(bracket):
+                    await self._close_elsewhere(bracket)  # nothing left to reduce
+                    return
                 if not crossed_trigger(exc):
                     raise
                 # The market is already through this exit's trigger: close now.
                 await manager.close_exit_at_market(bracket, role, exc)
                 return
+
+    async def _close_elsewhere(self, bracket: Bracket) -> None:
+        """The position went away without this bracket's exits: close the bracket and
+        cancel whatever of it is still working."""
+        bracket.closed_elsewhere = True
+        bracket.exit_reason = bracket.exit_reason or "position closed elsewhere"
+        logger.warning("bracket %s: its position is gone; exits not (re)placed",
+                       bracket.bracket_id)
+        await self._sync(bracket)
 
     async def _position_held(self, bracket: Bracket) -> bool:
         """Whether the exchange still shows a position on the bracket's side."""
