@@ -112,19 +112,26 @@ def order_manager_bench(results: ComponentResults, *, quick: bool) -> None:
     if module is None:
         return
     event_orders, tracked = (2_000, 20_000) if quick else (20_000, 100_000)
+    runs = 1 if quick else 3
 
     def run() -> None:
         section = "Order manager"
         with tempfile.TemporaryDirectory() as directory:
             folder = Path(directory)
-            plain, plain_apply = asyncio.run(module.bench_events(event_orders, None))
-            stored, stored_apply = asyncio.run(
-                module.bench_events(event_orders, folder / "events.sqlite")
-            )
+            # Best of a few runs taken in turns, as for the client overhead: throughput on
+            # a shared machine only ever loses to interference.
+            plain_runs, stored_runs = [], []
+            for run_index in range(runs):
+                plain_runs.append(asyncio.run(module.bench_events(event_orders, None)))
+                stored_runs.append(asyncio.run(
+                    module.bench_events(event_orders, folder / f"events-{run_index}.sqlite")
+                ))
+            plain, plain_apply = (max(rates) for rates in zip(*plain_runs, strict=True))
+            stored, stored_apply = (max(rates) for rates in zip(*stored_runs, strict=True))
             small = module.bench_tracking(1_000)
             large = module.bench_tracking(tracked)
             writes, queued = asyncio.run(module.bench_store(tracked, folder / "store.sqlite"))
-        events = f"{3 * event_orders:,} ORDER_TRADE_UPDATE events"
+        events = f"{3 * event_orders:,} ORDER_TRADE_UPDATE events, best of {runs} runs"
         rows = [
             ("stream events applied, parse + apply + SQLite store", stored, "events/s", events),
             ("stream events applied, parse + apply, no store", plain, "events/s", events),

@@ -56,6 +56,15 @@ def _get(data: Mapping[str, Any], key: str) -> Any:
 
 def _dec(data: Mapping[str, Any], key: str, default: Decimal | None = ZERO) -> Decimal:
     value = data.get(key)
+    if value.__class__ is str and value:
+        # The common case, first and with the fewest checks: a non-empty decimal string.
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise MalformedResponseError(f"field {key!r} is not a number: {value!r}") from None
+        if result.is_finite():
+            return result
+        raise MalformedResponseError(f"field {key!r} is not finite: {value!r}")
     if value is None or value == "":
         if default is None:
             raise MalformedResponseError(f"field {key!r} is missing")
@@ -112,6 +121,8 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
 
 
 def _mapping(data: Any, what: str) -> Mapping[str, Any]:
+    if data.__class__ is dict:  # decoded JSON: skip the slower abstract-class check
+        return data
     if not isinstance(data, Mapping):
         raise MalformedResponseError(f"{what} is not an object: {type(data).__name__}")
     return data
