@@ -61,7 +61,8 @@ async def test_ccxt_binanceusdm_hmac(simulator) -> None:
     assert any(path.startswith("/fapi/v1/order") for path in paths)
 
 
-async def test_ccxt_aster_eip712(simulator) -> None:
+def _aster_client(simulator: Any) -> Any:
+    """ccxt's aster (EIP-712, v3 paths) with only its URLs pointed at the simulator."""
     exchange = ccxt.aster({
         "privateKey": simulator.account.user_private_key,
         "walletAddress": simulator.account.user,
@@ -76,6 +77,11 @@ async def test_ccxt_aster_eip712(simulator) -> None:
         "sapiPublic": simulator.rest_url + "/api",
         "sapiPrivate": simulator.rest_url + "/api",
     }
+    return exchange
+
+
+async def test_ccxt_aster_eip712(simulator) -> None:
+    exchange = _aster_client(simulator)
     try:
         await _exercise(exchange, simulator)
     finally:
@@ -85,17 +91,7 @@ async def test_ccxt_aster_eip712(simulator) -> None:
 
 
 async def test_ccxt_aster_isolated_margin_and_liquidation_price(simulator) -> None:
-    exchange = ccxt.aster({
-        "privateKey": simulator.account.user_private_key,
-        "walletAddress": simulator.account.user,
-        "options": {"fetchCurrencies": False, "builderFee": False, "defaultType": "swap"},
-    })
-    exchange.urls["api"] = {
-        "fapiPublic": simulator.rest_url + "/fapi",
-        "fapiPrivate": simulator.rest_url + "/fapi",
-        "sapiPublic": simulator.rest_url + "/api",
-        "sapiPrivate": simulator.rest_url + "/api",
-    }
+    exchange = _aster_client(simulator)
     eth = "ETH/USDT:USDT"
     try:
         await exchange.load_markets()

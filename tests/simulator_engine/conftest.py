@@ -59,6 +59,15 @@ class Harness:
     def order_updates(self, order_id: int) -> list[dict[str, Any]]:
         return [e["o"] for e in self.user_events("ORDER_TRADE_UPDATE") if e["o"]["i"] == order_id]
 
+    def fill_at(self, side: str, quantity: str, price: str,
+                symbol: str = "BTCUSDT") -> dict[str, Any]:
+        """Fill `quantity` at exactly `price` as maker: a resting limit and a counterparty."""
+        placed = self.order(symbol=symbol, side=side, type="LIMIT", timeInForce="GTC",
+                            quantity=quantity, price=price)
+        if placed["status"] != "FILLED":
+            self.engine.counterparty_fill(ACCOUNT, symbol, order_id=placed["orderId"])
+        return placed
+
     def price(self, value: str, symbol: str = "BTCUSDT", mark: str | None = None) -> None:
         self.engine.set_price(symbol, Decimal(value),
                               mark_price=Decimal(mark) if mark is not None else None)

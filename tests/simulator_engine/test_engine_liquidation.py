@@ -12,15 +12,6 @@ from execution.simulator.engine.market_data import next_funding_time
 START = Decimal(10000)
 
 
-def _fill_at(sim, side, quantity, price, symbol="BTCUSDT"):
-    """Fill `quantity` at exactly `price` as maker, via a resting limit and a counterparty."""
-    placed = sim.order(symbol=symbol, side=side, type="LIMIT", timeInForce="GTC",
-                       quantity=quantity, price=price)
-    if placed["status"] != "FILLED":
-        sim.engine.counterparty_fill("acct", symbol, order_id=placed["orderId"])
-    return placed
-
-
 def _liquidations(sim):
     return [e["o"] for e in sim.user_events("ORDER_TRADE_UPDATE")
             if e["o"]["c"].startswith("autoclose-")]
@@ -34,7 +25,7 @@ def _income(sim, kind):
 def test_isolated_long_is_liquidated_at_its_price_and_loses_exactly_its_margin(sim):
     sim.call("POST", "marginType", symbol="BTCUSDT", marginType="ISOLATED")
     sim.call("POST", "leverage", symbol="BTCUSDT", leverage=20)
-    _fill_at(sim, "BUY", "0.1", "50000")  # isolated margin 250, maker fee 1
+    sim.fill_at("BUY", "0.1", "50000")  # isolated margin 250, maker fee 1
     resting = sim.order(side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.1",
                         price="40000")
     # 250 + 0.1 (P - 50000) = 0.1 P * 0.004  ->  P = 4750 / 0.0996
@@ -61,7 +52,7 @@ def test_isolated_long_is_liquidated_at_its_price_and_loses_exactly_its_margin(s
 def test_isolated_short_is_closed_at_its_bankruptcy_price(sim):
     sim.call("POST", "marginType", symbol="BTCUSDT", marginType="ISOLATED")
     sim.call("POST", "leverage", symbol="BTCUSDT", leverage=10)
-    _fill_at(sim, "SELL", "0.1", "50000")  # isolated margin 500
+    sim.fill_at("SELL", "0.1", "50000")  # isolated margin 500
     # 500 - 0.1 (P - 50000) = 0.1 P * 0.004  ->  P = 5500 / 0.1004
     expected = (Decimal(5500) / Decimal("0.1004")).quantize(Decimal("0.00000001"))
     assert Decimal(sim.position()["liquidationPrice"]) == expected  # 54780.87...
@@ -75,7 +66,7 @@ def test_isolated_short_is_closed_at_its_bankruptcy_price(sim):
 
 
 def test_cross_positions_are_closed_at_the_mark_and_the_rest_of_the_margin_is_cleared(sim):
-    _fill_at(sim, "BUY", "2", "50000")  # cross, 20x: notional 100000 (bracket 2), fee 20
+    sim.fill_at("BUY", "2", "50000")  # cross, 20x: notional 100000 (bracket 2), fee 20
     # 9980 + 2 (P - 50000) = 2 P * 0.005 - 50  ->  P = 89970 / 1.99
     expected = (Decimal(89970) / Decimal("1.99")).quantize(Decimal("0.00000001"))
     assert Decimal(sim.position()["liquidationPrice"]) == expected  # 45211.05...
@@ -94,7 +85,7 @@ def test_cross_positions_are_closed_at_the_mark_and_the_rest_of_the_margin_is_cl
 
 
 def test_a_gap_through_the_bankruptcy_price_never_leaves_a_negative_wallet(sim):
-    _fill_at(sim, "BUY", "2", "50000")
+    sim.fill_at("BUY", "2", "50000")
     sim.price("40000")  # far below the liquidation and the bankruptcy price
     assert sim.position()["positionAmt"] == "0"
     assert sim.wallet() == 0
@@ -103,8 +94,8 @@ def test_a_gap_through_the_bankruptcy_price_never_leaves_a_negative_wallet(sim):
 
 def test_isolated_liquidation_leaves_the_rest_of_the_wallet_alone(sim):
     sim.call("POST", "marginType", symbol="BTCUSDT", marginType="ISOLATED")
-    _fill_at(sim, "BUY", "0.1", "50000")  # 20x: margin 250
-    _fill_at(sim, "BUY", "1", "3000", symbol="ETHUSDT")  # cross, healthy
+    sim.fill_at("BUY", "0.1", "50000")  # 20x: margin 250
+    sim.fill_at("BUY", "1", "3000", symbol="ETHUSDT")  # cross, healthy
     sim.price("30000")
     assert sim.position()["positionAmt"] == "0"
     assert sim.position("ETHUSDT")["positionAmt"] == "1"
@@ -113,7 +104,7 @@ def test_isolated_liquidation_leaves_the_rest_of_the_wallet_alone(sim):
 
 def test_a_long_at_1x_has_no_liquidation_price(sim):
     sim.call("POST", "leverage", symbol="BTCUSDT", leverage=1)
-    _fill_at(sim, "BUY", "0.1", "50000")
+    sim.fill_at("BUY", "0.1", "50000")
     assert sim.position()["liquidationPrice"] == "0"
 
 
@@ -124,8 +115,8 @@ def test_users_cannot_send_liquidation_orders(sim):
 
 
 def test_funding_is_settled_once_per_funding_time(sim):
-    _fill_at(sim, "BUY", "0.1", "50000")  # long BTC: pays at a positive rate
-    _fill_at(sim, "SELL", "1", "3000", symbol="ETHUSDT")  # short ETH: receives
+    sim.fill_at("BUY", "0.1", "50000")  # long BTC: pays at a positive rate
+    sim.fill_at("SELL", "1", "3000", symbol="ETHUSDT")  # short ETH: receives
     wallet = sim.wallet()
     sim.price("50000")
     assert _income(sim, "FUNDING_FEE") == []  # not yet funding time

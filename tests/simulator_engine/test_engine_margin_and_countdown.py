@@ -10,18 +10,10 @@ import pytest
 from execution.simulator.api import ApiError
 
 
-def _fill_at(sim, side, quantity, price):
-    placed = sim.order(side=side, type="LIMIT", timeInForce="GTC", quantity=quantity,
-                       price=price)
-    if placed["status"] != "FILLED":
-        sim.engine.counterparty_fill("acct", "BTCUSDT", order_id=placed["orderId"])
-    return placed
-
-
 def _isolated_long(sim):
     sim.call("POST", "marginType", symbol="BTCUSDT", marginType="ISOLATED")
     sim.call("POST", "leverage", symbol="BTCUSDT", leverage=20)
-    _fill_at(sim, "BUY", "0.1", "50000")  # isolated margin 250
+    sim.fill_at("BUY", "0.1", "50000")  # isolated margin 250
 
 
 def _code(call) -> int:
@@ -52,7 +44,7 @@ def test_adding_margin_moves_the_liquidation_price_away(sim):
 
 
 def test_position_margin_needs_an_isolated_position(sim):
-    _fill_at(sim, "BUY", "0.1", "50000")  # a cross position
+    sim.fill_at("BUY", "0.1", "50000")  # a cross position
     assert _code(lambda: sim.call("POST", "positionMargin", symbol="BTCUSDT", amount="10",
                                   type=1)) == -4049
     sim.call("POST", "marginType", symbol="ETHUSDT", marginType="ISOLATED")  # no position
@@ -110,6 +102,6 @@ def test_funding_info_and_multi_assets_mode(sim):
 
 
 def test_open_interest_counts_the_accounts_positions(sim):
-    _fill_at(sim, "BUY", "0.1", "50000")
+    sim.fill_at("BUY", "0.1", "50000")
     answer = sim.engine.public("openInterest", {"symbol": "BTCUSDT"})
     assert (answer["symbol"], answer["openInterest"]) == ("BTCUSDT", "0.1")

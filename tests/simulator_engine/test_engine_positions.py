@@ -11,24 +11,15 @@ from execution.simulator.api import ApiError
 START = Decimal(10000)
 
 
-def _fill_at(sim, side, quantity, price):
-    """Fill `quantity` at exactly `price` as maker, via a resting limit and a counterparty."""
-    placed = sim.order(side=side, type="LIMIT", timeInForce="GTC", quantity=quantity,
-                       price=price)
-    if placed["status"] != "FILLED":
-        sim.engine.counterparty_fill("acct", "BTCUSDT", order_id=placed["orderId"])
-    return placed
-
-
 def test_pnl_open_add_partial_close_and_flip(sim):
-    _fill_at(sim, "BUY", "0.1", "49000")
-    _fill_at(sim, "BUY", "0.1", "48000")
+    sim.fill_at("BUY", "0.1", "49000")
+    sim.fill_at("BUY", "0.1", "48000")
     position = sim.position()
     assert (position["positionAmt"], position["entryPrice"]) == ("0.2", "48500")
-    _fill_at(sim, "SELL", "0.05", "50000")  # close 0.05: +75
+    sim.fill_at("SELL", "0.05", "50000")  # close 0.05: +75
     assert sim.position()["positionAmt"] == "0.15"
     assert sim.position()["entryPrice"] == "48500"
-    _fill_at(sim, "SELL", "0.25", "50500")  # close 0.15 (+300), open short 0.1 at 50500
+    sim.fill_at("SELL", "0.25", "50500")  # close 0.15 (+300), open short 0.1 at 50500
     position = sim.position()
     assert (position["positionAmt"], position["entryPrice"]) == ("-0.1", "50500")
     realized = [Decimal(t["realizedPnl"]) for t in sim.call("GET", "userTrades",
@@ -43,7 +34,7 @@ def test_pnl_open_add_partial_close_and_flip(sim):
 
 
 def test_unrealized_pnl_follows_the_mark(sim):
-    _fill_at(sim, "BUY", "0.1", "49000")
+    sim.fill_at("BUY", "0.1", "49000")
     sim.price("49500")
     assert sim.position()["unRealizedProfit"] == "50"
     account = sim.call("GET", "account")
@@ -182,7 +173,7 @@ def test_margin_type_switch_and_isolated_wallet(sim):
     with pytest.raises(ApiError) as caught:
         sim.call("POST", "marginType", symbol="BTCUSDT", marginType="ISOLATED")
     assert (caught.value.code, caught.value.msg) == (-4046, "No need to change margin type.")
-    _fill_at(sim, "BUY", "0.2", "49000")
+    sim.fill_at("BUY", "0.2", "49000")
     position = sim.position()
     assert position["marginType"] == "isolated" and position["isolatedWallet"] == "490"
     balance = sim.call("GET", "balance")[0]
@@ -193,9 +184,9 @@ def test_margin_type_switch_and_isolated_wallet(sim):
     with pytest.raises(ApiError) as caught:  # isolated: no leverage cut with a position
         sim.call("POST", "leverage", symbol="BTCUSDT", leverage=5)
     assert caught.value.code == -4161
-    _fill_at(sim, "SELL", "0.1", "50000")
+    sim.fill_at("SELL", "0.1", "50000")
     assert sim.position()["isolatedWallet"] == "245"
-    _fill_at(sim, "SELL", "0.1", "50000")
+    sim.fill_at("SELL", "0.1", "50000")
     assert sim.position()["isolatedWallet"] == "0"
     assert sim.wallet() == START + 200 - (Decimal(9800) + 10000) * Decimal("0.0002")
 
