@@ -20,8 +20,7 @@ from execution.simulator import SimulatedExchange
 
 D = Decimal
 BTC = "BTCUSDT"
-CONDITIONAL = [OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
-               OrderType.TAKE_PROFIT_LIMIT, OrderType.TRAILING_STOP_MARKET]
+CONDITIONAL = [order_type for order_type in OrderType if order_type.is_conditional]
 
 
 @pytest_asyncio.fixture

@@ -39,8 +39,6 @@ async def close_position(
         raise ValidationError(
             "symbol", symbol, "holds hedge-mode positions: close them by position side"
         )
-    if not positions:
-        return []
     held = sum((p.quantity for p in positions), Decimal(0))
     if not held:
         return []

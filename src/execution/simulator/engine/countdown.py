@@ -45,7 +45,6 @@ class CountdownCancel:
             del self.deadlines[key]
             account_id, symbol = key
             account = self.core.accounts[account_id]
-            for order in sorted(account.open_orders.get(symbol, {}).values(),
-                                key=lambda o: o.order_id):
+            for order in self.core.open_orders_in(account, symbol):
                 self.core.cancel(account, order)
             self.fired += 1

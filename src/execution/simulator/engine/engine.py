@@ -248,8 +248,7 @@ class Engine:
 
     def _cancel_all(self, account: Account, params: p.Params) -> Any:
         symbol = p.known_symbol(params, self.core.specs)
-        for order in sorted(account.open_orders.get(symbol, {}).values(),
-                            key=lambda o: o.order_id):
+        for order in self.core.open_orders_in(account, symbol):
             self.core.cancel(account, order)
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from execution.simulator.engine import wire
 from execution.simulator.engine.accounts import MARGIN_ASSET, money
 from execution.simulator.engine.market_data import next_funding_time
 from execution.simulator.engine.trading import TradingCore
@@ -53,7 +52,4 @@ class FundingSettler:
                     position.isolated_wallet += fee
                 core._income(account, position.symbol, "FUNDING_FEE", fee, now, 0)
             account.update_time = now
-            core.listener(account.account_id, wire.account_update(
-                account, "FUNDING_FEE", now,
-                [wire.account_position(account, p, marks[p.symbol]) for p in paid],
-            ))
+            core.emit_account_update(account, "FUNDING_FEE", paid)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from execution.simulator.engine import wire
 from execution.simulator.engine.accounts import MARGIN_ASSET, Account, Position, money
 from execution.simulator.engine.margin import cross_health, cross_positions, isolated_health
 from execution.simulator.engine.orders import (
@@ -92,17 +91,13 @@ class Liquidator:
             account.balances[MARGIN_ASSET] = account.wallet - remaining
             symbol = positions[0].symbol if positions else ""
             core._income(account, symbol, "INSURANCE_CLEAR", -remaining, now, 0)
-            core.listener(account.account_id, wire.account_update(
-                account, "INSURANCE_CLEAR", now,
-                [wire.account_position(account, p, core.marks[p.symbol]) for p in positions],
-            ))
+            core.emit_account_update(account, "INSURANCE_CLEAR", positions)
 
     # -- steps --------------------------------------------------------------------------------
 
     def _expire_open_orders(self, account: Account, symbols: set[str]) -> None:
         for symbol in sorted(symbols):
-            for order in sorted(account.open_orders.get(symbol, {}).values(),
-                                key=lambda o: o.order_id):
+            for order in self.core.open_orders_in(account, symbol):
                 self.core._finish(account, order, Status.EXPIRED)
 
     def _close(self, account: Account, position: Position, price: Decimal) -> None:

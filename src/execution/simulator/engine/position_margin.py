@@ -80,9 +80,7 @@ class PositionMarginDesk:
         self.changes.append(
             MarginChange(account.account_id, symbol, kind, amount, position_side, now)
         )
-        core.listener(account.account_id, wire.account_update(
-            account, "MARGIN_TRANSFER", now, [wire.account_position(account, position, mark)]
-        ))
+        core.emit_account_update(account, "MARGIN_TRANSFER", [position])
         return {"amount": wire.fmt(amount), "code": 200,
                 "msg": "Successfully modify position margin.", "type": kind}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import string
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from itertools import count
 from typing import Any
@@ -19,7 +19,14 @@ from typing import Any
 from execution.simulator.api import ApiError, EventListener
 from execution.simulator.engine import book, checks, wire
 from execution.simulator.engine import rejections as r
-from execution.simulator.engine.accounts import MARGIN_ASSET, Account, Income, Trade, money
+from execution.simulator.engine.accounts import (
+    MARGIN_ASSET,
+    Account,
+    Income,
+    Position,
+    Trade,
+    money,
+)
 from execution.simulator.engine.config import EngineConfig
 from execution.simulator.engine.feed import PriceFeed
 from execution.simulator.engine.market import Market, MarksView, PublicTrade
@@ -93,12 +100,22 @@ class TradingCore:
         self.listener(order.account_id, event)
 
     def _emit_account(self, account: Account, symbol: str, position_side: PositionSide) -> None:
-        position = account.position(symbol, position_side)
-        mark = self.markets[symbol].feed.mark_price
+        self.emit_account_update(account, "ORDER", [account.position(symbol, position_side)])
+
+    def emit_account_update(
+        self, account: Account, reason: str, positions: Iterable[Position]
+    ) -> None:
+        """An `ACCOUNT_UPDATE` for `account` with `reason`, its balances and `positions`."""
+        marks = self.marks
         event = wire.account_update(
-            account, "ORDER", self.now(), [wire.account_position(account, position, mark)]
+            account, reason, self.now(),
+            [wire.account_position(account, p, marks[p.symbol]) for p in positions],
         )
         self.listener(account.account_id, event)
+
+    def open_orders_in(self, account: Account, symbol: str) -> list[Order]:
+        """The account's open orders of `symbol`, oldest first."""
+        return sorted(account.open_orders.get(symbol, {}).values(), key=lambda o: o.order_id)
 
     def next_trade_id(self) -> int:
         return next(self._trade_ids)
