@@ -126,12 +126,20 @@ async def test_primary_going_down_mid_session(
     async with make_client(sim, auth) as client:
         price = await below_mark(client)
         sim.faults.set_endpoint_down(0)
-        orders = [
-            await client.create_order(SYMBOL, OrderSide.BUY, OrderType.LIMIT, D("0.002"),
-                                      price=price)
-            for _ in range(3)
-        ]
-        assert all(sim.orders_created(o.client_order_id) == 1 for o in orders)
+        placed, unknown = [], []
+        for number in range(3):
+            client_id = f"failover-{number}"
+            try:
+                placed.append(await client.create_order(
+                    SYMBOL, OrderSide.BUY, OrderType.LIMIT, D("0.002"), price=price,
+                    client_order_id=client_id,
+                ))
+            except OrderStatusUnknownError:
+                unknown.append(client_id)  # cut after sending: no proof on v1, not re-sent
+        assert all(sim.orders_created(o.client_order_id) == 1 for o in placed)
+        assert all(sim.orders_created(client_id) == 0 for client_id in unknown)
+        # v3 proves the cut copy dead with a noop on the other host and sends it again
+        assert len(unknown) == (1 if auth == "hmac" else 0)
         assert client.transport.active_url == sim.rest_urls[1].rstrip("/")
 
 

@@ -6,7 +6,8 @@ mapping (`error_map`), parsing (`parsing`) and the user stream (`user_stream`).
 
 Exactly once: an order whose response is lost, or whose status the exchange reports as
 unknown (503/-1007) or fails with a 5xx, is looked up by its client order id; it is sent
-again, with the same id, only when the exchange confirms that it does not exist.
+again, with the same id, only with proof that the first copy can no longer execute (v3: a
+noop with its nonce), as `outcome` explains. Without proof it is never sent again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 from execution.auth import Credentials, Eip712Credentials
 from execution.errors import (
     ConfigurationError,
-    DuplicateOrderError,
     ExchangeError,
     ExchangeUnavailableError,
     ExecutionError,
@@ -33,7 +33,6 @@ from execution.errors import (
     NetworkError,
     OrderNotFoundError,
     OrderStatusUnknownError,
-    RateLimitError,
     TimestampError,
     ValidationError,
 )
@@ -49,6 +48,7 @@ from execution.exchange.config import (
 )
 from execution.exchange.endpoints import AuthScheme, Endpoint, Security
 from execution.exchange.order_request import build_order_request, check_client_order_id
+from execution.exchange.outcome import OUTCOME_UNKNOWN, OutcomeSettler, SentOrder
 from execution.exchange.parsing import (
     MalformedResponseError,
     parse_balances,
@@ -58,7 +58,7 @@ from execution.exchange.parsing import (
 )
 from execution.exchange.rate_limit import RateLimiter, budgets_from_exchange_info
 from execution.exchange.signing import FORM_CONTENT_TYPE, RequestSigner, encode_params
-from execution.exchange.transport import ConnectionLostError, Transport
+from execution.exchange.transport import Transport
 from execution.exchange.user_stream import UserStream
 from execution.models import (
     Balance,
@@ -78,7 +78,6 @@ from execution.rules import SymbolRules, normalize_symbol
 
 logger = logging.getLogger(__name__)
 
-_OUTCOME_UNKNOWN = (ConnectionLostError, OrderStatusUnknownError, ExchangeUnavailableError)
 _RETRYABLE = (NetworkError, ExchangeUnavailableError, OrderStatusUnknownError)
 _TRACKED_LIMIT = 10_000
 _MARK_FRESH_SECONDS = 30.0
@@ -104,7 +103,6 @@ class AsterDEXExchange(BaseExchange):
         cooldown: float = 30.0,
         max_retries: int = 4,
         backoff_base: float = 0.05,
-        unknown_outcome_grace: float = 0.25,
         chain_id: int | None = None,
     ) -> None:
         hosts = venue_hosts(venue, testnet)
@@ -124,7 +122,6 @@ class AsterDEXExchange(BaseExchange):
         self._live_allowed = live_allowed(allow_live, env)
         self.max_retries = max(1, max_retries)
         self.backoff_base = backoff_base
-        self.unknown_outcome_grace = unknown_outcome_grace
         self.timeout = timeout
         self.clock = ServerClock()
         self.rate_limiter = RateLimiter(max_wait=timeout * 3)
@@ -235,7 +232,10 @@ class AsterDEXExchange(BaseExchange):
             raise ValidationError("symbol", symbol, "unknown symbol (not in exchangeInfo)")
         return normalized
 
-    async def _send(self, endpoint: Endpoint, encoded: str, weight: int) -> Any:
+    async def _send(
+        self, endpoint: Endpoint, encoded: str, weight: int, nonce: int | None = None
+    ) -> Any:
+        """Sign (v3: with `nonce` when given, else the next one) and send once."""
         security = endpoint.security
         is_get = endpoint.method == "GET"
         if security is Security.NONE:
@@ -250,6 +250,8 @@ class AsterDEXExchange(BaseExchange):
                 )
             if security is Security.USER_STREAM and signer.scheme is AuthScheme.HMAC:
                 params = encoded
+            elif nonce is not None:
+                params = signer.sign_v3(encoded, nonce)
             else:
                 params = signer.sign(encoded)
             headers = self._get_headers if is_get else self._form_headers
@@ -427,62 +429,58 @@ class AsterDEXExchange(BaseExchange):
         )
         client_id = request.order.client_order_id
         self._track(request.order)
-        encoded = encode_params(request.params)
+        sent = SentOrder(encode_params(request.params))
         try:
-            order = parse_order(await self._send_once(ep.NEW_ORDER, encoded, 1))
-        except (*_OUTCOME_UNKNOWN, MalformedResponseError) as exc:
+            order = await self._send_new_order(sent)
+        except (*OUTCOME_UNKNOWN, MalformedResponseError) as exc:
             # An unreadable answer came with a success status: the order exists; ask for it.
-            order = await self._resolve_unknown_order(symbol, client_id, encoded, exc)
+            order = await self._settle_unknown(symbol, client_id, sent, exc)
         except ExchangeError:
             self._orders.pop(client_id, None)
             raise
         return self._track(order)
 
-    async def _resolve_unknown_order(
-        self, symbol: str, client_order_id: str, encoded: str, cause: ExecutionError
+    def _fresh_nonce(self) -> int | None:
+        """The nonce for the next v3 request sent (None on v1: no nonce)."""
+        return self.clock.next_nonce() if self.scheme is AuthScheme.EIP712 else None
+
+    async def _send_new_order(self, sent: SentOrder) -> Order:
+        """Send a new order once, remembering its nonce; a nonce or timestamp refused at
+        the door (-1021, -4225: nothing processed) re-syncs the clock and signs anew."""
+        sent.nonce = self._fresh_nonce()
+        try:
+            data = await self._send(ep.NEW_ORDER, sent.encoded, 1, sent.nonce)
+        except TimestampError:
+            await self.sync_clock()
+            sent.nonce = self._fresh_nonce()
+            data = await self._send(ep.NEW_ORDER, sent.encoded, 1, sent.nonce)
+        return parse_order(data)
+
+    async def _noop(self, nonce: int) -> None:
+        """`POST /fapi/v3/noop` with `nonce`: spends it if no request has yet."""
+        data = await self._send(ep.NOOP, "", ep.NOOP.weight, nonce)
+        if not isinstance(data, dict) or data.get("code") not in (200, "200"):
+            raise MalformedResponseError(f"noop: unexpected answer {data!r:.80}")
+
+    async def _settle_unknown(
+        self, symbol: str, client_order_id: str, sent: SentOrder, cause: ExecutionError
     ) -> Order:
-        """The order may or may not exist: ask for it; re-send only on 'does not exist'."""
-        logger.warning(
-            "order %s: outcome unknown (%s); querying it", client_order_id, type(cause).__name__
-        )
-        last: ExecutionError = cause
+        """The order may or may not exist: settled with proof (`outcome.OutcomeSettler`)."""
         query = [("symbol", symbol), ("origClientOrderId", client_order_id)]
-        first_absent: float | None = None
-        attempt = 0
-        while attempt <= self.max_retries:
-            attempt += 1
-            await asyncio.sleep(self._backoff(attempt))
-            try:
-                return parse_order(await self._request(ep.QUERY_ORDER, query))
-            except OrderNotFoundError:
-                # A request the exchange accepted but has not processed yet (503/-1007: the
-                # backend timed out) would also answer "does not exist". Only an absence seen
-                # twice, `unknown_outcome_grace` seconds apart, is taken as final.
-                now = time.monotonic()
-                if first_absent is None:
-                    first_absent = now
-                if now - first_absent < self.unknown_outcome_grace:
-                    await asyncio.sleep(self.unknown_outcome_grace - (now - first_absent))
-                    attempt -= 1  # the confirming query does not use up a retry
-                    continue
-            except (*_RETRYABLE, RateLimitError, MalformedResponseError) as exc:
-                # Rate limited, banned or unreadable: the question is still open. Any error
-                # raised from here would read as "the order was refused".
-                last = exc
-                continue
-            try:
-                logger.info("order %s: not on the exchange; sending again", client_order_id)
-                return parse_order(await self._send_once(ep.NEW_ORDER, encoded, 1))
-            except DuplicateOrderError:
-                continue  # it exists after all: the next query finds it
-            except _OUTCOME_UNKNOWN as exc:
-                last = exc
-        raise OrderStatusUnknownError(
-            f"order {client_order_id}: outcome still unknown after {self.max_retries + 1} "
-            f"queries ({last}); query it later",
-            code=getattr(last, "code", None),
-            http_status=getattr(last, "http_status", None),
+
+        async def look_up() -> Order:
+            return parse_order(await self._request(ep.QUERY_ORDER, query))
+
+        settler = OutcomeSettler(
+            client_order_id,
+            sent,
+            query=look_up,
+            resend=self._send_new_order,
+            noop=self._noop if self.scheme is AuthScheme.EIP712 else None,
+            backoff=self._backoff,
+            queries=self.max_retries + 1,
         )
+        return await settler.settle(cause)
 
     async def cancel_order(
         self, order_id: str | None, symbol: str, *, client_order_id: str | None = None

@@ -17,6 +17,7 @@ import pytest
 from execution.errors import (
     InsufficientMarginError,
     OrderNotFoundError,
+    OrderStatusUnknownError,
     ValidationError,
 )
 from execution.exchange.base import BaseExchange
@@ -123,12 +124,46 @@ class ExchangeConformance:
         assert order.status is OrderStatus.NEW
         assert sim.orders_created(order.client_order_id) == 1
 
-    async def test_unknown_status_not_executed_is_sent_once_more(self, venue: Venue) -> None:
+    async def test_unknown_status_not_executed_is_never_doubled(self, venue: Venue) -> None:
+        """A 503 that was not carried out: placed once with proof (v3 noop), or reported
+        as an unknown outcome and not sent again (no proof on v1)."""
         exchange, sim = venue
         sim.faults.fail_requests(count=1, status=503, code=-1007, execute=False,
                                  path="order", method="POST")
-        order = await self.place_resting(exchange)
-        assert sim.orders_created(order.client_order_id) == 1
+        client_id = "conformance-unknown-1"
+        try:
+            order = await self.place_resting(exchange, client_order_id=client_id)
+        except OrderStatusUnknownError:
+            assert sim.orders_created(client_id) == 0
+        else:
+            assert order.status is OrderStatus.NEW
+            assert sim.orders_created(client_id) == 1
+
+    @pytest.mark.parametrize("delay_ms", [600, 3000])
+    async def test_market_order_executed_late_is_never_sent_twice(
+        self, venue: Venue, delay_ms: int
+    ) -> None:
+        """The exchange carries out a 503'd market order `delay_ms` later (after lookups
+        that found nothing): the position is one order's, never two."""
+        exchange, sim = venue
+        quantity = Decimal("0.001")
+        sim.faults.fail_requests(count=1, status=503, code=-1007, execute=True,
+                                 execute_after_ms=delay_ms, path="order", method="POST")
+        client_id = f"conformance-late-{delay_ms}"
+        executed_by = time.monotonic() + delay_ms / 1000
+        try:
+            await exchange.create_order(self.symbol, OrderSide.BUY, OrderType.MARKET, quantity,
+                                        client_order_id=client_id)
+        except OrderStatusUnknownError:
+            pass  # no proof either way: the caller is told, nothing is sent again
+        deadline = executed_by + 10
+        while sim.orders_created(client_id) == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        # past the moment the queued copy comes out (or is refused for its spent nonce)
+        await asyncio.sleep(max(0.0, executed_by - time.monotonic()) + 0.5)
+        assert sim.orders_created(client_id) == 1
+        positions = await exchange.get_positions(self.symbol)
+        assert sum((p.quantity for p in positions), Decimal(0)) == quantity
 
     async def test_unknown_status_executed_is_not_resent(self, venue: Venue) -> None:
         exchange, sim = venue

@@ -97,6 +97,8 @@ BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
 ACCOUNT = _ep("account", "GET", "/fapi/v2/account", 5)
 POSITION_RISK = _ep("positionRisk", "GET", "/fapi/v2/positionRisk", 5)
 USER_TRADES = _ep("userTrades", "GET", "/fapi/v1/userTrades", 5)
+# v3 only: spends a nonce, cancelling a queued request signed with it (outcome.py).
+NOOP = _ep("noop", "POST", "/fapi/v3/noop", idempotent=False)
 
 _STREAM = Security.USER_STREAM
 LISTEN_KEY_CREATE = _ep("listenKey", "POST", "/fapi/v1/listenKey", security=_STREAM,
@@ -108,5 +110,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH,
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT, POSITION_RISK, USER_TRADES,
+    NOOP,
     LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,
 )  # fmt: skip

@@ -248,6 +248,15 @@ class SimulatedExchange:
         return count
 
     @property
+    def late_requests(self) -> tuple[int, int]:
+        """Requests answered "status unknown" and queued: (carried out later, dropped because
+        a noop spent their nonce first)."""
+        server = self._server
+        if server is None:
+            return 0, 0
+        return server.late_requests_executed, server.late_requests_cancelled
+
+    @property
     def ledger(self) -> Counter[str]:
         """Orders ever accepted per client order id."""
         ledger: Counter[str] = self.engine.ledger

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from execution.simulator.api import ApiError, EngineProtocol
 from execution.simulator.endpoints import Endpoint, Handler, Security, resolve
-from execution.simulator.faults import FaultController
+from execution.simulator.faults import Failure, FaultController
 from execution.simulator.ratelimit import RateLimitConfig, RateLimiter
 from execution.simulator.signature import Authenticator, Principal
 from execution.simulator.streams import StreamHub
@@ -76,6 +76,10 @@ class SimulatorServer:
         self.request_log = request_log
         self.rate_limits = rate_limits
         self.port_index: dict[int, int] = {}
+        # Requests answered "status unknown" and queued: carried out later, or dropped
+        # because a noop spent their nonce first.
+        self.late_requests_executed = 0
+        self.late_requests_cancelled = 0
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
@@ -149,13 +153,7 @@ class SimulatorServer:
                 if self.faults.active else None
             )
             if failure is not None:
-                if failure.execute and failure.execute_after_ms > 0:
-                    asyncio.get_running_loop().call_later(
-                        failure.execute_after_ms / 1000,
-                        self._dispatch_late, endpoint, account_id, dict(params),
-                    )
-                elif failure.execute:
-                    self._dispatch(endpoint, account_id, params)
+                self._time_out_backend(failure, endpoint, account_id, params)
                 raise ApiError(failure.code, failure.message, http_status=failure.status)
             result = self._dispatch(endpoint, account_id, params)
             if self.faults.active and self.faults.take_drop(method, endpoint.name, path):
@@ -182,10 +180,43 @@ class SimulatorServer:
         headers["Content-Type"] = _JSON
         return web.Response(body=payload, status=status, headers=headers)
 
-    def _dispatch_late(
-        self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]
+    def _time_out_backend(
+        self, failure: Failure, endpoint: Endpoint, account_id: str | None,
+        params: dict[str, str],
     ) -> None:
-        """Carry out a request whose caller was already told its status is unknown."""
+        """A backend that timed out: the request is carried out now, later, or never.
+
+        A v3 request not processed now keeps its nonce unspent until it is: a `noop` signed
+        with the same nonce takes the nonce first, and the queued request is then dropped
+        as a reused nonce (the docs' noop: it cancels requests still in the queue)."""
+        if failure.execute and failure.execute_after_ms <= 0:
+            self._dispatch(endpoint, account_id, params)
+            return
+        queued_nonce = _v3_nonce(params)
+        if queued_nonce is not None:
+            self.auth.release_nonce(*queued_nonce)
+        if failure.execute:
+            asyncio.get_running_loop().call_later(
+                failure.execute_after_ms / 1000,
+                self._dispatch_late, endpoint, account_id, dict(params), queued_nonce,
+            )
+
+    def _dispatch_late(
+        self,
+        endpoint: Endpoint,
+        account_id: str | None,
+        params: dict[str, str],
+        queued_nonce: tuple[str, int] | None,
+    ) -> None:
+        """Carry out a request whose caller was already told its status is unknown, unless
+        a `noop` spent its nonce meanwhile."""
+        if queued_nonce is not None:
+            try:
+                self.auth.use_nonce(*queued_nonce, check_window=False)
+            except ApiError:
+                self.late_requests_cancelled += 1
+                return
+        self.late_requests_executed += 1
         try:
             self._dispatch(endpoint, account_id, params)
         except ApiError:
@@ -294,6 +325,17 @@ class SimulatorServer:
         return await self.hub.serve(
             request, index, streams=streams, combined=combined, listen_key=listen_key
         )
+
+
+def _v3_nonce(params: dict[str, str]) -> tuple[str, int] | None:
+    """The (user, nonce) of a v3 signed request, None for any other request."""
+    user, nonce = params.get("user"), params.get("nonce")
+    if not user or not nonce or "signature" not in params:
+        return None
+    try:
+        return user, int(nonce)
+    except ValueError:
+        return None
 
 
 def _orders_in(endpoint: Endpoint, params: dict[str, str]) -> int:

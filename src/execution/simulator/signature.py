@@ -11,6 +11,7 @@ signer the user approved may sign.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
 from collections import deque
@@ -137,10 +138,13 @@ class Authenticator:
         self.use_nonce(user, nonce)
         return Principal(account_id, "eip712")
 
-    def use_nonce(self, user: str, nonce: int) -> None:
-        """Accept `nonce` for `user` once: a repeat, a stale or a far-off nonce is rejected."""
+    def use_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
+        """Accept `nonce` for `user` once: a repeat, a stale or a far-off nonce is rejected.
+
+        `check_window=False` is for a request taken from the queue later (its nonce was
+        checked against the clock when it arrived)."""
         now_us = self._clock_ms() * 1000
-        if abs(now_us - nonce) > NONCE_WINDOW_US:
+        if check_window and abs(now_us - nonce) > NONCE_WINDOW_US:
             raise ApiError(-4225, "Nonce is outside of the allowed time window.")
         seen = self._nonces.setdefault(user.lower(), deque(maxlen=NONCES_KEPT))
         if nonce in seen:
@@ -148,6 +152,15 @@ class Authenticator:
         if len(seen) == NONCES_KEPT and nonce < min(seen):
             raise ApiError(-4225, "Nonce has expired.")
         seen.append(nonce)
+
+    def release_nonce(self, user: str, nonce: int) -> None:
+        """Forget `nonce` for `user`: its request was queued but not processed (a backend
+        that timed out). Until it is processed, a `noop` with the same nonce can take the
+        nonce and so cancel it."""
+        seen = self._nonces.get(user.lower())
+        if seen is not None:
+            with contextlib.suppress(ValueError):
+                seen.remove(nonce)
 
     # shared -------------------------------------------------------------------------------
 
