@@ -8,6 +8,7 @@ default account. Every test here then runs for that exchange class.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from decimal import Decimal
 from typing import Any
@@ -151,16 +152,12 @@ class ExchangeConformance:
                                  execute_after_ms=delay_ms, path="order", method="POST")
         client_id = f"conformance-late-{delay_ms}"
         executed_by = time.monotonic() + delay_ms / 1000
-        try:
+        # No proof either way on some venues: the caller is told, nothing is sent again.
+        with contextlib.suppress(OrderStatusUnknownError):
             await exchange.create_order(self.symbol, OrderSide.BUY, OrderType.MARKET, quantity,
                                         client_order_id=client_id)
-        except OrderStatusUnknownError:
-            pass  # no proof either way: the caller is told, nothing is sent again
-        deadline = executed_by + 10
-        while sim.orders_created(client_id) == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
         # past the moment the queued copy comes out (or is refused for its spent nonce)
-        await asyncio.sleep(max(0.0, executed_by - time.monotonic()) + 0.5)
+        await asyncio.sleep(max(0.0, executed_by - time.monotonic()) + 0.8)
         assert sim.orders_created(client_id) == 1
         positions = await exchange.get_positions(self.symbol)
         assert sum((p.quantity for p in positions), Decimal(0)) == quantity
