@@ -8,19 +8,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from execution.auth import Credentials, Eip712Credentials, HmacCredentials
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.secrets import Secret
 from execution.simulator import SimulatedExchange
-
-
-def credentials_for(sim: SimulatedExchange, auth: str) -> Credentials:
-    account = sim.account
-    if auth == "hmac":
-        assert account.api_key and account.api_secret
-        return HmacCredentials(account.api_key, Secret(account.api_secret))
-    assert account.user and account.signer_private_key
-    return Eip712Credentials(account.user, account.signer, Secret(account.signer_private_key))
+from execution.simulator.testing import credentials_for
 
 
 def make_exchange(sim: SimulatedExchange, auth: str, **options: Any) -> AsterDEXExchange:

@@ -26,6 +26,9 @@ CALLBACK_EVENTS: frozenset[str] = frozenset(
         "order_partially_filled",
         "order_cancelled",
         "order_rejected",
+        # A placement ended with no answer about the order and was not sent again (no
+        # proof it could not execute): it is looked up by its client id until settled.
+        "order_outcome_unknown",
         "stop_loss_placed",
         "take_profit_placed",
         # A bracket's exit trigger was already passed: its position was closed at market

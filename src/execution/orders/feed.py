@@ -5,7 +5,7 @@ is down, REST polling takes over: every `poll_interval` seconds the open orders 
 symbol with tracked open orders are read, and tracked orders no longer open are queried by
 client id. When the stream comes back, one more pass catches the orders that ended while
 it was down. With the stream up, polling only settles orders left PENDING_NEW by an
-unknown outcome, once their grace period is over.
+unknown outcome: looked up with back-off, taken as never placed only after the horizon.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+LOOKUP_BACKOFF_MS = 1000  # an unknown outcome is looked up 1, 2, 4, 8... s after sending
+
 
 class EventFeed:
     """The stream handler and the polling fallback; `positions` follows account updates."""
@@ -57,6 +59,7 @@ class EventFeed:
         self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
 
     # -- the user stream --------------------------------------------------------------------
 
@@ -181,19 +184,30 @@ class EventFeed:
 
     async def settle_pending(self) -> None:
         """Orders never acknowledged (unknown outcome; PENDING_NEW, or PENDING_CANCEL with
-        no exchange order id), and orders PENDING_CANCEL with no cancel in flight (a cancel
-        that raced the placement), are settled by their client id."""
-        cutoff = now_ms() - int(self._manager.pending_grace * 1000)
+        no exchange order id) are looked up by their client id with back-off (1, 2, 4, ...
+        seconds after they were sent) until the `pending_grace` horizon; orders
+        PENDING_CANCEL with no cancel in flight (a cancel that raced the placement) once
+        the horizon is over."""
+        now = now_ms()
+        horizon_ms = int(self._manager.pending_grace * 1000)
         registry = self._registry
+        lookups = self._lookups
         for managed in registry.open_orders():
             client_order_id = managed.client_order_id
-            stuck_cancel = (
+            if client_order_id in registry.in_flight:
+                continue
+            age = now - managed.submitted_at
+            if self._lifecycle.never_acknowledged(managed):
+                done = lookups.get(client_order_id, 0)
+                if age < horizon_ms and age < LOOKUP_BACKOFF_MS * (1 << done):
+                    continue  # not due yet
+                lookups[client_order_id] = done + 1
+            elif not (
                 managed.status is OrderStatus.PENDING_CANCEL
                 and client_order_id not in registry.cancelling
-            )
-            if (
-                (stuck_cancel or self._lifecycle.never_acknowledged(managed))
-                and client_order_id not in registry.in_flight
-                and managed.submitted_at <= cutoff
+                and age >= horizon_ms
             ):
-                await self._lifecycle.refresh(managed)
+                continue
+            await self._lifecycle.refresh(managed)
+            if not managed.is_open:
+                lookups.pop(client_order_id, None)

@@ -155,6 +155,15 @@ class OrderLifecycle:
                            managed.client_order_id, snapshot.order_id)
         return managed
 
+    def outcome_unknown(self, managed: ManagedOrder, cause: Exception) -> None:
+        """The placement ended without an answer about the order and was not sent again:
+        recorded in its audit trail and told to `order_outcome_unknown` callbacks; it stays
+        PENDING_NEW, looked up by its client id until the exchange tells or the horizon
+        (`pending_grace`) is over."""
+        self._recorder.note(managed, "outcome_unknown",
+                            {"error": type(cause).__name__, "detail": str(cause)})
+        self._callbacks.emit("order_outcome_unknown", managed)
+
     @staticmethod
     def never_acknowledged(managed: ManagedOrder) -> bool:
         """No acknowledgement ever seen: PENDING_NEW, or PENDING_CANCEL (a cancel was
@@ -169,6 +178,17 @@ class OrderLifecycle:
         but has not processed yet would also be "not found")."""
         return now_ms() - managed.submitted_at >= self._manager.pending_grace * 1000
 
+    async def _listed_in_all_orders(self, managed: ManagedOrder) -> Order | None:
+        """The order in the exchange's order history of its symbol (from a minute before
+        it was sent), the last word before it is taken as never placed; None if absent.
+        Raises if the history cannot be read (the order then stays unknown)."""
+        history = await self._manager.exchange.get_all_orders(
+            managed.symbol, start_time=managed.submitted_at - 60_000, limit=1000
+        )
+        return next(
+            (o for o in history if o.client_order_id == managed.client_order_id), None
+        )
+
     async def refresh(self, managed: ManagedOrder) -> None:
         """Query the order by client id and apply what the exchange says. An order that
         is unknown to the exchange and never acknowledged (PENDING_NEW, or PENDING_CANCEL
@@ -180,6 +200,15 @@ class OrderLifecycle:
             )
         except OrderNotFoundError:
             if self.never_acknowledged(managed) and self.grace_over(managed):
+                try:
+                    listed = await self._listed_in_all_orders(managed)
+                except ExecutionError as exc:
+                    logger.warning("order history of %s unreadable (%s): %s stays unknown",
+                                   managed.symbol, exc, managed.client_order_id)
+                    return
+                if listed is not None:
+                    self.apply_open_snapshot(managed, listed)
+                    return
                 self.apply(
                     managed,
                     OrderRejected(

@@ -75,8 +75,11 @@ class OrderManager:
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
     `store` is an `OrderStore`, a path to its SQLite file, or None (nothing persisted).
-    `poll_interval` (s) paces REST polling while the user stream is down; an order left
-    PENDING_NEW by an unknown outcome is settled by its client id after `pending_grace` (s).
+    `poll_interval` (s) paces REST polling while the user stream is down. An order left
+    PENDING_NEW by an unknown outcome (never sent again without proof) is looked up by its
+    client id with back-off, and from the stream; only when `pending_grace` (s, the
+    horizon) is over and the exchange's order history does not list it either is it taken
+    as never placed (REJECTED locally; should the exchange show it later, it follows).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -87,7 +90,7 @@ class OrderManager:
         *,
         guards: OrderGuards | None = None,
         poll_interval: float = 1.0,
-        pending_grace: float = 10.0,
+        pending_grace: float = 60.0,
         adopt_unknown: bool = True,
         client_order_id_prefix: str = "om",
     ) -> None:
@@ -529,6 +532,16 @@ class OrderManager:
         """As `apply_snapshot`, for an order the exchange lists as open (a cancel no longer
         in flight did not happen)."""
         self._lifecycle.apply_open_snapshot(managed, snapshot)
+
+    def unknown_outcomes(self) -> list[ManagedOrder]:
+        """Orders sent whose outcome the exchange has not told yet (never acknowledged, no
+        request in flight): they count as open until settled."""
+        registry = self.registry
+        return [
+            managed for managed in registry.open_orders()
+            if self._lifecycle.never_acknowledged(managed)
+            and managed.client_order_id not in registry.in_flight
+        ]
 
     def adopt(self, snapshot: Order) -> ManagedOrder:
         """Start tracking an order this manager did not place (found on the exchange)."""

@@ -234,6 +234,7 @@ class OrderPlacer:
                                type(exc).__name__, exc)
                 await lifecycle.refresh(managed)
                 if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
+                    lifecycle.outcome_unknown(managed, exc)
                     raise
                 return managed
         finally:

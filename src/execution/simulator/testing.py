@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest_asyncio
 
+from execution.auth import Credentials, Eip712Credentials, HmacCredentials
+from execution.secrets import Secret
 from execution.simulator.exchange import SimulatedExchange
 
 SimulatorFactory = Callable[..., Awaitable[SimulatedExchange]]
@@ -38,3 +40,13 @@ async def simulator_factory() -> AsyncIterator[SimulatorFactory]:
     yield start
     for sim in reversed(started):
         await sim.stop()
+
+
+def credentials_for(sim: SimulatedExchange, auth: str) -> Credentials:
+    """The simulator's default account as credentials: "hmac" (v1) or "eip712" (v3)."""
+    account = sim.account
+    if auth == "hmac":
+        assert account.api_key and account.api_secret
+        return HmacCredentials(account.api_key, Secret(account.api_secret))
+    assert account.user and account.signer_private_key
+    return Eip712Credentials(account.user, account.signer, Secret(account.signer_private_key))
