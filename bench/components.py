@@ -207,6 +207,8 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
         ("signing", lambda: _rows_from("Signing", "bench.bench_signing", results, quick)),
         ("order manager", lambda: order_manager_bench(results, quick=quick)),
         ("simulator", lambda: simulator_bench(results, quick=quick)),
+        ("unknown outcome", lambda: _rows_from(
+            "Unknown outcome", "bench.bench_unknown_outcome", results, quick)),
     ]
     for label, step in steps:
         started = time.perf_counter()

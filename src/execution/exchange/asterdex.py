@@ -104,6 +104,7 @@ class AsterDEXExchange(BaseExchange):
         max_retries: int = 4,
         backoff_base: float = 0.05,
         chain_id: int | None = None,
+        prove_with_noop: bool = True,
     ) -> None:
         hosts = venue_hosts(venue, testnet)
         env = read_env(dotenv_path)
@@ -122,6 +123,9 @@ class AsterDEXExchange(BaseExchange):
         self._live_allowed = live_allowed(allow_live, env)
         self.max_retries = max(1, max_retries)
         self.backoff_base = backoff_base
+        # v3: settle an unknown outcome with a noop on its nonce (outcome.py); False: only
+        # look it up, as on v1 (never sent again).
+        self.prove_with_noop = prove_with_noop
         self.timeout = timeout
         self.clock = ServerClock()
         self.rate_limiter = RateLimiter(max_wait=timeout * 3)
@@ -476,7 +480,8 @@ class AsterDEXExchange(BaseExchange):
             sent,
             query=look_up,
             resend=self._send_new_order,
-            noop=self._noop if self.scheme is AuthScheme.EIP712 else None,
+            noop=self._noop if self.scheme is AuthScheme.EIP712 and self.prove_with_noop
+            else None,
             backoff=self._backoff,
             queries=self.max_retries + 1,
         )
