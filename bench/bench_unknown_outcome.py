@@ -25,7 +25,8 @@ from typing import Any
 from bench.harness import quick_option
 from execution.errors import OrderStatusUnknownError
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.models import OrderSide, OrderStatus
+from execution.models import OrderSide
+from execution.orders.managed import ManagedOrder
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.simulator.testing import credentials_for
@@ -69,14 +70,19 @@ async def _trial(scenario: Scenario, number: int, folder: Path) -> tuple[float, 
                 path="order", method="POST",
             )
             client_id = f"bench-unknown-{number}"
+            known = asyncio.Event()
+
+            def told(managed: ManagedOrder) -> None:
+                if managed.client_order_id == client_id:
+                    known.set()
+
+            manager.on("order_filled", told)
+            manager.on("order_rejected", told)
             started = time.perf_counter()
             with contextlib.suppress(OrderStatusUnknownError):
                 await manager.place_market_order(SYMBOL, OrderSide.BUY, QUANTITY,
                                                  client_order_id=client_id)
-            managed = manager.get_order(client_id)
-            assert managed is not None
-            while managed.status is OrderStatus.PENDING_NEW:
-                await asyncio.sleep(0.01)
+            await known.wait()
             settled = time.perf_counter() - started
             return settled, sim.orders_created(client_id)
 
