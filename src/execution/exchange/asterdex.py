@@ -153,6 +153,7 @@ class AsterDEXExchange(BaseExchange):
         self._stream: UserStream | None = None
         self._user_handler: UserEventHandler | None = None
         self._connected = False
+        self._clock_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -174,15 +175,23 @@ class AsterDEXExchange(BaseExchange):
             await self.transport.close()
             raise
         self._connected = True
+        if self._clock_task is None:
+            self._clock_task = asyncio.create_task(
+                self.clock.keep_synced(self.server_time), name="clock-sync"
+            )
 
     async def close(self) -> None:
+        task, self._clock_task = self._clock_task, None
+        if task is not None:
+            task.cancel()
         await self.stop_user_stream()
         await self.transport.close()
         self._connected = False
 
     async def sync_clock(self) -> int:
-        """Measure the offset to the exchange's clock; returns it in ms."""
-        return await self.clock.sync(self.server_time)
+        """Measure the exchange's clock (at connect, and after a -1021/-4225); re-bases the
+        v3 nonce on the corrected clock. Returns the offset to the local wall clock in ms."""
+        return await self.clock.sync(self.server_time, rebase=True)
 
     async def load_markets(self) -> dict[str, SymbolRules]:
         """Load `exchangeInfo`: symbol rules and the rate-limit budgets."""

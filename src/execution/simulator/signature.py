@@ -11,9 +11,9 @@ signer the user approved may sign.
 
 from __future__ import annotations
 
+import heapq
 import hmac
 import re
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -69,7 +69,7 @@ class Authenticator:
         self._clock_ms = clock_ms
         self._secrets: dict[str, tuple[bytes, str]] = {}  # api key -> (secret, account)
         self._users: dict[str, tuple[str, frozenset[str]]] = {}  # user -> (account, signers)
-        self._nonces: dict[str, deque[int]] = {}
+        self._nonces: dict[str, tuple[list[int], set[int]]] = {}  # user -> (heap, set)
 
     def register_hmac(self, api_key: str, api_secret: str, account_id: str) -> None:
         self._secrets[api_key] = (api_secret.encode(), account_id)
@@ -138,16 +138,21 @@ class Authenticator:
         return Principal(account_id, "eip712")
 
     def use_nonce(self, user: str, nonce: int) -> None:
-        """Accept `nonce` for `user` once: a repeat, a stale or a far-off nonce is rejected."""
-        now_us = self._clock_ms() * 1000
-        if abs(now_us - nonce) > NONCE_WINDOW_US:
-            raise ApiError(-4225, "Nonce is outside of the allowed time window.")
-        seen = self._nonces.setdefault(user.lower(), deque(maxlen=NONCES_KEPT))
+        """Accept `nonce` for `user` once, in the order of the v3 doc's "V3 Nonce Mechanism":
+        a nonce already used is a duplicate; with the 100 kept nonces full, one below the
+        smallest kept is expired; one more than 10 s from server time is invalid. Otherwise
+        the oldest (smallest) kept nonce makes room for it."""
+        kept, seen = self._nonces.setdefault(user.lower(), ([], set()))
         if nonce in seen:
             raise ApiError(-4225, "Duplicate nonce: this request was already received.")
-        if len(seen) == NONCES_KEPT and nonce < min(seen):
+        if len(kept) >= NONCES_KEPT and nonce < kept[0]:
             raise ApiError(-4225, "Nonce has expired.")
-        seen.append(nonce)
+        if abs(self._clock_ms() * 1000 - nonce) > NONCE_WINDOW_US:
+            raise ApiError(-4225, "Nonce is outside of the allowed time window.")
+        heapq.heappush(kept, nonce)
+        seen.add(nonce)
+        if len(kept) > NONCES_KEPT:
+            seen.discard(heapq.heappop(kept))
 
     # shared -------------------------------------------------------------------------------
 
