@@ -187,7 +187,9 @@ def resolve_endpoints(
         testnet = env_flag(env, ENV_TESTNET)
     hosts = venue_hosts(venue, testnet)
     if not rest_urls:
-        from_env = [url.strip() for url in env.get(ENV_REST_URL, "").split(",") if url.strip()]
+        from_env = [
+            url.strip().rstrip("/") for url in env.get(ENV_REST_URL, "").split(",") if url.strip()
+        ]
         rest_urls = from_env or None
     custom = bool(rest_urls)
     urls = tuple(rest_urls) if rest_urls else hosts.rest_urls
