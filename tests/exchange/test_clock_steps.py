@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 from typing import Any
@@ -111,3 +112,25 @@ async def test_nonces_increase_and_a_rebase_never_reissues_one() -> None:
     await clock.sync(server_time, rebase=True)
     again = [clock.next_nonce() for _ in range(60)]
     assert not set(again) & set(issued) and again == sorted(again)
+
+
+async def test_the_clock_resyncs_periodically_and_survives_a_failed_sync() -> None:
+    clock = ServerClock()
+    calls = 0
+
+    async def server_time() -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("unreachable")  # logged; the next interval tries again
+        return time.time_ns() // 1_000_000
+
+    task = asyncio.create_task(clock.keep_synced(server_time, interval=0.01))
+    try:
+        deadline = time.monotonic() + 30
+        while clock.syncs < 2:
+            assert time.monotonic() < deadline, "no periodic sync"
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+    assert calls >= 3 and clock.synced
