@@ -83,12 +83,12 @@ async def test_the_clock_is_anchored_on_the_monotonic_clock() -> None:
         mono[0] += 2_000_000  # a 2 ms round trip
         return 2_000_000_000_000
 
-    await clock.sync(server_time)
-    assert clock.now_ms() == 2_000_000_000_001
+    await clock.sync(server_time)  # anchored at the answer: never ahead of the server
+    assert clock.now_ms() == 2_000_000_000_000 and clock.round_trip_ms == 2
     wall[0] += 3_600 * 10**9  # the wall clock steps one hour: nothing changes
-    assert clock.now_ms() == 2_000_000_000_001
+    assert clock.now_ms() == 2_000_000_000_000
     mono[0] += 1_000_000_000  # one second passes
-    assert clock.now_ms() == 2_000_000_001_001
+    assert clock.now_ms() == 2_000_000_001_000
 
 
 async def test_nonces_increase_and_a_rebase_never_reissues_one() -> None:

@@ -97,20 +97,24 @@ class ServerClock:
     async def sync(
         self, fetch_server_time: Callable[[], Awaitable[int]], *, rebase: bool = False
     ) -> int:
-        """Measure the server's time against the monotonic midpoint of the round trip;
-        returns the offset to the local wall clock in ms (informational)."""
+        """Measure the server's time; returns the offset to the local wall clock in ms
+        (informational).
+
+        The reading is anchored at the end of the round trip: the server read its clock
+        before that moment, so the estimate is never ahead of the server (the strictest
+        reading of the v3 doc, "if it exceeds the system time or lags behind it by more
+        than 10 seconds, the request is considered invalid"), and behind by at most the
+        round trip. v1 accepts 5 s behind (recvWindow), v3 10 s.
+        """
         mono_before = self.monotonic_ns()
         server_ms = await fetch_server_time()
         mono_after = self.monotonic_ns()
-        midpoint = (mono_before + mono_after) // 2
         self._anchor_server_us = server_ms * 1000
-        self._anchor_mono_ns = midpoint
+        self._anchor_mono_ns = mono_after
         self.synced = True
         self.syncs += 1
         self.round_trip_ms = (mono_after - mono_before) // 1_000_000
-        self.offset_ms = server_ms - self.wall_ns() // 1_000_000 + (
-            (mono_after - midpoint) // 1_000_000
-        )
+        self.offset_ms = server_ms - self.wall_ns() // 1_000_000
         if rebase:
             self.rebase()
         return self.offset_ms
