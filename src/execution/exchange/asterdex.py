@@ -12,6 +12,7 @@ again, with the same id, only when the exchange confirms that it does not exist.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import random
@@ -193,6 +194,8 @@ class AsterDEXExchange(BaseExchange):
         task, self._clock_task = self._clock_task, None
         if task is not None:
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.stop_user_stream()
         await self.transport.close()
         self._connected = False
