@@ -134,3 +134,42 @@ async def test_the_clock_resyncs_periodically_and_survives_a_failed_sync() -> No
     finally:
         task.cancel()
     assert calls >= 3 and clock.synced
+
+
+async def test_every_nonce_of_the_last_two_minutes_stays_excluded_after_a_rebase() -> None:
+    mono = [0]
+    clock = ServerClock(wall_ns=lambda: 0, monotonic_ns=lambda: mono[0])
+    server = [1_000_000]
+
+    async def server_time() -> int:
+        return server[0]
+
+    await clock.sync(server_time)
+    first = {clock.next_nonce() for _ in range(5000)}  # a burst: one µs apart
+    server[0] -= 1  # one ms back, right below the burst
+    await clock.sync(server_time, rebase=True)
+    second = [clock.next_nonce() for _ in range(5000)]
+    assert not first & set(second) and len(set(second)) == 5000
+
+
+def test_the_simulator_checks_nonces_in_the_documented_order() -> None:
+    from execution.simulator.api import ApiError
+    from execution.simulator.signature import Authenticator
+
+    now_ms = [10_000_000_000]
+    auth = Authenticator(lambda: now_ms[0])
+    base = now_ms[0] * 1000
+    auth.use_nonce("0xu", base)
+    now_ms[0] += 60_000  # the kept nonce is now far outside the window
+    with pytest.raises(ApiError, match="Duplicate"):  # 1. already used: a duplicate
+        auth.use_nonce("0xu", base)
+    with pytest.raises(ApiError, match="window"):  # the 10 s rule
+        auth.use_nonce("0xu", base + 1)
+    fresh = now_ms[0] * 1000
+    for offset in range(100):
+        auth.use_nonce("0xu", fresh + offset)
+    with pytest.raises(ApiError, match="expired"):  # 2. full and below the smallest kept
+        auth.use_nonce("0xu", fresh - 1)
+    auth.use_nonce("0xu", fresh + 500)  # the smallest kept makes room
+    with pytest.raises(ApiError, match="expired"):
+        auth.use_nonce("0xu", fresh)

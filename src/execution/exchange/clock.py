@@ -22,7 +22,11 @@ from collections.abc import Awaitable, Callable
 
 logger = logging.getLogger(__name__)
 
-RECENT_NONCES = 1024  # the venue keeps 100 per user (v3 doc); keep more than it does
+# Nonces issued within this long are never issued again, even after a re-base: more than
+# the venue remembers (the v3 doc: the last 100 per user; a later revision: every nonce
+# within ±60 s per signer). The count is capped to bound memory at extreme request rates.
+RECENT_NONCE_NS = 120 * 10**9
+RECENT_NONCES_MAX = 100_000
 DEFAULT_RESYNC_INTERVAL = 300.0  # seconds: bounds the drift of the monotonic clock
 
 
@@ -61,7 +65,7 @@ class ServerClock:
         self._anchor_server_us = 0
         self._anchor_mono_ns = 0
         self._last_nonce = 0
-        self._issued: deque[int] = deque()
+        self._issued: deque[tuple[int, int]] = deque()  # (monotonic ns, nonce)
         self._issued_set: set[int] = set()
 
     def now_us(self) -> int:
@@ -84,10 +88,13 @@ class ServerClock:
         while nonce in issued:
             nonce += 1
         self._last_nonce = nonce
-        self._issued.append(nonce)
+        now = self.monotonic_ns()
+        recent = self._issued
+        recent.append((now, nonce))
         issued.add(nonce)
-        if len(self._issued) > RECENT_NONCES:
-            issued.discard(self._issued.popleft())
+        horizon = now - RECENT_NONCE_NS
+        while recent and (recent[0][0] < horizon or len(recent) > RECENT_NONCES_MAX):
+            issued.discard(recent.popleft()[1])
         return nonce
 
     def rebase(self) -> None:
