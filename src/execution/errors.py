@@ -104,6 +104,12 @@ class RateLimitError(ExchangeError):
         self.retry_after = retry_after
 
 
+class WafLimitError(RateLimitError):
+    """HTTP 403: the venue's web application firewall limit was hit (v1 and v3 docs, "HTTP
+    Return Codes"). The request was stopped before the exchange: back off, do not treat it
+    as bad credentials. `retry_after` is in seconds when known."""
+
+
 class IpBannedError(RateLimitError):
     """HTTP 418: the IP is banned until `banned_until` (epoch seconds)."""
 

@@ -187,11 +187,16 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """One asset of the futures wallet."""
+    """One asset of the futures wallet.
+
+    `available_balance` (free margin) is None when unknown: an `ACCOUNT_UPDATE` carries the
+    wallet and cross-wallet balances only (`wb`, `cw`), never the available balance; REST
+    `balance` has `availableBalance`.
+    """
 
     asset: str
     wallet_balance: Decimal
-    available_balance: Decimal
+    available_balance: Decimal | None
     unrealized_pnl: Decimal = ZERO
     cross_wallet_balance: Decimal | None = None
 
@@ -201,8 +206,11 @@ class Balance:
         return self.wallet_balance + self.unrealized_pnl
 
     @property
-    def locked(self) -> Decimal:
-        """What open orders and positions hold: wallet balance not available."""
+    def locked(self) -> Decimal | None:
+        """What open orders and positions hold: wallet balance not available (None when
+        the available balance is unknown)."""
+        if self.available_balance is None:
+            return None
         return max(self.wallet_balance - self.available_balance, ZERO)
 
 

@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from execution.auth import Credentials, Eip712Credentials, HmacCredentials
 from execution.cli.options import Venue, VenueConfig
 from execution.exchange.base import BaseExchange
+from execution.exchange.config import account_label, mask, ws_from_rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,26 +31,6 @@ class Connection:
     def label(self) -> str:
         where = self.target if self.url in self.target else f"{self.target} at {self.url}"
         return f"{where}, account {self.account}"
-
-
-def mask(text: str, keep: int = 4) -> str:
-    """Show the ends of a long identifier (an API key is not a secret, but there is no need
-    to print it whole): 'abcd…wxyz'."""
-    if len(text) <= keep * 2:
-        return text
-    return f"{text[:keep]}…{text[-keep:]}"
-
-
-def account_label(credentials: Credentials) -> str:
-    if isinstance(credentials, HmacCredentials):
-        return f"API key {mask(credentials.api_key)}"
-    if isinstance(credentials, Eip712Credentials):
-        signer = (
-            "" if credentials.signer.lower() == credentials.user.lower()
-            else f" via signer {mask(credentials.signer, 6)}"
-        )
-        return f"user {mask(credentials.user, 6)}{signer}"
-    return "unknown account"
 
 
 @asynccontextmanager
@@ -77,7 +57,7 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
     options: dict[str, Any] = {"credentials": credentials, "dotenv_path": None}
     if config.url:
         options["rest_urls"] = [config.url]
-        options["ws_url"] = config.ws_url or _ws_from_rest(config.url)
+        options["ws_url"] = config.ws_url or ws_from_rest(config.url)
     elif config.ws_url:
         options["ws_url"] = config.ws_url
     options["allow_live"] = config.live
@@ -97,9 +77,3 @@ def _sim_auth(config: VenueConfig) -> dict[str, Any]:
     if config.auth.value == "eip712":
         return {"auth": "eip712"}
     return {}
-
-
-def _ws_from_rest(url: str) -> str:
-    if url.startswith("https://"):
-        return "wss://" + url.removeprefix("https://")
-    return "ws://" + url.removeprefix("http://")

@@ -90,6 +90,8 @@ async def _run(
         mark = await exchange.fetch_mark_price(symbol)
         rules = await exchange.get_symbol_rules(symbol)
         report.mark_price = mark
+        if before.available_balance is None:
+            raise DemoError("the exchange did not report the available USDT balance")
         sizer = PositionSizer(
             before.available_balance, leverage=settings.leverage, symbol_rules=rules
         )

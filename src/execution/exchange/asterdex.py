@@ -13,6 +13,7 @@ noop with its nonce), as `outcome` explains. Without proof it is never sent agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import random
@@ -40,11 +41,12 @@ from execution.exchange import endpoints as ep
 from execution.exchange.base import BaseExchange, UserEventHandler
 from execution.exchange.clock import ServerClock
 from execution.exchange.config import (
+    account_label,
     credentials_from_env,
     is_live_url,
     live_allowed,
     read_env,
-    venue_hosts,
+    resolve_endpoints,
 )
 from execution.exchange.endpoints import AuthScheme, Endpoint, Security
 from execution.exchange.order_request import build_order_request, check_client_order_id
@@ -94,7 +96,7 @@ class AsterDEXExchange(BaseExchange):
         *,
         rest_urls: Sequence[str] | None = None,
         ws_url: str | None = None,
-        testnet: bool = False,
+        testnet: bool | None = None,
         allow_live: bool = False,
         recv_window: int = 5000,
         timeout: float = 10.0,
@@ -106,8 +108,11 @@ class AsterDEXExchange(BaseExchange):
         chain_id: int | None = None,
         prove_with_noop: bool = True,
     ) -> None:
-        hosts = venue_hosts(venue, testnet)
+        # arguments, then the environment, then `.env`: the same variables as the CLI
         env = read_env(dotenv_path)
+        where = resolve_endpoints(
+            venue, env, testnet=testnet, rest_urls=rest_urls, ws_url=ws_url
+        )
         if credentials is None:
             credentials = credentials_from_env(env, venue)
         if venue == "binance" and isinstance(credentials, Eip712Credentials):
@@ -116,9 +121,9 @@ class AsterDEXExchange(BaseExchange):
             raise ValidationError("recv_window", recv_window, "must be in 1..60000 ms")
         self.name = venue
         self.venue = venue
-        self.testnet = testnet
-        self.rest_urls = list(rest_urls) if rest_urls else list(hosts.rest_urls)
-        self.ws_url = ws_url or hosts.ws_url
+        self.testnet = where.testnet
+        self.rest_urls = list(where.rest_urls)
+        self.ws_url = where.ws_url
         self.is_live = any(is_live_url(url) for url in self.rest_urls)
         self._live_allowed = live_allowed(allow_live, env)
         self.max_retries = max(1, max_retries)
@@ -139,7 +144,7 @@ class AsterDEXExchange(BaseExchange):
                 credentials,
                 self.clock,
                 recv_window=recv_window,
-                chain_id=chain_id if chain_id is not None else hosts.chain_id,
+                chain_id=chain_id if chain_id is not None else where.chain_id,
             )
         self.scheme = self._signer.scheme if self._signer else AuthScheme.HMAC
         auth_headers = self._signer.headers if self._signer else {}
@@ -154,6 +159,7 @@ class AsterDEXExchange(BaseExchange):
         self._stream: UserStream | None = None
         self._user_handler: UserEventHandler | None = None
         self._connected = False
+        self._clock_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -175,15 +181,30 @@ class AsterDEXExchange(BaseExchange):
             await self.transport.close()
             raise
         self._connected = True
+        network = "testnet" if self.testnet else "MAINNET" if self.is_live else "custom host"
+        logger.info(
+            "connected to %s %s at %s (WebSocket %s) as %s", self.venue, network,
+            self.transport.active_url, self.ws_url, account_label(self._credentials),
+        )
+        if self._clock_task is None:
+            self._clock_task = asyncio.create_task(
+                self.clock.keep_synced(self.server_time), name="clock-sync"
+            )
 
     async def close(self) -> None:
+        task, self._clock_task = self._clock_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.stop_user_stream()
         await self.transport.close()
         self._connected = False
 
     async def sync_clock(self) -> int:
-        """Measure the offset to the exchange's clock; returns it in ms."""
-        return await self.clock.sync(self.server_time)
+        """Measure the exchange's clock (at connect, and after a -1021/-4225); re-bases the
+        v3 nonce on the corrected clock. Returns the offset to the local wall clock in ms."""
+        return await self.clock.sync(self.server_time, rebase=True)
 
     async def load_markets(self) -> dict[str, SymbolRules]:
         """Load `exchangeInfo`: symbol rules and the rate-limit budgets."""

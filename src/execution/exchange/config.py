@@ -1,7 +1,9 @@
 """Venue hosts, credentials from arguments / environment / `.env`, and the live opt-in.
 
-Hosts live in one table. Credentials given as arguments win; otherwise the environment,
-then a `.env` file (read without changing `os.environ`). Mainnet trading needs an explicit
+Hosts live in one table. Credentials and endpoints given as arguments win; otherwise the
+environment, then a `.env` file (read without changing `os.environ`): the same variables as
+the CLI (`ASTER_REST_URL`, `ASTER_WS_URL`, `ASTER_TESTNET`, the credentials), so a program
+configured for a local simulator never lands on mainnet. Mainnet trading needs an explicit
 opt-in: `allow_live=True` or `ASTER_ALLOW_LIVE=1`.
 """
 
@@ -11,7 +13,7 @@ import ipaddress
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,6 +74,9 @@ ENV_USER = "ASTER_USER"
 ENV_SIGNER = "ASTER_SIGNER"
 ENV_PRIVATE_KEY = "ASTER_PRIVATE_KEY"
 ENV_ALLOW_LIVE = "ASTER_ALLOW_LIVE"
+ENV_REST_URL = "ASTER_REST_URL"
+ENV_WS_URL = "ASTER_WS_URL"
+ENV_TESTNET = "ASTER_TESTNET"
 ENV_BINANCE_API_KEY = "BINANCE_API_KEY"
 ENV_BINANCE_API_SECRET = "BINANCE_API_SECRET"
 
@@ -140,5 +145,76 @@ def credentials_from_env(env: Mapping[str, str], venue: str = "asterdex") -> Cre
     return None
 
 
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """A boolean variable: 1/true/yes/on (any case) is set, anything else is not."""
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def live_allowed(allow_live: bool, env: Mapping[str, str]) -> bool:
-    return allow_live or env.get(ENV_ALLOW_LIVE, "").strip().lower() in ("1", "true", "yes")
+    return allow_live or env_flag(env, ENV_ALLOW_LIVE)
+
+
+def ws_from_rest(url: str) -> str:
+    """The WebSocket base of a REST base URL on the same host (a local simulator)."""
+    url = url.rstrip("/")
+    if url.startswith("https://"):
+        return "wss://" + url.removeprefix("https://")
+    return "ws://" + url.removeprefix("http://")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where a client connects: REST endpoints, WS base, test environment or not."""
+
+    rest_urls: tuple[str, ...]
+    ws_url: str
+    testnet: bool
+    chain_id: int
+
+
+def resolve_endpoints(
+    venue: str,
+    env: Mapping[str, str],
+    *,
+    testnet: bool | None = None,
+    rest_urls: Sequence[str] | None = None,
+    ws_url: str | None = None,
+) -> Endpoints:
+    """Arguments, then `ASTER_TESTNET` / `ASTER_REST_URL` (comma-separated for fallbacks) /
+    `ASTER_WS_URL`, then the venue's hosts. A custom REST URL without a WS URL implies the
+    WebSocket on the same host (as the CLI does), never the venue's."""
+    if testnet is None:
+        testnet = env_flag(env, ENV_TESTNET)
+    hosts = venue_hosts(venue, testnet)
+    if not rest_urls:
+        from_env = [
+            url.strip().rstrip("/") for url in env.get(ENV_REST_URL, "").split(",") if url.strip()
+        ]
+        rest_urls = from_env or None
+    custom = bool(rest_urls)
+    urls = tuple(rest_urls) if rest_urls else hosts.rest_urls
+    ws = ws_url or env.get(ENV_WS_URL, "").strip() or (
+        ws_from_rest(urls[0]) if custom else hosts.ws_url
+    )
+    return Endpoints(urls, ws, testnet, hosts.chain_id)
+
+
+def mask(text: str, keep: int = 4) -> str:
+    """Show the ends of a long identifier (an API key is not a secret, but there is no need
+    to print it whole): 'abcd…wxyz'."""
+    if len(text) <= keep * 2:
+        return text
+    return f"{text[:keep]}…{text[-keep:]}"
+
+
+def account_label(credentials: Credentials | None) -> str:
+    """Who requests are signed as, shortened and without any secret."""
+    if isinstance(credentials, HmacCredentials):
+        return f"API key {mask(credentials.api_key)}"
+    if isinstance(credentials, Eip712Credentials):
+        signer = (
+            "" if credentials.signer.lower() == credentials.user.lower()
+            else f" via signer {mask(credentials.signer, 6)}"
+        )
+        return f"user {mask(credentials.user, 6)}{signer}"
+    return "no credentials (public data only)"

@@ -21,6 +21,7 @@ from execution.errors import (
     OrderStatusUnknownError,
     RateLimitError,
     TimestampError,
+    WafLimitError,
 )
 
 CODE_TO_ERROR: dict[int, type[ExchangeError]] = {
@@ -107,6 +108,11 @@ def map_error(
             retry_after=wait,
             banned_until=until,
         )
+    if http_status == 403:  # the WAF limit (v1/v3 docs), whatever the body says
+        return WafLimitError(
+            f"WAF limit hit, backing off: {message}", code=code, http_status=403,
+            retry_after=retry_after,
+        )
     if http_status == 429 or code == -1003:
         return RateLimitError(message, code=code, http_status=http_status, retry_after=retry_after)
     error_class = CODE_TO_ERROR.get(code) if code is not None else None
@@ -119,7 +125,7 @@ def map_error(
             error_class = OrderStatusUnknownError
         elif http_status >= 500:
             error_class = ExchangeUnavailableError
-        elif http_status in (401, 403):
+        elif http_status == 401:
             error_class = AuthenticationError
         else:
             error_class = ExchangeError

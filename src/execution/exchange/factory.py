@@ -53,6 +53,7 @@ class SimulatorExchange(AsterDEXExchange):
         else:
             raise ConfigurationError(f"the simulator account has no {auth} credentials")
         options.setdefault("dotenv_path", None)
+        options.setdefault("testnet", False)  # the simulator signs with the mainnet chain id
         # placeholder URLs until the simulator has its ports; replaced in connect()
         super().__init__(credentials, rest_urls=["http://127.0.0.1:0"], **options)
         self.name = "simulator"
@@ -77,7 +78,11 @@ class SimulatorExchange(AsterDEXExchange):
 
 
 def create_exchange(name: str, **options: Any) -> BaseExchange:
-    """"asterdex" | "binance" | "simulator" -> a client (connect it, or use `async with`)."""
+    """"asterdex" | "binance" | "simulator" -> a client (connect it, or use `async with`).
+
+    Options are `AsterDEXExchange`'s (or `SimulatorExchange`'s): what is not given comes
+    from the environment, then `.env` (`ASTER_REST_URL`, `ASTER_WS_URL`, `ASTER_TESTNET`
+    and the credentials, as for the CLI)."""
     key = name.strip().lower()
     if key == "asterdex":
         return AsterDEXExchange(**options)

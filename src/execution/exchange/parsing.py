@@ -176,7 +176,11 @@ def parse_balances(data: Any) -> dict[str, Balance]:
         balances[asset] = Balance(
             asset=asset,
             wallet_balance=_dec(item, "balance", None),
-            available_balance=_dec(item, "availableBalance", _dec(item, "balance", None)),
+            # absent means unknown, not the wallet balance (that would overstate free margin)
+            available_balance=(
+                None if item.get("availableBalance") is None
+                else _dec(item, "availableBalance", None)
+            ),
             unrealized_pnl=_dec(item, "crossUnPnl"),
             cross_wallet_balance=None if cross is None else _dec(item, "crossWalletBalance"),
         )
@@ -263,7 +267,7 @@ def parse_account_update(event: Any) -> AccountUpdate:
         Balance(
             asset=str(_get(b, "a")),
             wallet_balance=_dec(b, "wb", None),
-            available_balance=_dec(b, "cw", _dec(b, "wb", None)),
+            available_balance=None,  # not in the event (only wb and cw): unknown
             cross_wallet_balance=_dec(b, "cw") if b.get("cw") is not None else None,
         )
         for b in (_mapping(x, "balance") for x in _list(a.get("B", []), "a.B"))

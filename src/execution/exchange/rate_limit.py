@@ -3,8 +3,10 @@
 Budgets come from `exchangeInfo.rateLimits` (1200 weight per 60 s when absent). Windows are
 fixed and aligned to the clock, as the exchange counts them. Each response's
 `X-MBX-USED-WEIGHT-<n><unit>` / `X-MBX-ORDER-COUNT-<n><unit>` headers overwrite the local
-count. A 429 pauses every request for `Retry-After`; a 418 halts every request until the
-ban ends, raising `IpBannedError` that says until when.
+count. A 429 pauses every request for `Retry-After`, a 403 (the WAF limit) for `Retry-After`
+or `WAF_PAUSE_SECONDS`; a 418 halts every request until the ban ends, raising
+`IpBannedError` that says until when. Pauses run on the monotonic clock (a step of the wall
+clock neither ends nor prolongs them).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 
 WEIGHT = "REQUEST_WEIGHT"
 ORDERS = "ORDERS"
+
+WAF_PAUSE_SECONDS = 60.0  # after a 403 without Retry-After
 
 _WEIGHT_HEADER = "X-MBX-USED-WEIGHT-"
 _ORDER_HEADER = "X-MBX-ORDER-COUNT-"
@@ -85,7 +89,7 @@ class RateLimiter:
 
     def __init__(self, budgets: list[Budget] | None = None, *, max_wait: float = 30.0) -> None:
         self.max_wait = max_wait
-        self.paused_until = 0.0
+        self.paused_until = 0.0  # time.monotonic() before which nothing is sent
         self.banned_until = 0.0
         self._weight: list[Budget] = []
         self._orders: list[Budget] = []
@@ -129,7 +133,7 @@ class RateLimiter:
             now = time.time()
             if now < self.banned_until:
                 self.check_ban(now)
-            wait = self.paused_until - now
+            wait = self.paused_until - time.monotonic()
             for budget in self._weight:
                 wait = max(wait, budget.wait_for(weight, now))
             if is_order:
@@ -168,9 +172,23 @@ class RateLimiter:
 
     def on_too_many_requests(self, retry_after: float | None) -> float:
         """Record a 429: pause every request for `retry_after` seconds (1 s if unknown)."""
-        pause = retry_after if retry_after is not None and retry_after > 0 else 1.0
-        self.paused_until = max(self.paused_until, time.time() + pause)
-        return pause
+        return self.pause(retry_after if retry_after is not None and retry_after > 0 else 1.0)
+
+    def on_waf_limit(self, retry_after: float | None) -> float:
+        """Record a 403 (WAF limit): pause every request for `retry_after` seconds, or
+        `WAF_PAUSE_SECONDS` when the answer does not say."""
+        if retry_after is None or retry_after <= 0:
+            retry_after = WAF_PAUSE_SECONDS
+        return self.pause(retry_after)
+
+    def pause(self, seconds: float) -> float:
+        """Hold every request back for `seconds` (a longer pause already set stays)."""
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        return seconds
+
+    def resume(self) -> None:
+        """End a 429/403 pause now (an operator's decision, or a test's)."""
+        self.paused_until = 0.0
 
     def on_ban(self, banned_until: float) -> None:
         """Record a 418: halt every request until `banned_until` (epoch seconds)."""

@@ -26,6 +26,7 @@ from execution.errors import (
     IpBannedError,
     NetworkError,
     RateLimitError,
+    WafLimitError,
 )
 from execution.exchange.error_map import map_error
 from execution.exchange.parsing import MalformedResponseError
@@ -219,6 +220,9 @@ class Transport:
             error = error_from_response(status, raw, response_headers)
             if isinstance(error, IpBannedError):
                 limiter.on_ban(error.banned_until or time.time())
+                raise error
+            if isinstance(error, WafLimitError):
+                limiter.on_waf_limit(error.retry_after)  # stopped before the exchange
                 raise error
             if isinstance(error, RateLimitError):
                 pause = limiter.on_too_many_requests(error.retry_after)

@@ -211,6 +211,18 @@ class SimulatedExchange:
         `Retry-After`); returns how many addresses were banned."""
         return self.limiter.ban_seen_clients(self.server_time_ms() + seconds * 1000)
 
+    def restart_gateway(self) -> None:
+        """Model an exchange restart: every listenKey is forgotten and every WebSocket and
+        HTTP keep-alive connection is cut; accounts, orders and positions are kept. Clients
+        must notice (-1125 on keepalive, a refused stream) and start over with a new key."""
+        self.listen_keys.clear()
+        self.hub.drop_all()
+        runner = self._runner
+        server = runner.server if runner is not None else None
+        if server is not None:
+            for connection in server.connections:
+                connection.force_close()
+
     def lift_bans(self) -> None:
         """End every 418 ban and 429 back-off now."""
         self.limiter.lift_bans()

@@ -11,10 +11,9 @@ signer the user approved may sign.
 
 from __future__ import annotations
 
-import contextlib
+import heapq
 import hmac
 import re
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -70,7 +69,7 @@ class Authenticator:
         self._clock_ms = clock_ms
         self._secrets: dict[str, tuple[bytes, str]] = {}  # api key -> (secret, account)
         self._users: dict[str, tuple[str, frozenset[str]]] = {}  # user -> (account, signers)
-        self._nonces: dict[str, deque[int]] = {}
+        self._nonces: dict[str, tuple[list[int], set[int]]] = {}  # user -> (heap, set)
 
     def register_hmac(self, api_key: str, api_secret: str, account_id: str) -> None:
         self._secrets[api_key] = (api_secret.encode(), account_id)
@@ -139,28 +138,35 @@ class Authenticator:
         return Principal(account_id, "eip712")
 
     def use_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
-        """Accept `nonce` for `user` once: a repeat, a stale or a far-off nonce is rejected.
+        """Accept `nonce` for `user` once, in the order of the v3 doc's "V3 Nonce Mechanism":
+        a nonce already used is a duplicate; with the 100 kept nonces full, one below the
+        smallest kept is expired; one more than 10 s from server time is invalid. Otherwise
+        the oldest (smallest) kept nonce makes room for it.
 
         `check_window=False` is for a request taken from the queue later (its nonce was
         checked against the clock when it arrived)."""
-        now_us = self._clock_ms() * 1000
-        if check_window and abs(now_us - nonce) > NONCE_WINDOW_US:
-            raise ApiError(-4225, "Nonce is outside of the allowed time window.")
-        seen = self._nonces.setdefault(user.lower(), deque(maxlen=NONCES_KEPT))
+        kept, seen = self._nonces.setdefault(user.lower(), ([], set()))
         if nonce in seen:
             raise ApiError(-4225, "Duplicate nonce: this request was already received.")
-        if len(seen) == NONCES_KEPT and nonce < min(seen):
+        if len(kept) >= NONCES_KEPT and nonce < kept[0]:
             raise ApiError(-4225, "Nonce has expired.")
-        seen.append(nonce)
+        if check_window and abs(self._clock_ms() * 1000 - nonce) > NONCE_WINDOW_US:
+            raise ApiError(-4225, "Nonce is outside of the allowed time window.")
+        heapq.heappush(kept, nonce)
+        seen.add(nonce)
+        if len(kept) > NONCES_KEPT:
+            seen.discard(heapq.heappop(kept))
 
     def release_nonce(self, user: str, nonce: int) -> None:
         """Forget `nonce` for `user`: its request was queued but not processed (a backend
         that timed out). Until it is processed, a `noop` with the same nonce can take the
         nonce and so cancel it."""
-        seen = self._nonces.get(user.lower())
-        if seen is not None:
-            with contextlib.suppress(ValueError):
-                seen.remove(nonce)
+        entry = self._nonces.get(user.lower())
+        if entry is not None and nonce in entry[1]:
+            kept, seen = entry
+            seen.discard(nonce)
+            kept.remove(nonce)
+            heapq.heapify(kept)
 
     # shared -------------------------------------------------------------------------------
 

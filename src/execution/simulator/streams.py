@@ -1,7 +1,10 @@
 """WebSocket streams: listenKeys, the user-data stream and market streams.
 
 A listenKey belongs to one account and lives `ttl` seconds after its last keepalive; when it
-expires, its sockets receive `listenKeyExpired` and are closed. User events from the engine
+expires, its sockets receive `listenKeyExpired` and are closed. A keepalive (PUT) or close
+(DELETE) of a key the exchange does not know answers -1125 "This listenKey does not exist."
+(the docs' error code). The docs do not say what `/ws/<unknown key>` does: here the socket
+is accepted and closed at once (code 1008). User events from the engine
 go to every socket of the account; market events (`{"stream", "data"}`) go to the sockets
 subscribed to that stream: raw `data` on `/ws/...`, the `{"stream", "data"}` envelope on
 `/stream?streams=...`.
@@ -74,7 +77,7 @@ class ListenKeys:
     def create(self, account_id: str) -> str:
         """The account's active key (extended), or a new one."""
         key = self._by_account.get(account_id)
-        if key is None or key not in self._by_key:
+        if key is None or self.account_of(key) is None:  # none, or expired: a new one
             key = secrets.token_urlsafe(48).replace("-", "x").replace("_", "y")[:64]
             self._by_account[account_id] = key
         self._by_key[key] = (account_id, time.monotonic() + self.ttl_seconds)
@@ -94,6 +97,13 @@ class ListenKeys:
         self._by_account.pop(account_id, None)
         self._by_key.pop(active, None)
         return active
+
+    def clear(self) -> list[str]:
+        """Forget every key (an exchange restart); returns the keys that were known."""
+        known = list(self._by_key)
+        self._by_key.clear()
+        self._by_account.clear()
+        return known
 
     def account_of(self, key: str) -> str | None:
         entry = self._by_key.get(key)
