@@ -125,3 +125,39 @@ async def test_an_order_executed_up_to_ten_seconds_late_is_one_order(
     await wait_past(comes_out)
     assert simulator.orders_created(f"proof-late-{delay_ms}") == 1
     assert await position(exchange) == QUANTITY
+
+
+@pytest.mark.parametrize("auth", ["eip712"])
+@pytest.mark.parametrize("executed_after_ms", [0, 2000])
+async def test_v3_noop_rate_limited_every_time_gives_no_proof_and_no_second_copy(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, executed_after_ms: int
+) -> None:
+    """429 on every noop (then the lookups): no proof, so nothing is sent again; a queued
+    copy that comes out later is the only order."""
+    comes_out = time.monotonic() + executed_after_ms / 1000
+    fail_next_order(simulator, execute=executed_after_ms > 0, after_ms=executed_after_ms)
+    simulator.faults.fail_requests(count=20, status=429, code=-1003, path="noop",
+                                   method="POST")
+    status = await market_buy(exchange, "proof-noop-429")
+    assert len(posts(simulator, "/order")) == 1
+    await wait_past(comes_out)
+    created = simulator.orders_created("proof-noop-429")
+    assert created == (1 if executed_after_ms else 0)
+    assert status in (None, OrderStatus.FILLED)
+    assert await position(exchange) == QUANTITY * created
+
+
+@pytest.mark.parametrize("auth", ["eip712"])
+async def test_v3_an_ip_ban_while_settling_never_leads_to_a_second_copy(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange
+) -> None:
+    """The noop is answered 418 (banned): the client stops sending, raises an unknown
+    outcome, and sends no second copy; the queued first copy comes out later."""
+    comes_out = time.monotonic() + 1.5
+    fail_next_order(simulator, execute=True, after_ms=1500)
+    simulator.faults.fail_requests(count=1, status=418, code=-1003, path="noop",
+                                   method="POST")
+    assert await market_buy(exchange, "proof-banned") is None
+    await wait_past(comes_out)
+    assert len(posts(simulator, "/order")) == 1
+    assert simulator.orders_created("proof-banned") == 1
