@@ -32,6 +32,7 @@ from execution.errors import (
     OrderNotFoundError,
     OrderStatusUnknownError,
     RateLimitError,
+    StoreUnavailableError,
     TimestampError,
     ValidationError,
 )
@@ -69,6 +70,10 @@ _NOT_ABOUT_THE_ORDER = (
 )
 
 NO_GUARDS = OrderGuards()
+
+# Protective work after a fill (a bracket's exits, or the market close of a crossed exit):
+# never held up by a store that cannot write.
+PROTECTIVE_ROLES = frozenset({OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT})
 
 
 def is_final_rejection(exc: BaseException) -> bool:
@@ -200,14 +205,20 @@ class OrderPlacer:
             attributes=attributes or {},
         )
         registry.register(managed)
-        if on_registered is not None:
-            on_registered(managed)
         registry.in_flight.add(client_order_id)
         lifecycle = self._lifecycle
         try:
-            if self._recorder.store is not None:
-                self._recorder.record(managed)
-                await self._recorder.flush()
+            # Committed before it is sent. A store that cannot write refuses an ordinary
+            # order (untracked again, nothing sent); a bracket's exit goes from memory.
+            try:
+                await self._recorder.commit_before_send(
+                    managed, protective=role in PROTECTIVE_ROLES
+                )
+            except StoreUnavailableError:
+                registry.unregister(managed)
+                raise
+            if on_registered is not None:
+                on_registered(managed)
             try:
                 result = await self._manager.exchange.create_order(
                     intent.symbol,
