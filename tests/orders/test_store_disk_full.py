@@ -237,3 +237,18 @@ async def test_a_bracket_filled_while_the_disk_is_full_still_gets_its_exits(
         assert report.adopted == []
     finally:
         await restarted.stop()
+
+
+async def test_a_manager_stopping_on_a_full_disk_does_not_hang_and_says_what_was_lost(
+    small_disk: SmallDisk, simulator: SimulatedExchange, exchange: AsterDEXExchange,
+) -> None:
+    store = OrderStore(small_disk.path / "orders.sqlite", close_timeout=0.3)
+    manager = OrderManager(exchange, store, poll_interval=0.1)
+    await manager.start()
+    order = await manager.place_limit_order(BTC, OrderSide.BUY, "0.01", "49000")
+    await small_disk.fill()
+    await manager.cancel_order(order.client_order_id)  # its events cannot be written
+    with pytest.raises(StoreUnavailableError):
+        await asyncio.wait_for(manager.stop(), timeout=60)
+    with pytest.raises(StoreUnavailableError, match=order.client_order_id):
+        await asyncio.wait_for(store.close(), timeout=60)
