@@ -44,6 +44,12 @@ logger = logging.getLogger(__name__)
 
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 _TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
+_WHOSE = {
+    Origin.OWN: "its client id has this manager's prefix",
+    Origin.EXCHANGE: "it is the exchange's own order",
+    Origin.FOREIGN: "its client id has another manager's prefix",
+    Origin.UNPREFIXED: "its client id has no manager's prefix",
+}
 
 
 class OrderLifecycle:
@@ -149,11 +155,9 @@ class OrderLifecycle:
         if client_order_id not in self._left:
             self._left.add(client_order_id)
             logger.warning(
-                "order %s (%s, %s %s) on the exchange is not adopted: its client id is %s "
-                "(adopt=%r)", client_order_id, snapshot.order_id, snapshot.symbol,
-                snapshot.status.value,
-                "another manager's" if origin is Origin.FOREIGN else f"{origin.value}",
-                manager.adopt_policy.value,
+                "order %s (%s, %s %s) on the exchange is not adopted: %s (adopt=%r)",
+                client_order_id, snapshot.order_id, snapshot.symbol, snapshot.status.value,
+                _WHOSE[origin], manager.adopt_policy.value,
             )
         return None
 
