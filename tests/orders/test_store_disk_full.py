@@ -252,3 +252,27 @@ async def test_a_manager_stopping_on_a_full_disk_does_not_hang_and_says_what_was
         await asyncio.wait_for(manager.stop(), timeout=60)
     with pytest.raises(StoreUnavailableError, match=order.client_order_id):
         await asyncio.wait_for(store.close(), timeout=60)
+
+
+async def test_a_position_can_be_flattened_while_the_disk_is_full(
+    small_disk: SmallDisk, exchange: AsterDEXExchange, wait_for: Waiter,
+) -> None:
+    manager = OrderManager(exchange, small_disk.path / "orders.sqlite", poll_interval=0.1)
+    await manager.start()
+    assert manager.store is not None
+    recovered: list[str] = []
+    manager.on("store_recovered", lambda m: recovered.append(m.client_order_id))
+    try:
+        entry = await manager.place_market_order(BTC, OrderSide.BUY, "0.01")
+        await wait_for(lambda: entry.status is OrderStatus.FILLED)
+        await small_disk.fill()
+        (close,) = await manager.close_position(BTC)
+        assert close.status is OrderStatus.FILLED and close.order.reduce_only
+        assert [p for p in await exchange.get_positions(BTC) if p.quantity] == []
+        await small_disk.free()
+        await wait_for(lambda: recovered == [close.client_order_id], 30)
+        await manager.flush()
+        stored = {m.client_order_id: m for m in await manager.store.query_orders()}
+        assert stored[close.client_order_id].status is OrderStatus.FILLED
+    finally:
+        await manager.stop()

@@ -38,6 +38,7 @@ from execution.errors import (
 )
 from execution.exchange.order_request import check_client_order_id
 from execution.models import Order, OrderStatus, OrderType
+from execution.orders.closing import CLOSE_TAG
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.recorder import OrderRecorder
@@ -71,9 +72,15 @@ _NOT_ABOUT_THE_ORDER = (
 
 NO_GUARDS = OrderGuards()
 
-# Protective work after a fill (a bracket's exits, or the market close of a crossed exit):
-# never held up by a store that cannot write.
+# Protective work (a bracket's exits, the market close of a crossed exit, flattening a
+# position with `close_position`): never held up by a store that cannot write.
 PROTECTIVE_ROLES = frozenset({OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT})
+
+
+def is_protective(role: OrderRole, intent: OrderIntent, tags: tuple[str, ...]) -> bool:
+    """True for an order that only protects or reduces a position: a bracket's exit, or
+    a reduce-only order of `close_position`."""
+    return role in PROTECTIVE_ROLES or (intent.reduce_only and CLOSE_TAG in tags)
 
 
 def is_final_rejection(exc: BaseException) -> bool:
@@ -209,10 +216,10 @@ class OrderPlacer:
         lifecycle = self._lifecycle
         try:
             # Committed before it is sent. A store that cannot write refuses an ordinary
-            # order (untracked again, nothing sent); a bracket's exit goes from memory.
+            # order (untracked again, nothing sent); protective work goes from memory.
             try:
                 await self._recorder.commit_before_send(
-                    managed, protective=role in PROTECTIVE_ROLES
+                    managed, protective=is_protective(role, intent, tags)
                 )
             except StoreUnavailableError:
                 registry.unregister(managed)
