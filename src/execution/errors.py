@@ -136,3 +136,28 @@ class OrderStatusUnknownError(ExchangeError):
     The client resolves this by querying the client order id; it surfaces only when that
     query itself could not settle the question.
     """
+
+
+# -- store
+
+
+class StoreError(ExecutionError):
+    """The order store could not do what was asked of it."""
+
+
+class StoreUnavailableError(StoreError):
+    """The order store could not commit (disk full, I/O error): what was asked was not
+    persisted. A placement refused with it sent nothing."""
+
+
+class StoreLockedError(StoreError):
+    """The store file is held by another `OrderStore` (another manager, in this process or
+    another one). `path` is the file, `owner_pid` the holder's process id when known."""
+
+    def __init__(self, path: str, owner_pid: int | None, detail: str = "") -> None:
+        self.path = path
+        self.owner_pid = owner_pid
+        owner = f" by process {owner_pid}" if owner_pid is not None else ""
+        super().__init__(
+            f"the order store {path} is already in use{owner}{detail}: one manager a store file"
+        )

@@ -37,6 +37,11 @@ CALLBACK_EVENTS: frozenset[str] = frozenset(
         # The exchange liquidated a position: the callback gets its liquidation order
         # (client id "autoclose-...", adopted and tagged "liquidation").
         "position_liquidated",
+        # The store could not commit the order before it was sent: an ordinary order is
+        # refused (StoreUnavailableError), a protective one (a bracket's exit) is sent
+        # from memory. `store_recovered`: the store writes again and has committed it.
+        "store_failed",
+        "store_recovered",
     }
 )
 

@@ -171,8 +171,7 @@ class EventFeed:
                 seen.add(snapshot.client_order_id)
                 managed = registry.by_client_id.get(snapshot.client_order_id)
                 if managed is None:
-                    if self._manager.adopt_unknown:
-                        lifecycle.adopt(snapshot)
+                    lifecycle.consider(snapshot)  # adopted or reported, by the policy
                     continue
                 lifecycle.apply_open_snapshot(managed, snapshot)
             for managed in registry.open_orders(symbol):

@@ -3,7 +3,9 @@
 Every change to a tracked order goes through `apply`: the state machine
 (`ManagedOrder.apply`), then the indexes, the store, the callbacks and, for a bracket's
 leg, the bracket. Exchange answers (REST snapshots, stream updates) are turned into events
-by `translate` first. An order the exchange shows but the manager never placed is adopted.
+by `translate` first. An order the exchange shows but the manager does not track is
+adopted or reported, as the manager's `adopt_policy` says (`adoption`); while an
+`adoption_log` is kept (a start), each is listed in it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from execution.models import (
     OrderType,
     OrderUpdate,
 )
+from execution.orders.adoption import (
+    ADL_CLIENT_ID,
+    ADL_TAG,
+    AdoptionLog,
+    Origin,
+    adopts,
+    origin_of,
+)
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
 from execution.orders.recorder import OrderRecorder
@@ -34,6 +44,12 @@ logger = logging.getLogger(__name__)
 
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 _TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
+_WHOSE = {
+    Origin.OWN: "its client id has this manager's prefix",
+    Origin.EXCHANGE: "it is the exchange's own order",
+    Origin.FOREIGN: "its client id has another manager's prefix",
+    Origin.UNPREFIXED: "its client id has no manager's prefix",
+}
 
 
 class OrderLifecycle:
@@ -52,6 +68,8 @@ class OrderLifecycle:
         self._recorder = recorder
         self._callbacks = callbacks
         self._on_leg_change = on_leg_change
+        self.adoption_log: AdoptionLog | None = None  # kept during a start
+        self._left: set[str] = set()  # untracked orders reported and not adopted
 
     def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
         """Apply an event: state machine, indexes, store, callbacks, brackets."""
@@ -73,8 +91,7 @@ class OrderLifecycle:
         snapshot = update.order
         managed = self._registry.find(snapshot.client_order_id, snapshot.order_id)
         if managed is None:
-            if self._manager.adopt_unknown:
-                self.adopt(snapshot)
+            self.consider(snapshot)
             return
         for event in events_from_update(managed, update):
             self.apply(managed, event)
@@ -121,11 +138,35 @@ class OrderLifecycle:
         elif after is OrderStatus.REJECTED:
             emit("order_rejected", managed)
 
+    def consider(self, snapshot: Order) -> ManagedOrder | None:
+        """An order the exchange shows and the manager does not track: adopted if the
+        policy takes orders of its origin (returned), else reported once (None)."""
+        client_order_id = snapshot.client_order_id
+        manager = self._manager
+        origin = origin_of(client_order_id, manager.client_order_id_prefix)
+        log = self.adoption_log
+        if adopts(manager.adopt_policy, origin):
+            managed = self.adopt(snapshot)
+            if log is not None and client_order_id not in log.adopted:
+                log.adopted.append(client_order_id)
+            return managed
+        if log is not None and client_order_id not in log.left(origin):
+            log.left(origin).append(client_order_id)
+        if client_order_id not in self._left:
+            self._left.add(client_order_id)
+            logger.warning(
+                "order %s (%s, %s %s) on the exchange is not adopted: %s (adopt=%r)",
+                client_order_id, snapshot.order_id, snapshot.symbol, snapshot.status.value,
+                _WHOSE[origin], manager.adopt_policy.value,
+            )
+        return None
+
     def adopt(self, snapshot: Order) -> ManagedOrder:
         """Start tracking an order this manager did not place (found on the exchange).
         The exchange's liquidation orders are tagged "liquidation" and reported through
-        the `position_liquidated` callback."""
-        liquidation = snapshot.client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX)
+        the `position_liquidated` callback; its auto-deleveraging orders are tagged "adl"."""
+        client_order_id = snapshot.client_order_id
+        liquidation = client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX)
         order = Order(
             symbol=snapshot.symbol,
             side=snapshot.side,
@@ -138,7 +179,11 @@ class OrderLifecycle:
             reduce_only=snapshot.reduce_only,
             created_at=snapshot.created_at,
         )
-        tags = ("adopted", LIQUIDATION_TAG) if liquidation else ("adopted",)
+        tags: tuple[str, ...] = ("adopted",)
+        if liquidation:
+            tags = ("adopted", LIQUIDATION_TAG)
+        elif client_order_id.startswith(ADL_CLIENT_ID):
+            tags = ("adopted", ADL_TAG)
         managed = ManagedOrder(order, tags=tags, adopted=True, submitted_at=now_ms())
         self._registry.register(managed)
         self._recorder.record(managed)

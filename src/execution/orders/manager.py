@@ -41,6 +41,7 @@ from execution.models import (
     UserEvent,
 )
 from execution.money import Number, positive
+from execution.orders.adoption import AdoptionLog, AdoptPolicy, resolve_policy
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
 from execution.orders.callbacks import CallbackRegistry, OrderCallback
@@ -74,7 +75,13 @@ logger = logging.getLogger(__name__)
 class OrderManager:
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
-    `store` is an `OrderStore`, a path to its SQLite file, or None (nothing persisted).
+    `store` is an `OrderStore`, a path to its SQLite file, or None (nothing persisted). The
+    manager holds the store file for its lifetime: a second manager on it (in this process
+    or another) gets `StoreLockedError` at start.
+    `adopt` says which orders found on the exchange and not tracked are taken over (see
+    `adoption.AdoptPolicy`): "own" (the default: this manager's `client_order_id_prefix`,
+    and the exchange's liquidation / ADL orders), "unprefixed", "all" or "none";
+    `adopt_unknown` is the older switch (True: the default, False: "none").
     `poll_interval` (s) paces REST polling while the user stream is down. An order left
     PENDING_NEW by an unknown outcome (never sent again without proof) is looked up by its
     client id with back-off, and from the stream; only when `pending_grace` (s, the
@@ -91,7 +98,8 @@ class OrderManager:
         guards: OrderGuards | None = None,
         poll_interval: float = 1.0,
         pending_grace: float = 60.0,
-        adopt_unknown: bool = True,
+        adopt: AdoptPolicy | str | None = None,
+        adopt_unknown: bool | None = None,
         client_order_id_prefix: str = "om",
     ) -> None:
         self.exchange = exchange
@@ -102,12 +110,13 @@ class OrderManager:
         self.guards = guards or OrderGuards()
         self.poll_interval = poll_interval
         self.pending_grace = pending_grace
-        self.adopt_unknown = adopt_unknown
+        self.adopt_policy = resolve_policy(adopt, adopt_unknown)
+        self.client_order_id_prefix = client_order_id_prefix
         self.positions: dict[str, Position] = {}
         self.last_reconciliation: ReconciliationReport | None = None
         self.registry = OrderRegistry()
-        self._recorder = OrderRecorder(self.store)
         self._callbacks = CallbackRegistry()
+        self._recorder = OrderRecorder(self.store, self._callbacks)
         self._brackets = BracketCoordinator(self)
         self._lifecycle = OrderLifecycle(
             self, self.registry, self._recorder, self._callbacks, self._brackets.notify
@@ -155,17 +164,28 @@ class OrderManager:
         self._ever_started = True
         loaded: list[ManagedOrder] = []
         if self.store is not None:
-            await self.store.open()
+            try:
+                await self.store.open()  # StoreLockedError: another manager holds the file
+                self.store.claim(self)
+            except BaseException:
+                self._started = False
+                raise
             loaded = await self.store.load_orders()
             for managed in loaded:
                 self.registry.register(managed)
         baseline = baseline_of(loaded)
+        # Every untracked order met from here to the end of the reconciliation (the
+        # stream's resync included) is in the report.
+        log = self._lifecycle.adoption_log = AdoptionLog()
         try:
-            await self.exchange.start_user_stream(self.handle_event)
-        except ExecutionError as exc:
-            logger.warning("user stream did not start (%s): polling instead", exc)
-        self._brackets.rebuild(loaded)
-        report = await reconcile(self, baseline)
+            try:
+                await self.exchange.start_user_stream(self.handle_event)
+            except ExecutionError as exc:
+                logger.warning("user stream did not start (%s): polling instead", exc)
+            self._brackets.rebuild(loaded)
+            report = await reconcile(self, baseline, log)
+        finally:
+            self._lifecycle.adoption_log = None
         self.last_reconciliation = report
         for bracket in self._brackets.brackets.values():
             if not bracket.is_done:
@@ -198,6 +218,9 @@ class OrderManager:
         await self._callbacks.drain()
         self._recorder.persist_dirty()
         if self.store is not None:
+            self.store.release(self)
+            # StoreUnavailableError: the store could not write what is left (a full
+            # disk, past the store's close_timeout); it says what was not persisted.
             if self._owns_store:
                 await self.store.close()
             else:
@@ -546,6 +569,29 @@ class OrderManager:
     def adopt(self, snapshot: Order) -> ManagedOrder:
         """Start tracking an order this manager did not place (found on the exchange)."""
         return self._lifecycle.adopt(snapshot)
+
+    def consider(self, snapshot: Order) -> ManagedOrder | None:
+        """An untracked order found on the exchange: adopted if `adopt_policy` takes it,
+        else reported (None)."""
+        return self._lifecycle.consider(snapshot)
+
+    @property
+    def adopt_unknown(self) -> bool:
+        """Whether untracked orders are adopted at all (the older switch)."""
+        return self.adopt_policy is not AdoptPolicy.NONE
+
+    @adopt_unknown.setter
+    def adopt_unknown(self, value: bool) -> None:
+        self.adopt_policy = AdoptPolicy.OWN if value else AdoptPolicy.NONE
+
+    def begin_adoption_log(self) -> AdoptionLog:
+        """List the untracked orders met from now on (adopted or not), until
+        `end_adoption_log`."""
+        log = self._lifecycle.adoption_log = AdoptionLog()
+        return log
+
+    def end_adoption_log(self) -> None:
+        self._lifecycle.adoption_log = None
 
     async def refresh(self, managed: ManagedOrder) -> None:
         """Query the order by client id and apply what the exchange says."""

@@ -32,11 +32,13 @@ from execution.errors import (
     OrderNotFoundError,
     OrderStatusUnknownError,
     RateLimitError,
+    StoreUnavailableError,
     TimestampError,
     ValidationError,
 )
 from execution.exchange.order_request import check_client_order_id
 from execution.models import Order, OrderStatus, OrderType
+from execution.orders.closing import CLOSE_TAG
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.recorder import OrderRecorder
@@ -69,6 +71,16 @@ _NOT_ABOUT_THE_ORDER = (
 )
 
 NO_GUARDS = OrderGuards()
+
+# Protective work (a bracket's exits, the market close of a crossed exit, flattening a
+# position with `close_position`): never held up by a store that cannot write.
+PROTECTIVE_ROLES = frozenset({OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT})
+
+
+def is_protective(role: OrderRole, intent: OrderIntent, tags: tuple[str, ...]) -> bool:
+    """True for an order that only protects or reduces a position: a bracket's exit, or
+    a reduce-only order of `close_position`."""
+    return role in PROTECTIVE_ROLES or (intent.reduce_only and CLOSE_TAG in tags)
 
 
 def is_final_rejection(exc: BaseException) -> bool:
@@ -200,14 +212,20 @@ class OrderPlacer:
             attributes=attributes or {},
         )
         registry.register(managed)
-        if on_registered is not None:
-            on_registered(managed)
         registry.in_flight.add(client_order_id)
         lifecycle = self._lifecycle
         try:
-            if self._recorder.store is not None:
-                self._recorder.record(managed)
-                await self._recorder.flush()
+            # Committed before it is sent. A store that cannot write refuses an ordinary
+            # order (untracked again, nothing sent); protective work goes from memory.
+            try:
+                await self._recorder.commit_before_send(
+                    managed, protective=is_protective(role, intent, tags)
+                )
+            except StoreUnavailableError:
+                registry.unregister(managed)
+                raise
+            if on_registered is not None:
+                on_registered(managed)
             try:
                 result = await self._manager.exchange.create_order(
                     intent.symbol,

@@ -5,7 +5,9 @@ its client order id) and brought to the exchange's state: fills and cancels that
 while the manager was down are applied as events. An order still PENDING_NEW that the
 exchange does not know never reached it and is marked REJECTED (so is one PENDING_CANCEL
 with no exchange order id: cancelled while its placement was in flight), once the grace
-period is over. Open orders the store does not know are adopted (or only reported). The
+period is over. Open orders the store does not know are adopted or only reported, as the
+manager's adoption policy says (`adoption`); the report lists every order adopted during
+the start, including those the user stream's resync or polling met first. The
 positions are read into `manager.positions` and reported, with those no tracked reduce-only
 order protects.
 """
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import OrderSide, OrderStatus, Position
+from execution.orders.adoption import AdoptionLog
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderRejected
 from execution.orders.translate import now_ms
@@ -49,8 +52,11 @@ class ReconciliationReport:
     never_placed: list[str] = field(default_factory=list)  # PENDING_NEW, unknown: REJECTED
     # Not acknowledged and not found yet, sent less than `pending_grace` ago: settled later.
     pending: list[str] = field(default_factory=list)
-    adopted: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # open on the exchange, not adopted
+    adopted: list[str] = field(default_factory=list)  # every order adopted during start
+    # Met on the exchange and not adopted: another manager's orders (`foreign`, which do
+    # not make the report unclean), others the adoption policy leaves (`unknown`).
+    foreign: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
     flagged: list[tuple[str, str]] = field(default_factory=list)  # (client id, why)
     positions: list[Position] = field(default_factory=list)
     unprotected: list[str] = field(default_factory=list)  # symbols
@@ -68,7 +74,8 @@ class ReconciliationReport:
             f"reconciliation: {self.checked} checked, {len(self.changed)} changed, "
             f"{len(self.never_placed)} never placed, {len(self.pending)} pending, "
             f"{len(self.adopted)} adopted, "
-            f"{len(self.unknown)} unknown, {len(self.flagged)} flagged, "
+            f"{len(self.unknown)} unknown, {len(self.foreign)} foreign, "
+            f"{len(self.flagged)} flagged, "
             f"{len(self.positions)} positions ({len(self.unprotected)} unprotected)"
         )
 
@@ -82,13 +89,28 @@ def baseline_of(orders: list[ManagedOrder]) -> Baseline:
 
 
 async def reconcile(
-    manager: OrderManager, baseline: Baseline | None = None
+    manager: OrderManager, baseline: Baseline | None = None, log: AdoptionLog | None = None
 ) -> ReconciliationReport:
     """Bring `manager`'s orders to the exchange's state and report what differed.
 
     `baseline` is the state the store had (taken before the user stream started, so that
     what the stream's own resync already applied is reported too); by default, the
-    manager's open orders as they are now."""
+    manager's open orders as they are now. `log` holds the untracked orders met since the
+    start began (kept by the manager's lifecycle); by default, one kept for this call."""
+    own_log = log is None
+    if log is None:
+        log = manager.begin_adoption_log()
+    try:
+        report = await _reconcile(manager, baseline, log)
+    finally:
+        if own_log:
+            manager.end_adoption_log()
+    return report
+
+
+async def _reconcile(
+    manager: OrderManager, baseline: Baseline | None, log: AdoptionLog
+) -> ReconciliationReport:
     exchange = manager.exchange
     report = ReconciliationReport()
     exchange_open = {o.client_order_id: o for o in await exchange.get_open_orders()}
@@ -146,11 +168,7 @@ async def reconcile(
                                 Decimal(0), known.filled_quantity)
                 )
             continue
-        if manager.adopt_unknown:
-            manager.adopt(snapshot)
-            report.adopted.append(client_order_id)
-        else:
-            report.unknown.append(client_order_id)
+        manager.consider(snapshot)  # adopted or reported, as the policy says: in `log`
     try:
         report.positions = await manager.refresh_positions()
     except ExecutionError as exc:
@@ -165,8 +183,11 @@ async def reconcile(
         )
         if not protected:
             report.unprotected.append(position.symbol)
-    log = logger.info if report.is_clean else logger.warning
-    log("%s", report.summary())
+    report.adopted = list(log.adopted)
+    report.foreign = list(log.foreign)
+    report.unknown = list(log.unknown)
+    say = logger.info if report.is_clean else logger.warning
+    say("%s", report.summary())
     for change in report.changed:
         logger.info(
             "reconciled %s: %s -> %s, filled %s -> %s", change.client_order_id,

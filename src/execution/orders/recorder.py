@@ -4,17 +4,29 @@ Every event is queued for the audit trail as it is applied. An order's row is qu
 per event-loop iteration however many events it took (the latest state wins), so a burst
 of stream events costs one row per order. Nothing here blocks: the store's writer thread
 does the I/O.
+
+A new order is committed before it is sent (`commit_before_send`). When the store cannot
+write (disk full), an ordinary order is refused (`StoreUnavailableError`, nothing sent),
+but protective work (a bracket's exits, the market close of a crossed exit) is never held
+up by the store: it goes ahead from memory and is written once the store can write again.
+Either way the `store_failed` callback hears of the order, and `store_recovered` once
+everything the store held back is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
+from execution.errors import StoreUnavailableError
+from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder
-from execution.orders.state import OrderEvent
+from execution.orders.state import OrderEvent, OrderRejected
 from execution.store import OrderStore
+
+logger = logging.getLogger(__name__)
 
 HAND_OVER_EVENTS = 512  # events gathered before the writer thread is given them anyway
 
@@ -22,10 +34,17 @@ HAND_OVER_EVENTS = 512  # events gathered before the writer thread is given them
 class OrderRecorder:
     """Queues orders and events for `store` (None: nothing is persisted)."""
 
-    def __init__(self, store: OrderStore | None) -> None:
+    def __init__(
+        self, store: OrderStore | None, callbacks: CallbackRegistry | None = None
+    ) -> None:
         self.store = store
+        self._callbacks = callbacks
         self._events: list[tuple[str, OrderEvent, int]] = []  # applied, not yet queued
         self._dirty: dict[str, ManagedOrder] = {}  # order rows to write (latest state wins)
+        # Orders `store_failed` reported, for `store_recovered` once they are committed.
+        self._unpersisted: dict[str, ManagedOrder] = {}
+        if store is not None:
+            store.add_health_listener(self._store_health)
 
     def event(self, managed: ManagedOrder, event: OrderEvent) -> None:
         """An event was applied to `managed`: queue it, and the order's row, by the end of
@@ -78,3 +97,44 @@ class OrderRecorder:
         self.persist_dirty()
         if self.store is not None:
             await self.store.flush()
+
+    async def commit_before_send(self, managed: ManagedOrder, *, protective: bool) -> None:
+        """Commit the new order's row before it is sent. When the store cannot: a
+        `protective` order goes ahead from memory (a warning; written once the store can),
+        any other is marked REJECTED locally (never sent) and StoreUnavailableError raised.
+        Both are reported through the `store_failed` callback."""
+        if self.store is None:
+            return
+        self.record(managed)
+        try:
+            await self.flush()
+        except StoreUnavailableError as exc:
+            client_order_id = managed.client_order_id
+            self._unpersisted[client_order_id] = managed
+            if protective:
+                logger.warning("order %s is sent from memory, not yet persisted (%s): it is "
+                               "written once the store can write again", client_order_id, exc)
+                self._emit("store_failed", managed)
+                return
+            rejected = OrderRejected(
+                client_order_id, f"not sent: {exc}", time.time_ns() // 1_000_000, local=True
+            )
+            managed.apply(rejected)
+            self.event(managed, rejected)
+            logger.warning("order %s not sent: %s", client_order_id, exc)
+            self._emit("store_failed", managed)
+            raise
+
+    def _store_health(self, healthy: bool, error: BaseException | None) -> None:
+        if not healthy:
+            return
+        recovered, self._unpersisted = self._unpersisted, {}
+        if recovered:
+            logger.warning("order store writes again: %d order(s) held back are persisted",
+                           len(recovered))
+        for managed in recovered.values():
+            self._emit("store_recovered", managed)
+
+    def _emit(self, event_name: str, managed: ManagedOrder) -> None:
+        if self._callbacks is not None:
+            self._callbacks.emit(event_name, managed)

@@ -30,6 +30,15 @@ class OrderRegistry:
         if managed.is_open:
             self.open_by_symbol.setdefault(managed.symbol, {})[managed.client_order_id] = managed
 
+    def unregister(self, managed: ManagedOrder) -> None:
+        """Stop tracking `managed` (an order refused before it was sent)."""
+        client_order_id = managed.client_order_id
+        if self.by_client_id.get(client_order_id) is managed:
+            del self.by_client_id[client_order_id]
+        if managed.order_id and self.by_order_id.get(managed.order_id) is managed:
+            del self.by_order_id[managed.order_id]
+        self.open_by_symbol.get(managed.symbol, {}).pop(client_order_id, None)
+
     def get(self, order_id: str) -> ManagedOrder | None:
         """By the exchange's order id or by client order id."""
         return self.by_order_id.get(order_id) or self.by_client_id.get(order_id)
