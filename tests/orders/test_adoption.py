@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,13 @@ import pytest
 from execution.errors import ValidationError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderType, TimeInForce
-from execution.orders.adoption import AdoptPolicy, Origin, origin_of, resolve_policy
+from execution.orders.adoption import (
+    AdoptPolicy,
+    Origin,
+    default_prefix,
+    origin_of,
+    resolve_policy,
+)
 from execution.orders.manager import OrderManager
 
 D = Decimal
@@ -83,7 +90,7 @@ async def test_start_adopts_by_origin_and_reports_every_order_it_met(
 ) -> None:
     for client_order_id, price in ((OWN, "48000"), (FOREIGN, "47000"), (BY_HAND, "46000")):
         await _rest(exchange, client_order_id, price)
-    manager = await manager_factory(**options)
+    manager = await manager_factory(client_order_id_prefix="om", **options)
     report = manager.last_reconciliation
     assert report is not None
     assert sorted(report.adopted) == sorted(adopted)
@@ -98,8 +105,9 @@ async def test_start_adopts_by_origin_and_reports_every_order_it_met(
 
 
 async def test_while_running_only_own_orders_are_adopted_from_the_stream(
-    exchange: AsterDEXExchange, manager: OrderManager, wait_for: Waiter
+    exchange: AsterDEXExchange, manager_factory: ManagerFactory, wait_for: Waiter
 ) -> None:
+    manager = await manager_factory(client_order_id_prefix="om")
     await _rest(exchange, FOREIGN, "47000")
     await _rest(exchange, BY_HAND, "46000")
     await _rest(exchange, OWN, "48000")  # the stream keeps the order: it arrives last
@@ -110,6 +118,18 @@ async def test_while_running_only_own_orders_are_adopted_from_the_stream(
 
 
 async def test_a_clean_start_stays_clean(manager_factory: ManagerFactory) -> None:
-    manager = await manager_factory()
+    manager = await manager_factory(client_order_id_prefix="om")
     report = manager.last_reconciliation
     assert report is not None and report.is_clean and report.adopted == []
+
+
+def test_the_default_prefix_follows_the_store_file(tmp_path: Path) -> None:
+    """Two managers on one account with their own files never share a prefix (they would
+    take each other's orders as their own); one file keeps its prefix across restarts."""
+    first, second = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    assert default_prefix(first) == default_prefix(tmp_path / "." / "a.sqlite")
+    assert default_prefix(first) != default_prefix(second)
+    assert default_prefix(None) != default_prefix(None)
+    assert origin_of(f"{default_prefix(second)}-{'ab' * 16}", default_prefix(first)) is (
+        Origin.FOREIGN
+    )

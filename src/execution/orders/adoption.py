@@ -20,8 +20,11 @@ adopted is reported (the reconciliation's `foreign` / `unknown` lists, one log l
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from execution.errors import ValidationError
 from execution.models import LIQUIDATION_CLIENT_ID_PREFIX
@@ -56,6 +59,15 @@ _ADOPTED: dict[AdoptPolicy, frozenset[Origin]] = {
     AdoptPolicy.UNPREFIXED: frozenset({Origin.OWN, Origin.EXCHANGE, Origin.UNPREFIXED}),
     AdoptPolicy.ALL: frozenset(Origin),
 }
+
+
+def default_prefix(store_path: Path | None) -> str:
+    """A manager's client-id prefix when none is given: "om" and 6 hex digits of its store
+    file's absolute path. The same file gives the same prefix after a restart (the manager
+    finds its own orders again); two files, two prefixes (two managers on one account never
+    take each other's orders). Without a store: random, for this process only."""
+    seed = str(store_path.resolve()) if store_path is not None else uuid.uuid4().hex
+    return "om" + hashlib.sha256(seed.encode()).hexdigest()[:6]
 
 
 def origin_of(client_order_id: str, prefix: str) -> Origin:

@@ -41,7 +41,7 @@ from execution.models import (
     UserEvent,
 )
 from execution.money import Number, positive
-from execution.orders.adoption import AdoptionLog, AdoptPolicy, resolve_policy
+from execution.orders.adoption import AdoptionLog, AdoptPolicy, default_prefix, resolve_policy
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
 from execution.orders.callbacks import CallbackRegistry, OrderCallback
@@ -82,6 +82,9 @@ class OrderManager:
     `adoption.AdoptPolicy`): "own" (the default: this manager's `client_order_id_prefix`,
     and the exchange's liquidation / ADL orders), "unprefixed", "all" or "none";
     `adopt_unknown` is the older switch (True: the default, False: "none").
+    `client_order_id_prefix` starts every client id this manager makes (`<prefix>-<hex>`);
+    by default it is derived from the store file (`adoption.default_prefix`), so managers
+    on different files never share one: give each process its own file or prefix.
     `poll_interval` (s) paces REST polling while the user stream is down. An order left
     PENDING_NEW by an unknown outcome (never sent again without proof) is looked up by its
     client id with back-off, and from the stream; only when `pending_grace` (s, the
@@ -100,7 +103,7 @@ class OrderManager:
         pending_grace: float = 60.0,
         adopt: AdoptPolicy | str | None = None,
         adopt_unknown: bool | None = None,
-        client_order_id_prefix: str = "om",
+        client_order_id_prefix: str | None = None,
     ) -> None:
         self.exchange = exchange
         self._owns_store = store is not None and not isinstance(store, OrderStore)
@@ -111,6 +114,8 @@ class OrderManager:
         self.poll_interval = poll_interval
         self.pending_grace = pending_grace
         self.adopt_policy = resolve_policy(adopt, adopt_unknown)
+        if client_order_id_prefix is None:
+            client_order_id_prefix = default_prefix(self.store.path if self.store else None)
         self.client_order_id_prefix = client_order_id_prefix
         self.positions: dict[str, Position] = {}
         self.last_reconciliation: ReconciliationReport | None = None
