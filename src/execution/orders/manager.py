@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from execution.coercion import to_enum
 from execution.errors import ExecutionError, ValidationError
 from execution.exchange.base import BaseExchange
 from execution.models import (
@@ -343,6 +344,8 @@ class OrderManager:
         trigger the market has passed by the time it is placed is replaced by closing the
         position at market (see `bracket_orders`)."""
         symbol = normalize_symbol(symbol)
+        side = to_enum(OrderSide, side, "side")
+        time_in_force = to_enum(TimeInForce, time_in_force, "time_in_force")
         quantity_value = positive(quantity, "quantity")
         stop_loss = positive(stop_loss_price, "stop_loss_price")
         take_profit = positive(take_profit_price, "take_profit_price")
