@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from execution.coercion import optional_enum, to_enum
-from execution.errors import ValidationError
+from execution.errors import MismatchedAnswerError, ValidationError
 from execution.models import (
     Order,
     OrderSide,
@@ -224,3 +224,31 @@ def build_order_request(
         callback_rate=callback_rate,
     )
     return OrderRequest(params=params, order=order)
+
+
+def check_answer(
+    answer: Order, symbol: str, order_id: str | None, client_order_id: str | None
+) -> Order:
+    """`answer` if it describes the order asked about, else `MismatchedAnswerError`.
+
+    Compared: the symbol, and each of the order id and client order id the caller knows
+    (a field the answer leaves empty cannot be compared and is not held against it). A
+    cancel, query or modify answered for another order must not be applied to ours."""
+    expected: dict[str, str] = {"symbol": symbol}
+    answered: dict[str, str] = {"symbol": answer.symbol}
+    if order_id:
+        expected["order_id"], answered["order_id"] = str(order_id), str(answer.order_id)
+    if client_order_id:
+        expected["client_order_id"] = client_order_id
+        answered["client_order_id"] = answer.client_order_id
+    differing = sorted(
+        name for name, value in expected.items() if answered[name] and answered[name] != value
+    )
+    if differing:
+        raise MismatchedAnswerError(
+            f"the exchange answered about another order ({', '.join(differing)}: asked "
+            f"{[expected[n] for n in differing]}, answered {[answered[n] for n in differing]})"
+            "; not applied",
+            expected=expected, answered=answered,
+        )
+    return answer

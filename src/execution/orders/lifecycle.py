@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from execution.errors import ExecutionError, OrderNotFoundError
+from execution.errors import ExecutionError, MismatchedAnswerError, OrderNotFoundError
 from execution.models import (
     LIQUIDATION_CLIENT_ID_PREFIX,
     Order,
@@ -22,6 +22,7 @@ from execution.models import (
 )
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
+from execution.orders.missing import settle_missing
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
@@ -76,11 +77,18 @@ class OrderLifecycle:
             if self._manager.adopt_unknown:
                 self.adopt(snapshot)
             return
+        try:
+            managed.check_describes(snapshot)
+        except MismatchedAnswerError as exc:
+            logger.error("%s", exc)
+            return
         for event in events_from_update(managed, update):
             self.apply(managed, event)
 
     def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
-        """Bring `managed` to what a REST answer shows (never backwards)."""
+        """Bring `managed` to what a REST answer shows (never backwards); an answer about
+        another order raises `MismatchedAnswerError` and changes nothing."""
+        managed.check_describes(snapshot)
         for event in events_from_snapshot(managed, snapshot):
             self.apply(managed, event)
 
@@ -178,8 +186,10 @@ class OrderLifecycle:
             snapshot = await self._manager.exchange.fetch_order(
                 managed.symbol, client_order_id=managed.client_order_id
             )
-        except OrderNotFoundError:
-            if self.never_acknowledged(managed) and self.grace_over(managed):
+        except OrderNotFoundError as exc:
+            if not self.never_acknowledged(managed):
+                await settle_missing(self._manager, managed, exc)  # -2013 for a known order
+            elif self.grace_over(managed):
                 self.apply(
                     managed,
                     OrderRejected(

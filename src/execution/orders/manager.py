@@ -38,13 +38,15 @@ from execution.models import (
     OrderSide,
     OrderType,
     Position,
+    StreamState,
+    StreamStatus,
     TimeInForce,
     UserEvent,
 )
 from execution.money import Number, positive
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
-from execution.orders.callbacks import CallbackRegistry, OrderCallback
+from execution.orders.callbacks import CallbackRegistry, OrderCallback, PositionCallback
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.closing import close_position
 from execution.orders.feed import EventFeed
@@ -52,6 +54,12 @@ from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole, Transition
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.placement import OrderPlacer
+from execution.orders.protection import (
+    PositionProtection,
+    ProtectionAuditor,
+    ProtectionConfig,
+    ProtectionReport,
+)
 from execution.orders.reconcile import ReconciliationReport, baseline_of, reconcile
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
@@ -91,6 +99,7 @@ class OrderManager:
         pending_grace: float = 10.0,
         adopt_unknown: bool = True,
         client_order_id_prefix: str = "om",
+        protection: ProtectionConfig | None = None,
     ) -> None:
         self.exchange = exchange
         self._owns_store = store is not None and not isinstance(store, OrderStore)
@@ -118,6 +127,7 @@ class OrderManager:
             self, self._placer, self._recorder, self._callbacks, self._brackets
         )
         self._feed = EventFeed(self, self.registry, self._lifecycle, self.positions)
+        self._protection = ProtectionAuditor(self, protection or ProtectionConfig())
         self._started = False
         self._ever_started = False
         self._start_settled = False  # a start has run to its end (or failed)
@@ -142,9 +152,11 @@ class OrderManager:
         brackets and start the polling fallback. Returns the reconciliation report."""
         async with self._start_lock:
             try:
-                return await self._start()
+                report = await self._start()
             finally:
                 self._start_settled = True
+        await self._protection.run_deferred()  # act on what the start-up audit found
+        return report
 
     async def _start(self) -> ReconciliationReport:
         if self._started:
@@ -169,6 +181,7 @@ class OrderManager:
             if not bracket.is_done:
                 self._brackets.schedule(bracket)
         self._feed.start_polling()
+        self._protection.start_periodic()
         return report
 
     async def _ensure_started(self) -> None:
@@ -183,12 +196,15 @@ class OrderManager:
                     await self._start()
                 finally:
                     self._start_settled = True
+                if self._protection.deferred:
+                    self._protection.schedule()
 
     async def stop(self) -> None:
         """Stop polling and the stream, let pending work finish, and close the store."""
         if not self._started:
             return
         self._started = False
+        await self._protection.stop()
         await self._feed.stop_polling()
         await self._brackets.drain()
         with contextlib.suppress(ExecutionError):
@@ -226,12 +242,33 @@ class OrderManager:
         by strategy, over every order tracked."""
         return compute_statistics(self.registry.by_client_id.values())
 
-    def on(self, event_name: str, callback: OrderCallback) -> None:
-        """Register `callback(managed_order)` (sync or async) for one of `CALLBACK_EVENTS`."""
+    def on(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+        """Register `callback(managed_order)` (sync or async) for one of `CALLBACK_EVENTS`;
+        a `position_unprotected` callback gets the audit's `PositionProtection`."""
         self._callbacks.add(event_name, callback)
 
-    def off(self, event_name: str, callback: OrderCallback) -> None:
+    def off(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
         self._callbacks.remove(event_name, callback)
+
+    # -- protection -------------------------------------------------------------------------
+
+    async def audit_protection(self) -> ProtectionReport:
+        """Check every open position on the exchange (also ones this manager did not open)
+        for a live stop on the exchange that closes it (see `protection`); report each
+        unprotected one through `position_unprotected` and act by the configured
+        `ProtectionConfig.policy`. Run at start, after each stream resync and every
+        `ProtectionConfig.interval` seconds; call it any time. During the first start it
+        only assesses: the action follows as soon as the start is over."""
+        return await self._protection.audit(act=self._start_settled)
+
+    @property
+    def last_protection(self) -> ProtectionReport | None:
+        """The latest protection audit's report (None before the first)."""
+        return self._protection.last_report
+
+    def emit_position_event(self, event_name: str, finding: PositionProtection) -> None:
+        """Run the callbacks of a position event (`position_unprotected`)."""
+        self._callbacks.emit(event_name, finding)
 
     # -- placement --------------------------------------------------------------------------
 
@@ -517,8 +554,11 @@ class OrderManager:
     # -- events -----------------------------------------------------------------------------
 
     def handle_event(self, event: UserEvent) -> None:
-        """The user-stream handler: order updates, account updates, stream up/down."""
+        """The user-stream handler: order updates, account updates, stream up/down. After
+        a resync (the stream back after a gap) the protection audit runs again."""
         self._feed.handle_event(event)
+        if isinstance(event, StreamStatus) and event.state is StreamState.RESYNCED:
+            self._protection.schedule()
 
     def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
         """Apply an event: state machine, indexes, store, callbacks, brackets."""
