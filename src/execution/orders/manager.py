@@ -557,7 +557,10 @@ class OrderManager:
         """The user-stream handler: order updates, account updates, stream up/down. After
         a resync (the stream back after a gap) the protection audit runs again."""
         self._feed.handle_event(event)
-        if isinstance(event, StreamStatus) and event.state is StreamState.RESYNCED:
+        if (
+            isinstance(event, StreamStatus) and event.state is StreamState.RESYNCED
+            and self._start_settled  # during the start, the reconciliation audits
+        ):
             self._protection.schedule()
 
     def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
