@@ -47,3 +47,13 @@ async def test_plain_ascii_quantities_are_taken(
     assert outcome.exit_code == 0, outcome
     assert "About to BUY 0.01 BTCUSDT MARKET" in outcome.stderr
     assert order_requests(simulator) == ["POST /fapi/v1/order"]
+
+
+async def test_an_odd_order_id_is_refused_before_connecting(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env, order_requests: Requests
+) -> None:
+    for order_id in ("٣", "１２", "1_0", "12a"):
+        outcome = await cli.arun("cancel", "BTCUSDT", order_id, "--yes", env=sim_env(simulator))
+        assert outcome.exit_code == 2, outcome
+        assert "order_id" in outcome.stderr
+    assert [r for r in simulator.request_log if r.path.endswith("/order")] == []

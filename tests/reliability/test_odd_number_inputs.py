@@ -186,3 +186,18 @@ def _rules() -> SymbolRules:
         min_qty=Decimal("0.001"), max_qty=Decimal("1000"), min_notional=Decimal("5"),
         min_price=Decimal("0.1"), max_price=Decimal("1000000"),
     )
+
+
+@pytest.mark.parametrize("text", ["٣٠٠٠٠", "30_000", "３００００", "1e400", "NaN"])
+def test_the_sizer_refuses_odd_figures(text: str) -> None:
+    from execution.sizing import PositionSizer
+
+    with pytest.raises(ValidationError):
+        PositionSizer(text)
+    sizer = PositionSizer(10_000)
+    with pytest.raises(ValidationError):
+        sizer.fixed_percentage(text, 1)
+    with pytest.raises(ValidationError):
+        sizer.risk_based("50000", stop_loss_price=text, risk_percent=1, side="BUY")
+    with pytest.raises(ValidationError):
+        sizer.risk_based("50000", stop_loss_price="49000", risk_percent=1, side="ＢＵＹ")

@@ -52,6 +52,7 @@ from execution.exchange.order_request import (
     build_order_request,
     check_answer,
     check_client_order_id,
+    check_order_id,
 )
 from execution.exchange.parsing import (
     MalformedResponseError,
@@ -554,9 +555,7 @@ class AsterDEXExchange(BaseExchange):
             check_client_order_id(client_order_id)
             return [("symbol", symbol), ("origClientOrderId", client_order_id)]
         if order_id:
-            if not str(order_id).isascii() or not str(order_id).isdigit():
-                raise ValidationError("order_id", order_id, "must be the exchange's numeric id")
-            return [("symbol", symbol), ("orderId", str(order_id))]
+            return [("symbol", symbol), ("orderId", check_order_id(order_id))]
         raise ValidationError("order_id", order_id, "order_id or client_order_id is required")
 
     async def fetch_order(

@@ -45,6 +45,15 @@ def check_client_order_id(client_order_id: str) -> str:
     return client_order_id
 
 
+def check_order_id(order_id: object) -> str:
+    """The exchange's order id as text: ASCII digits only (an int is taken too)."""
+    text = str(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) \
+        else order_id
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        raise ValidationError("order_id", order_id, "must be the exchange's numeric order id")
+    return text
+
+
 def limit_price_rounding(side: OrderSide) -> Rounding:
     """A buy limit rounds down, a sell limit up: never a worse price than asked."""
     return Rounding.DOWN if side is OrderSide.BUY else Rounding.UP
