@@ -213,3 +213,21 @@ def test_the_configuration_is_validated() -> None:
             ProtectionConfig(**kwargs)  # type: ignore[arg-type]
     assert ProtectionConfig(policy="flatten").policy is ProtectionPolicy.FLATTEN
     assert ProtectionConfig(policy="REARM").policy is ProtectionPolicy.REARM  # the name
+
+
+async def test_rearm_is_not_blocked_by_the_operators_guards(
+    exchange: AsterDEXExchange, manager_factory: Any
+) -> None:
+    from execution.orders.validation import OrderGuards
+
+    manager = await manager_factory(
+        guards=OrderGuards(max_open_orders_per_symbol=1, max_notional_per_order=D("1")),
+        protection=ProtectionConfig(policy="rearm", interval=None),
+    )
+    await exchange.create_order(BTC, OrderSide.BUY, OrderType.MARKET, D("0.01"))
+    await exchange.create_order(BTC, OrderSide.BUY, OrderType.LIMIT, D("0.01"),
+                                price=D("30000"))
+    await manager.poll_once()
+    (finding,) = (await manager.audit_protection()).unprotected
+    assert finding.action.startswith("rearmed "), finding.action
+    assert (await manager.audit_protection()).is_protected

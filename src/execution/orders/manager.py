@@ -414,13 +414,18 @@ class OrderManager:
         )
 
     async def validate(
-        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None
+        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None,
+        apply_guards: bool = True,
     ) -> OrderIntent:
         """Gather what the checks need and run them; the rounded intent or ValidationError.
 
         `replacing` is an order about to be cancelled for this one: its slot counts as free.
+        `apply_guards=False` skips the operator's guards (for reduce-only risk reduction);
+        the exchange's rules still apply.
         """
-        return await self._placer.validate(intent, replacing=replacing)
+        return await self._placer.validate(
+            intent, replacing=replacing, apply_guards=apply_guards
+        )
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""

@@ -270,7 +270,9 @@ class ProtectionAuditor:
             price = mark * (1 - distance) if side is OrderSide.SELL else mark * (1 + distance)
         intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,
                              stop_price=Decimal(price), reduce_only=True)
-        stop = await manager.submit(await manager.validate(intent), tags=(REARM_TAG,))
+        # Risk reduction: the operator's guards (max notional, open orders) do not apply.
+        intent = await manager.validate(intent, apply_guards=False)
+        stop = await manager.submit(intent, tags=(REARM_TAG,))
         return f"rearmed {stop.client_order_id}"
 
     async def _flatten(self, finding: PositionProtection) -> str:
