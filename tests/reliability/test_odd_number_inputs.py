@@ -201,3 +201,16 @@ def test_the_sizer_refuses_odd_figures(text: str) -> None:
         sizer.risk_based("50000", stop_loss_price=text, risk_percent=1, side="BUY")
     with pytest.raises(ValidationError):
         sizer.risk_based("50000", stop_loss_price="49000", risk_percent=1, side="ＢＵＹ")
+
+
+@pytest.mark.parametrize("kwargs", [{"max_notional_per_order": "1_000"},
+                                    {"max_notional_per_order": "١٠٠٠"},
+                                    {"max_notional_per_order": "0"},
+                                    {"max_open_orders_per_symbol": "5"},
+                                    {"max_open_orders_per_symbol": True}])
+def test_the_guards_refuse_odd_limits(kwargs: dict[str, Any]) -> None:
+    from execution.orders.validation import OrderGuards
+
+    with pytest.raises(ValidationError):
+        OrderGuards(**kwargs)
+    assert OrderGuards(max_notional_per_order="1000").max_notional_per_order == Decimal(1000)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
 from execution.models import OrderSide, OrderType, TimeInForce
-from execution.money import to_decimal
+from execution.money import positive, to_decimal
 from execution.rules import Rounding, SymbolRules, normalize_symbol
 
 ZERO = Decimal(0)
@@ -35,6 +35,14 @@ class OrderGuards:
     allowed_symbols: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
+        if self.max_notional_per_order is not None:
+            object.__setattr__(self, "max_notional_per_order",
+                               positive(self.max_notional_per_order, "max_notional_per_order"))
+        limit = self.max_open_orders_per_symbol
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 0):
+            raise ValidationError("max_open_orders_per_symbol", limit,
+                                  "must be a whole number >= 0")
         # "BTC/USDT" and "BTCUSDT" name the same market: keep the exchange's spelling.
         if self.allowed_symbols is not None:
             normalized = frozenset(normalize_symbol(s) for s in self.allowed_symbols)
