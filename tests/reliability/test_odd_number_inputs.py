@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from execution.errors import ValidationError
@@ -214,3 +214,61 @@ def test_the_guards_refuse_odd_limits(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         OrderGuards(**kwargs)
     assert OrderGuards(max_notional_per_order="1000").max_notional_per_order == Decimal(1000)  # type: ignore[arg-type]
+
+
+# -- hypothesis over the live entry points (library and CLI) on the simulator --------------
+
+LIVE_FUZZ = settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                            HealthCheck.too_slow])
+
+
+@LIVE_FUZZ
+@given(text=odd_strings(), in_quantity=st.booleans())
+async def test_fuzz_the_library_refuses_odd_strings_and_sends_nothing(
+    roomy_simulator: SimulatedExchange, client: AsterDEXExchange, helpers: Any,
+    text: str, in_quantity: bool,
+) -> None:
+    manager = OrderManager(client)  # refused before it would start: nothing to start
+    quantity, price = (text, "40000") if in_quantity else ("0.01", text)
+    with pytest.raises(ValidationError):
+        await manager.place_limit_order(BTC, "BUY", quantity, price)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        await manager.place_stop_loss_order(BTC, OrderSide.SELL, quantity,
+                                            "1000" if in_quantity else text, reduce_only=False)
+    with pytest.raises(ValidationError):
+        await client.create_order(BTC, OrderSide.BUY, OrderType.LIMIT, quantity,  # type: ignore[arg-type]
+                                  price=price)  # type: ignore[arg-type]
+    assert manager.orders == []
+    assert helpers.order_requests(roomy_simulator) == []
+
+
+def _cli(args: list[str], env: dict[str, str]) -> Any:
+    from typer.testing import CliRunner
+
+    from execution.cli.main import app
+
+    clean = {name: None for name in ("ASTER_VENUE", "ASTER_WS_URL", "ASTER_TESTNET",
+                                     "ASTER_ALLOW_LIVE", "ASTER_AUTH", "ASTER_USER",
+                                     "ASTER_SIGNER", "ASTER_PRIVATE_KEY", "ASTER_STORE")}
+    return CliRunner().invoke(app, args, env={**clean, **env})
+
+
+@LIVE_FUZZ
+@given(text=odd_strings(), verb=st.sampled_from(["buy", "sell"]),
+       option=st.sampled_from([None, "--price", "--stop-price"]))
+async def test_fuzz_the_cli_refuses_odd_strings_with_exit_2_and_sends_nothing(
+    roomy_simulator: SimulatedExchange, helpers: Any, text: str, verb: str,
+    option: str | None,
+) -> None:
+    import asyncio
+
+    sim = roomy_simulator
+    env = {"ASTER_REST_URL": sim.rest_url, "ASTER_API_KEY": sim.account.api_key or "",
+           "ASTER_API_SECRET": sim.account.api_secret or ""}
+    args = [verb, BTC, text] if option is None else [verb, BTC, "0.01", option, text]
+    if option == "--stop-price":
+        args += ["--type", "stop"]
+    result = await asyncio.to_thread(_cli, [*args, "--yes"], env)
+    assert result.exit_code == 2, (args, result.exit_code, result.stderr)
+    assert helpers.order_requests(sim) == []

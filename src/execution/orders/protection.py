@@ -39,6 +39,7 @@ from execution.money import Number, positive
 from execution.orders.closing import close_position
 from execution.orders.translate import now_ms
 from execution.orders.validation import OrderIntent
+from execution.rules import normalize_symbol
 
 if TYPE_CHECKING:
     from execution.orders.manager import OrderManager
@@ -90,8 +91,6 @@ class ProtectionConfig:
         if distance >= _HUNDRED:
             raise ValidationError("rearm_distance_percent", distance, "must be below 100")
         object.__setattr__(self, "rearm_distance_percent", distance)
-        from execution.rules import normalize_symbol
-
         prices = {normalize_symbol(symbol): positive(price, f"rearm_prices[{symbol}]")
                   for symbol, price in self.rearm_prices.items()}
         object.__setattr__(self, "rearm_prices", prices)
