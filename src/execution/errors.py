@@ -85,6 +85,23 @@ class OrderNotFoundError(ExchangeError):
     """The order does not exist on the exchange (-2013, -2011 unknown order)."""
 
 
+class MismatchedAnswerError(ExchangeError):
+    """The exchange's answer about an order describes another one: its symbol, order id or
+    client order id differs from the request's (a stale order id that a restarted exchange
+    reused, a proxy or venue fault). The answer is not applied to any order; what the
+    request did (if anything) to the order it named is for a fresh query to tell.
+
+    `expected` and `answered` map the fields compared ("symbol", "order_id",
+    "client_order_id") to the request's and the answer's values."""
+
+    def __init__(
+        self, message: str, *, expected: dict[str, str], answered: dict[str, str]
+    ) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.answered = answered
+
+
 class DuplicateOrderError(InvalidOrderError):
     """The client order id is already used by an open order."""
 

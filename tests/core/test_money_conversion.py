@@ -89,13 +89,20 @@ def test_format_decimal(value: str, text: str) -> None:
     assert format_decimal(Decimal(value)) == text
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False))
+# Magnitudes from 1e21 up are refused (see test_out_of_range_is_refused).
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e20, max_value=1e20))
 def test_any_finite_float_round_trips_through_its_repr(value: float) -> None:
     result = to_decimal(value)
     assert float(result) == value
     assert result == Decimal(repr(value))
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False))
+@given(st.decimals(allow_nan=False, allow_infinity=False).filter(lambda d: abs(d) < 10**21))
 def test_finite_decimals_pass_unchanged(value: Decimal) -> None:
     assert to_decimal(value) is value
+
+
+@pytest.mark.parametrize("value", ["1e21", "-1e400", 1e300, Decimal("1E+21"), 10**21])
+def test_out_of_range_is_refused(value: object) -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        to_decimal(value)  # type: ignore[arg-type]

@@ -80,7 +80,7 @@ def test_stop_price_rounds_toward_the_safe_side(
         ({"order_type": OrderType.MARKET, "quantity": D("1"),
           "time_in_force": TimeInForce.GTC}, "time_in_force"),
         ({"order_type": OrderType.LIMIT, "quantity": D("1"), "price": D("50000"),
-          "time_in_force": "GTC"}, "time_in_force"),
+          "time_in_force": "gtc"}, "time_in_force"),  # "GTC" is taken, any other spelling not
         ({"order_type": OrderType.TRAILING_STOP_MARKET, "quantity": D("1")}, "callback_rate"),
         ({"order_type": OrderType.TRAILING_STOP_MARKET, "quantity": D("1"),
           "callback_rate": D("9")}, "callback_rate"),

@@ -56,3 +56,32 @@ def test_replay_steps_through_given_prices(make_sim, tmp_path):
     assert sim.engine.last_price("SOLUSDT") == Decimal("101.25")
     sim.engine.step(5)
     assert sim.engine.last_price("SOLUSDT") == Decimal("102")
+
+
+def test_order_ids_start_from_the_clock_so_a_restart_never_reuses_one():
+    # Prices and fills are reproducible (above); ids come from the clock at start (fixed
+    # in the other tests), so an engine started a millisecond later starts past every id
+    # an earlier one handed out (fewer than 1000 a millisecond; 150 here, under the
+    # open-order limit).
+    from execution.simulator.engine import Engine, EngineConfig
+
+    def place(engine):
+        return engine.private("acct", "POST", "order", {
+            "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+            "quantity": "0.01", "price": "40000", "newOrderRespType": "RESULT"})["orderId"]
+
+    engines = []
+    for start in (1_700_000_000_000, 1_700_000_000_001):
+        engine = Engine(EngineConfig(seed=11, clock=lambda start=start: start,
+                                     history_points=10))
+        engine.add_account("acct", {"USDT": Decimal(10000)})
+        engines.append(engine)
+    earlier = [place(engines[0]) for _ in range(150)]
+    assert place(engines[1]) > max(earlier)
+
+
+def test_an_explicit_first_order_id_is_honoured(make_sim):
+    sim = make_sim(seed=11, first_order_id=4_000_000_001)
+    placed = sim.order(side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+                       price="40000")
+    assert placed["orderId"] == 4_000_000_001

@@ -49,7 +49,12 @@ from execution.exchange.config import (
     resolve_endpoints,
 )
 from execution.exchange.endpoints import AuthScheme, Endpoint, Security
-from execution.exchange.order_request import build_order_request, check_client_order_id
+from execution.exchange.order_request import (
+    build_order_request,
+    check_answer,
+    check_client_order_id,
+    check_order_id,
+)
 from execution.exchange.outcome import OUTCOME_UNKNOWN, OutcomeSettler, SentOrder
 from execution.exchange.parsing import (
     MalformedResponseError,
@@ -520,7 +525,7 @@ class AsterDEXExchange(BaseExchange):
             try:
                 order = parse_order(await self._send_once(ep.CANCEL_ORDER, encode_params(params),
                                                           ep.CANCEL_ORDER.weight))
-                return self._track(order)
+                return self._track(check_answer(order, symbol, order_id, client_order_id))
             except OrderNotFoundError:
                 if not lost:
                     raise
@@ -560,17 +565,21 @@ class AsterDEXExchange(BaseExchange):
         params = self._order_ref(symbol, order_id, client_order_id)
         params += [("side", side.value), ("quantity", wire["quantity"]), ("price", wire["price"])]
         data = await self._send_once(ep.MODIFY_ORDER, encode_params(params), 1)
-        return self._track(parse_order(data))
+        return self._track(check_answer(parse_order(data), symbol, order_id, client_order_id))
 
     @staticmethod
     def _order_ref(
         symbol: str, order_id: str | None, client_order_id: str | None
     ) -> list[tuple[str, str]]:
-        if order_id:
-            return [("symbol", symbol), ("orderId", str(order_id))]
+        """The order named in a request: by client order id when it is known (ours are
+        never reused, while an order id a restarted or reset exchange hands out again would
+        name another order), else by order id. The answer is checked against both
+        (`check_answer`)."""
         if client_order_id:
             check_client_order_id(client_order_id)
             return [("symbol", symbol), ("origClientOrderId", client_order_id)]
+        if order_id:
+            return [("symbol", symbol), ("orderId", check_order_id(order_id))]
         raise ValidationError("order_id", order_id, "order_id or client_order_id is required")
 
     async def fetch_order(
@@ -578,7 +587,8 @@ class AsterDEXExchange(BaseExchange):
     ) -> Order:
         symbol = self._check_symbol(symbol)
         params = self._order_ref(symbol, order_id, client_order_id)
-        return self._track(parse_order(await self._request(ep.QUERY_ORDER, params)))
+        order = parse_order(await self._request(ep.QUERY_ORDER, params))
+        return self._track(check_answer(order, symbol, order_id, client_order_id))
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
         if symbol:

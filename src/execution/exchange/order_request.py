@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from execution.errors import ValidationError
+from execution.coercion import optional_enum, to_enum
+from execution.errors import MismatchedAnswerError, ValidationError
 from execution.models import (
     Order,
     OrderSide,
@@ -23,7 +24,7 @@ from execution.models import (
     TimeInForce,
     WorkingType,
 )
-from execution.money import format_decimal, to_decimal
+from execution.money import format_decimal, optional_decimal, to_decimal
 from execution.rules import Rounding, SymbolRules
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -42,6 +43,15 @@ def check_client_order_id(client_order_id: str) -> str:
             "client_order_id", client_order_id, "must match ^[\\.A-Z\\:/a-z0-9_-]{1,36}$"
         )
     return client_order_id
+
+
+def check_order_id(order_id: object) -> str:
+    """The exchange's order id as text: ASCII digits only (an int is taken too)."""
+    text = str(order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) \
+        else order_id
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit():
+        raise ValidationError("order_id", order_id, "must be the exchange's numeric order id")
+    return text
 
 
 def limit_price_rounding(side: OrderSide) -> Rounding:
@@ -86,11 +96,27 @@ def build_order_request(
     client_order_id: str | None = None,
     reference_price: Decimal | None = None,
 ) -> OrderRequest:
-    """Validate and round an order; `reference_price` (mark) checks a market order's notional."""
-    if not isinstance(side, OrderSide):
-        raise ValidationError("side", side, "must be an OrderSide")
-    if not isinstance(order_type, OrderType):
-        raise ValidationError("order_type", order_type, "must be an OrderType")
+    """Validate and round an order; `reference_price` (mark) checks a market order's notional.
+
+    Every argument goes through the package's one coercion rule (`coercion.to_enum` for the
+    enums, `money.to_decimal` for the figures), so a caller's string ("BUY", "0.01") is
+    taken exactly and an odd one ("0_01", "١", "ＢＵＹ") is a `ValidationError`."""
+    side = to_enum(OrderSide, side, "side")
+    order_type = to_enum(OrderType, order_type, "order_type")
+    if order_type is OrderType.LIQUIDATION:
+        raise ValidationError("order_type", order_type.value,
+                              "is the exchange's own liquidation order and cannot be sent")
+    time_in_force = optional_enum(TimeInForce, time_in_force, "time_in_force")
+    position_side = to_enum(PositionSide, position_side, "position_side")
+    working_type = optional_enum(WorkingType, working_type, "working_type")
+    quantity = optional_decimal(quantity, "quantity")
+    price = optional_decimal(price, "price")
+    stop_price = optional_decimal(stop_price, "stop_price")
+    activation_price = optional_decimal(activation_price, "activation_price")
+    reference_price = optional_decimal(reference_price, "reference_price")
+    for flag, name in ((reduce_only, "reduce_only"), (close_position, "close_position")):
+        if not isinstance(flag, bool):
+            raise ValidationError(name, flag, "must be True or False")
     if rules.status != "TRADING":
         raise ValidationError("symbol", rules.symbol, f"is not trading (status {rules.status})")
     client_order_id = check_client_order_id(
@@ -129,8 +155,6 @@ def build_order_request(
         rounded_price = rules.round_price(price, limit_price_rounding(side))
         rules.validate_price(rounded_price)
         tif = time_in_force or TimeInForce.GTC
-        if not isinstance(tif, TimeInForce):
-            raise ValidationError("time_in_force", tif, "must be a TimeInForce")
         params.append(("timeInForce", tif.value))
         params.append(("price", format_decimal(rounded_price)))
     else:
@@ -209,3 +233,31 @@ def build_order_request(
         callback_rate=callback_rate,
     )
     return OrderRequest(params=params, order=order)
+
+
+def check_answer(
+    answer: Order, symbol: str, order_id: str | None, client_order_id: str | None
+) -> Order:
+    """`answer` if it describes the order asked about, else `MismatchedAnswerError`.
+
+    Compared: the symbol, and each of the order id and client order id the caller knows
+    (a field the answer leaves empty cannot be compared and is not held against it). A
+    cancel, query or modify answered for another order must not be applied to ours."""
+    expected: dict[str, str] = {"symbol": symbol}
+    answered: dict[str, str] = {"symbol": answer.symbol}
+    if order_id:
+        expected["order_id"], answered["order_id"] = str(order_id), str(answer.order_id)
+    if client_order_id:
+        expected["client_order_id"] = client_order_id
+        answered["client_order_id"] = answer.client_order_id
+    differing = sorted(
+        name for name, value in expected.items() if answered[name] and answered[name] != value
+    )
+    if differing:
+        raise MismatchedAnswerError(
+            f"the exchange answered about another order ({', '.join(differing)}: asked "
+            f"{[expected[n] for n in differing]}, answered {[answered[n] for n in differing]})"
+            "; not applied",
+            expected=expected, answered=answered,
+        )
+    return answer

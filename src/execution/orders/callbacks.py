@@ -10,14 +10,20 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from execution.errors import ValidationError
 from execution.orders.managed import ManagedOrder
 
+if TYPE_CHECKING:
+    from execution.orders.protection import PositionProtection
+
 logger = logging.getLogger(__name__)
 
 OrderCallback = Callable[[ManagedOrder], Awaitable[None] | None]
+# `position_unprotected` callbacks receive the audit's `PositionProtection` instead.
+PositionCallback = Callable[["PositionProtection"], Awaitable[None] | None]
+_Callback = Callable[[Any], Awaitable[None] | None]
 
 CALLBACK_EVENTS: frozenset[str] = frozenset(
     {
@@ -42,6 +48,9 @@ CALLBACK_EVENTS: frozenset[str] = frozenset(
         # from memory. `store_recovered`: the store writes again and has committed it.
         "store_failed",
         "store_recovered",
+        # The protection audit found an open position without a live stop on the exchange
+        # (the callback gets the `protection.PositionProtection`, after the policy acted).
+        "position_unprotected",
     }
 )
 
@@ -50,44 +59,40 @@ class CallbackRegistry:
     """Holds the callbacks and runs them."""
 
     def __init__(self) -> None:
-        self._callbacks: dict[str, list[OrderCallback]] = {name: [] for name in CALLBACK_EVENTS}
+        self._callbacks: dict[str, list[_Callback]] = {name: [] for name in CALLBACK_EVENTS}
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def add(self, event_name: str, callback: OrderCallback) -> None:
+    def add(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
         if event_name not in self._callbacks:
             raise ValidationError(
                 "event_name", event_name, f"must be one of {sorted(CALLBACK_EVENTS)}"
             )
         self._callbacks[event_name].append(callback)
 
-    def remove(self, event_name: str, callback: OrderCallback) -> None:
+    def remove(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
         callbacks = self._callbacks.get(event_name, [])
         if callback in callbacks:
             callbacks.remove(callback)
 
-    def emit(self, event_name: str, managed: ManagedOrder) -> None:
+    def emit(self, event_name: str, managed: ManagedOrder | PositionProtection) -> None:
+        label = managed.client_order_id if isinstance(managed, ManagedOrder) else managed.symbol
         for callback in self._callbacks[event_name]:
             try:
                 result = callback(managed)
             except Exception:
-                logger.exception(
-                    "callback %r for %s on %s raised", callback, event_name,
-                    managed.client_order_id,
-                )
+                logger.exception("callback %r for %s on %s raised", callback, event_name, label)
                 continue
             if inspect.isawaitable(result):
-                task = asyncio.ensure_future(self._run(event_name, managed, result))
+                task = asyncio.ensure_future(self._run(event_name, label, result))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _run(event_name: str, managed: ManagedOrder, awaitable: Awaitable[None]) -> None:
+    async def _run(event_name: str, label: str, awaitable: Awaitable[None]) -> None:
         try:
             await awaitable
         except Exception:
-            logger.exception(
-                "async callback for %s on %s raised", event_name, managed.client_order_id
-            )
+            logger.exception("async callback for %s on %s raised", event_name, label)
 
     async def drain(self, limit_seconds: float = 5.0) -> None:
         """Wait (a bounded time) for async callbacks still running."""

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from execution.errors import ExecutionError, OrderNotFoundError
+from execution.errors import ExecutionError, MismatchedAnswerError, OrderNotFoundError
 from execution.models import (
     LIQUIDATION_CLIENT_ID_PREFIX,
     Order,
@@ -32,6 +32,7 @@ from execution.orders.adoption import (
 )
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
+from execution.orders.missing import settle_missing
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
@@ -93,11 +94,18 @@ class OrderLifecycle:
         if managed is None:
             self.consider(snapshot)
             return
+        try:
+            managed.check_describes(snapshot)
+        except MismatchedAnswerError as exc:
+            logger.error("%s", exc)
+            return
         for event in events_from_update(managed, update):
             self.apply(managed, event)
 
     def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
-        """Bring `managed` to what a REST answer shows (never backwards)."""
+        """Bring `managed` to what a REST answer shows (never backwards); an answer about
+        another order raises `MismatchedAnswerError` and changes nothing."""
+        managed.check_describes(snapshot)
         for event in events_from_snapshot(managed, snapshot):
             self.apply(managed, event)
 
@@ -243,13 +251,15 @@ class OrderLifecycle:
             snapshot = await self._manager.exchange.fetch_order(
                 managed.symbol, client_order_id=managed.client_order_id
             )
-        except OrderNotFoundError:
-            if self.never_acknowledged(managed) and self.grace_over(managed):
+        except OrderNotFoundError as exc:
+            if not self.never_acknowledged(managed):
+                await settle_missing(self._manager, managed, exc)  # -2013 for a known order
+            elif self.grace_over(managed):
                 try:
                     listed = await self._listed_in_all_orders(managed)
-                except ExecutionError as exc:
+                except ExecutionError as error:
                     logger.warning("order history of %s unreadable (%s): %s stays unknown",
-                                   managed.symbol, exc, managed.client_order_id)
+                                   managed.symbol, error, managed.client_order_id)
                     return
                 if listed is not None:
                     self.apply_open_snapshot(managed, listed)

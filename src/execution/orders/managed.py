@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from execution.errors import MismatchedAnswerError
 from execution.models import Order, OrderStatus
 from execution.orders.state import (
     EVIDENCE_OF_ORDER,
@@ -117,6 +118,11 @@ class ManagedOrder:
         (accepted, filled, cancelled, expired) follows the exchange: the exchange is the
         source of truth. It moves on as from PENDING_NEW; the rejection stays in `events`."""
         before = self.order.status
+        mismatch = self._mismatch(event)
+        if mismatch:
+            logger.error("order %s: event %s %s; not applied", self.client_order_id,
+                         type(event).__name__, mismatch)
+            return Transition(event, Outcome.ILLEGAL, before, before)
         if isinstance(event, OrderRejected):
             if not event.local:
                 self.attributes.pop(REJECTED_LOCALLY, None)  # the exchange's own word
@@ -158,6 +164,36 @@ class ManagedOrder:
         self.order.updated_at = max(self.order.updated_at, event.timestamp)
         self.events.append(event)
         return Transition(event, Outcome.APPLIED, before, after)
+
+    def _mismatch(self, event: OrderEvent) -> str:
+        """Why `event` is not about this order ("" when it is): another client order id,
+        or an acknowledgement carrying another exchange order id than the one known."""
+        if event.client_order_id != self.client_order_id:
+            return f"names client order id {event.client_order_id!r}"
+        if (
+            isinstance(event, OrderAccepted) and event.order_id and self.order.order_id
+            and event.order_id != self.order.order_id
+        ):
+            return f"names order id {event.order_id!r}, not {self.order.order_id!r}"
+        return ""
+
+    def check_describes(self, snapshot: Order) -> None:
+        """Raise `MismatchedAnswerError` unless `snapshot` (a REST answer or a stream
+        update) is about this order: same symbol, client order id and, once both are known,
+        exchange order id. A field the snapshot leaves empty is not held against it."""
+        mine = self.order
+        pairs = (("symbol", mine.symbol, snapshot.symbol),
+                 ("client_order_id", mine.client_order_id, snapshot.client_order_id),
+                 ("order_id", mine.order_id, snapshot.order_id))
+        differing = [(name, ours, theirs) for name, ours, theirs in pairs
+                     if ours and theirs and str(ours) != str(theirs)]
+        if differing:
+            raise MismatchedAnswerError(
+                f"order {mine.client_order_id}: an answer about another order "
+                f"({', '.join(f'{n} {t!r} not {o!r}' for n, o, t in differing)}); not applied",
+                expected={n: str(o) for n, o, _ in differing},
+                answered={n: str(t) for n, _, t in differing},
+            )
 
     def _shows_order(self, event: OrderEvent) -> bool:
         if event.kind not in EVIDENCE_OF_ORDER:

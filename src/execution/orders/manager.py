@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from execution.coercion import to_enum
 from execution.errors import ExecutionError, ValidationError
 from execution.exchange.base import BaseExchange
 from execution.models import (
@@ -37,6 +38,8 @@ from execution.models import (
     OrderSide,
     OrderType,
     Position,
+    StreamState,
+    StreamStatus,
     TimeInForce,
     UserEvent,
 )
@@ -44,7 +47,7 @@ from execution.money import Number, positive
 from execution.orders.adoption import AdoptionLog, AdoptPolicy, default_prefix, resolve_policy
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
-from execution.orders.callbacks import CallbackRegistry, OrderCallback
+from execution.orders.callbacks import CallbackRegistry, OrderCallback, PositionCallback
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.closing import close_position
 from execution.orders.feed import EventFeed
@@ -52,6 +55,12 @@ from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder, OrderRole, Transition
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.placement import OrderPlacer
+from execution.orders.protection import (
+    PositionProtection,
+    ProtectionAuditor,
+    ProtectionConfig,
+    ProtectionReport,
+)
 from execution.orders.reconcile import ReconciliationReport, baseline_of, reconcile
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
@@ -104,6 +113,7 @@ class OrderManager:
         adopt: AdoptPolicy | str | None = None,
         adopt_unknown: bool | None = None,
         client_order_id_prefix: str | None = None,
+        protection: ProtectionConfig | None = None,
     ) -> None:
         self.exchange = exchange
         self._owns_store = store is not None and not isinstance(store, OrderStore)
@@ -134,6 +144,7 @@ class OrderManager:
             self, self._placer, self._recorder, self._callbacks, self._brackets
         )
         self._feed = EventFeed(self, self.registry, self._lifecycle, self.positions)
+        self._protection = ProtectionAuditor(self, protection or ProtectionConfig())
         self._started = False
         self._ever_started = False
         self._start_settled = False  # a start has run to its end (or failed)
@@ -158,9 +169,11 @@ class OrderManager:
         brackets and start the polling fallback. Returns the reconciliation report."""
         async with self._start_lock:
             try:
-                return await self._start()
+                report = await self._start()
             finally:
                 self._start_settled = True
+        await self._protection.run_deferred()  # act on what the start-up audit found
+        return report
 
     async def _start(self) -> ReconciliationReport:
         if self._started:
@@ -196,6 +209,7 @@ class OrderManager:
             if not bracket.is_done:
                 self._brackets.schedule(bracket)
         self._feed.start_polling()
+        self._protection.start_periodic()
         return report
 
     async def _ensure_started(self) -> None:
@@ -210,12 +224,15 @@ class OrderManager:
                     await self._start()
                 finally:
                     self._start_settled = True
+                if self._protection.deferred:
+                    self._protection.schedule()
 
     async def stop(self) -> None:
         """Stop polling and the stream, let pending work finish, and close the store."""
         if not self._started:
             return
         self._started = False
+        await self._protection.stop()
         await self._feed.stop_polling()
         await self._brackets.drain()
         with contextlib.suppress(ExecutionError):
@@ -256,12 +273,33 @@ class OrderManager:
         by strategy, over every order tracked."""
         return compute_statistics(self.registry.by_client_id.values())
 
-    def on(self, event_name: str, callback: OrderCallback) -> None:
-        """Register `callback(managed_order)` (sync or async) for one of `CALLBACK_EVENTS`."""
+    def on(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+        """Register `callback(managed_order)` (sync or async) for one of `CALLBACK_EVENTS`;
+        a `position_unprotected` callback gets the audit's `PositionProtection`."""
         self._callbacks.add(event_name, callback)
 
-    def off(self, event_name: str, callback: OrderCallback) -> None:
+    def off(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
         self._callbacks.remove(event_name, callback)
+
+    # -- protection -------------------------------------------------------------------------
+
+    async def audit_protection(self) -> ProtectionReport:
+        """Check every open position on the exchange (also ones this manager did not open)
+        for a live stop on the exchange that closes it (see `protection`); report each
+        unprotected one through `position_unprotected` and act by the configured
+        `ProtectionConfig.policy`. Run at start, after each stream resync and every
+        `ProtectionConfig.interval` seconds; call it any time. During the first start it
+        only assesses: the action follows as soon as the start is over."""
+        return await self._protection.audit(act=self._start_settled)
+
+    @property
+    def last_protection(self) -> ProtectionReport | None:
+        """The latest protection audit's report (None before the first)."""
+        return self._protection.last_report
+
+    def emit_position_event(self, event_name: str, finding: PositionProtection) -> None:
+        """Run the callbacks of a position event (`position_unprotected`)."""
+        self._callbacks.emit(event_name, finding)
 
     # -- placement --------------------------------------------------------------------------
 
@@ -374,6 +412,8 @@ class OrderManager:
         trigger the market has passed by the time it is placed is replaced by closing the
         position at market (see `bracket_orders`)."""
         symbol = normalize_symbol(symbol)
+        side = to_enum(OrderSide, side, "side")
+        time_in_force = to_enum(TimeInForce, time_in_force, "time_in_force")
         quantity_value = positive(quantity, "quantity")
         stop_loss = positive(stop_loss_price, "stop_loss_price")
         take_profit = positive(take_profit_price, "take_profit_price")
@@ -405,13 +445,18 @@ class OrderManager:
         )
 
     async def validate(
-        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None
+        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None,
+        apply_guards: bool = True,
     ) -> OrderIntent:
         """Gather what the checks need and run them; the rounded intent or ValidationError.
 
         `replacing` is an order about to be cancelled for this one: its slot counts as free.
+        `apply_guards=False` skips the operator's guards (for reduce-only risk reduction);
+        the exchange's rules still apply.
         """
-        return await self._placer.validate(intent, replacing=replacing)
+        return await self._placer.validate(
+            intent, replacing=replacing, apply_guards=apply_guards
+        )
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
@@ -545,8 +590,14 @@ class OrderManager:
     # -- events -----------------------------------------------------------------------------
 
     def handle_event(self, event: UserEvent) -> None:
-        """The user-stream handler: order updates, account updates, stream up/down."""
+        """The user-stream handler: order updates, account updates, stream up/down. After
+        a resync (the stream back after a gap) the protection audit runs again."""
         self._feed.handle_event(event)
+        if (
+            isinstance(event, StreamStatus) and event.state is StreamState.RESYNCED
+            and self._start_settled  # during the start, the reconciliation audits
+        ):
+            self._protection.schedule()
 
     def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
         """Apply an event: state machine, indexes, store, callbacks, brackets."""

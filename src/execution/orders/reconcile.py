@@ -20,9 +20,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
-from execution.models import OrderSide, OrderStatus, Position
+from execution.models import OrderStatus, Position
 from execution.orders.adoption import AdoptionLog
 from execution.orders.managed import ManagedOrder
+from execution.orders.missing import settle_missing
 from execution.orders.state import OrderRejected
 from execution.orders.translate import now_ms
 
@@ -131,9 +132,10 @@ async def _reconcile(
                 snapshot = await exchange.fetch_order(
                     managed.symbol, client_order_id=client_order_id
                 )
-            except OrderNotFoundError:
+            except OrderNotFoundError as exc:
                 if not manager.never_acknowledged(managed):
                     report.flagged.append((client_order_id, "unknown to the exchange"))
+                    await settle_missing(manager, managed, exc)  # not left open: settled
                 elif manager.grace_over(managed):
                     manager.apply(
                         managed,
@@ -173,16 +175,11 @@ async def _reconcile(
         report.positions = await manager.refresh_positions()
     except ExecutionError as exc:
         report.flagged.append(("", f"positions could not be read: {exc}"))
-    for position in report.positions:
-        if position.quantity == 0:
-            continue
-        closing_side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
-        protected = any(
-            m.order.reduce_only and m.order.side is closing_side and m.order.stop_price
-            for m in manager.open_orders(position.symbol)
-        )
-        if not protected:
-            report.unprotected.append(position.symbol)
+    # From the protection audit: the exchange's own open orders, not local state.
+    audit = await manager.audit_protection()
+    report.unprotected = audit.unprotected_symbols
+    if audit.error is not None:
+        report.flagged.append(("", f"protection could not be checked: {audit.error}"))
     report.adopted = list(log.adopted)
     report.foreign = list(log.foreign)
     report.unknown = list(log.unknown)

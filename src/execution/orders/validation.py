@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
 from execution.models import OrderSide, OrderType, TimeInForce
+from execution.money import positive, to_decimal
 from execution.rules import Rounding, SymbolRules, normalize_symbol
 
 ZERO = Decimal(0)
@@ -33,6 +35,14 @@ class OrderGuards:
     allowed_symbols: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
+        if self.max_notional_per_order is not None:
+            object.__setattr__(self, "max_notional_per_order",
+                               positive(self.max_notional_per_order, "max_notional_per_order"))
+        limit = self.max_open_orders_per_symbol
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 0):
+            raise ValidationError("max_open_orders_per_symbol", limit,
+                                  "must be a whole number >= 0")
         # "BTC/USDT" and "BTCUSDT" name the same market: keep the exchange's spelling.
         if self.allowed_symbols is not None:
             normalized = frozenset(normalize_symbol(s) for s in self.allowed_symbols)
@@ -41,7 +51,11 @@ class OrderGuards:
 
 @dataclass(frozen=True, slots=True)
 class OrderIntent:
-    """An order as the caller asked for it, before (or after) rounding."""
+    """An order as the caller asked for it, before (or after) rounding.
+
+    Built from anything a caller may pass: the enums from their member or exact name
+    ("BUY"), the figures through `money.to_decimal`, so a bad argument is a
+    `ValidationError` here, before the order is registered or recorded."""
 
     symbol: str
     side: OrderSide
@@ -51,6 +65,22 @@ class OrderIntent:
     stop_price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     reduce_only: bool = False
+
+    def __post_init__(self) -> None:
+        coerce = object.__setattr__
+        if type(self.side) is not OrderSide:
+            coerce(self, "side", to_enum(OrderSide, self.side, "side"))
+        if type(self.order_type) is not OrderType:
+            coerce(self, "order_type", to_enum(OrderType, self.order_type, "order_type"))
+        if self.time_in_force is not None and type(self.time_in_force) is not TimeInForce:
+            coerce(self, "time_in_force",
+                   optional_enum(TimeInForce, self.time_in_force, "time_in_force"))
+        for name in ("quantity", "price", "stop_price"):
+            value = getattr(self, name)
+            if type(value) is not Decimal and (value is not None or name == "quantity"):
+                coerce(self, name, to_decimal(value, name))
+        if not isinstance(self.reduce_only, bool):
+            raise ValidationError("reduce_only", self.reduce_only, "must be True or False")
 
 
 @dataclass(frozen=True, slots=True)

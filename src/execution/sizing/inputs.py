@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from execution.coercion import to_enum
 from execution.errors import ValidationError
 from execution.models import OrderSide
 from execution.money import Number, to_decimal
@@ -40,16 +41,10 @@ def rate_of(value: Number, field: str) -> Decimal:
 
 
 def side_of(value: OrderSide | str) -> OrderSide:
-    """`OrderSide.BUY`/`SELL`, or the strings "BUY"/"SELL" in any case."""
-    if isinstance(value, OrderSide):
-        return value
-    if isinstance(value, str):
-        upper = value.strip().upper()
-        if upper == "BUY":
-            return OrderSide.BUY
-        if upper == "SELL":
-            return OrderSide.SELL
-    raise ValidationError("side", value, "must be OrderSide.BUY or OrderSide.SELL")
+    """`OrderSide.BUY`/`SELL`, or the ASCII strings "BUY"/"SELL" in any case (the package's
+    one enum rule, `coercion.to_enum`, with case ignored as the sizer always documented)."""
+    text = value.strip(" \t") if isinstance(value, str) else value
+    return to_enum(OrderSide, text, "side", ignore_case=True)
 
 
 def positive_number(value: Number, field: str) -> Decimal:

@@ -10,10 +10,11 @@ from rich.markup import escape
 from execution.cli.app import command, run_async
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
-from execution.cli.output import Output
+from execution.cli.output import Output, to_jsonable
 from execution.cli.safety import announce
 from execution.errors import ValidationError
-from execution.models import Balance, Position
+from execution.models import Balance, Order, Position
+from execution.orders.protection import PositionProtection, assess
 from execution.rules import normalize_symbol
 
 SymbolFilter = Annotated[
@@ -57,7 +58,9 @@ def balance(
     )
 
 
-def position_rows(positions: list[Position]) -> list[list[object]]:
+def position_rows(
+    positions: list[Position], protection: list[PositionProtection]
+) -> list[list[object]]:
     return [
         [
             p.symbol,
@@ -70,36 +73,50 @@ def position_rows(positions: list[Position]) -> list[list[object]]:
             f"{p.leverage}x",
             p.margin_type.value,
             p.liquidation_price,
+            "protected" if found.protected else "UNPROTECTED",
         ]
-        for p in positions
+        for p, found in zip(positions, protection, strict=True)
     ]
 
 
 POSITION_COLUMNS = [
     "symbol", "side", "size", "entry", "mark", "unrealised PnL", "ROE", "leverage", "margin",
-    "liquidation",
+    "liquidation", "stop",
 ]
 
 
 @command("positions")
 def positions(out: Output, venue: VenueConfig, symbol: SymbolFilter = None) -> None:
-    """Show open (non-flat) positions."""
+    """Show open (non-flat) positions, each "protected" when the exchange holds a live stop
+    (stop-market, stop or trailing stop, reduce-only or close-position, on the closing
+    side) covering it, else "UNPROTECTED"."""
     wanted = normalize_symbol(symbol) if symbol else None
 
-    async def body() -> list[Position]:
+    async def body() -> tuple[list[Position], list[Order]]:
         async with open_exchange(venue) as connection:
             out.notice(f"[dim]{escape(connection.label)}[/dim]")
-            return await connection.exchange.get_positions(wanted)
+            held = await connection.exchange.get_positions(wanted)
+            return held, await connection.exchange.get_open_orders(wanted)
 
-    result = run_async(body())
+    held, open_orders = run_async(body())
+    held = [p for p in held if p.quantity != 0]
+    protection = assess(held, open_orders)
     if out.json_mode:
-        out.emit_json({"positions": result})
+        out.emit_json({"positions": [
+            {**to_jsonable(p), "protected": found.protected, "covered": found.covered,
+             "stops": list(found.stops)}
+            for p, found in zip(held, protection, strict=True)
+        ]})
         return
     out.table(
-        "Positions", POSITION_COLUMNS, position_rows(result),
+        "Positions", POSITION_COLUMNS, position_rows(held, protection),
         right_align=["size", "entry", "mark", "unrealised PnL", "ROE", "liquidation"],
         empty="no open positions",
     )
+    naked = [found.symbol for found in protection if not found.protected]
+    if naked:
+        out.notice(f"[bold red]UNPROTECTED[/bold red]: no live stop on the exchange for "
+                   f"{escape(', '.join(naked))}")
 
 
 @command("leverage", confirm=True)

@@ -19,6 +19,7 @@ from execution.cli.output import Output
 from execution.cli.safety import announce
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
+from execution.exchange.order_request import check_order_id
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import format_decimal, positive
 from execution.rules import normalize_symbol
@@ -399,6 +400,8 @@ def cancel(
     symbol = normalize_symbol(symbol)
     if (order_id is None) == (client_id is None):
         raise ValidationError("order_id", order_id, "give an order id or --client-id (one)")
+    if order_id is not None:
+        check_order_id(order_id)
     venue.require_trading_allowed()
     what = f"order {order_id}" if order_id else f"client order {client_id}"
 

@@ -172,5 +172,14 @@ class EngineConfig:
     funding_rate: Decimal = Decimal("0.00010000")
     history_points: int = 1000  # feed history generated before the start, one a minute
     replay: Mapping[str, Sequence[Decimal]] = field(default_factory=dict)
-    first_order_id: int = 4_000_000_001
-    first_trade_id: int = 700_000_001
+    # The first order and trade ids. None (the default): derived from `clock` when the
+    # engine starts (milliseconds x 1000), so a restarted simulator never hands out an id an
+    # earlier run used: a stale id kept by a client names no other order. The ids stay
+    # below 2**53 (exact in JSON numbers). With a fixed clock (the engine tests) or an
+    # explicit value they are reproducible.
+    first_order_id: int | None = None
+    first_trade_id: int | None = None
+
+    def id_base(self) -> int:
+        """The first id when none is configured: the clock's milliseconds x 1000."""
+        return int(self.clock()) * 1000 + 1

@@ -69,8 +69,9 @@ class TradingCore:
         self.accounts: dict[str, Account] = {}
         self.ledger: Counter[str] = Counter()
         self.listener: EventListener = _no_listener
-        self._order_ids = count(config.first_order_id)
-        self._trade_ids = count(config.first_trade_id)
+        base = config.id_base()
+        self._order_ids = count(config.first_order_id or base)
+        self._trade_ids = count(config.first_trade_id or base)
         self._tran_ids = count(1)
         self._id_rng = random.Random(f"{config.seed}:client-order-ids")
 
