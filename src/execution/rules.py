@@ -34,7 +34,7 @@ def _ceil_to(value: Decimal, increment: Decimal) -> Decimal:
 
 def normalize_symbol(symbol: str) -> str:
     """The exchange's spelling of a symbol: "btcusdt", "BTC/USDT" and "BTC/USDT:USDT" ->
-    "BTCUSDT"; anything else that is not letters and digits is a ValidationError."""
+    "BTCUSDT"; anything else that is not ASCII letters and digits is a ValidationError."""
     if not isinstance(symbol, str):
         raise ValidationError("symbol", symbol, "must be a string such as BTCUSDT")
     text = symbol.strip().upper()
@@ -44,7 +44,7 @@ def normalize_symbol(symbol: str) -> str:
         if settle and settle != quote:
             raise ValidationError("symbol", symbol, "only USDⓈ-margined perpetuals are traded")
         text = base + quote
-    if not text.isalnum():
+    if not (text.isascii() and text.isalnum()):
         raise ValidationError("symbol", symbol, "must be letters and digits, e.g. BTCUSDT")
     return text
 

@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from execution.auth import Credentials, Eip712Credentials
+from execution.coercion import to_enum
 from execution.errors import (
     ConfigurationError,
     ExchangeError,
     ExchangeUnavailableError,
     ExecutionError,
     LiveTradingNotAllowedError,
+    MismatchedAnswerError,
     NetworkError,
     OrderNotFoundError,
     OrderStatusUnknownError,
@@ -401,8 +403,7 @@ class AsterDEXExchange(BaseExchange):
     async def set_margin_type(self, symbol: str, margin_type: MarginType) -> None:
         self._check_live()
         symbol = self._check_symbol(symbol)
-        if not isinstance(margin_type, MarginType):
-            raise ValidationError("margin_type", margin_type, "must be a MarginType")
+        margin_type = to_enum(MarginType, margin_type, "margin_type")
         try:
             await self._request(
                 ep.MARGIN_TYPE, [("symbol", symbol), ("marginType", margin_type.value)]
@@ -432,6 +433,7 @@ class AsterDEXExchange(BaseExchange):
         client_order_id: str | None = None,
     ) -> Order:
         self._check_live()
+        order_type = to_enum(OrderType, order_type, "order_type")
         self.check_order_type(order_type)
         rules = self._rules_for(symbol)
         symbol = rules.symbol
@@ -686,6 +688,9 @@ class AsterDEXExchange(BaseExchange):
                 )
             except OrderNotFoundError:
                 self._orders.pop(known.client_order_id, None)
+            except MismatchedAnswerError as exc:
+                # an answer about another order: not applied, and no reason to drop the rest
+                logger.warning("resync: %s skipped (%s)", known.client_order_id, exc)
         now = self.clock.now_ms()
         return [
             OrderUpdate(
