@@ -276,3 +276,23 @@ async def test_a_position_can_be_flattened_while_the_disk_is_full(
         assert stored[close.client_order_id].status is OrderStatus.FILLED
     finally:
         await manager.stop()
+
+
+async def test_a_modify_while_the_disk_is_full_leaves_the_order_working(
+    small_disk: SmallDisk, exchange: AsterDEXExchange, simulator: SimulatedExchange,
+) -> None:
+    """Cancel-and-replace would cancel the original and then have its replacement refused
+    (it cannot be committed): the modify is refused first and the original stays live."""
+    manager = OrderManager(exchange, small_disk.path / "orders.sqlite", poll_interval=0.1)
+    await manager.start()
+    try:
+        working = await manager.place_limit_order(BTC, OrderSide.BUY, "0.01", "49000")
+        await small_disk.fill()
+        with pytest.raises(StoreUnavailableError):
+            await manager.modify_order(working.client_order_id, new_price="48500")
+        assert working.status is OrderStatus.NEW
+        live = await exchange.get_open_orders(BTC)
+        assert [o.client_order_id for o in live] == [working.client_order_id]
+        await small_disk.free()
+    finally:
+        await manager.stop()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from execution.errors import ExecutionError, ValidationError
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
-from execution.orders.placement import is_final_rejection
+from execution.orders.placement import is_final_rejection, is_protective
 from execution.orders.validation import OrderIntent
 
 if TYPE_CHECKING:
@@ -94,6 +94,12 @@ async def cancel_and_replace(
     # Validate before touching the original: a modification that cannot be sent changes
     # nothing. The original's own slot counts as free.
     await manager.validate(intent, replacing=managed)
+    if manager.store is not None and not is_protective(managed.role, intent, managed.tags):
+        # The replacement must be committed before it is sent: a store that cannot write
+        # would refuse it after the original is gone. Write first (StoreUnavailableError
+        # raised here leaves the original working, unchanged).
+        manager.record(managed)
+        await manager.flush()
 
     await manager.cancel_managed(managed)  # raises: the original stays as it is
     if managed.status is OrderStatus.FILLED:
