@@ -25,7 +25,6 @@ import json
 import logging
 import queue
 import sqlite3
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,7 @@ from execution.store_writer import (
     HealthListener,
     StoreWriter,
 )
+from execution.timekeeping import now_ms
 
 __all__ = [
     "ROWS_PER_STATEMENT",
@@ -249,7 +249,7 @@ class OrderStore:
 
     def append_event(self, client_order_id: str, event: OrderEvent) -> None:
         """Queue one event for the audit trail."""
-        self._put((EVENT, client_order_id, event, time.time_ns() // 1_000_000))
+        self._put((EVENT, client_order_id, event, now_ms()))
 
     def append_events(self, events: list[tuple[str, OrderEvent, int]]) -> None:
         """Queue events for the audit trail, in order: (client order id, event, time
@@ -258,7 +258,7 @@ class OrderStore:
 
     def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
         """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
-        now = time.time_ns() // 1_000_000
+        now = now_ms()
         self._put((NOTE, client_order_id, kind, now, detail))
 
     async def flush(self) -> None:

@@ -235,8 +235,14 @@ class OrderLifecycle:
         """The order in the exchange's order history of its symbol (from a minute before
         it was sent), the last word before it is taken as never placed; None if absent.
         Raises if the history cannot be read (the order then stays unknown)."""
-        history = await self._manager.exchange.get_all_orders(
-            managed.symbol, start_time=managed.submitted_at - 60_000, limit=1000
+        exchange = self._manager.exchange
+        # from a minute before it was sent, in the exchange's time (its clock, when the
+        # client keeps one, minus the time elapsed here)
+        server_clock = getattr(exchange, "clock", None)
+        server_now = server_clock.now_ms() if server_clock is not None else now_ms()
+        sent_at = server_now - (now_ms() - managed.submitted_at)
+        history = await exchange.get_all_orders(
+            managed.symbol, start_time=sent_at - 60_000, limit=1000
         )
         return next(
             (o for o in history if o.client_order_id == managed.client_order_id), None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from execution.errors import StoreUnavailableError
@@ -25,6 +24,7 @@ from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent, OrderRejected
 from execution.store import OrderStore
+from execution.timekeeping import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class OrderRecorder:
                 store.save_order(managed)
                 return
         events = self._events
-        events.append((client_order_id, event, time.time_ns() // 1_000_000))
+        events.append((client_order_id, event, now_ms()))
         self._dirty[client_order_id] = managed
         if len(events) >= HAND_OVER_EVENTS:
             # A long burst within one iteration: let the writer start on it meanwhile.
@@ -117,7 +117,7 @@ class OrderRecorder:
                 self._emit("store_failed", managed)
                 return
             rejected = OrderRejected(
-                client_order_id, f"not sent: {exc}", time.time_ns() // 1_000_000, local=True
+                client_order_id, f"not sent: {exc}", now_ms(), local=True
             )
             managed.apply(rejected)
             self.event(managed, rejected)

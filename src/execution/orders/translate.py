@@ -8,7 +8,6 @@ the end of the order when it has ended.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 from execution.models import Order, OrderStatus, OrderUpdate
@@ -21,12 +20,14 @@ from execution.orders.state import (
     OrderFilled,
     OrderRejected,
 )
+from execution.timekeeping import now_ms as steady_now_ms
 
 ZERO = Decimal(0)
 
 
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    """The manager's clock: local time that steps of the wall clock do not move."""
+    return steady_now_ms()
 
 
 def events_from_snapshot(managed: ManagedOrder, snapshot: Order) -> list[OrderEvent]:
