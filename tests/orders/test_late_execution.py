@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from execution.errors import OrderStatusUnknownError
+from execution.errors import OrderNotFoundError, OrderStatusUnknownError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus
 from execution.orders.managed import ManagedOrder
@@ -105,3 +105,27 @@ async def test_a_bracket_entry_executed_late_gets_its_exits(
     assert await exits_on_exchange() == 2
     assert simulator.orders_created(entry_id) == 1
     assert await net_position(late_manager.exchange) == QUANTITY
+
+
+@pytest.mark.parametrize("auth", ["hmac"])
+async def test_a_cancel_asked_before_a_late_order_turns_up_is_sent_when_it_does(
+    late_manager: OrderManager, simulator: SimulatedExchange, wait_for: Any
+) -> None:
+    """v1, no proof: the order is unknown; a cancel then answers "does not exist". The order
+    stays an unknown outcome (not working, not settled as absent), and when the queued copy
+    comes out the cancel is sent."""
+    mark = await late_manager.exchange.fetch_mark_price(SYMBOL)
+    comes_out = fail_next_placement(simulator, 2000)
+    with pytest.raises(OrderStatusUnknownError):
+        await late_manager.place_limit_order(SYMBOL, OrderSide.BUY, QUANTITY,
+                                             (mark * Decimal("0.9")).quantize(Decimal("0.1")),
+                                             client_order_id="late-cancelled")
+    order = late_manager.get_order("late-cancelled")
+    assert order is not None
+    with pytest.raises(OrderNotFoundError):
+        await late_manager.cancel_order("late-cancelled")
+    assert order.status is OrderStatus.PENDING_NEW
+    await asyncio.sleep(max(0.0, comes_out - time.monotonic()))
+    await wait_for(lambda: order.status is OrderStatus.CANCELED, 20)
+    assert await late_manager.exchange.get_open_orders(SYMBOL) == []
+    assert simulator.orders_created("late-cancelled") == 1

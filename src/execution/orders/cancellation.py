@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from execution.errors import ExecutionError
+from execution.errors import ExecutionError, OrderNotFoundError
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
 from execution.orders.registry import OrderRegistry
@@ -45,7 +45,13 @@ class OrderCanceller:
                 managed.order_id or None, managed.symbol, client_order_id=client_order_id
             )
         except ExecutionError as exc:
+            never_acknowledged = not managed.order_id
             lifecycle.apply(managed, OrderCancelRejected(client_order_id, str(exc), now_ms()))
+            if never_acknowledged and isinstance(exc, OrderNotFoundError):
+                # Not on the exchange yet, and its placement's outcome is unknown: it may
+                # still come out of the exchange's queue. The cancel is kept and sent
+                # when the order turns up.
+                lifecycle.want_cancel(managed)
             await lifecycle.refresh(managed)
             raise
         finally:

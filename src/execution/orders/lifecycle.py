@@ -10,6 +10,7 @@ adopted or reported, as the manager's `adopt_policy` says (`adoption`); while an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# `ManagedOrder.attributes` key: a cancel was asked while the exchange did not have the order.
+CANCEL_WANTED = "cancel_wanted"
+
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 _TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
 _WHOSE = {
@@ -69,6 +73,7 @@ class OrderLifecycle:
         self._recorder = recorder
         self._callbacks = callbacks
         self._on_leg_change = on_leg_change
+        self._background: set[asyncio.Future[None]] = set()
         self.adoption_log: AdoptionLog | None = None  # kept during a start
         self._left: set[str] = set()  # untracked orders reported and not adopted
 
@@ -126,8 +131,27 @@ class OrderLifecycle:
                 ),
             )
 
+    def want_cancel(self, managed: ManagedOrder) -> None:
+        """Remember that `managed` is to be cancelled as soon as the exchange shows it
+        working (a cancel asked while its placement's outcome was unknown)."""
+        managed.attributes[CANCEL_WANTED] = "1"
+        self._recorder.record(managed)
+        logger.warning("order %s: cancel asked before the exchange had it; it is cancelled "
+                       "if it turns up", managed.client_order_id)
+
+    def _cancel_if_wanted(self, managed: ManagedOrder) -> None:
+        if managed.attributes.pop(CANCEL_WANTED, None) is None or not managed.is_open:
+            return
+        logger.info("order %s turned up: sending the cancel asked earlier",
+                    managed.client_order_id)
+        task = asyncio.ensure_future(self._manager.cancel_quietly(managed))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def _fire(self, managed: ManagedOrder, transition: Transition) -> None:
         before, after = transition.before, transition.after
+        if managed.order.order_id and CANCEL_WANTED in managed.attributes:
+            self._cancel_if_wanted(managed)
         emit = self._callbacks.emit
         if before is OrderStatus.PENDING_NEW and after is not OrderStatus.REJECTED:
             emit("order_placed", managed)

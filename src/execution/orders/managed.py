@@ -160,6 +160,13 @@ class ManagedOrder:
         if isinstance(event, OrderAccepted) and event.order_id:
             self.order.order_id = event.order_id
         after = resolve(target, self.order.filled_quantity)
+        if after is OrderStatus.NEW and kind is EventKind.CANCEL_REJECTED and (
+            not self.order.order_id
+        ):
+            # A cancel refused for an order never acknowledged (its placement's outcome is
+            # still unknown, e.g. "does not exist" while a 503'd request may still come out
+            # of the exchange's queue): back to PENDING_NEW, not to working.
+            after = OrderStatus.PENDING_NEW
         self.order.status = after
         self.order.updated_at = max(self.order.updated_at, event.timestamp)
         self.events.append(event)
