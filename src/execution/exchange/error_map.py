@@ -23,6 +23,7 @@ from execution.errors import (
     TimestampError,
     WafLimitError,
 )
+from execution.timekeeping import now_ms
 
 CODE_TO_ERROR: dict[int, type[ExchangeError]] = {
     -1000: ExchangeUnavailableError,  # unknown error while processing
@@ -99,7 +100,7 @@ def map_error(
     """The typed exception for an error response (HTTP status, JSON code and msg)."""
     if http_status == 418:
         wait = retry_after if retry_after is not None else DEFAULT_BAN_SECONDS
-        until = time.time() + wait
+        until = now_ms() / 1000 + wait  # on the step-immune clock the limiter uses
         stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
         return IpBannedError(
             f"IP banned until {stamp}: {message}",

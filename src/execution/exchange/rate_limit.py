@@ -5,8 +5,8 @@ fixed and aligned to the clock, as the exchange counts them. Each response's
 `X-MBX-USED-WEIGHT-<n><unit>` / `X-MBX-ORDER-COUNT-<n><unit>` headers overwrite the local
 count. A 429 pauses every request for `Retry-After`, a 403 (the WAF limit) for `Retry-After`
 or `WAF_PAUSE_SECONDS`; a 418 halts every request until the ban ends, raising
-`IpBannedError` that says until when. Pauses run on the monotonic clock (a step of the wall
-clock neither ends nor prolongs them).
+`IpBannedError` that says until when. Pauses run on the monotonic clock, windows and bans on
+`timekeeping.now_ms` (a step of the wall clock neither ends nor prolongs any of them).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from execution.errors import IpBannedError, RateLimitError
+from execution.timekeeping import now_ms
 
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -26,6 +27,11 @@ WEIGHT = "REQUEST_WEIGHT"
 ORDERS = "ORDERS"
 
 WAF_PAUSE_SECONDS = 60.0  # after a 403 without Retry-After
+
+def _now() -> float:
+    """Epoch seconds that a step of the wall clock does not move (windows and bans)."""
+    return now_ms() / 1000
+
 
 _WEIGHT_HEADER = "X-MBX-USED-WEIGHT-"
 _ORDER_HEADER = "X-MBX-ORDER-COUNT-"
@@ -117,7 +123,7 @@ class RateLimiter:
 
     def check_ban(self, now: float | None = None) -> None:
         """Raise `IpBannedError` while a 418 ban lasts."""
-        now = time.time() if now is None else now
+        now = _now() if now is None else now
         if now < self.banned_until:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.banned_until))
             raise IpBannedError(
@@ -130,7 +136,7 @@ class RateLimiter:
     async def acquire(self, weight: int, is_order: bool = False) -> None:
         """Take `weight` (and one order) from the budgets, waiting for room if needed."""
         while True:
-            now = time.time()
+            now = _now()
             if now < self.banned_until:
                 self.check_ban(now)
             wait = self.paused_until - time.monotonic()
@@ -156,7 +162,7 @@ class RateLimiter:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
         if not self._budgets_known:
             return
-        now = time.time()
+        now = _now()
         for name, value in headers.items():
             if not name.upper().startswith("X-MBX-"):
                 continue
