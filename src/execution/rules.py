@@ -14,6 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from execution.errors import ValidationError
+from execution.models import OrderSide
 from execution.money import Number, positive, to_decimal
 
 
@@ -22,6 +23,19 @@ class Rounding(enum.Enum):
 
     DOWN = "down"
     UP = "up"
+
+
+def safe_price_rounding(side: OrderSide) -> Rounding:
+    """The one rounding policy for every price an order carries (limit price, stop or
+    take-profit trigger, trailing activation): BUY rounds down, SELL rounds up.
+
+    One rule serves every type because each order's safe direction follows its side: a
+    buy limit never pays more and a sell limit never receives less than asked; a sell
+    take-profit (closing a long) never triggers below its level and a buy take-profit
+    (closing a short) never above it: never worse than asked; a sell stop (protecting a
+    long) triggers no lower and a buy stop (protecting a short) no higher than asked:
+    never looser. The order manager, the client and the CLI all round with this."""
+    return Rounding.DOWN if side is OrderSide.BUY else Rounding.UP
 
 
 def _floor_to(value: Decimal, increment: Decimal) -> Decimal:

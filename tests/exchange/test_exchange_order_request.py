@@ -54,8 +54,8 @@ def test_limit_sell_rounds_price_up() -> None:
     [
         (OrderSide.SELL, OrderType.STOP_LOSS, "49000.2"),  # long stop: fires earlier (up)
         (OrderSide.BUY, OrderType.STOP_LOSS, "49000.1"),  # short stop: fires earlier (down)
-        (OrderSide.SELL, OrderType.TAKE_PROFIT, "49000.1"),
-        (OrderSide.BUY, OrderType.TAKE_PROFIT, "49000.2"),
+        (OrderSide.SELL, OrderType.TAKE_PROFIT, "49000.2"),  # closing a long: no lower
+        (OrderSide.BUY, OrderType.TAKE_PROFIT, "49000.1"),  # closing a short: no higher
     ],
 )
 def test_stop_price_rounds_toward_the_safe_side(

@@ -25,7 +25,7 @@ from execution.models import (
     WorkingType,
 )
 from execution.money import format_decimal, optional_decimal, to_decimal
-from execution.rules import Rounding, SymbolRules
+from execution.rules import SymbolRules, safe_price_rounding
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 CALLBACK_RATE_MIN = Decimal("0.1")
@@ -52,22 +52,6 @@ def check_order_id(order_id: object) -> str:
     if not isinstance(text, str) or not text.isascii() or not text.isdigit():
         raise ValidationError("order_id", order_id, "must be the exchange's numeric order id")
     return text
-
-
-def limit_price_rounding(side: OrderSide) -> Rounding:
-    """A buy limit rounds down, a sell limit up: never a worse price than asked."""
-    return Rounding.DOWN if side is OrderSide.BUY else Rounding.UP
-
-
-def stop_price_rounding(side: OrderSide, order_type: OrderType) -> Rounding:
-    """Round the trigger so it fires no later than asked.
-
-    A stop-loss sell (price falling) and a take-profit buy trigger when the price goes
-    down to the level: round up. A stop-loss buy and a take-profit sell: round down.
-    """
-    stop_loss = order_type in (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
-    falling_trigger = (side is OrderSide.SELL) == stop_loss
-    return Rounding.UP if falling_trigger else Rounding.DOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +136,7 @@ def build_order_request(
     if order_type.needs_price:
         if price is None:
             raise ValidationError("price", None, f"is required for {order_type.name} orders")
-        rounded_price = rules.round_price(price, limit_price_rounding(side))
+        rounded_price = rules.round_price(price, safe_price_rounding(side))
         rules.validate_price(rounded_price)
         tif = time_in_force or TimeInForce.GTC
         params.append(("timeInForce", tif.value))
@@ -173,7 +157,7 @@ def build_order_request(
             raise ValidationError(
                 "stop_price", None, f"is required for {order_type.name} orders"
             )
-        rounded_stop = rules.round_price(stop_price, stop_price_rounding(side, order_type))
+        rounded_stop = rules.round_price(stop_price, safe_price_rounding(side))
         rules.validate_price(rounded_stop, "stop_price")
         params.append(("stopPrice", format_decimal(rounded_stop)))
     elif stop_price is not None:
@@ -189,7 +173,7 @@ def build_order_request(
             raise ValidationError("callback_rate", callback_rate, "must be between 0.1 and 5 (%)")
         params.append(("callbackRate", format_decimal(rate)))
         if activation_price is not None:
-            rounded_activation = rules.round_price(activation_price, limit_price_rounding(side))
+            rounded_activation = rules.round_price(activation_price, safe_price_rounding(side))
             rules.validate_price(rounded_activation, "activation_price")
             params.append(("activationPrice", format_decimal(rounded_activation)))
         callback_rate = rate

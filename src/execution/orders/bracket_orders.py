@@ -33,8 +33,8 @@ from execution.orders.validation import (
     OrderIntent,
     TriggerCrossedError,
     check_bracket_prices,
-    price_rounding,
 )
+from execution.rules import safe_price_rounding
 
 if TYPE_CHECKING:
     from execution.orders.manager import OrderManager
@@ -84,8 +84,8 @@ class BracketOrders:
         exchange.check_order_type(OrderType.TAKE_PROFIT)
         exit_side = side.opposite
         rules = await exchange.get_symbol_rules(symbol)
-        stop_loss = rules.round_price(stop_loss_price, price_rounding(exit_side))
-        take_profit = rules.round_price(take_profit_price, price_rounding(exit_side))
+        stop_loss = rules.round_price(stop_loss_price, safe_price_rounding(exit_side))
+        take_profit = rules.round_price(take_profit_price, safe_price_rounding(exit_side))
         rules.validate_price(stop_loss, "stop_loss_price")
         rules.validate_price(take_profit, "take_profit_price")
         if entry_price is None:
@@ -96,7 +96,7 @@ class BracketOrders:
                 symbol, side, OrderType.LIMIT, quantity,
                 price=entry_price, time_in_force=time_in_force,
             )
-            reference = rules.round_price(entry_price, price_rounding(side))
+            reference = rules.round_price(entry_price, safe_price_rounding(side))
         check_bracket_prices(side, reference, stop_loss, take_profit)
         placer = self._placer
         intent = await placer.validate(intent)

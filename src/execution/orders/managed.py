@@ -161,7 +161,7 @@ class ManagedOrder:
             self.order.order_id = event.order_id
         after = resolve(target, self.order.filled_quantity)
         if after is OrderStatus.NEW and kind is EventKind.CANCEL_REJECTED and (
-            not self.order.order_id
+            self.never_seen_on_exchange
         ):
             # A cancel refused for an order never acknowledged (its placement's outcome is
             # still unknown, e.g. "does not exist" while a 503'd request may still come out
@@ -171,6 +171,14 @@ class ManagedOrder:
         self.order.updated_at = max(self.order.updated_at, event.timestamp)
         self.events.append(event)
         return Transition(event, Outcome.APPLIED, before, after)
+
+    @property
+    def never_seen_on_exchange(self) -> bool:
+        """No exchange order id and no event by which the exchange showed the order (an
+        acknowledgement, a fill, an end): its placement's outcome is still open."""
+        return not self.order.order_id and not any(
+            e.kind in EVIDENCE_OF_ORDER for e in self.events
+        )
 
     def _mismatch(self, event: OrderEvent) -> str:
         """Why `event` is not about this order ("" when it is): another client order id,

@@ -75,7 +75,9 @@ TRANSITIONS: dict[tuple[OrderStatus, EventKind], OrderStatus] = {
     (S.PENDING_CANCEL, K.CANCELED): S.CANCELED,
     (S.PENDING_CANCEL, K.EXPIRED): S.EXPIRED,
     # The cancel failed: back to working. NEW with a filled quantity is PARTIALLY_FILLED
-    # (see `resolve`), so the table need not remember the state before the request.
+    # (see `resolve`), so the table need not remember the state before the request; an
+    # order the exchange never showed goes back to PENDING_NEW instead (its placement's
+    # outcome is still open: `ManagedOrder.apply`).
     (S.PENDING_CANCEL, K.CANCEL_REJECTED): S.NEW,
     (S.PENDING_CANCEL, K.REJECTED): S.REJECTED,  # the order itself was refused after all
 }

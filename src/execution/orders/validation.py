@@ -21,7 +21,7 @@ from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.money import positive, to_decimal
-from execution.rules import Rounding, SymbolRules, normalize_symbol
+from execution.rules import SymbolRules, normalize_symbol, safe_price_rounding
 
 ZERO = Decimal(0)
 
@@ -97,11 +97,6 @@ class ValidationContext:
     open_orders: int = 0
 
 
-def price_rounding(side: OrderSide) -> Rounding:
-    """The safe rounding direction for a price on `side`: BUY down, SELL up."""
-    return Rounding.DOWN if side is OrderSide.BUY else Rounding.UP
-
-
 def check_symbol_allowed(symbol: str, guards: OrderGuards) -> None:
     if guards.allowed_symbols is not None and (
         normalize_symbol(symbol) not in guards.allowed_symbols
@@ -169,7 +164,7 @@ def _rounded(
         return None
     if value <= 0:
         raise ValidationError(field, value, "must be greater than 0")
-    rounded = rules.round_price(value, price_rounding(side))
+    rounded = rules.round_price(value, safe_price_rounding(side))
     rules.validate_price(rounded, field)
     return rounded
 
