@@ -118,6 +118,27 @@ class SymbolRules:
         value = positive(quantity, "quantity")
         return _floor_to(value, self.quantity_step(market))
 
+    def rounded_quantity(self, quantity: Number, market: bool = False) -> Decimal:
+        """`quantity` rounded down to the step size and checked (LOT_SIZE, or
+        MARKET_LOT_SIZE for `market`). A refusal names the value asked, what it rounds
+        to and the rule: "0.0001 rounds down to 0 with step size 0.001: below the minimum
+        quantity 0.001"."""
+        value = positive(quantity, "quantity")
+        rounded = self.round_quantity_down(value, market=market)
+        try:
+            self.validate_quantity(rounded, market=market)
+        except ValidationError as exc:
+            if rounded == value:
+                raise
+            step = self.quantity_step(market)
+            min_qty = self.market_min_qty if market and self.market_min_qty else self.min_qty
+            rule = exc.rule if rounded > 0 else f"below the minimum quantity {min_qty}"
+            raise ValidationError(
+                "quantity", value,
+                f"rounds down to {rounded.normalize():f} with step size {step}: {rule}",
+            ) from None
+        return rounded
+
     def round_price(self, price: Number, direction: Rounding) -> Decimal:
         """Round a price to the tick size in `direction`."""
         value = positive(price, "price")

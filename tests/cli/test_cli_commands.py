@@ -228,9 +228,14 @@ async def test_orders_placed_with_a_store_show_in_history(
         ("BUY", "FILLED"), ("SELL", "NEW")]
     events = await cli.arun("history", "--events", "cli-stop", env=env)
     assert events.exit_code == 0 and "Events of cli-stop" in events.stdout
+    # A stop-limit goes through the manager too; one whose limit price the exchange's
+    # PERCENT_PRICE filter refuses is refused here, naming the rule, and nothing is sent.
+    sent = len(simulator.request_log)
     refused = await cli.arun("sell", "BTCUSDT", "0.02", "--type", "stop", "--stop-price",
                              "47000", "--price", "46950", env=env)
-    assert refused.exit_code == 2 and "with --store" in refused.stderr
+    assert refused.exit_code == 2 and "PERCENT_PRICE" in refused.stderr
+    assert not [r for r in list(simulator.request_log)[sent:]
+                if r.method == "POST" and r.path.endswith("/order")]
 
 
 def test_store_refused_with_the_embedded_simulator(cli: Any, tmp_path: Any) -> None:

@@ -77,13 +77,26 @@ async def test_wrong_secret_is_an_authentication_error(
 async def test_exchange_rejection_exit_code(
     cli: Any, simulator: SimulatedExchange, sim_env: Env
 ) -> None:
-    # reduce-only with no position: the exchange refuses (-2022)
+    # the exchange refuses what no local check could know (-2019: margin insufficient)
+    simulator.faults.fail_requests(count=1, status=400, code=-2019, path="order",
+                                   method="POST")
+    outcome = await cli.arun("buy", "BTCUSDT", "0.01", env=sim_env(simulator))
+    assert outcome.exit_code == 4
+    assert "-2019" in one_line_error(outcome.stderr)
+
+
+async def test_a_reduce_only_order_without_a_position_is_refused_before_sending(
+    cli: Any, simulator: SimulatedExchange, sim_env: Env
+) -> None:
+    """Without --store too: the CLI places through the order manager, whose checks apply
+    (here: reduce-only against the position), so nothing reaches the exchange."""
     outcome = await cli.arun(
         "sell", "BTCUSDT", "0.01", "--type", "stop", "--stop-price", "45000", "--reduce-only",
         env=sim_env(simulator),
     )
-    assert outcome.exit_code == 4
-    assert "-2022" in one_line_error(outcome.stderr)
+    assert outcome.exit_code == 2
+    assert "reduce-only" in one_line_error(outcome.stderr)
+    assert sum(simulator.ledger.values()) == 0
 
 
 def test_unreachable_exchange_exit_code(cli: Any) -> None:

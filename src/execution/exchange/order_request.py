@@ -127,8 +127,7 @@ def build_order_request(
     else:
         if quantity is None:
             raise ValidationError("quantity", None, f"is required for {order_type.name} orders")
-        rounded_qty = rules.round_quantity_down(quantity, market=market)
-        rules.validate_quantity(rounded_qty, market=market)
+        rounded_qty = rules.rounded_quantity(quantity, market=market)
         params.append(("quantity", format_decimal(rounded_qty)))
 
     # price

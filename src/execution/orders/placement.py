@@ -148,7 +148,10 @@ class OrderPlacer:
         exchange = self._manager.exchange
         exchange.check_order_type(intent.order_type)
         rules = await exchange.get_symbol_rules(symbol)
-        needs_mark = intent.order_type is not OrderType.LIMIT
+        # The mark: for triggers and market notionals, and for PERCENT_PRICE on a price.
+        needs_mark = intent.order_type is not OrderType.LIMIT or (
+            rules.multiplier_up is not None or rules.multiplier_down is not None
+        )
         mark_price = await exchange.fetch_mark_price(symbol) if needs_mark else None
         position = ZERO
         if intent.reduce_only:

@@ -120,8 +120,7 @@ def validate_order(
         raise ValidationError("symbol", intent.symbol, f"not trading (status {rules.status})")
     order_type = intent.order_type
     market = order_type in (OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
-    quantity = rules.round_quantity_down(intent.quantity, market=market)
-    rules.validate_quantity(quantity, market=market)
+    quantity = rules.rounded_quantity(intent.quantity, market=market)
     price = _rounded(intent.price, "price", intent.side, rules)
     stop_price = _rounded(intent.stop_price, "stop_price", intent.side, rules)
     if order_type.needs_price and price is None:
@@ -132,6 +131,8 @@ def validate_order(
         raise ValidationError("price", price, f"not used by a {order_type.name} order")
     if stop_price is not None:
         _check_trigger_side(order_type, intent.side, stop_price, context.mark_price)
+    if price is not None:
+        check_percent_price(rules, intent.side, price, context.mark_price)
     reference = price if price is not None else stop_price or context.mark_price
     if reference is None:
         raise ValidationError("mark_price", None, "needed to value a market order")
@@ -155,6 +156,29 @@ def validate_order(
     if intent.reduce_only:
         _check_reduce_only(intent.side, quantity, context.position_quantity)
     return replace(intent, quantity=quantity, price=price, stop_price=stop_price)
+
+
+def check_percent_price(
+    rules: SymbolRules, side: OrderSide, price: Decimal, mark_price: Decimal | None
+) -> None:
+    """PERCENT_PRICE: a BUY price at most mark x multiplierUp, a SELL price at least mark x
+    multiplierDown (the docs' filter; the exchange refuses with -4016 / -4024)."""
+    if mark_price is None:
+        return
+    if side is OrderSide.BUY and rules.multiplier_up is not None:
+        cap = mark_price * rules.multiplier_up
+        if price > cap:
+            raise ValidationError(
+                "price", price, f"a BUY price must be at most {cap.normalize():f} (PERCENT_PRICE: "
+                f"mark {mark_price} x multiplierUp {rules.multiplier_up})",
+            )
+    if side is OrderSide.SELL and rules.multiplier_down is not None:
+        floor = mark_price * rules.multiplier_down
+        if price < floor:
+            raise ValidationError(
+                "price", price, f"a SELL price must be at least {floor.normalize():f} "
+                f"(PERCENT_PRICE: mark {mark_price} x multiplierDown {rules.multiplier_down})",
+            )
 
 
 def _rounded(

@@ -16,12 +16,12 @@ from execution.cli.app import command, run_async
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
+from execution.cli.placing import intent_of, place_order
 from execution.cli.safety import announce
 from execution.errors import ValidationError
-from execution.exchange.base import BaseExchange
 from execution.exchange.order_request import check_order_id
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
-from execution.money import format_decimal, positive
+from execution.money import positive
 from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -61,17 +61,6 @@ class OrderRequest:
     reduce_only: bool
     client_order_id: str | None
     working_type: WorkingType | None
-
-    def describe(self) -> str:
-        text = f"{self.side.value} {format_decimal(self.quantity)} {self.symbol} "
-        text += self.order_type.exchange_type
-        if self.price is not None:
-            text += f" @ {format_decimal(self.price)}"
-        if self.stop_price is not None:
-            text += f" stop {format_decimal(self.stop_price)}"
-        if self.reduce_only:
-            text += " reduce-only"
-        return text
 
 
 def build_order_request(
@@ -232,81 +221,29 @@ def place(
     store: Path | None = None,
     strategy: str | None = None,
 ) -> None:
-    """Send one order: straight through the client, or, with an order store, through an
-    `OrderManager` so the order and its events are recorded for `aster-exec history`."""
+    """Send one order through an `OrderManager` (`cli.placing`): every check applies and
+    any rounding is said; with an order store the order and its events are recorded for
+    `aster-exec history`, without it the manager keeps them in memory."""
     venue.require_trading_allowed()
-    if store is not None:
-        check_manageable(request)
-        if venue.embedded:
-            # Its orders would outlive the exchange that knew them, and the next embedded
-            # simulator reuses the same order ids.
-            raise ValidationError(
-                "--store", str(store),
-                "needs a venue that outlives the command: pass --url of a running simulator",
-            )
+    if store is not None and venue.embedded:
+        # Its orders would outlive the exchange that knew them, and the next embedded
+        # simulator reuses the same order ids.
+        raise ValidationError(
+            "--store", str(store),
+            "needs a venue that outlives the command: pass --url of a running simulator",
+        )
+    intent = intent_of(request.symbol, request.side, request.order_type, request.quantity,
+                       request.price, request.stop_price, request.time_in_force,
+                       request.reduce_only)
 
     async def body() -> Order:
         async with open_exchange(venue) as connection:
-            exchange = connection.exchange
-            await exchange.get_symbol_rules(request.symbol)  # an unknown symbol stops here
-            announce(out, venue, connection, request.describe(), yes=yes)
-            if store is not None:
-                return await place_managed(exchange, request, store, strategy)
-            return await exchange.create_order(
-                request.symbol, request.side, request.order_type, request.quantity,
-                price=request.price, stop_price=request.stop_price,
-                time_in_force=request.time_in_force, reduce_only=request.reduce_only,
+            return await place_order(
+                out, venue, connection, intent, yes=yes, store=store, strategy=strategy,
                 client_order_id=request.client_order_id, working_type=request.working_type,
             )
 
     show_order(out, "Order", run_async(body()))
-
-
-_MANAGED_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
-
-
-def check_manageable(request: OrderRequest) -> None:
-    """What the order manager places: market, limit, stop-market and take-profit-market."""
-    if request.order_type not in _MANAGED_TYPES:
-        raise ValidationError(
-            "type", request.order_type.exchange_type,
-            "with --store only market, limit, stop and take-profit (no --price) orders",
-        )
-    if request.working_type is not None:
-        raise ValidationError("working_type", request.working_type.value,
-                              "is not available with --store")
-
-
-async def place_managed(
-    exchange: BaseExchange, request: OrderRequest, store: Path, strategy: str | None
-) -> Order:
-    from execution.orders.manager import OrderManager
-
-    symbol, side, quantity = request.symbol, request.side, request.quantity
-    client_id, reduce_only = request.client_order_id, request.reduce_only
-    async with OrderManager(exchange, store=store) as manager:
-        kind = request.order_type
-        if kind is OrderType.MARKET:
-            managed = await manager.place_market_order(
-                symbol, side, quantity, strategy_name=strategy, client_order_id=client_id,
-                reduce_only=reduce_only)
-        elif kind is OrderType.LIMIT:
-            assert request.price is not None
-            managed = await manager.place_limit_order(
-                symbol, side, quantity, request.price,
-                time_in_force=request.time_in_force or TimeInForce.GTC,
-                strategy_name=strategy, client_order_id=client_id, reduce_only=reduce_only)
-        elif kind is OrderType.STOP_LOSS:
-            assert request.stop_price is not None
-            managed = await manager.place_stop_loss_order(
-                symbol, side, quantity, request.stop_price, strategy_name=strategy,
-                client_order_id=client_id, reduce_only=reduce_only)
-        else:
-            assert request.stop_price is not None
-            managed = await manager.place_take_profit_order(
-                symbol, side, quantity, request.stop_price, strategy_name=strategy,
-                client_order_id=client_id, reduce_only=reduce_only)
-        return managed.order
 
 
 def _trade(side: OrderSide) -> None:
