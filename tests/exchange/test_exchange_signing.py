@@ -124,6 +124,12 @@ def test_endpoint_table_uses_only_documented_paths() -> None:
             documented = api.endpoint(endpoint.method, path)
             assert documented is not None, (endpoint.method, path)
             assert documented.auth in expected_auth[scheme][endpoint.security], (path, scheme)
+            if documented.weight_by_limit:  # the client sends no limit: the default 500
+                assert endpoint.weight == dict(documented.weight_by_limit)[500], path
+                continue
+            assert endpoint.weight_for(has_symbol=True) == documented.weight, path
+            assert endpoint.weight_for(has_symbol=False) == (
+                documented.weight_without_symbol or documented.weight), path
     # only modify and noop lack a v1 path; every request has a v3 path
     assert {e for e in ALL_ENDPOINTS if e.path(AuthScheme.HMAC) is None} == {MODIFY_ORDER, NOOP}
     assert all(e.path(AuthScheme.EIP712) for e in ALL_ENDPOINTS)

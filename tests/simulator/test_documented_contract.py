@@ -48,6 +48,17 @@ def test_strict_routes_are_the_documented_set_minus_not_yet_served() -> None:
         assert route.auth.value == _documented(key).auth
 
 
+def test_weights_are_the_documented_weights() -> None:
+    for key, route in Router().routes.items():
+        documented, endpoint = _documented(key), route.endpoint
+        if documented.weight_by_limit:
+            assert endpoint.limit_weights == documented.weight_by_limit, key
+            continue
+        assert endpoint.weight_for({"symbol": SYMBOL}) == documented.weight, key
+        expected_all = documented.weight_without_symbol or documented.weight
+        assert endpoint.weight_for({}) == expected_all, key
+
+
 @pytest.mark.parametrize("key", SERVED, ids=lambda key: f"{key[0]} {key[1]}")
 async def test_every_documented_endpoint_is_answered(client: Any, key: tuple[str, str]) -> None:
     documented = _documented(key)

@@ -85,11 +85,10 @@ _PUBLIC = Security.NONE
 PING = _ep("ping", "GET", "/fapi/v1/ping", security=_PUBLIC)
 TIME = _ep("time", "GET", "/fapi/v1/time", security=_PUBLIC)
 EXCHANGE_INFO = _ep("exchangeInfo", "GET", "/fapi/v1/exchangeInfo", security=_PUBLIC)
-PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, weight_all=10,
-                    security=_PUBLIC)
+PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, security=_PUBLIC)
 TICKER_PRICE = _ep("ticker/price", "GET", "/fapi/v1/ticker/price", 1, weight_all=2,
                    security=_PUBLIC)
-DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 5, security=_PUBLIC)
+DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 10, security=_PUBLIC)  # at the default limit 500
 
 NEW_ORDER = _ep("order", "POST", "/fapi/v1/order", order=True, idempotent=False)
 # the v1 document has no PUT order: modifying needs EIP-712 credentials

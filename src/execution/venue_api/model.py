@@ -55,7 +55,7 @@ class DocumentedEndpoint:
 
     `auth` is the scheme the venue expects on it: "none", "api_key" (X-MBX-APIKEY only),
     "hmac" (v1 document) or "eip712" (v3 document). `weight` is None where the docs give
-    a table (depth, klines) rather than one number."""
+    a table by `limit` (depth, klines: `weight_by_limit`) rather than one number."""
 
     method: str
     path: str
@@ -65,6 +65,8 @@ class DocumentedEndpoint:
     security: str
     auth: str
     weight: int | None
+    weight_without_symbol: int | None  # when the docs weigh an all-symbols request apart
+    weight_by_limit: tuple[tuple[int, int], ...]  # (limit upper bound, weight), ascending
     params: tuple[DocumentedParam, ...]
     response: JsonShape | None
     response_alternatives: tuple[JsonShape, ...]
@@ -129,6 +131,9 @@ class VenueApi:
     # codes the simulator raises where the docs name a rule but give no code (each with
     # its reason in the JSON): the other place a gap is written down
     undocumented_error_codes: frozenset[int]
+    # documented market streams (by name) and user-data events the simulator does not push
+    streams_not_yet_served: frozenset[str]
+    events_not_yet_served: frozenset[str]
     enums: dict[str, tuple[str, ...]]  # e.g. "timeInForce", "klineInterval"
     chain_id: int
     testnet_chain_id: int
@@ -183,6 +188,10 @@ def _endpoint(raw: dict[str, Any]) -> DocumentedEndpoint:
         security=raw["security"],
         auth=raw["auth"],
         weight=raw.get("weight"),
+        weight_without_symbol=raw.get("weight_without_symbol"),
+        weight_by_limit=tuple(
+            (int(bound), int(weight)) for bound, weight in raw.get("weight_by_limit") or ()
+        ),
         params=tuple(
             DocumentedParam(p["name"], p["type"], bool(p["required"])) for p in raw["params"]
         ),
@@ -223,6 +232,8 @@ def load() -> VenueApi:
         undocumented_error_codes=frozenset(
             int(e["code"]) for e in raw["simulator"]["undocumented_error_codes"]
         ),
+        streams_not_yet_served=frozenset(raw["simulator"]["streams_not_yet_served"]),
+        events_not_yet_served=frozenset(raw["simulator"]["events_not_yet_served"]),
         enums={name: tuple(values) for name, values in raw["enums"].items()},
         chain_id=int(schemes["eip712"]["chain_id"]),
         testnet_chain_id=int(schemes["eip712"]["testnet_chain_id"]),
