@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from decimal import Decimal
@@ -201,3 +202,20 @@ async def test_testnet_chain_id(simulator_factory, make_client) -> None:
     mainnet = make_client(await simulator_factory())
     assert (await mainnet.v3("GET", "/fapi/v3/balance",
                              chain_id=EIP712_TESTNET_CHAIN_ID)).code == -1022
+
+
+async def test_a_noop_cancels_a_queued_request_sent_without_user(simulator, client) -> None:
+    """The implied user is the one whose nonce the queued request holds, so a noop with
+    the same nonce (also without `user`) still cancels it."""
+    simulator.faults.fail_requests(path="/fapi/v3/order", execute=True, execute_after_ms=300)
+    nonce = client.next_nonce()
+    queued = await client.v3("POST", "/fapi/v3/order", _limit(simulator), nonce=nonce,
+                             send_user=False)
+    assert queued.status == 503
+    noop = await client.v3("POST", "/fapi/v3/noop", nonce=nonce, send_user=False)
+    assert noop.status == 200, noop.body
+    for _ in range(100):
+        if simulator.late_requests != (0, 0):
+            break
+        await asyncio.sleep(0.05)
+    assert simulator.late_requests == (0, 1)

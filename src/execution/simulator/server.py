@@ -262,6 +262,9 @@ class SimulatorServer:
             return None
         if auth is Auth.EIP712:
             principal: Principal = self.auth.verify_eip712(query, body, params)
+            if principal.user is not None:
+                # a user implied by the signer counts as sent (its nonces, the log)
+                params.setdefault("user", principal.user)
             return principal.account_id
         if auth is Auth.API_KEY:
             account_id = self.auth.account_for_key(api_key)

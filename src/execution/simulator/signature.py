@@ -65,6 +65,7 @@ class Principal:
 
     account_id: str
     scheme: str  # "hmac" | "eip712"
+    user: str | None = None  # v3: the user acted for (sent, or implied by the signer)
 
 
 class Authenticator:
@@ -139,7 +140,7 @@ class Authenticator:
         if not self._signed_by(signer, query, body, params["signature"]):
             raise invalid_signature()
         self.use_nonce(user, nonce)
-        return Principal(account_id, "eip712")
+        return Principal(account_id, "eip712", user)
 
     def _only_user_of(self, signer: str) -> str:
         """The one user who approved `signer`; -1102 (user) when none or several did."""
