@@ -46,8 +46,11 @@ async def main(account_count: int, seed: int) -> None:
         SimAccount.generate(f"bench{index}", balances={"USDT": BENCH_BALANCE})
         for index in range(account_count)
     ]
+    # lenient: the ccxt contenders call paths outside the venue's docs (spot exchangeInfo,
+    # /fapi/v3/account with HMAC), as in tests/simulator/test_sim_ccxt.py
     async with SimulatedExchange(
-        seed=seed, accounts=accounts, rate_limits=UNLIMITED, request_log_size=10_000
+        seed=seed, accounts=accounts, rate_limits=UNLIMITED, request_log_size=10_000,
+        lenient=True,
     ) as sim:
         filters = _filters(sim.engine.public("exchangeInfo", {}), BENCH_SYMBOL)
         ready = {

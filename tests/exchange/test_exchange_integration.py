@@ -13,6 +13,7 @@ import pytest
 from execution.auth import HmacCredentials
 from execution.errors import (
     AuthenticationError,
+    ConfigurationError,
     DuplicateOrderError,
     ExchangeUnavailableError,
     InsufficientMarginError,
@@ -309,14 +310,26 @@ async def test_expired_listen_key_gets_a_new_one(make_client: Any, simulator_fac
         assert stream.connections >= 2 and stream.listen_key != first_key
 
 
-async def test_modify_order_rounds_and_changes_price(exchange: AsterDEXExchange) -> None:
+async def test_modify_order_rounds_and_changes_price(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, auth: str
+) -> None:
     price = await below_mark(exchange)
     order = await exchange.create_order(SYMBOL, OrderSide.BUY, OrderType.LIMIT, D("0.002"),
                                         price=price)
+    if auth == "hmac":
+        # the venue's v1 document has no PUT order: refused here, nothing sent
+        sent = len(simulator.request_log)
+        with pytest.raises(ConfigurationError, match="PUT order"):
+            await exchange.modify_order(SYMBOL, OrderSide.BUY, D("0.003"), price - D("10"),
+                                        order_id=order.order_id)
+        assert len(simulator.request_log) == sent
+        return
     modified = await exchange.modify_order(SYMBOL, OrderSide.BUY, D("0.0039"), price - D("10.05"),
                                            order_id=order.order_id)
     assert modified.price == price - D("10.1") and modified.quantity == D("0.003")
     assert modified.client_order_id == order.client_order_id
+    put = [r for r in simulator.request_log if r.method == "PUT"][-1]
+    assert put.path == "/fapi/v3/order" and "side" not in put.params  # documented params only
 
 
 async def test_unified_symbol_spellings_reach_the_exchange_symbol(

@@ -16,9 +16,10 @@ from execution.auth import (
     recover_signer,
 )
 from execution.exchange.clock import ServerClock
-from execution.exchange.endpoints import ALL_ENDPOINTS, NOOP, AuthScheme
+from execution.exchange.endpoints import ALL_ENDPOINTS, MODIFY_ORDER, NOOP, AuthScheme, Security
 from execution.exchange.signing import RequestSigner, encode_params
 from execution.secrets import Secret
+from execution.venue_api import load as load_venue_api
 
 BINANCE_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 BINANCE_SIGNATURE = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
@@ -104,11 +105,31 @@ def test_encoding_round_trips(params: list[tuple[str, str]]) -> None:
     assert parse_qsl(encoded, keep_blank_values=True) == params
 
 
-def test_endpoint_table_has_paths_for_both_schemes() -> None:
+def test_endpoint_table_uses_only_documented_paths() -> None:
+    """Every path the client sends is in the venue's docs under the scheme it signs with
+    (v1 document: HMAC or the API key alone; v3 document: EIP-712)."""
+    api = load_venue_api()
+    expected_auth = {
+        AuthScheme.HMAC: {Security.NONE: {"none", "api_key"}, Security.SIGNED: {"hmac"},
+                          Security.USER_STREAM: {"api_key"}},
+        AuthScheme.EIP712: {Security.NONE: {"none"}, Security.SIGNED: {"eip712"},
+                            Security.USER_STREAM: {"eip712"}},
+    }
     for endpoint in ALL_ENDPOINTS:
-        if endpoint is not NOOP:  # v3 only: the client never sends it on v1
-            assert endpoint.path(AuthScheme.HMAC).startswith(("/fapi/v1/", "/fapi/v2/"))
-        assert endpoint.path(AuthScheme.EIP712).startswith("/fapi/v3/")
         assert endpoint.weight >= 1
-    names = {(e.method, e.v1_path) for e in ALL_ENDPOINTS}
-    assert len(names) == len(ALL_ENDPOINTS)
+        for scheme in AuthScheme:
+            path = endpoint.path(scheme)
+            if path is None:  # not in that scheme's document: refused before sending
+                continue
+            documented = api.endpoint(endpoint.method, path)
+            assert documented is not None, (endpoint.method, path)
+            assert documented.auth in expected_auth[scheme][endpoint.security], (path, scheme)
+            if documented.weight_by_limit:  # the client sends no limit: the default 500
+                assert endpoint.weight == dict(documented.weight_by_limit)[500], path
+                continue
+            assert endpoint.weight_for(has_symbol=True) == documented.weight, path
+            assert endpoint.weight_for(has_symbol=False) == (
+                documented.weight_without_symbol or documented.weight), path
+    # only modify and noop lack a v1 path; every request has a v3 path
+    assert {e for e in ALL_ENDPOINTS if e.path(AuthScheme.HMAC) is None} == {MODIFY_ORDER, NOOP}
+    assert all(e.path(AuthScheme.EIP712) for e in ALL_ENDPOINTS)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest_asyncio
 
-from execution.auth import Eip712Credentials, hmac_sha256_hex
+from execution.auth import EIP712_CHAIN_ID, Eip712Credentials, hmac_sha256_hex
 from execution.simulator import SimAccount, SimulatedExchange
 
 
@@ -81,17 +81,19 @@ class SimClient:
     async def v3(self, method: str, path: str, params: dict[str, Any] | None = None, *,
                  private_key: str | None = None, user: str | None = None,
                  signer: str | None = None, nonce: int | None = None,
-                 tamper: bool = False) -> Reply:
+                 tamper: bool = False, send_user: bool = True,
+                 chain_id: int = EIP712_CHAIN_ID) -> Reply:
         key = private_key or self.account.signer_private_key or ""
         credentials = Eip712Credentials(user or self.account.user or "", None, key)
         values = dict(params or {})
         values["nonce"] = nonce if nonce is not None else self.next_nonce()
-        values["user"] = user or credentials.user
+        if send_user:
+            values["user"] = user or credentials.user
         values["signer"] = signer or credentials.signer
         payload = urlencode(values)
-        signature = credentials.sign(payload)
+        signature = credentials.sign(payload, chain_id)
         if tamper:
-            signature = credentials.sign(payload + "x")
+            signature = credentials.sign(payload + "x", chain_id)
         payload += "&signature=" + signature
         query, body = self._place(method, payload)
         return await self.send(method, path, query, body)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from execution.simulator import SimulatedExchange
-from execution.simulator.endpoints import ENDPOINTS, Security, resolve
+from execution.simulator.endpoints import ENDPOINTS, Auth, Router, Security
 
 PUBLIC = [
     ("ping", {}), ("time", {}), ("exchangeInfo", {}),
@@ -39,11 +39,11 @@ async def test_public_payload_shapes(client) -> None:
     assert (unknown.status, unknown.code) == (400, -1121)
 
 
-def _signed_calls(version_account: str, version_positions: str) -> list[tuple[str, str, dict]]:
+def _signed_calls(version_account: str, account_path: str) -> list[tuple[str, str, dict]]:
     return [
         ("GET", f"/fapi/{version_account}/balance", {}),
-        ("GET", f"/fapi/{version_account}/account", {}),
-        ("GET", f"/fapi/{version_positions}/positionRisk", {"symbol": "BTCUSDT"}),
+        ("GET", account_path, {}),
+        ("GET", f"/fapi/{version_account}/positionRisk", {"symbol": "BTCUSDT"}),
         ("POST", "/fapi/{v}/leverage", {"symbol": "BTCUSDT", "leverage": 5}),
         ("POST", "/fapi/{v}/marginType", {"symbol": "ETHUSDT", "marginType": "ISOLATED"}),
         ("GET", "/fapi/{v}/positionSide/dual", {}),
@@ -61,12 +61,12 @@ def _signed_calls(version_account: str, version_positions: str) -> list[tuple[st
 @pytest.mark.parametrize("scheme", ["hmac", "v3"])
 async def test_signed_account_endpoints(client, scheme) -> None:
     version = "v1" if scheme == "hmac" else "v3"
-    calls = _signed_calls("v2", "v2") if scheme == "hmac" else _signed_calls("v3", "v3")
-    calls.append(("GET", "/fapi/v4/account", {}))
+    # the documented paths: v1 document (balance/positionRisk under v2, account under v4),
+    # v3 document (account information is accountWithJoinMargin)
+    calls = (_signed_calls("v2", "/fapi/v4/account") if scheme == "hmac"
+             else _signed_calls("v3", "/fapi/v3/accountWithJoinMargin"))
     for method, path, params in calls:
         path = path.replace("{v}", version)
-        if scheme == "hmac" and path.startswith("/fapi/v4"):
-            continue
         send = client.hmac if scheme == "hmac" else client.v3
         reply = await send(method, path, params)
         assert reply.status == 200, (method, path, reply.body)
@@ -93,9 +93,10 @@ async def test_order_endpoints(simulator, client, scheme) -> None:
                      {"symbol": "BTCUSDT", "origClientOrderId": f"{scheme}-a"})
     assert one.status == 200 and one.body["orderId"] == placed.body["orderId"]
     new_price = str(price - Decimal("10"))
-    modified = await send("PUT", base + "/order",
-                          {"symbol": "BTCUSDT", "orderId": placed.body["orderId"],
-                           "side": "BUY", "quantity": "0.002", "price": new_price})
+    # modify is documented under v3 only, and without `side`
+    modified = await client.v3("PUT", "/fapi/v3/order",
+                               {"symbol": "BTCUSDT", "orderId": placed.body["orderId"],
+                                "quantity": "0.002", "price": new_price})
     assert modified.status == 200, modified.body
     assert Decimal(modified.body["price"]) == Decimal(new_price)
     batch = [
@@ -133,10 +134,19 @@ async def test_noop_and_unknown_paths(client) -> None:
 
 
 def test_endpoint_table() -> None:
-    assert resolve("POST", "/fapi/v1/order") == ("v1", ENDPOINTS[("POST", "order")])
-    assert resolve("GET", "/fapi/v2/positionRisk") is not None
-    assert resolve("GET", "/fapi/v1/ticker/price") is not None
-    assert resolve("GET", "/sapi/v1/order") is None
+    strict, lenient = Router(), Router(lenient=True)
+    route = strict.resolve("POST", "/fapi/v1/order")
+    assert route is not None and route.endpoint is ENDPOINTS[("POST", "order")]
+    assert route.auth is Auth.HMAC and route.version == "v1"
+    assert strict.resolve("POST", "/fapi/v3/order").auth is Auth.EIP712  # type: ignore[union-attr]
+    assert strict.resolve("GET", "/fapi/v2/positionRisk") is not None
+    assert strict.resolve("GET", "/fapi/v1/ticker/price") is not None
+    assert strict.resolve("GET", "/sapi/v1/order") is None
+    # Binance-style paths the venue's docs lack: lenient only
+    for method, path in (("GET", "/fapi/v2/account"), ("PUT", "/fapi/v1/order"),
+                         ("GET", "/fapi/v3/account"), ("POST", "/fapi/v1/noop")):
+        assert strict.resolve(method, path) is None
+        assert lenient.resolve(method, path) is not None
     assert ENDPOINTS[("POST", "listenKey")].security is Security.USER_STREAM
     assert ENDPOINTS[("GET", "openOrders")].weight_for({}) == 40
     assert ENDPOINTS[("GET", "openOrders")].weight_for({"symbol": "X"}) == 1

@@ -91,3 +91,30 @@ def test_secrets_stay_out_of_repr() -> None:
     assert account.api_secret not in text and account.signer_private_key not in text
     assert account.user_private_key not in text
     assert any(account.api_secret in line for line in describe_account(account))
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+async def test_serve_is_strict_unless_lenient(lenient: bool) -> None:
+    """`aster-exec sim` serves the documented paths only; `--lenient` adds the extras."""
+    task, lines, _ = await _run_until_ready(auto_tick=False, lenient=lenient)
+    try:
+        url = re.search(r"REST (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + "/api/v3/exchangeInfo") as spot:
+                assert spot.status == (200 if lenient else 404)
+            async with session.get(url + "/fapi/v3/ping") as documented:
+                assert documented.status == 200
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_sim_command_has_lenient_and_testnet_options() -> None:
+    from typer.testing import CliRunner
+
+    from execution.cli.main import app
+
+    result = CliRunner().invoke(app, ["sim", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert "--lenient" in result.output and "--testnet" in result.output

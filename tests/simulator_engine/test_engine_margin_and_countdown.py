@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from execution.simulator.api import ApiError
+from execution.simulator.json_number import JsonNumber
 
 
 def _isolated_long(sim):
@@ -27,7 +28,8 @@ def test_adding_margin_moves_the_liquidation_price_away(sim):
     before = Decimal(sim.position()["liquidationPrice"])
     wallet = sim.wallet()
     answer = sim.call("POST", "positionMargin", symbol="BTCUSDT", amount="100", type=1)
-    assert answer == {"amount": "100", "code": 200,
+    # a JSON number in the docs' example (written bare by the server)
+    assert answer == {"amount": JsonNumber(Decimal("100")), "code": 200,
                       "msg": "Successfully modify position margin.", "type": 1}
     position = sim.position()
     assert position["isolatedWallet"] == "350"

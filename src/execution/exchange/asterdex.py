@@ -159,7 +159,10 @@ class AsterDEXExchange(BaseExchange):
         self._form_headers = {**auth_headers, "Content-Type": FORM_CONTENT_TYPE}
         self._public_get_headers: dict[str, str] = {}
         self._public_form_headers = {"Content-Type": FORM_CONTENT_TYPE}
-        self._paths = {endpoint: endpoint.path(self.scheme) for endpoint in ep.ALL_ENDPOINTS}
+        self._paths = {
+            endpoint: path for endpoint in ep.ALL_ENDPOINTS
+            if (path := endpoint.path(self.scheme)) is not None
+        }
         self._rules: dict[str, SymbolRules] = {}
         self._marks: dict[str, tuple[Decimal, float]] = {}
         self._orders: OrderedDict[str, Order] = OrderedDict()
@@ -268,6 +271,12 @@ class AsterDEXExchange(BaseExchange):
         self, endpoint: Endpoint, encoded: str, weight: int, nonce: int | None = None
     ) -> Any:
         """Sign (v3: with `nonce` when given, else the next one) and send once."""
+        path = self._paths.get(endpoint)
+        if path is None:
+            raise ConfigurationError(
+                f"{endpoint.method} {endpoint.name} is not in the venue's "
+                f"{self.scheme.value} API; it needs the other credentials"
+            )
         security = endpoint.security
         is_get = endpoint.method == "GET"
         if security is Security.NONE:
@@ -289,7 +298,7 @@ class AsterDEXExchange(BaseExchange):
             headers = self._get_headers if is_get else self._form_headers
         return await self.transport.request(
             endpoint.method,
-            self._paths[endpoint],
+            path,
             params,
             headers,
             weight=weight,
@@ -557,7 +566,9 @@ class AsterDEXExchange(BaseExchange):
     ) -> Order:
         """Change a resting LIMIT order's price and/or quantity (validated and rounded).
 
-        Not repeated after a lost response: the caller re-reads the order instead.
+        EIP-712 only: the venue's v1 document has no modify, so under HMAC this raises
+        ConfigurationError and sends nothing. Not repeated after a lost response: the caller
+        re-reads the order instead.
         """
         self._check_live()
         rules = self._rules_for(symbol)
@@ -565,7 +576,8 @@ class AsterDEXExchange(BaseExchange):
         request = build_order_request(rules, side, OrderType.LIMIT, quantity, price=price)
         wire = dict(request.params)
         params = self._order_ref(symbol, order_id, client_order_id)
-        params += [("side", side.value), ("quantity", wire["quantity"]), ("price", wire["price"])]
+        # the documented parameters only: PUT order takes no `side` (the venue's docs)
+        params += [("quantity", wire["quantity"]), ("price", wire["price"])]
         data = await self._send_once(ep.MODIFY_ORDER, encode_params(params), 1)
         return self._track(check_answer(parse_order(data), symbol, order_id, client_order_id))
 

@@ -1,7 +1,10 @@
 """Every REST endpoint the client uses, as data: method, paths per auth scheme, weight.
 
-v1 (HMAC) uses Binance's `/fapi/v1` and `/fapi/v2` paths; v3 (EIP-712) has the same names
-under `/fapi/v3`. Weights follow the venue's documentation; `weight_all` is the weight when
+v1 (HMAC) uses the paths of the venue's v1 document (`/fapi/v1`, `/fapi/v2` balance and
+positionRisk, `/fapi/v4/account`); v3 (EIP-712) those of the v3 document (`/fapi/v3`,
+where account information is `accountWithJoinMargin`). A request a scheme's document does
+not have (modify under v1, noop under v1) has no path for that scheme and is refused before
+anything is sent. Weights follow the venue's documentation; `weight_all` is the weight when
 the request covers every symbol (no `symbol` parameter).
 """
 
@@ -30,21 +33,25 @@ class Endpoint:
 
     name: str
     method: str
-    v1_path: str
-    v3_path: str
+    v1_path: str | None  # None: not in the v1 document
+    v3_path: str | None  # None: not in the v3 document
     weight: int = 1
     weight_all: int | None = None
     security: Security = Security.SIGNED
     counts_as_order: bool = False
     idempotent: bool = True  # safe to repeat after a lost response
 
-    def path(self, scheme: AuthScheme) -> str:
+    def path(self, scheme: AuthScheme) -> str | None:
+        """The documented path under `scheme`, None when that scheme's document lacks it."""
         return self.v3_path if scheme is AuthScheme.EIP712 else self.v1_path
 
     def weight_for(self, has_symbol: bool) -> int:
         if not has_symbol and self.weight_all is not None:
             return self.weight_all
         return self.weight
+
+
+_UNDOCUMENTED = ""  # marks a path a scheme's document does not have
 
 
 def _ep(
@@ -59,11 +66,11 @@ def _ep(
     order: bool = False,
     idempotent: bool = True,
 ) -> Endpoint:
-    resource = v1.split("/", 3)[3]
+    resource = name if v1 == _UNDOCUMENTED else v1.split("/", 3)[3]
     return Endpoint(
         name=name,
         method=method,
-        v1_path=v1,
+        v1_path=v1 or None,
         v3_path=v3 or f"/fapi/v3/{resource}",
         weight=weight,
         weight_all=weight_all,
@@ -78,14 +85,14 @@ _PUBLIC = Security.NONE
 PING = _ep("ping", "GET", "/fapi/v1/ping", security=_PUBLIC)
 TIME = _ep("time", "GET", "/fapi/v1/time", security=_PUBLIC)
 EXCHANGE_INFO = _ep("exchangeInfo", "GET", "/fapi/v1/exchangeInfo", security=_PUBLIC)
-PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, weight_all=10,
-                    security=_PUBLIC)
+PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, security=_PUBLIC)
 TICKER_PRICE = _ep("ticker/price", "GET", "/fapi/v1/ticker/price", 1, weight_all=2,
                    security=_PUBLIC)
-DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 5, security=_PUBLIC)
+DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 10, security=_PUBLIC)  # at the default limit 500
 
 NEW_ORDER = _ep("order", "POST", "/fapi/v1/order", order=True, idempotent=False)
-MODIFY_ORDER = _ep("order", "PUT", "/fapi/v1/order", order=True, idempotent=False)
+# the v1 document has no PUT order: modifying needs EIP-712 credentials
+MODIFY_ORDER = _ep("order", "PUT", _UNDOCUMENTED, order=True, idempotent=False)
 QUERY_ORDER = _ep("order", "GET", "/fapi/v1/order")
 CANCEL_ORDER = _ep("order", "DELETE", "/fapi/v1/order")
 OPEN_ORDERS = _ep("openOrders", "GET", "/fapi/v1/openOrders", 1, weight_all=40)
@@ -94,11 +101,11 @@ CANCEL_ALL_ORDERS = _ep("allOpenOrders", "DELETE", "/fapi/v1/allOpenOrders")
 LEVERAGE = _ep("leverage", "POST", "/fapi/v1/leverage")
 MARGIN_TYPE = _ep("marginType", "POST", "/fapi/v1/marginType")
 BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
-ACCOUNT = _ep("account", "GET", "/fapi/v2/account", 5)
+ACCOUNT = _ep("account", "GET", "/fapi/v4/account", 5, v3="/fapi/v3/accountWithJoinMargin")
 POSITION_RISK = _ep("positionRisk", "GET", "/fapi/v2/positionRisk", 5)
 USER_TRADES = _ep("userTrades", "GET", "/fapi/v1/userTrades", 5)
 # v3 only: spends a nonce, cancelling a queued request signed with it (outcome.py).
-NOOP = _ep("noop", "POST", "/fapi/v3/noop", idempotent=False)
+NOOP = _ep("noop", "POST", _UNDOCUMENTED, idempotent=False)
 
 _STREAM = Security.USER_STREAM
 LISTEN_KEY_CREATE = _ep("listenKey", "POST", "/fapi/v1/listenKey", security=_STREAM,

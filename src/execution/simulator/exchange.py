@@ -21,6 +21,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from execution.auth import EIP712_CHAIN_ID
 from execution.simulator.accounts import SimAccount
 from execution.simulator.api import EngineProtocol
 from execution.simulator.faults import FaultController
@@ -56,10 +57,15 @@ class SimulatedExchange:
         engine: EngineProtocol | None = None,
         request_log_size: int = 100_000,
         price_replay: Mapping[str, Sequence[Decimal]] | None = None,
+        lenient: bool = False,
+        chain_id: int = EIP712_CHAIN_ID,
     ) -> None:
         if endpoints < 1:
             raise ValueError("a simulator needs at least one endpoint")
         self.seed = seed
+        # lenient: also the Binance-style paths the venue's docs do not have (third-party
+        # bots); chain_id: the EIP-712 domain's chain (714 to run as the testnet)
+        self.lenient = lenient
         # symbol -> prices replayed one per tick instead of the random walk (e.g. kline closes)
         self.price_replay: dict[str, Sequence[Decimal]] = dict(price_replay or {})
         self.accounts: list[SimAccount] = (
@@ -76,7 +82,7 @@ class SimulatedExchange:
         self.listen_keys = ListenKeys(listen_key_ttl)
         self.hub = StreamHub(self.listen_keys)
         self.request_log: deque[RequestRecord] = deque(maxlen=request_log_size)
-        self.auth = Authenticator(self.server_time_ms)
+        self.auth = Authenticator(self.server_time_ms, chain_id)
         self._engine: Any = engine
         self._server: SimulatorServer | None = None
         self._runner: web.AppRunner | None = None
@@ -114,7 +120,7 @@ class SimulatedExchange:
                 self.auth.register_user(account.user, account.signers, account.account_id)
         self._server = SimulatorServer(
             engine, self.auth, self.limiter, self.faults, self.hub, self.server_time_ms,
-            self.request_log, self.rate_limits,
+            self.request_log, self.rate_limits, lenient=self.lenient,
         )
         self._runner = web.AppRunner(
             self._server.app(), handle_signals=False, access_log=None, shutdown_timeout=0.5

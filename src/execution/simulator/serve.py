@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
+from execution.auth import EIP712_CHAIN_ID, EIP712_TESTNET_CHAIN_ID
 from execution.errors import ConfigurationError
 from execution.simulator.accounts import DEFAULT_BALANCES, SimAccount, address_of
 from execution.simulator.exchange import SimulatedExchange
@@ -94,6 +95,8 @@ async def serve(
     tick_interval: float = 0.25,
     print_line: Callable[[str], None] = print,
     price_replay: Mapping[str, Sequence[Decimal]] | None = None,
+    lenient: bool = False,
+    testnet: bool = False,
 ) -> None:
     """Run a simulator until cancelled, printing its URLs, generated credentials and
     `simulator ready` once it listens."""
@@ -101,6 +104,7 @@ async def serve(
     sim = SimulatedExchange(
         seed=seed, accounts=accounts, endpoints=endpoints, auto_tick=auto_tick,
         tick_interval=tick_interval, host=host, port=port, price_replay=price_replay,
+        lenient=lenient, chain_id=EIP712_TESTNET_CHAIN_ID if testnet else EIP712_CHAIN_ID,
     )
     async with sim:
         for rest_url, ws_url in zip(sim.rest_urls, sim.ws_urls, strict=True):

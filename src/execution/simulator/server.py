@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from execution.simulator.api import ApiError, EngineProtocol
-from execution.simulator.endpoints import Endpoint, Handler, Security, resolve
+from execution.simulator.endpoints import Auth, Endpoint, Handler, Route, Router, Security
 from execution.simulator.faults import Failure, FaultController
+from execution.simulator.json_number import unmark
 from execution.simulator.ratelimit import RateLimitConfig, RateLimiter
 from execution.simulator.signature import Authenticator, Principal
 from execution.simulator.streams import StreamHub
@@ -50,7 +51,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
 
 
 def _dumps(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode()
+    return unmark(_ENCODER.encode(value).encode())
 
 
 class SimulatorServer:
@@ -66,7 +67,10 @@ class SimulatorServer:
         clock_ms: Callable[[], int],
         request_log: deque[RequestRecord],
         rate_limits: RateLimitConfig,
+        *,
+        lenient: bool = False,
     ) -> None:
+        self.router = Router(lenient=lenient)
         self.engine = engine
         self.auth = authenticator
         self.limiter = limiter
@@ -86,7 +90,10 @@ class SimulatorServer:
         app.router.add_get("/ws", self.handle_ws)
         app.router.add_get("/ws/{tail:.*}", self.handle_ws)
         app.router.add_get("/stream", self.handle_ws)
-        app.router.add_get("/api/{version:v[13]}/{name:ping|time|exchangeInfo}", self.handle_spot)
+        if self.router.lenient:  # the spot basics ccxt loads; not in the futures docs
+            app.router.add_get(
+                "/api/{version:v[13]}/{name:ping|time|exchangeInfo}", self.handle_spot
+            )
         app.router.add_route("*", "/{tail:.*}", self.handle_rest)
         return app
 
@@ -116,18 +123,17 @@ class SimulatorServer:
             return self._drop(request)
         if self.faults.latency_ms:
             await asyncio.sleep(self.faults.latency_ms / 1000)
-        resolved = resolve(method, path)
+        route = self.router.resolve(method, path)
         query = request.rel_url.raw_query_string
         body = (await request.read()).decode() if request.body_exists else ""
         params = dict(parse_qsl(query, keep_blank_values=True))
         if body and request.content_type != _JSON:
             params.update(parse_qsl(body, keep_blank_values=True))
         now = self.clock_ms()
-        if resolved is None:
+        if route is None:
             self._log(method, path, params, None, 404, index)
             return web.Response(status=404, text="Not Found")
-        _, endpoint = resolved
-        version = resolved[0]
+        endpoint = route.endpoint
         ip = request.remote or "?"
         used, limit_error, retry_after = self.limiter.charge_weight(
             ip, endpoint.weight_for(params), now
@@ -139,8 +145,7 @@ class SimulatorServer:
             if limit_error is not None:
                 headers["Retry-After"] = str(retry_after)
                 raise limit_error
-            if endpoint.security is not Security.NONE:
-                account_id = self._authenticate(request, endpoint, version, query, body, params)
+            account_id = self._authenticate(request, route, query, body, params)
             if account_id is not None and endpoint.new_orders:
                 order_error, retry_after = self.limiter.charge_orders(
                     account_id, _orders_in(endpoint, params), now
@@ -240,20 +245,31 @@ class SimulatorServer:
         return web.Response(body=_dumps(body), headers={"Content-Type": _JSON})
 
     def _authenticate(
-        self,
-        request: web.Request,
-        endpoint: Endpoint,
-        version: str,
-        query: str,
-        body: str,
-        params: dict[str, str],
-    ) -> str:
+        self, request: web.Request, route: Route, query: str, body: str, params: dict[str, str]
+    ) -> str | None:
+        """The account a request acts for (None for a public one), by the route's scheme:
+        a v1 path takes HMAC (or the API key alone), a v3 path EIP-712, whatever else the
+        request carries."""
+        auth, security = route.auth, route.endpoint.security
         api_key = request.headers.get("X-MBX-APIKEY")
-        if api_key is None and version in ("v3", "v4"):
+        if auth is Auth.LEGACY:
+            if security is Security.NONE:
+                return None
+            auth = Auth.EIP712 if api_key is None and route.version in ("v3", "v4") else (
+                Auth.API_KEY if security is Security.USER_STREAM else Auth.HMAC
+            )
+        if auth is Auth.NONE:
+            return None
+        if auth is Auth.EIP712:
             principal: Principal = self.auth.verify_eip712(query, body, params)
+            if principal.user is not None:
+                # a user implied by the signer counts as sent (its nonces, the log)
+                params.setdefault("user", principal.user)
             return principal.account_id
-        if endpoint.security is Security.USER_STREAM:
-            return self.auth.account_for_key(api_key)
+        if auth is Auth.API_KEY:
+            account_id = self.auth.account_for_key(api_key)
+            # MARKET_DATA needs the key but answers public data
+            return None if security is Security.NONE else account_id
         return self.auth.verify_hmac(api_key, query, body, params).account_id
 
     def _dispatch(self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]) -> Any:

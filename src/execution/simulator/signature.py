@@ -6,7 +6,10 @@ exactly as sent and without the `signature=` pair.
 v3: params `user`, `signer`, `nonce` (µs, within 10 s of server time; the last 100 nonces of
 each user are remembered and a repeat is rejected) and `signature`, an EIP-712 signature of
 the total parameter string as sent without the `signature=` pair. The user's own key or a
-signer the user approved may sign.
+signer the user approved may sign. `user` may be left out when the signer is approved for
+exactly one user (the docs' own order example sends no `user`); a signature over the query
+string alone is accepted when the body repeats the query's parameters (demo/aster-code.py
+posts that way). See docs/venue-decisions.md.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import hmac
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from execution.auth import recover_signer
+from execution.auth import EIP712_CHAIN_ID, recover_signer
 from execution.simulator.api import ApiError
 
 DEFAULT_RECV_WINDOW_MS = 5000
@@ -60,13 +64,15 @@ class Principal:
 
     account_id: str
     scheme: str  # "hmac" | "eip712"
+    user: str | None = None  # v3: the user acted for (sent, or implied by the signer)
 
 
 class Authenticator:
     """Holds the registered credentials and verifies requests against them."""
 
-    def __init__(self, clock_ms: Callable[[], int]) -> None:
+    def __init__(self, clock_ms: Callable[[], int], chain_id: int = EIP712_CHAIN_ID) -> None:
         self._clock_ms = clock_ms
+        self.chain_id = chain_id
         self._secrets: dict[str, tuple[bytes, str]] = {}  # api key -> (secret, account)
         self._users: dict[str, tuple[str, frozenset[str]]] = {}  # user -> (account, signers)
         self._nonces: dict[str, tuple[list[int], set[int]]] = {}  # user -> (heap, set)
@@ -113,11 +119,11 @@ class Authenticator:
 
     def verify_eip712(self, query: str, body: str, params: dict[str, str]) -> Principal:
         """Check user, signer, nonce and signature of a v3 signed request."""
-        for name in ("user", "signer", "nonce", "signature"):
+        for name in ("signer", "nonce", "signature"):
             if not params.get(name):
                 raise missing_parameter(name)
-        user = params["user"].lower()
         signer = params["signer"].lower()
+        user = (params.get("user") or self._only_user_of(signer)).lower()
         entry = self._users.get(user)
         if entry is None:
             raise rejected_key()
@@ -130,12 +136,29 @@ class Authenticator:
             raise missing_parameter("nonce") from None
         if "timestamp" in params:
             self._check_timestamp(params, required=False)
-        message = "&".join(p for p in (strip_signature(query), strip_signature(body)) if p)
-        recovered = recover_signer(message, params["signature"])
-        if recovered is None or recovered != signer:
+        if not self._signed_by(signer, query, body, params["signature"]):
             raise invalid_signature()
         self.use_nonce(user, nonce)
-        return Principal(account_id, "eip712")
+        return Principal(account_id, "eip712", user)
+
+    def _only_user_of(self, signer: str) -> str:
+        """The one user who approved `signer`; -1102 (user) when none or several did."""
+        users = [user for user, (_, allowed) in self._users.items() if signer in allowed]
+        if len(users) != 1:
+            raise missing_parameter("user")
+        return users[0]
+
+    def _signed_by(self, signer: str, query: str, body: str, signature: str) -> bool:
+        """The signature is `signer`'s over the total parameter string (query, then body),
+        or over the query alone when the body only repeats the query's parameters."""
+        query, body = strip_signature(query), strip_signature(body)
+        messages = ["&".join(p for p in (query, body) if p)]
+        if query and body and _same_params(query, body):
+            messages.append(query)
+        for message in messages:
+            if recover_signer(message, signature, self.chain_id) == signer:
+                return True
+        return False
 
     def use_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
         """Accept `nonce` for `user` once, in the order of the v3 doc's "V3 Nonce Mechanism":
@@ -195,3 +218,10 @@ class Authenticator:
             )
         if now - timestamp > recv_window:
             raise ApiError(-1021, "Timestamp for this request is outside of the recvWindow.")
+
+
+def _same_params(query: str, body: str) -> bool:
+    """Whether two a=1&b=2 strings carry the same parameters (decoded, in any order)."""
+    return sorted(parse_qsl(query, keep_blank_values=True)) == sorted(
+        parse_qsl(body, keep_blank_values=True)
+    )

@@ -60,6 +60,11 @@ def sim(
         "--klines", help="Replay a symbol's kline closes, one per tick, instead of the random "
         "walk: SYMBOL=FILE.csv (exchange column order); repeatable.",
         show_default=False)] = None,
+    lenient: Annotated[bool, typer.Option(
+        "--lenient", help="Also answer the Binance-style paths the venue's docs do not have "
+        "(/fapi/v2 and v1 variants, spot ping/time/exchangeInfo) for third-party bots.")] = False,
+    testnet: Annotated[bool, typer.Option(
+        "--testnet", help="Verify v3 signatures under the testnet's chain id (714).")] = False,
     api_key: Annotated[str | None, typer.Option(
         "--api-key", help="HMAC API key of the account (env ASTER_API_KEY).",
         rich_help_panel=PANEL, show_default=False)] = None,
@@ -106,7 +111,7 @@ def sim(
         task = asyncio.ensure_future(serve(
             host, port, accounts=accounts, seed=seed, endpoints=endpoints,
             auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
-            price_replay=price_replay,
+            price_replay=price_replay, lenient=lenient, testnet=testnet,
         ))
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -235,13 +235,19 @@ class Engine:
         return self.core.cancel(account, order)
 
     def _modify_order(self, account: Account, params: p.Params) -> Any:
+        """`PUT order` as the v3 document lists it: symbol and an order id; `side` is not a
+        documented parameter (checked against the order when sent); quantity and price
+        are marked optional in the table but "must be sent" in the notes: a missing one
+        keeps the order's own (docs/venue-decisions.md)."""
         symbol, order = self._lookup(account, params)
+        if order is None:
+            raise r.error(r.NO_SUCH_ORDER)
         spec = self.core.specs[symbol]
-        side_text = p.required(params, "side")
+        side_text = p.text(params, "side") or order.side.value
         if side_text not in ("BUY", "SELL"):
             raise ApiError(*r.INVALID_SIDE)
-        quantity = p.required_decimal(params, "quantity")
-        price = p.required_decimal(params, "price")
+        quantity = _or_default(p.decimal(params, "quantity"), order.quantity)
+        price = _or_default(p.decimal(params, "price"), order.price)
         check_quantity(spec, quantity)
         check_price(spec, price)
         return self.core.modify(account, order, Side(side_text), quantity, price)
@@ -250,7 +256,8 @@ class Engine:
         symbol = p.known_symbol(params, self.core.specs)
         for order in self.core.open_orders_in(account, symbol):
             self.core.cancel(account, order)
-        return {"code": 200, "msg": "The operation of cancel all open order is done."}
+        # the docs' example writes this code as a string
+        return {"code": "200", "msg": "The operation of cancel all open order is done."}
 
     def _batch_new(self, account: Account, params: p.Params) -> Any:
         entries = p.json_list(params, "batchOrders")
@@ -362,3 +369,7 @@ def _as_param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _or_default(value: Decimal | None, default: Decimal) -> Decimal:
+    return default if value is None else value

@@ -17,7 +17,7 @@ from typing import Any
 from execution.simulator.engine.accounts import Account, Position, money
 from execution.simulator.engine.config import SymbolSpec
 from execution.simulator.engine.orders import ZERO
-from execution.simulator.engine.wire import fmt
+from execution.simulator.json_number import JsonNumber
 
 _BEYOND_LAST_BRACKET = Decimal("0.5")
 
@@ -63,8 +63,8 @@ def bracket_table(spec: SymbolSpec) -> list[dict[str, Any]]:
             "initialLeverage": bracket.initial_leverage,
             "notionalCap": int(terms.cap),
             "notionalFloor": int(terms.floor),
-            "maintMarginRatio": fmt(terms.ratio),
-            "cum": fmt(terms.cum),
+            "maintMarginRatio": JsonNumber(terms.ratio),  # numbers in the docs' example
+            "cum": JsonNumber(terms.cum),
         }
         for index, (bracket, terms) in enumerate(
             zip(spec.brackets, bracket_terms(spec), strict=True), start=1

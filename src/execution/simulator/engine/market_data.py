@@ -14,15 +14,21 @@ from execution.simulator.engine.config import RATE_LIMITS, SymbolSpec
 from execution.simulator.engine.market import Market
 from execution.simulator.engine.trading import TradingCore
 from execution.simulator.engine.wire import fmt
+from execution.simulator.json_number import JsonNumber
 
 _EIGHT_HOURS = 8 * 3_600_000
+_FUNDING_FEE_CAP = Decimal("0.02")
 _DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
 INTERVALS: dict[str, int] = {
     "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
     "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000,
     "8h": 28_800_000, "12h": 43_200_000, "1d": 86_400_000, "3d": 259_200_000,
-    "1w": 604_800_000,
+    "1w": 604_800_000, "1M": 2_592_000_000,  # 1M: 30-day bars (the history is shorter)
 }
+
+
+_ORDER_TYPES = ("LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+                "TRAILING_STOP_MARKET")
 
 
 def _symbol_info(spec: SymbolSpec) -> dict[str, Any]:
@@ -59,11 +65,12 @@ def _symbol_info(spec: SymbolSpec) -> dict[str, Any]:
             {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": spec.max_num_algo_orders},
             {"filterType": "MIN_NOTIONAL", "notional": fmt(spec.min_notional)},
             {"filterType": "PERCENT_PRICE", "multiplierUp": f"{spec.multiplier_up:.4f}",
-             "multiplierDown": f"{spec.multiplier_down:.4f}", "multiplierDecimal": "4"},
+             "multiplierDown": f"{spec.multiplier_down:.4f}", "multiplierDecimal": 4},
         ],
-        "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT",
-                       "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
-        "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+        # the docs' example names this list `OrderType`; Binance's clients read `orderTypes`
+        "OrderType": list(_ORDER_TYPES),
+        "orderTypes": list(_ORDER_TYPES),
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "HIDDEN"],
     }
 
 
@@ -80,7 +87,7 @@ class MarketData:
             "aggTrades": self.agg_trades,
             "klines": self.klines,
             "markPriceKlines": self.klines,
-            "indexPriceKlines": self.klines,
+            "indexPriceKlines": self.index_klines,
             "ticker/price": self.ticker_price,
             "ticker/bookTicker": self.book_ticker,
             "ticker/24hr": self.ticker_24hr,
@@ -110,7 +117,7 @@ class MarketData:
             "rateLimits": [dict(limit) for limit in RATE_LIMITS],
             "exchangeFilters": [],
             "assets": [
-                {"asset": asset, "marginAvailable": True, "autoAssetExchange": "-10000"}
+                {"asset": asset, "marginAvailable": True, "autoAssetExchange": 0}
                 for asset in assets
             ],
             "symbols": [_symbol_info(spec) for spec in self.core.specs.values()],
@@ -151,6 +158,11 @@ class MarketData:
              "l": t.trade_id, "T": t.time, "m": t.buyer_is_maker}
             for t in recent
         ]
+
+    def index_klines(self, params: p.Params) -> list[list[Any]]:
+        """`indexPriceKlines` names its market `pair` (the docs), not `symbol`."""
+        pair = p.required(params, "pair")
+        return self.klines({**{k: v for k, v in params.items() if k != "pair"}, "symbol": pair})
 
     def klines(self, params: p.Params) -> list[list[Any]]:
         market = self._market(params)
@@ -241,12 +253,15 @@ class MarketData:
         ]
 
     def funding_info(self, params: p.Params) -> list[dict[str, Any]]:
-        """Each symbol's funding interval and rate bounds."""
+        """Each symbol's funding interval and fee bounds, with the docs' field names."""
+        markets, _single = self._markets(params)
+        now = self.core.now()
         return [
-            {"symbol": m.spec.symbol, "adjustedFundingRateCap": "0.02000000",
-             "adjustedFundingRateFloor": "-0.02000000",
-             "fundingIntervalHours": _EIGHT_HOURS // 3_600_000, "disclaimer": False}
-            for m in self.core.markets.values()
+            {"symbol": m.spec.symbol, "interestRate": "0.00010000", "time": now,
+             "fundingIntervalHours": _EIGHT_HOURS // 3_600_000,
+             "fundingFeeCap": JsonNumber(_FUNDING_FEE_CAP),
+             "fundingFeeFloor": JsonNumber(-_FUNDING_FEE_CAP)}
+            for m in markets
         ]
 
     def open_interest(self, params: p.Params) -> dict[str, Any]:
@@ -282,6 +297,7 @@ def _ticker(market: Market, points: Iterable[Any], now: int) -> dict[str, Any]:
         if volume else fmt(last.price),
         "lastPrice": fmt(last.price),
         "lastQty": fmt(trades[-1].quantity) if trades else "0",
+        "prevClosePrice": fmt(first.price),  # the close before the window: its first price
         "openPrice": fmt(first.price),
         "highPrice": fmt(max(pt.price for pt in series)),
         "lowPrice": fmt(min(pt.price for pt in series)),

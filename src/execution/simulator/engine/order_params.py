@@ -160,8 +160,10 @@ def _decimals(value: Decimal) -> int:
 def _check_quantity(spec: SymbolSpec, quantity: Decimal, *, market: bool) -> None:
     if quantity <= 0:
         raise r.error(r.QTY_NOT_POSITIVE)
-    if _decimals(quantity) > spec.quantity_precision or quantity % spec.step_size != 0:
+    if _decimals(quantity) > spec.quantity_precision:
         raise r.bad_precision()
+    if quantity % spec.step_size != 0:
+        raise r.error(r.QTY_NOT_STEP)
     if quantity < spec.min_qty:
         raise r.error(r.QTY_BELOW_MIN)
     if quantity > (spec.market_max_qty if market else spec.max_qty):

@@ -53,6 +53,7 @@ class TimeInForce(StrEnum):
     IOC = "IOC"
     FOK = "FOK"
     GTX = "GTX"
+    HIDDEN = "HIDDEN"  # the docs: rests like GTC but is not shown in the book
 
 
 class Status(StrEnum):

@@ -19,6 +19,7 @@ from execution.simulator.engine import wire
 from execution.simulator.engine.accounts import MARGIN_ASSET, Account, money
 from execution.simulator.engine.orders import ZERO, PositionSide
 from execution.simulator.engine.trading import TradingCore
+from execution.simulator.json_number import JsonNumber
 
 ADD, REDUCE = 1, 2
 _HISTORY_LIMIT = 500
@@ -81,7 +82,7 @@ class PositionMarginDesk:
             MarginChange(account.account_id, symbol, kind, amount, position_side, now)
         )
         core.emit_account_update(account, "MARGIN_TRANSFER", [position])
-        return {"amount": wire.fmt(amount), "code": 200,
+        return {"amount": JsonNumber(amount), "code": 200,
                 "msg": "Successfully modify position margin.", "type": kind}
 
     def history(self, account: Account, params: p.Params) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The exchange's error codes and messages, as raised by the engine.
 
-Codes and texts follow the USDⓈ-M futures error-code reference that AsterDEX mirrors.
+Codes and texts follow the venue's documented error list (`execution.venue_api`); the
+conformance test checks every code raised here is documented.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ QTY_NOT_POSITIVE = (-4003, "Quantity less than or equal to zero.")
 QTY_BELOW_MIN = (-4004, "Quantity less than min quantity.")
 QTY_ABOVE_MAX = (-4005, "Quantity greater than max quantity.")
 STOP_PRICE_NOT_POSITIVE = (-4006, "Stop price less than zero.")
+QTY_NOT_STEP = (-4023, "Qty not increased by step size.")
 PRICE_BELOW_MIN = (-4013, "Price less than min price.")
 PRICE_NOT_TICK = (-4014, "Price not increased by tick size.")
 CLIENT_ID_INVALID = (-4015, "Client order id is not valid.")

@@ -275,7 +275,7 @@ class TradingCore:
         if not order.is_open:
             return
         if order.type is OrderType.LIMIT and order.time_in_force in (
-            TimeInForce.GTC, TimeInForce.GTX
+            TimeInForce.GTC, TimeInForce.GTX, TimeInForce.HIDDEN
         ) and self._fillable(account, order) > 0:
             self._rest(account, market, order)
             return

@@ -189,7 +189,7 @@ def income(entry: Income) -> dict[str, Any]:
         "asset": entry.asset,
         "info": entry.info,
         "time": entry.time,
-        "tranId": entry.tran_id,
+        "tranId": str(entry.tran_id),  # a string in the docs' example
         "tradeId": entry.trade_id,
     }
 
