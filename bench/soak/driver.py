@@ -258,9 +258,11 @@ def _unsettled(manager: OrderManager) -> list[str]:
     return [m.client_order_id for m in manager.orders if m.status in pending]
 
 
-async def settle(exchange: AsterDEXExchange, manager: OrderManager) -> None:
-    """Wait until the stream is up, nothing is in flight and nothing changed for a second."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT
+async def settle(exchange: AsterDEXExchange, manager: OrderManager,
+                 limit: float = SETTLE_TIMEOUT) -> None:
+    """Wait (at most `limit` seconds) until the stream is up, nothing is in flight and
+    nothing changed for a second and a half."""
+    deadline = time.monotonic() + limit
     quiet_since = time.monotonic()
     last: tuple[Any, ...] = ()
     while time.monotonic() < deadline:
@@ -274,7 +276,7 @@ async def settle(exchange: AsterDEXExchange, manager: OrderManager) -> None:
         elif time.monotonic() - quiet_since >= 1.5:
             return
         await asyncio.sleep(0.1)
-    logger.warning("not settled after %.0fs: %s", SETTLE_TIMEOUT, _unsettled(manager)[:20])
+    logger.warning("not settled after %.0fs: %s", limit, _unsettled(manager)[:20])
 
 
 def manager_state(manager: OrderManager, driver: Driver, start_attempts: int) -> dict[str, Any]:

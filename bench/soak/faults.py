@@ -77,6 +77,8 @@ class FaultInjector:
         self.gateway_restarts: Counter[str] = Counter()  # native / approximated
         self.late_until = 0.0
         self.timeline: list[tuple[float, FaultKind]] = []  # (monotonic time, kind)
+        self.failures: list[str] = []  # injections that raised
+        self.attempts: Counter[FaultKind] = Counter()  # tried, fitting or not
         self._first_round = [kind for kind in FaultKind if kind in self.kinds]
         rng.shuffle(self._first_round)
         self._task: asyncio.Task[None] | None = None
@@ -104,6 +106,10 @@ class FaultInjector:
         """Stop injecting and undo every exchange fault still in force (a late execution
         already accepted still happens: see `late_until`)."""
         if self._task is not None:
+            if self._task.done():
+                self.failures.append(f"the injector ended early: {self._task!r}")
+                if not self._task.cancelled() and self._task.exception() is not None:
+                    self.failures.append(repr(self._task.exception()))
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -130,7 +136,12 @@ class FaultInjector:
             await asyncio.sleep(self.rng.expovariate(1.0 / self.interval))
             first_round = bool(self._first_round)
             kind = self._next_kind()
-            if not self.inject(kind) and first_round:
+            try:
+                injected = self.inject(kind)
+            except Exception as exc:  # a broken injection must not end the faults
+                self.failures.append(f"{kind.name}: {type(exc).__name__}: {exc}")
+                injected = False
+            if not injected and first_round:
                 self._first_round.insert(0, kind)  # every kind once: try it again later
 
     def _later(self, delay: float, action: Callable[[], None]) -> None:
@@ -154,6 +165,7 @@ class FaultInjector:
 
     def inject(self, kind: FaultKind) -> bool:
         """Inject one fault of `kind`; False when it does not fit the moment (skipped)."""
+        self.attempts[kind] += 1
         if kind not in self.kinds or not self._fits(kind) or not self._apply(kind):
             return False
         if kind in self._first_round:

@@ -38,6 +38,7 @@ logger = logging.getLogger("bench.soak.second")
 _SECOND_SYMBOLS = tuple(s for s in SYMBOLS if s != BRACKET_SYMBOL)
 _OPEN = (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
 FINISH_TIMEOUT = 60.0
+SETTLE_LIMIT = 10.0  # it only needs to have seen its cancels answered
 
 
 async def _trade(manager: OrderManager, rng: random.Random, errors: Counter[str],
@@ -88,7 +89,7 @@ async def main(args: argparse.Namespace) -> int:
     stopping.set()
     await trader
     await _cancel_mine(manager, errors)
-    await settle(exchange, manager)
+    await settle(exchange, manager, limit=SETTLE_LIMIT)
     await manager.stop()
     state = {
         "orders": {m.client_order_id: m.status.value for m in manager.orders},

@@ -312,12 +312,12 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         last: Life | None = None
         try:
             last = await supervisor.run_lives()
+            if last is not None:  # no more placements while the faults end
+                await last.send("PAUSE")
         finally:
             await injector.stop()
             await host.close()
             await mover.stop()
-        if last is not None:
-            await last.send("PAUSE")  # no more placements while late executions land
         await _wait_for_late_executions(injector, say)
         if last is not None:
             say(f"{supervisor.totals.placements} placements driven: finishing")
@@ -335,7 +335,10 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         await sim.stop()
         with contextlib.suppress(Exception):
             await disk.unmount(keep_in=work)
+    notes += [f"fault injection failed: {failure}" for failure in injector.failures[:10]]
     timeline = "".join(f"t+{at - started:8.2f}s {kind.name}\n" for at, kind in injector.timeline)
+    timeline += "attempts: " + ", ".join(
+        f"{kind.name} {n}" for kind, n in injector.attempts.most_common()) + "\n"
     await asyncio.to_thread((work / "faults.txt").write_text, timeline)
     if injector.gateway_restarts.get("approximated"):
         notes.append("exchange restarts approximated (the simulator has no restart_gateway):"

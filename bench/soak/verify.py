@@ -43,6 +43,7 @@ class Verification:
     manager_position_mismatches: list[str] = field(default_factory=list)
     exchange_positions: dict[str, str] = field(default_factory=dict)
     foreign_adopted: list[str] = field(default_factory=list)
+    duplicate_symbols: dict[str, str] = field(default_factory=dict)  # client id -> symbol
     second_orders: int = 0  # the second process's orders on the exchange
     second_left_open: list[str] = field(default_factory=list)
     second_disagreements: list[str] = field(default_factory=list)
@@ -159,6 +160,9 @@ async def verify(
     result = Verification()
     result.duplicates = sorted(cid for cid, count in sim.ledger.items() if count > 1)
     everything = exchange_orders(sim)
+    result.duplicate_symbols = {
+        cid: everything[cid].symbol for cid in result.duplicates if cid in everything
+    }
     on_exchange = {c: o for c, o in everything.items() if not is_foreign(c)}
     _check_second({c: o for c, o in everything.items() if is_foreign(c)},
                   second_states or [], result)
