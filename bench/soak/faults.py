@@ -111,7 +111,7 @@ class FaultInjector:
                 if not self._task.cancelled() and self._task.exception() is not None:
                     self.failures.append(repr(self._task.exception()))
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         for task in list(self._restores):
@@ -120,7 +120,8 @@ class FaultInjector:
         self._endpoints_busy = False
         self.sim.lift_bans()
 
-    def _next_kind(self) -> FaultKind:
+    def _next_kind(self) -> FaultKind | None:
+        """The next kind to try; None when every enabled kind is within its spacing."""
         if self._first_round:
             return self._first_round.pop()
         now = time.monotonic()
@@ -129,6 +130,8 @@ class FaultInjector:
             if kind in self.kinds
             and now - self._last.get(kind, -1e9) >= FAULT_SPACING.get(kind, 0.0)
         ]
+        if not kinds:
+            return None
         return self.rng.choices(kinds, [FAULT_WEIGHTS[k] for k in kinds])[0]
 
     async def _run(self) -> None:
@@ -136,6 +139,8 @@ class FaultInjector:
             await asyncio.sleep(self.rng.expovariate(1.0 / self.interval))
             first_round = bool(self._first_round)
             kind = self._next_kind()
+            if kind is None:
+                continue
             try:
                 injected = self.inject(kind)
             except Exception as exc:  # a broken injection must not end the faults

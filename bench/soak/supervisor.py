@@ -175,7 +175,16 @@ class Supervisor:
     async def _wait_until(self, life: Life, target: float, *, last: bool = False) -> bool:
         """Until `target` placements in total (and, for the last life, until the run is
         ready to finish); False when the life ended or stalled."""
-        while self.totals.placements < target or (last and not self.ready_to_finish()):
+        while True:
+            done = self.totals.placements >= target and (not last or self.ready_to_finish())
+            if done and last and self._needs_other_scheme(life):
+                self.progress(f"driver {self.lives}: handing over to the other auth scheme")
+                await life.kill()
+                self.kills += 1
+                self.note_life(life)
+                return False
+            if done:
+                return True
             if not life.running:
                 self.crashes += 1
                 self.progress(f"driver {self.lives} exited by itself ({life.process.returncode})")
@@ -185,14 +194,7 @@ class Supervisor:
                 self.progress(f"driver {self.lives} stalled: killing it")
                 await life.kill()
                 return False
-            if last and self.totals.placements >= target and self._needs_other_scheme(life):
-                self.progress(f"driver {self.lives}: handing over to the other auth scheme")
-                await life.kill()
-                self.kills += 1
-                self.note_life(life)
-                return False
             await asyncio.sleep(0.02)
-        return True
 
     async def run_lives(self) -> Life | None:
         """Every killed life, then the last; returns the last once the run has driven its
