@@ -4,13 +4,12 @@ the client's log lines it reports.
 The supervisor writes commands to the driver's stdin, one a line: `PAUSE` (stop placing,
 keep the manager running), `FINISH` (stop placing, settle, report, exit) and `CLOCK <ms>`
 (from now on the client's wall clock reads `<ms>` off real time; `CLOCK 0` steps it back).
-`ClockStepper` wraps the client's wall-clock
-source, `exchange.clock.wall_ns`, in a source it offsets; on a client without that
-attribute it shifts the clock's measured offset instead, which moves every signed
-timestamp and nonce exactly as the stepped wall clock would until the next re-sync (that
-re-sync then measures the step, as it would measure a real one). `LogCounter` reports each
-warning (and each re-send notice) of the client's loggers to the supervisor as a `LOG`
-line, so the report can say what the client did.
+`ClockStepper` wraps the client's wall-clock source, `exchange.clock.wall_ns`, in a source
+it offsets; on a client without that attribute it shifts the clock's measured offset
+instead, which moves every signed timestamp and nonce exactly as the stepped wall clock
+would until the next re-sync (that re-sync then measures the step, as it would measure a
+real one). `LogCounter` reports each warning (and each re-send notice) of the client's
+loggers to the supervisor as a `LOG` line, so the report can say what the client did.
 """
 
 from __future__ import annotations
