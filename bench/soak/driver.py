@@ -1,13 +1,19 @@
 """The soak's driver process: a strategy-like loop of places, modifies and cancels.
 
     python -m bench.soak.driver --rest-url URL --rest-url URL2 --ws-url WS --db PATH
-        --seed N --concurrency K --state PATH      (credentials in ASTER_API_KEY/SECRET)
+        --seed N --concurrency K --state PATH
+    (credentials in the environment: ASTER_API_KEY/SECRET for v1 (HMAC), or ASTER_USER,
+    ASTER_SIGNER and ASTER_PRIVATE_KEY for v3 (EIP-712))
 
 It talks to its supervisor by lines: on stdout `READY {...}`, one `PLACED` per placement
-call, `ERROR <class>` per typed error, `UNEXPECTED <text>` per other exception, and at the
-end `STATE <path>` and `DONE`; on stdin `FINISH` asks it to stop placing, settle, write
-what its manager knows to the state file, stop cleanly and exit. It may be killed (SIGKILL)
-at any moment before that.
+call, `ERROR <class>` per typed error, `UNEXPECTED <text>` per other exception, `LOG ...`
+per client warning, `CLOCK_STEPPED ...` per clock step, and at the end `STATE <path>` and
+`DONE`; on stdin `CLOCK <ms>` steps its clock and `FINISH` asks it to stop placing,
+settle, write what its manager knows to the state file, stop cleanly and exit
+(`bench.soak.control`). It may be killed (SIGKILL) at any moment before that.
+
+On the bracket symbol it places brackets only (and cancels entries, and flattens), so
+every position there comes from a bracket entry; the other symbols get everything.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.soak.config import BASE_QUANTITY, SYMBOLS
+from bench.soak.config import BASE_QUANTITY, BRACKET_SYMBOL, DRIVER_PREFIX, SYMBOLS
+from bench.soak.control import ClockStepper, install_log_counter, read_commands, say
 from execution.errors import ExecutionError, RateLimitError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -38,11 +45,6 @@ logger = logging.getLogger("bench.soak.driver")
 
 OPEN_ORDERS_SOFT_LIMIT = 40  # per symbol: above it the driver prefers cancelling
 SETTLE_TIMEOUT = 45.0
-
-
-def _say(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 class Driver:
@@ -106,7 +108,10 @@ class Driver:
     async def place_bracket(self, symbol: str) -> None:
         mark = await self._mark(symbol)
         side = self.rng.choice((OrderSide.BUY, OrderSide.SELL))
-        below, above = self._away(mark, -0.02, -0.01), self._away(mark, 0.01, 0.02)
+        # On the bracket symbol the exits are near, so that brackets end by themselves
+        # (the open ones stay well under the exchange's 100 conditional orders a symbol).
+        low, high = (0.003, 0.008) if symbol == BRACKET_SYMBOL else (0.01, 0.02)
+        below, above = self._away(mark, -high, -low), self._away(mark, low, high)
         stop, profit = (below, above) if side is OrderSide.BUY else (above, below)
         entry: Decimal | None = None  # half market entries, half limit entries near the mark
         if self.rng.random() < 0.5:
@@ -144,6 +149,7 @@ class Driver:
         candidates = [
             m for m in self.manager.open_orders(symbol)
             if m.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+            and (symbol != BRACKET_SYMBOL or m.role in (OrderRole.SINGLE, OrderRole.ENTRY))
         ]
         if not candidates:
             await self.place_resting_limit(symbol)
@@ -167,11 +173,17 @@ class Driver:
 
     def _placed(self) -> None:
         self.placements += 1
-        _say("PLACED")
+        say("PLACED")
 
     # -- loop ----------------------------------------------------------------------------------
 
     def _choose(self, symbol: str) -> Callable[[str], Awaitable[None]]:
+        if symbol == BRACKET_SYMBOL:  # brackets only: every position here is bracketed
+            if len(self.manager.open_orders(symbol)) > OPEN_ORDERS_SOFT_LIMIT:
+                return self.flatten
+            return self.rng.choices(
+                (self.place_bracket, self.cancel_random, self.flatten), (5, 4, 1)
+            )[0]
         if len(self.manager.open_orders(symbol)) > OPEN_ORDERS_SOFT_LIMIT:
             return self.rng.choice((self.cancel_random, self.cancel_random, self.cancel_all))
         actions: list[tuple[Callable[[str], Awaitable[None]], int]] = [
@@ -197,7 +209,7 @@ class Driver:
                 await action(symbol)
             except ExecutionError as exc:
                 self.errors[type(exc).__name__] += 1
-                _say(f"ERROR {type(exc).__name__}")
+                say(f"ERROR {type(exc).__name__}")
                 if isinstance(exc, RateLimitError):  # as a strategy would: wait it out
                     await asyncio.sleep(min(exc.retry_after or 1.0, 5.0))
                 if self.rng.random() < 0.05:
@@ -206,7 +218,7 @@ class Driver:
                 self.unexpected += 1
                 logger.error("unexpected error in %s:\n%s", action.__name__,
                              traceback.format_exc())
-                _say(f"UNEXPECTED {action.__name__}: {type(exc).__name__}: {exc}"[:300])
+                say(f"UNEXPECTED {action.__name__}: {type(exc).__name__}: {exc}"[:300])
                 await asyncio.sleep(0.05)
 
 
@@ -214,7 +226,8 @@ class Driver:
 
 
 async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, OrderManager, int]:
-    """Connect and start the manager, retrying while faults get in the way."""
+    """Connect and start the manager (client order ids `args.prefix`-..., adopting unknown
+    orders when `args.adopt`), retrying while faults get in the way."""
     attempts = 0
     while True:
         attempts += 1
@@ -224,7 +237,10 @@ async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, Ord
         manager: OrderManager | None = None
         try:
             await exchange.connect()
-            manager = OrderManager(exchange, args.db, poll_interval=0.5, pending_grace=3.0)
+            manager = OrderManager(
+                exchange, args.db, poll_interval=0.5, pending_grace=3.0,
+                adopt_unknown=args.adopt, client_order_id_prefix=args.prefix,
+            )
             await manager.start()
             return exchange, manager, attempts
         except ExecutionError as exc:
@@ -242,9 +258,11 @@ def _unsettled(manager: OrderManager) -> list[str]:
     return [m.client_order_id for m in manager.orders if m.status in pending]
 
 
-async def settle(exchange: AsterDEXExchange, manager: OrderManager) -> None:
-    """Wait until the stream is up, nothing is in flight and nothing changed for a second."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT
+async def settle(exchange: AsterDEXExchange, manager: OrderManager,
+                 limit: float = SETTLE_TIMEOUT) -> None:
+    """Wait (at most `limit` seconds) until the stream is up, nothing is in flight and
+    nothing changed for a second and a half."""
+    deadline = time.monotonic() + limit
     quiet_since = time.monotonic()
     last: tuple[Any, ...] = ()
     while time.monotonic() < deadline:
@@ -258,7 +276,7 @@ async def settle(exchange: AsterDEXExchange, manager: OrderManager) -> None:
         elif time.monotonic() - quiet_since >= 1.5:
             return
         await asyncio.sleep(0.1)
-    logger.warning("not settled after %.0fs: %s", SETTLE_TIMEOUT, _unsettled(manager)[:20])
+    logger.warning("not settled after %.0fs: %s", limit, _unsettled(manager)[:20])
 
 
 def manager_state(manager: OrderManager, driver: Driver, start_attempts: int) -> dict[str, Any]:
@@ -283,25 +301,21 @@ def manager_state(manager: OrderManager, driver: Driver, start_attempts: int) ->
     }
 
 
-async def _wait_for_finish() -> None:
-    loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line or line.strip() == "FINISH":
-            return
-
-
 async def main(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
+    install_log_counter()
     exchange, manager, attempts = await start_manager(args)
+    stepper = ClockStepper(exchange)
     report = manager.last_reconciliation
-    _say("READY " + json.dumps({
+    say("READY " + json.dumps({
         "start_attempts": attempts,
         "reconciliation": report.summary() if report else "",
+        "clock": stepper.mode,
     }))
     driver = Driver(manager, rng)
     workers = [asyncio.create_task(driver.worker()) for _ in range(args.concurrency)]
-    await _wait_for_finish()
+    await read_commands(stepper, on_pause=lambda: setattr(driver, "stopping", True))
+    stepper.set(0)
     driver.stopping = True
     await asyncio.gather(*workers)
     await settle(exchange, manager)
@@ -309,8 +323,8 @@ async def main(args: argparse.Namespace) -> int:
     state = manager_state(manager, driver, attempts)
     await asyncio.to_thread(Path(args.state).write_text, json.dumps(state))
     await exchange.close()
-    _say(f"STATE {args.state}")
-    _say("DONE")
+    say(f"STATE {args.state}")
+    say("DONE")
     return 0
 
 
@@ -324,14 +338,25 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--log", default=None)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--prefix", default=DRIVER_PREFIX, help="client order id prefix")
+    parser.add_argument("--no-adopt", dest="adopt", action="store_false",
+                        help="do not adopt orders the manager does not know")
     return parser.parse_args(argv)
 
 
-if __name__ == "__main__":
-    arguments = parse_arguments()
+def configure_logging(arguments: argparse.Namespace) -> None:
+    """The log file (warnings, or everything with --verbose)."""
     logging.basicConfig(
         filename=arguments.log,
         level=logging.INFO if arguments.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not arguments.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    arguments = parse_arguments()
+    configure_logging(arguments)
     sys.exit(asyncio.run(main(arguments)))

@@ -5,17 +5,23 @@
 - mismatches: an order whose (status, filled quantity) differ between the exchange and the
   manager or the store; an order the manager or store holds as placed or open that the
   exchange does not have; an order still in flight after settling; a position that differs
-  from the exchange's (the store's fills summed per symbol, and the manager's positions).
+  from the exchange's (the store's fills summed per symbol, and the manager's positions);
+- foreign: an order of the second process (client id prefix `p2-`) that the main manager or
+  its store took in (adopted). The second process's orders are left out of the checks
+  above: they are not the driver's. It trades far from the market and is never filled by
+  the counterparty, so the account's positions are the driver's alone; what it left open
+  on the exchange after finishing is reported too (`second_left_open`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.soak.config import SYMBOLS
+from bench.soak.config import SECOND_PREFIX, SYMBOLS
 from execution.exchange.parsing import parse_order, parse_positions
 from execution.models import Order, OrderSide, OrderStatus
 from execution.simulator import SimulatedExchange
@@ -36,6 +42,11 @@ class Verification:
     position_mismatches: list[str] = field(default_factory=list)  # store fills vs exchange
     manager_position_mismatches: list[str] = field(default_factory=list)
     exchange_positions: dict[str, str] = field(default_factory=dict)
+    foreign_adopted: list[str] = field(default_factory=list)
+    duplicate_symbols: dict[str, str] = field(default_factory=dict)  # client id -> symbol
+    second_orders: int = 0  # the second process's orders on the exchange
+    second_left_open: list[str] = field(default_factory=list)
+    second_disagreements: list[str] = field(default_factory=list)
 
     @property
     def mismatch_count(self) -> int:
@@ -43,6 +54,11 @@ class Verification:
             len(self.mismatches) + len(self.position_mismatches)
             + len(self.manager_position_mismatches)
         )
+
+
+def is_foreign(client_order_id: str) -> bool:
+    """An order of the second process."""
+    return client_order_id.startswith(SECOND_PREFIX + "-")
 
 
 def exchange_orders(sim: SimulatedExchange) -> dict[str, Order]:
@@ -113,19 +129,50 @@ def _compare(
             )
 
 
+def _check_second(on_exchange: dict[str, Order], second_states: list[Path],
+                  result: Verification) -> None:
+    """The second process's orders: none left open, and each as its last state says."""
+    result.second_orders = len(on_exchange)
+    result.second_left_open = sorted(
+        cid for cid, order in on_exchange.items()
+        if order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+    )
+    for path in second_states:
+        state: dict[str, str] = json.loads(path.read_text())["orders"]
+        for cid, status in state.items():
+            order = on_exchange.get(cid)
+            if order is None:
+                if status != OrderStatus.REJECTED.value:
+                    result.second_disagreements.append(f"{cid}: {status}, not on the exchange")
+            elif order.status.value != status:
+                result.second_disagreements.append(
+                    f"{cid}: second process {status}, exchange {order.status.value}"
+                )
+
+
 async def verify(
-    sim: SimulatedExchange, db: Path, manager_state: dict[str, Any] | None
+    sim: SimulatedExchange, db: Path, manager_state: dict[str, Any] | None,
+    second_states: list[Path] | None = None,
 ) -> Verification:
     """Compare the exchange with the last manager's state (None: it never finished) and the
-    store."""
+    store; check the second process's orders (`second_states`: the state files of its
+    runs that finished)."""
     result = Verification()
     result.duplicates = sorted(cid for cid, count in sim.ledger.items() if count > 1)
-    on_exchange = exchange_orders(sim)
+    everything = exchange_orders(sim)
+    result.duplicate_symbols = {
+        cid: everything[cid].symbol for cid in result.duplicates if cid in everything
+    }
+    on_exchange = {c: o for c, o in everything.items() if not is_foreign(c)}
+    _check_second({c: o for c, o in everything.items() if is_foreign(c)},
+                  second_states or [], result)
     result.exchange_orders = len(on_exchange)
     positions = exchange_positions(sim)
     result.exchange_positions = {s: str(q) for s, q in positions.items() if q != 0}
 
     stored = await stored_orders(db)
+    result.foreign_adopted += [f"{cid}: in the store" for cid in stored if is_foreign(cid)]
+    stored = {c: row for c, row in stored.items() if not is_foreign(c)}
     result.store_orders = len(stored)
     _compare("store", {c: (o, s, f) for c, (o, s, f, _, _) in stored.items()}, on_exchange,
              result)
@@ -143,9 +190,12 @@ async def verify(
     if manager_state is None:
         result.mismatches.append("the last driver never reported its state")
         return result
+    result.foreign_adopted += [
+        f"{cid}: adopted by the manager" for cid in manager_state["orders"] if is_foreign(cid)
+    ]
     managed = {
         cid: (o["order_id"], o["status"], Decimal(o["filled"]))
-        for cid, o in manager_state["orders"].items()
+        for cid, o in manager_state["orders"].items() if not is_foreign(cid)
     }
     result.manager_orders = len(managed)
     _compare("manager", managed, on_exchange, result)
