@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,11 +31,16 @@ def say(line: str) -> None:
 
 
 class ClockStepper:
-    """Steps the client's wall clock of `exchange` (see the module docstring)."""
+    """Steps the client's wall clock of `exchange` (see the module docstring), and the
+    process's own: `time.time` and `time.time_ns` read the step too, as every reader of the
+    machine's wall clock would after a real step (the monotonic clock does not move)."""
 
     def __init__(self, exchange: Any) -> None:
         self.clock = exchange.clock
         self.step_ms = 0
+        real_time, real_time_ns = time.time, time.time_ns
+        time.time = lambda: real_time() + self.step_ms / 1000
+        time.time_ns = lambda: real_time_ns() + self.step_ms * _NS_PER_MS
         self.native = hasattr(self.clock, "wall_ns")
         if self.native:
             source: Callable[[], int] = self.clock.wall_ns

@@ -5,12 +5,13 @@ later unless a noop spent its nonce first (the docs' noop)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from decimal import Decimal
 
 import pytest
 
-from execution.errors import OrderStatusUnknownError
+from execution.errors import ExecutionError, OrderStatusUnknownError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus, OrderType
 from execution.simulator import SimulatedExchange
@@ -161,3 +162,24 @@ async def test_v3_an_ip_ban_while_settling_never_leads_to_a_second_copy(
     await wait_past(comes_out)
     assert len(posts(simulator, "/order")) == 1
     assert simulator.orders_created("proof-banned") == 1
+
+
+@pytest.mark.parametrize("auth", ["eip712"])
+async def test_v3_a_noop_spent_nonce_stays_spent_after_a_hundred_newer_and_a_failed_request(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange
+) -> None:
+    """The venue keeps a user's last 100 nonces and refuses one below the smallest kept
+    as expired: the noop's nonce, pushed out by 100 newer requests, still stops the queued
+    copy, also after a request that failed unprocessed in between."""
+    comes_out = time.monotonic() + 4.0
+    fail_next_order(simulator, execute=True, after_ms=4000)
+    assert await market_buy(exchange, "proof-evicted") is OrderStatus.FILLED
+    for _ in range(110):  # the noop's nonce leaves the 100 kept
+        await exchange.get_open_orders(SYMBOL)
+    simulator.faults.fail_requests(count=20, status=503, code=-1007, execute=False,
+                                   path="openOrders", method="GET")  # every retry too
+    with contextlib.suppress(ExecutionError):
+        await exchange.get_open_orders(SYMBOL)
+    await wait_past(comes_out)
+    assert simulator.orders_created("proof-evicted") == 1
+    assert await position(exchange) == QUANTITY

@@ -41,44 +41,7 @@ async def report(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Soak
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-# Defects of the client that the soak shows and that changes under way fix. A check broken
-# in a run where one of them showed up xfails, naming it; broken without one, it fails. Once
-# the changes have landed, these xfails no longer trigger.
-PENDING_LATE = ("a late-executed order (503/-1007) is sent again once a query does not find "
-                "it: duplicated (the no-re-send-without-proof change is pending)")
-PENDING_ADOPT = "the manager adopts another process's orders (its prefix is not checked yet)"
-PENDING_DISK = "the store does not survive a full disk yet (the store change is pending)"
-
-
-def _ids(entries: list[str]) -> set[str]:
-    return {entry.split(":", 1)[0] for entry in entries}
-
-
-def _crashed_on_a_full_disk(report: SoakReport) -> bool:
-    return any(
-        "disk is full" in path.read_text(errors="replace")
-        for path in Path(report.work_dir).glob("driver-*.stderr")
-    )
-
-
-def _pending(report: SoakReport) -> list[str]:
-    """The pending defects this run showed (each names its cause)."""
-    found = []
-    if any(report.late_hit(cid) for cid in report.verification.duplicates):
-        found.append(PENDING_LATE)
-    if report.faults.get(FaultKind.DISK_FULL, 0) and (
-        _crashed_on_a_full_disk(report)
-        or any("order store's writer failed" in u for u in report.unexpected)
-    ):
-        found.append(PENDING_DISK)
-    return found
-
-
 def _check(report: SoakReport, broken: bool) -> None:
-    """Fails when `broken`, unless a pending defect showed up in the run: then xfails."""
-    pending = _pending(report)
-    if broken and pending:
-        pytest.xfail("; ".join(pending))
     assert not broken, render(report)
 
 
@@ -139,8 +102,7 @@ async def test_the_driver_adopted_none_of_the_second_process_orders(
     report: SoakReport,
 ) -> None:
     assert report.host is not None and report.host.second_runs >= 1
-    if report.verification.foreign_adopted:
-        pytest.xfail(PENDING_ADOPT)
+    assert report.verification.foreign_adopted == [], render(report)
 
 
 # -- the soak's own checks, each shown to catch what it is for --------------------------------

@@ -145,7 +145,7 @@ class SimulatorServer:
             if limit_error is not None:
                 headers["Retry-After"] = str(retry_after)
                 raise limit_error
-            account_id = self._authenticate(request, route, query, body, params)
+            account_id, nonce = self._authenticate(request, route, query, body, params)
             if account_id is not None and endpoint.new_orders:
                 order_error, retry_after = self.limiter.charge_orders(
                     account_id, _orders_in(endpoint, params), now
@@ -158,8 +158,9 @@ class SimulatorServer:
                 if self.faults.active else None
             )
             if failure is not None:
-                self._time_out_backend(failure, endpoint, account_id, params)
+                self._time_out_backend(failure, endpoint, account_id, params, nonce)
                 raise ApiError(failure.code, failure.message, http_status=failure.status)
+            self._spend(nonce)
             result = self._dispatch(endpoint, account_id, params)
             if self.faults.active and self.faults.take_drop(method, endpoint.name, path):
                 status = DROPPED
@@ -187,40 +188,42 @@ class SimulatorServer:
 
     def _time_out_backend(
         self, failure: Failure, endpoint: Endpoint, account_id: str | None,
-        params: dict[str, str],
+        params: dict[str, str], nonce: tuple[str, int] | None,
     ) -> None:
         """A backend that timed out: the request is carried out now, later, or never.
 
-        A v3 request not processed now keeps its nonce unspent until it is: a `noop` signed
-        with the same nonce takes the nonce first, and the queued request is then dropped
-        as a reused nonce (the docs' noop: it cancels requests still in the queue)."""
+        A v3 request's nonce is spent only when the request is processed: one that waits
+        in the queue (or is never processed) leaves it unspent, so a `noop` signed with the
+        same nonce takes it first and the queued request is then dropped as a reused nonce
+        (the docs' noop: it cancels requests still in the queue)."""
         if failure.execute and failure.execute_after_ms <= 0:
+            self._spend(nonce)
             self._dispatch(endpoint, account_id, params)
-            return
-        queued_nonce = _v3_nonce(params)
-        if queued_nonce is not None:
-            self.auth.release_nonce(*queued_nonce)
-        if failure.execute:
+        elif failure.execute:
             asyncio.get_running_loop().call_later(
                 failure.execute_after_ms / 1000,
-                self._dispatch_late, endpoint, account_id, dict(params), queued_nonce,
+                self._dispatch_late, endpoint, account_id, dict(params), nonce,
             )
+
+    def _spend(self, nonce: tuple[str, int] | None, *, check_window: bool = True) -> None:
+        """Use up a v3 request's nonce as it is processed (checked when it arrived)."""
+        if nonce is not None:
+            self.auth.use_nonce(*nonce, check_window=check_window)
 
     def _dispatch_late(
         self,
         endpoint: Endpoint,
         account_id: str | None,
         params: dict[str, str],
-        queued_nonce: tuple[str, int] | None,
+        nonce: tuple[str, int] | None,
     ) -> None:
         """Carry out a request whose caller was already told its status is unknown, unless
         a `noop` spent its nonce meanwhile."""
-        if queued_nonce is not None:
-            try:
-                self.auth.use_nonce(*queued_nonce, check_window=False)
-            except ApiError:
-                self.late_requests_cancelled += 1
-                return
+        try:
+            self._spend(nonce, check_window=False)
+        except ApiError:
+            self.late_requests_cancelled += 1
+            return
         self.late_requests_executed += 1
         try:
             self._dispatch(endpoint, account_id, params)
@@ -246,31 +249,35 @@ class SimulatorServer:
 
     def _authenticate(
         self, request: web.Request, route: Route, query: str, body: str, params: dict[str, str]
-    ) -> str | None:
+    ) -> tuple[str | None, tuple[str, int] | None]:
         """The account a request acts for (None for a public one), by the route's scheme:
         a v1 path takes HMAC (or the API key alone), a v3 path EIP-712, whatever else the
-        request carries."""
+        request carries; and a v3 request's (user, nonce), checked but not yet spent."""
         auth, security = route.auth, route.endpoint.security
         api_key = request.headers.get("X-MBX-APIKEY")
         if auth is Auth.LEGACY:
             if security is Security.NONE:
-                return None
+                return None, None
             auth = Auth.EIP712 if api_key is None and route.version in ("v3", "v4") else (
                 Auth.API_KEY if security is Security.USER_STREAM else Auth.HMAC
             )
         if auth is Auth.NONE:
-            return None
+            return None, None
         if auth is Auth.EIP712:
-            principal: Principal = self.auth.verify_eip712(query, body, params)
+            principal: Principal = self.auth.verify_eip712(query, body, params,
+                                                           spend_nonce=False)
             if principal.user is not None:
                 # a user implied by the signer counts as sent (its nonces, the log)
                 params.setdefault("user", principal.user)
-            return principal.account_id
+            nonce = None
+            if principal.user is not None and principal.nonce is not None:
+                nonce = (principal.user, principal.nonce)
+            return principal.account_id, nonce
         if auth is Auth.API_KEY:
             account_id = self.auth.account_for_key(api_key)
             # MARKET_DATA needs the key but answers public data
-            return None if security is Security.NONE else account_id
-        return self.auth.verify_hmac(api_key, query, body, params).account_id
+            return (None if security is Security.NONE else account_id), None
+        return self.auth.verify_hmac(api_key, query, body, params).account_id, None
 
     def _dispatch(self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]) -> Any:
         if endpoint.handler is Handler.SERVER:
@@ -341,17 +348,6 @@ class SimulatorServer:
         return await self.hub.serve(
             request, index, streams=streams, combined=combined, listen_key=listen_key
         )
-
-
-def _v3_nonce(params: dict[str, str]) -> tuple[str, int] | None:
-    """The (user, nonce) of a v3 signed request, None for any other request."""
-    user, nonce = params.get("user"), params.get("nonce")
-    if not user or not nonce or "signature" not in params:
-        return None
-    try:
-        return user, int(nonce)
-    except ValueError:
-        return None
 
 
 def _orders_in(endpoint: Endpoint, params: dict[str, str]) -> int:

@@ -65,6 +65,7 @@ class Principal:
     account_id: str
     scheme: str  # "hmac" | "eip712"
     user: str | None = None  # v3: the user acted for (sent, or implied by the signer)
+    nonce: int | None = None  # v3: the request's nonce (spent when it is processed)
 
 
 class Authenticator:
@@ -117,8 +118,14 @@ class Authenticator:
 
     # v3 -----------------------------------------------------------------------------------
 
-    def verify_eip712(self, query: str, body: str, params: dict[str, str]) -> Principal:
-        """Check user, signer, nonce and signature of a v3 signed request."""
+    def verify_eip712(
+        self, query: str, body: str, params: dict[str, str], *, spend_nonce: bool = True
+    ) -> Principal:
+        """Check user, signer, nonce and signature of a v3 signed request.
+
+        `spend_nonce=False` checks the nonce without using it up: the server spends it when
+        the request is processed (at once, later from the queue, or never), so a `noop` with
+        the same nonce can still take it while the request waits."""
         for name in ("signer", "nonce", "signature"):
             if not params.get(name):
                 raise missing_parameter(name)
@@ -138,8 +145,11 @@ class Authenticator:
             self._check_timestamp(params, required=False)
         if not self._signed_by(signer, query, body, params["signature"]):
             raise invalid_signature()
-        self.use_nonce(user, nonce)
-        return Principal(account_id, "eip712", user)
+        if spend_nonce:
+            self.use_nonce(user, nonce)
+        else:
+            self.check_nonce(user, nonce)
+        return Principal(account_id, "eip712", user, nonce)
 
     def _only_user_of(self, signer: str) -> str:
         """The one user who approved `signer`; -1102 (user) when none or several did."""
@@ -160,14 +170,12 @@ class Authenticator:
                 return True
         return False
 
-    def use_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
-        """Accept `nonce` for `user` once, in the order of the v3 doc's "V3 Nonce Mechanism":
-        a nonce already used is a duplicate; with the 100 kept nonces full, one below the
-        smallest kept is expired; one more than 10 s from server time is invalid. Otherwise
-        the oldest (smallest) kept nonce makes room for it.
-
-        `check_window=False` is for a request taken from the queue later (its nonce was
-        checked against the clock when it arrived)."""
+    def check_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
+        """Raise -4225 unless `nonce` would be accepted for `user` now, in the order of the
+        v3 doc's "V3 Nonce Mechanism": a nonce already used is a duplicate; with the 100
+        kept nonces full, one below the smallest kept is expired; one more than 10 s from
+        server time is invalid. `check_window=False` is for a request taken from the queue
+        later (its nonce was checked against the clock when it arrived)."""
         kept, seen = self._nonces.setdefault(user.lower(), ([], set()))
         if nonce in seen:
             raise ApiError(-4225, "Duplicate nonce: this request was already received.")
@@ -175,21 +183,16 @@ class Authenticator:
             raise ApiError(-4225, "Nonce has expired.")
         if check_window and abs(self._clock_ms() * 1000 - nonce) > NONCE_WINDOW_US:
             raise ApiError(-4225, "Nonce is outside of the allowed time window.")
+
+    def use_nonce(self, user: str, nonce: int, *, check_window: bool = True) -> None:
+        """`check_nonce`, then keep `nonce` as used; the oldest (smallest) kept nonce makes
+        room for it once 100 are kept."""
+        self.check_nonce(user, nonce, check_window=check_window)
+        kept, seen = self._nonces[user.lower()]
         heapq.heappush(kept, nonce)
         seen.add(nonce)
         if len(kept) > NONCES_KEPT:
             seen.discard(heapq.heappop(kept))
-
-    def release_nonce(self, user: str, nonce: int) -> None:
-        """Forget `nonce` for `user`: its request was queued but not processed (a backend
-        that timed out). Until it is processed, a `noop` with the same nonce can take the
-        nonce and so cancel it."""
-        entry = self._nonces.get(user.lower())
-        if entry is not None and nonce in entry[1]:
-            kept, seen = entry
-            seen.discard(nonce)
-            kept.remove(nonce)
-            heapq.heapify(kept)
 
     # shared -------------------------------------------------------------------------------
 
