@@ -5,6 +5,7 @@ a bracket's exits are placed anyway, from memory, and persisted later."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import shutil
@@ -296,3 +297,45 @@ async def test_a_modify_while_the_disk_is_full_leaves_the_order_working(
         await small_disk.free()
     finally:
         await manager.stop()
+
+
+async def test_exits_sent_from_memory_are_found_after_a_crash_even_once_ended(
+    small_disk: SmallDisk, simulator: SimulatedExchange, exchange: AsterDEXExchange,
+    wait_for: Waiter,
+) -> None:
+    """The entry fills while the disk is full: its exits go out from memory; the process
+    then dies before the store can write them. The next manager on the file finds them in
+    the exchange's order history, the one the exchange already cancelled too."""
+    path = small_disk.path / "orders.sqlite"
+    store = OrderStore(path, close_timeout=0.5)
+    manager = OrderManager(exchange, store, poll_interval=0.1)
+    await manager.start()
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, "0.010", entry_price="49900", stop_loss_price="49000",
+        take_profit_price="51000",
+    )
+    await small_disk.fill()
+    simulator.fill_order(BTC, client_order_id=bracket.entry.client_order_id)
+    await wait_for(lambda: bracket.stop_loss is not None and bracket.take_profit is not None
+                   and bracket.take_profit.status is OrderStatus.NEW, 30)
+    assert bracket.stop_loss is not None and bracket.take_profit is not None
+    stop_id = bracket.stop_loss.client_order_id
+    take_profit_id = bracket.take_profit.client_order_id
+    with contextlib.suppress(StoreUnavailableError):
+        await manager.stop()
+    with pytest.raises(StoreUnavailableError):  # what a crash would leave: nothing written
+        await store.close()
+    await exchange.cancel_order(None, BTC, client_order_id=take_profit_id)  # ended meanwhile
+    await small_disk.free()
+
+    async with OrderManager(exchange, path, poll_interval=0.1) as again:
+        assert again.last_reconciliation is not None
+        assert {stop_id, take_profit_id} <= set(again.last_reconciliation.adopted)
+        stop = again.get_order(stop_id)
+        take_profit = again.get_order(take_profit_id)
+        assert stop is not None and stop.status is OrderStatus.NEW
+        assert take_profit is not None and take_profit.status is OrderStatus.CANCELED
+        await again.flush()
+        assert again.store is not None
+        stored = {m.client_order_id for m in await again.store.query_orders()}
+        assert {stop_id, take_profit_id} <= stored

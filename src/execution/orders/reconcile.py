@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import OrderStatus, Position
-from execution.orders.adoption import AdoptionLog
+from execution.orders.adoption import AdoptionLog, Origin, origin_of
 from execution.orders.managed import ManagedOrder
 from execution.orders.missing import settle_missing
 from execution.orders.state import OrderRejected
@@ -109,6 +109,42 @@ async def reconcile(
     return report
 
 
+HISTORY_MARGIN_MS = 300_000  # how far before the oldest open order the history is read
+
+
+async def _sweep_history(
+    manager: OrderManager, baseline: Baseline, report: ReconciliationReport
+) -> None:
+    """Orders this manager sent that its store never recorded: protective orders (a
+    bracket's exits, a flattening) go out from memory while the store cannot write, and a
+    crash before it could write again leaves them only on the exchange, possibly ended
+    already (no longer among the open orders). The order history of every symbol with an
+    order open in the store, from a while before the oldest of them, is read and such
+    orders are taken over (`consider`: adopted by the policy, recorded, reported)."""
+    since: dict[str, int] = {}
+    for client_order_id in baseline:
+        managed = manager.get_order(client_order_id)
+        if managed is not None and managed.submitted_at:
+            since[managed.symbol] = min(since.get(managed.symbol, managed.submitted_at),
+                                        managed.submitted_at)
+    for symbol, first in since.items():
+        try:
+            history = await manager.exchange.get_all_orders(
+                symbol, start_time=first - HISTORY_MARGIN_MS, limit=1000
+            )
+        except ExecutionError as exc:
+            report.flagged.append(("", f"order history of {symbol} unreadable: {exc}"))
+            continue
+        prefix = manager.client_order_id_prefix
+        for snapshot in history:
+            # Only this manager's and the exchange's own: the history of other managers'
+            # orders is theirs (their open ones are met, and reported, just below).
+            if manager.get_order(snapshot.client_order_id) is None and origin_of(
+                snapshot.client_order_id, prefix
+            ) in (Origin.OWN, Origin.EXCHANGE):
+                manager.consider(snapshot)
+
+
 async def _reconcile(
     manager: OrderManager, baseline: Baseline | None, log: AdoptionLog
 ) -> ReconciliationReport:
@@ -160,6 +196,7 @@ async def _reconcile(
                     managed.filled_quantity,
                 )
             )
+    await _sweep_history(manager, baseline, report)
     for client_order_id, snapshot in exchange_open.items():
         known = manager.get_order(client_order_id)
         if known is not None:
