@@ -9,6 +9,7 @@ import contextlib
 import random
 from decimal import ROUND_DOWN, Decimal
 
+from bench.soak.background import Background
 from bench.soak.config import SECOND_PREFIX, SYMBOLS
 from execution.simulator import SimulatedExchange
 from execution.simulator.api import ApiError
@@ -25,11 +26,14 @@ def _round_to(value: Decimal, unit: Decimal) -> Decimal:
     return (value / unit).to_integral_value(ROUND_DOWN) * unit
 
 
-class MarketMover:
+class MarketMover(Background):
     """Random-walks prices around their start and fills resting limit orders."""
+
+    task_name = "soak-market"
 
     def __init__(self, sim: SimulatedExchange, rng: random.Random, *, period: float = 0.1,
                  fill_probability: float = 0.5) -> None:
+        super().__init__()
         self.sim = sim
         self.rng = rng
         self.period = period
@@ -37,17 +41,7 @@ class MarketMover:
         self.start_prices = {s: sim.mark_price(s) for s in SYMBOLS}
         self.prices = dict(self.start_prices)
         self.fills = 0
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="soak-market")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _run(self) -> None:
         while True:

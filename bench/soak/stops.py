@@ -12,13 +12,13 @@ dead: an entry filled between two lives).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from bench.soak.background import Background
 from bench.soak.config import BRACKET_SYMBOL
 from execution.simulator import SimulatedExchange
 
@@ -59,11 +59,14 @@ def protection(sim: SimulatedExchange, symbol: str = BRACKET_SYMBOL) -> Protecti
     return ProtectionState(position, len(stops), quantity)
 
 
-class StopWatch:
+class StopWatch(Background):
     """Samples the bracket symbol's protection until stopped (see the module docstring)."""
+
+    task_name = "soak-stopwatch"
 
     def __init__(self, sim: SimulatedExchange, interval: float,
                  driver_up: Callable[[], bool]) -> None:
+        super().__init__()
         self.sim = sim
         self.interval = interval
         self.driver_up = driver_up
@@ -77,17 +80,9 @@ class StopWatch:
         self._under_since: float | None = None
         self._since: float | None = None
         self._began_up = False
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="soak-stopwatch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await super().stop()
         self._close(time.monotonic())
 
     async def _run(self) -> None:
