@@ -3,6 +3,7 @@ sends nothing to the exchange."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -147,3 +148,31 @@ def test_json_mode_reports_the_error_as_json(cli: Any) -> None:
     assert outcome.exit_code == 2
     error = json.loads(outcome.stdout)["error"]
     assert error["exit_code"] == 2 and error["type"] == "ValidationError"
+
+
+async def test_a_host_that_never_answers_is_named_with_the_cause_within_the_timeout(
+    cli: Any,
+) -> None:
+    """A server that accepts connections and never answers: the CLI says where it is
+    connecting first, gives up after --timeout per attempt, and the one-line error names
+    the host and the cause."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # never answered
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = {"ASTER_API_KEY": "k" * 16, "ASTER_API_SECRET": "s" * 16}
+    try:
+        outcome = await cli.arun("balance", "--url", f"http://127.0.0.1:{port}",
+                                 "--timeout", "0.5", env=env)
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert outcome.exit_code == 5
+    assert f"connecting to simulator at http://127.0.0.1:{port}" in outcome.stderr
+    line = one_line_error(outcome.stderr)
+    assert f"127.0.0.1:{port}" in line and "no answer within 0.5 s" in line

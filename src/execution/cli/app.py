@@ -33,6 +33,7 @@ from execution.cli.options import (
     SeedOption,
     SignerOption,
     TestnetOption,
+    TimeoutOption,
     UrlOption,
     UserOption,
     Venue,
@@ -174,6 +175,7 @@ _VENUE_PARAMS: list[tuple[str, Any, Any]] = [
     ("user", UserOption, None),
     ("signer", SignerOption, None),
     ("seed", SeedOption, 7),
+    ("timeout", TimeoutOption, 10.0),
 ]
 _OUTPUT_PARAMS: list[tuple[str, Any, Any]] = [
     ("json_output", JsonOption, False),

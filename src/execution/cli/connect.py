@@ -8,6 +8,7 @@ environment or `.env`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
 
     exchange: BaseExchange
     if config.embedded:
-        exchange = create_exchange("simulator", seed=config.seed, **_sim_auth(config))
+        exchange = create_exchange("simulator", seed=config.seed, timeout=config.timeout,
+                                   **_sim_auth(config))
         async with exchange:
             simulator: Any = getattr(exchange, "simulator", None)
             url = str(getattr(simulator, "rest_url", "in-process"))
@@ -54,7 +56,9 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
     credentials = config.credentials()
     # Credentials are resolved here (flags, environment, .env loaded at start-up): the client
     # must not pick others from a .env of its own.
-    options: dict[str, Any] = {"credentials": credentials, "dotenv_path": None}
+    options: dict[str, Any] = {
+        "credentials": credentials, "dotenv_path": None, "timeout": config.timeout,
+    }
     if config.url:
         options["rest_urls"] = [config.url]
         options["ws_url"] = config.ws_url or ws_from_rest(config.url)
@@ -67,10 +71,19 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
         name = config.venue.value
         options["testnet"] = config.testnet
     exchange = create_exchange(name, **options)
+    hosts = ", ".join(getattr(exchange, "rest_urls", None) or [name])
+    announce_connecting(f"connecting to {config.target_label()} at {hosts} as "
+                        f"{account_label(credentials)}")
     async with exchange:
         rest_urls = getattr(exchange, "rest_urls", None) or [name]
         url = config.url or str(rest_urls[0])
         yield Connection(exchange, config.target_label(), account_label(credentials), url)
+
+
+def announce_connecting(line: str) -> None:
+    """Say on stderr where the command is about to connect (before it may hang there)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _sim_auth(config: VenueConfig) -> dict[str, Any]:

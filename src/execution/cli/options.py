@@ -133,6 +133,17 @@ SeedOption = Annotated[
         rich_help_panel=VENUE_PANEL,
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        envvar="ASTER_TIMEOUT",
+        min=0.5,
+        max=120.0,
+        help="Seconds to wait for a connection and for each answer (env ASTER_TIMEOUT).",
+        rich_help_panel=VENUE_PANEL,
+    ),
+]
 JsonOption = Annotated[
     bool,
     typer.Option("--json", help="Print JSON for scripts instead of tables.",
@@ -172,6 +183,7 @@ class VenueConfig:
     signer: str | None = None
     private_key: Secret | None = None
     seed: int = 7
+    timeout: float = 10.0
 
     @property
     def embedded(self) -> bool:
@@ -261,6 +273,7 @@ def venue_config(
     user: str | None,
     signer: str | None,
     seed: int,
+    timeout: float = 10.0,
 ) -> VenueConfig:
     """Build the config from parsed options, filling credentials from the environment (and
     `.env`, loaded into it at start-up) for the venue at hand; the v3 private key only from
@@ -290,6 +303,7 @@ def venue_config(
         signer=signer or None,
         private_key=Secret(private_key) if private_key else None,
         seed=seed,
+        timeout=timeout,
     )
     config.check_url()
     return config

@@ -187,6 +187,7 @@ class Transport:
         rate_limited_once = False
         order = self._order()
         position = 0
+        tried: list[str] = []  # "<host>: <why>" of every endpoint that could not be reached
         while position < len(order):
             index = order[position]
             if method == "GET":
@@ -201,14 +202,16 @@ class Transport:
                     raw = await response.read()
                     status = response.status
                     response_headers = response.headers
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
                 self.mark_down(index)  # never reached the exchange: any request may move on
+                tried.append(f"{self.urls[index]}: {_cause(exc, self.timeout)}")
                 position += 1
                 continue
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.mark_down(index)
                 raise ConnectionLostError(
-                    f"{method} {path}: connection lost after sending ({type(exc).__name__})"
+                    f"{method} {path} to {self.urls[index]}: connection lost after sending "
+                    f"({_cause(exc, self.timeout)}); the request may have been carried out"
                 ) from None
             limiter.update_from_headers(response_headers)
             if status < 400:
@@ -235,4 +238,14 @@ class Transport:
             if status >= 500:
                 self.mark_down(index)
             raise error
-        raise ExchangeUnavailableError(f"{method} {path}: no endpoint reachable ({len(order)})")
+        raise ExchangeUnavailableError(
+            f"{method} {path}: no endpoint reachable, tried {len(order)}: " + "; ".join(tried)
+        )
+
+
+def _cause(exc: BaseException, timeout: float) -> str:
+    """Why a connection failed, in words: refused, timed out (after how long), reset..."""
+    if isinstance(exc, TimeoutError | aiohttp.ConnectionTimeoutError | aiohttp.ServerTimeoutError):
+        return f"no answer within {timeout:g} s ({type(exc).__name__})"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
