@@ -45,6 +45,8 @@ logger = logging.getLogger("bench.soak.driver")
 
 OPEN_ORDERS_SOFT_LIMIT = 40  # per symbol: above it the driver prefers cancelling
 SETTLE_TIMEOUT = 45.0
+# The manager's horizon for unknown outcomes: past the longest late execution injected (10 s).
+UNKNOWN_HORIZON = 12.0
 
 
 class Driver:
@@ -238,7 +240,7 @@ async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, Ord
         try:
             await exchange.connect()
             manager = OrderManager(
-                exchange, args.db, poll_interval=0.5, pending_grace=3.0,
+                exchange, args.db, poll_interval=0.5, pending_grace=UNKNOWN_HORIZON,
                 adopt_unknown=args.adopt, client_order_id_prefix=args.prefix,
             )
             await manager.start()

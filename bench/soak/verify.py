@@ -142,7 +142,9 @@ def _check_second(on_exchange: dict[str, Order], second_states: list[Path],
         for cid, status in state.items():
             order = on_exchange.get(cid)
             if order is None:
-                if status != OrderStatus.REJECTED.value:
+                # never on the exchange: refused, or an unknown outcome still open (honest
+                # as long as no copy exists)
+                if status not in (OrderStatus.REJECTED.value, OrderStatus.PENDING_NEW.value):
                     result.second_disagreements.append(f"{cid}: {status}, not on the exchange")
             elif order.status.value != status:
                 result.second_disagreements.append(

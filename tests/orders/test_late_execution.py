@@ -129,3 +129,27 @@ async def test_a_cancel_asked_before_a_late_order_turns_up_is_sent_when_it_does(
     await wait_for(lambda: order.status is OrderStatus.CANCELED, 20)
     assert await late_manager.exchange.get_open_orders(SYMBOL) == []
     assert simulator.orders_created("late-cancelled") == 1
+
+
+async def test_an_order_carried_out_after_the_horizon_is_found_by_a_second_look(
+    simulator: SimulatedExchange, tmp_path: Path, wait_for: Any
+) -> None:
+    """A horizon shorter than the exchange's delay: the order is taken as never placed,
+    then carried out while no stream would tell. A second look a horizon later finds it
+    and the manager follows the exchange."""
+    client = AsterDEXExchange(credentials_for(simulator, "hmac"), rest_urls=simulator.rest_urls,
+                              ws_url=simulator.ws_url, dotenv_path=None, timeout=5.0)
+    async with client, OrderManager(client, tmp_path / "orders.sqlite", poll_interval=0.1,
+                                    pending_grace=1.0) as manager:
+        fail_next_placement(simulator, 3500)  # after the first second look, before the next
+        with pytest.raises(OrderStatusUnknownError):
+            await manager.place_market_order(SYMBOL, OrderSide.BUY, QUANTITY,
+                                             client_order_id="after-horizon")
+        order = manager.get_order("after-horizon")
+        assert order is not None
+        await wait_for(lambda: order.status is OrderStatus.REJECTED, 20)  # horizon over
+        await client.stop_user_stream()  # nothing will tell of the fill
+        assert simulator.orders_created("after-horizon") == 0
+        await wait_for(lambda: order.status is OrderStatus.FILLED, 30)
+        assert order.filled_quantity == QUANTITY
+        assert simulator.orders_created("after-horizon") == 1

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from execution.errors import ExecutionError
+from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import (
     AccountUpdate,
     OrderStatus,
@@ -147,6 +147,7 @@ class EventFeed:
             await asyncio.sleep(manager.poll_interval)
             if not manager.exchange.user_stream_connected:
                 await self.poll_safely()
+                await self._second_looks(now_ms())
             else:
                 await self.settle_pending()
 
@@ -210,3 +211,33 @@ class EventFeed:
             await self._lifecycle.refresh(managed)
             if not managed.is_open:
                 lookups.pop(client_order_id, None)
+        await self._second_looks(now)
+
+    async def _second_looks(self, now: int) -> None:
+        """Orders taken as never placed, looked up once more a horizon later: should the
+        exchange have carried one out after all, it follows the exchange."""
+        due = self._lifecycle.second_looks
+        horizon_ms = int(self._manager.pending_grace * 1000)
+        for client_order_id, (at, looks_left) in list(due.items()):
+            if at > now:
+                continue
+            del due[client_order_id]
+            managed = self._registry.by_client_id.get(client_order_id)
+            if managed is None or not managed.rejected_locally:
+                continue
+            try:
+                snapshot = await self._manager.exchange.fetch_order(
+                    managed.symbol, client_order_id=client_order_id
+                )
+            except OrderNotFoundError:
+                if looks_left > 1:  # not there yet: once more, two horizons later
+                    due[client_order_id] = (now + 2 * horizon_ms, looks_left - 1)
+                continue
+            except ExecutionError as exc:
+                logger.warning("second look at %s failed: %s", client_order_id, exc)
+                due[client_order_id] = (now + horizon_ms, looks_left)  # asked again later
+                continue
+            logger.warning("order %s, taken as never placed, is on the exchange after all "
+                           "(%s): following the exchange", client_order_id,
+                           snapshot.status.value)
+            self._lifecycle.apply_snapshot(managed, snapshot)

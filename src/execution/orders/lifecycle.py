@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 # `ManagedOrder.attributes` key: a cancel was asked while the exchange did not have the order.
 CANCEL_WANTED = "cancel_wanted"
+SECOND_LOOKS = 2  # looks at an order taken as never placed, after the horizon
 
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 _TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
@@ -74,6 +75,9 @@ class OrderLifecycle:
         self._callbacks = callbacks
         self._on_leg_change = on_leg_change
         self._background: set[asyncio.Future[None]] = set()
+        # client id -> (when, in ms, an order taken as never placed is looked up again;
+        # how many looks are left): a horizon later, then two horizons after that
+        self.second_looks: dict[str, tuple[int, int]] = {}
         self.adoption_log: AdoptionLog | None = None  # kept during a start
         self._left: set[str] = set()  # untracked orders reported and not adopted
 
@@ -300,6 +304,11 @@ class OrderLifecycle:
                         managed.client_order_id, "not found on the exchange", now_ms(),
                         local=True,
                     ),
+                )
+                # One more look later: a request the exchange still held may come out after
+                # the horizon, and its events can be missed (the stream away meanwhile).
+                self.second_looks[managed.client_order_id] = (
+                    now_ms() + int(self._manager.pending_grace * 1000), SECOND_LOOKS
                 )
             return
         except ExecutionError as exc:

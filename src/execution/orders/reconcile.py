@@ -118,15 +118,21 @@ async def _sweep_history(
     """Orders this manager sent that its store never recorded: protective orders (a
     bracket's exits, a flattening) go out from memory while the store cannot write, and a
     crash before it could write again leaves them only on the exchange, possibly ended
-    already (no longer among the open orders). The order history of every symbol with an
-    order open in the store, from a while before the oldest of them, is read and such
-    orders are taken over (`consider`: adopted by the policy, recorded, reported)."""
+    already (no longer among the open orders). The order history of every symbol the store
+    has orders of, from a while before its oldest open order or its last order, whichever
+    is earlier, is read and such orders are taken over (`consider`: adopted by the policy,
+    recorded, reported)."""
     since: dict[str, int] = {}
-    for client_order_id in baseline:
-        managed = manager.get_order(client_order_id)
-        if managed is not None and managed.submitted_at:
-            since[managed.symbol] = min(since.get(managed.symbol, managed.submitted_at),
-                                        managed.submitted_at)
+    latest: dict[str, int] = {}
+    for managed in manager.orders:
+        if managed.submitted_at:
+            symbol = managed.symbol
+            latest[symbol] = max(latest.get(symbol, 0), managed.submitted_at)
+            if managed.client_order_id in baseline:
+                since[symbol] = min(since.get(symbol, managed.submitted_at),
+                                    managed.submitted_at)
+    for symbol, last in latest.items():  # and from the last order the store has
+        since[symbol] = min(since.get(symbol, last), last)
     for symbol, first in since.items():
         try:
             history = await manager.exchange.get_all_orders(
