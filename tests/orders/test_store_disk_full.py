@@ -82,6 +82,21 @@ def _order(client_order_id: str) -> ManagedOrder:
     )
 
 
+
+async def watched_manager(
+    exchange: AsterDEXExchange, folder: Path
+) -> tuple[OrderManager, list[str], list[str]]:
+    """A started manager on `folder`/orders.sqlite and the client ids its `store_failed`
+    and `store_recovered` callbacks were given."""
+    manager = OrderManager(exchange, folder / "orders.sqlite", poll_interval=0.1)
+    await manager.start()
+    assert manager.store is not None
+    failed: list[str] = []
+    recovered: list[str] = []
+    manager.on("store_failed", lambda m: failed.append(m.client_order_id))
+    manager.on("store_recovered", lambda m: recovered.append(m.client_order_id))
+    return manager, failed, recovered
+
 async def test_the_store_keeps_what_a_full_disk_refused_and_writes_it_when_there_is_room(
     small_disk: SmallDisk,
 ) -> None:
@@ -133,13 +148,7 @@ async def test_a_full_disk_refuses_placements_before_sending_and_they_work_again
     exchange: AsterDEXExchange,
     wait_for: Waiter,
 ) -> None:
-    manager = OrderManager(exchange, small_disk.path / "orders.sqlite", poll_interval=0.1)
-    await manager.start()
-    assert manager.store is not None
-    failed: list[str] = []
-    recovered: list[str] = []
-    manager.on("store_failed", lambda m: failed.append(m.client_order_id))
-    manager.on("store_recovered", lambda m: recovered.append(m.client_order_id))
+    manager, failed, recovered = await watched_manager(exchange, small_disk.path)
     try:
         await small_disk.fill()
         before = len(simulator.request_log)
@@ -186,13 +195,7 @@ async def test_a_bracket_filled_while_the_disk_is_full_still_gets_its_exits(
     wait_for: Waiter,
 ) -> None:
     path = small_disk.path / "orders.sqlite"
-    manager = OrderManager(exchange, path, poll_interval=0.1)
-    await manager.start()
-    assert manager.store is not None
-    failed: list[str] = []
-    recovered: list[str] = []
-    manager.on("store_failed", lambda m: failed.append(m.client_order_id))
-    manager.on("store_recovered", lambda m: recovered.append(m.client_order_id))
+    manager, failed, recovered = await watched_manager(exchange, small_disk.path)
     try:
         bracket = await manager.place_bracket_order(
             BTC, OrderSide.BUY, "0.010", entry_price="49900", stop_loss_price="49000",
