@@ -43,6 +43,7 @@ from execution.store_codec import (
     order_row,
 )
 from execution.store_lock import StoreFileLock
+from execution.store_migrations import SCHEMA_VERSION, migrate
 from execution.store_schema import (
     ORDER_COLUMNS,
     ROWS_PER_STATEMENT,
@@ -65,6 +66,7 @@ from execution.timekeeping import now_ms
 __all__ = [
     "ROWS_PER_STATEMENT",
     "SCHEMA",
+    "SCHEMA_VERSION",
     "HealthListener",
     "OrderRow",
     "OrderStore",
@@ -110,6 +112,7 @@ class OrderStore:
         self.batch_size = batch_size
         self.batch_window = batch_window  # s to gather a batch, unless a flush is waiting
         self.close_timeout = close_timeout
+        self.migrated_from: int | None = None  # the schema version the file had when opened
         # Writes queued before `open()` (or between a close and the next open) wait here
         # for the writer.
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -205,8 +208,7 @@ class OrderStore:
         try:
             connection = connect(self.path)
             try:
-                with connection:
-                    connection.executescript(SCHEMA)
+                self.migrated_from = migrate(connection, self.path)
             finally:
                 connection.close()
         except sqlite3.Error as exc:

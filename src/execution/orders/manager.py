@@ -69,6 +69,7 @@ from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards, OrderIntent
 from execution.rules import normalize_symbol
 from execution.store import OrderStore
+from execution.store_location import open_store
 
 __all__ = [
     "Bracket",
@@ -84,7 +85,8 @@ logger = logging.getLogger(__name__)
 class OrderManager:
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
-    `store` is an `OrderStore`, a path to its SQLite file, or None (nothing persisted). The
+    `store` is an `OrderStore`, a path to its SQLite file, a store URL
+    (`sqlite:///orders.sqlite`, see `store_location`), or None (nothing persisted). The
     manager holds the store file for its lifetime: a second manager on it (in this process
     or another) gets `StoreLockedError` at start.
     `adopt` says which orders found on the exchange and not tracked are taken over (see
@@ -117,9 +119,7 @@ class OrderManager:
     ) -> None:
         self.exchange = exchange
         self._owns_store = store is not None and not isinstance(store, OrderStore)
-        self.store: OrderStore | None = (
-            OrderStore(store) if isinstance(store, str | Path) else store
-        )
+        self.store: OrderStore | None = None if store is None else open_store(store)
         self.guards = guards or OrderGuards()
         self.poll_interval = poll_interval
         self.pending_grace = pending_grace
