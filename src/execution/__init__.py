@@ -7,7 +7,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from execution.errors import ExecutionError, ValidationError
+from execution.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DuplicateOrderError,
+    ExchangeError,
+    ExchangeUnavailableError,
+    ExecutionError,
+    InsufficientMarginError,
+    InvalidOrderError,
+    IpBannedError,
+    LiveTradingNotAllowedError,
+    MismatchedAnswerError,
+    NetworkError,
+    OrderNotFoundError,
+    OrderStatusUnknownError,
+    RateLimitError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+    TimestampError,
+    ValidationError,
+    WafLimitError,
+)
 from execution.models import (
     Balance,
     MarginType,
@@ -26,7 +48,11 @@ if TYPE_CHECKING:
     from execution.exchange.asterdex import AsterDEXExchange
     from execution.exchange.base import BaseExchange
     from execution.exchange.factory import create_exchange
+    from execution.orders.brackets import Bracket
+    from execution.orders.callbacks import CallbackEvent
+    from execution.orders.managed import OrderRole
     from execution.orders.manager import ManagedOrder, OrderManager
+    from execution.orders.protection import ProtectionConfig
     from execution.sizing import PositionSizer, SizingMethod, SizingResult
 
 __version__ = "0.1.0"
@@ -38,6 +64,10 @@ _LAZY = {
     "BaseExchange": "execution.exchange.base",
     "OrderManager": "execution.orders.manager",
     "ManagedOrder": "execution.orders.manager",
+    "Bracket": "execution.orders.brackets",
+    "CallbackEvent": "execution.orders.callbacks",
+    "OrderRole": "execution.orders.managed",
+    "ProtectionConfig": "execution.orders.protection",
     "PositionSizer": "execution.sizing",
     "SizingMethod": "execution.sizing",
     "SizingResult": "execution.sizing",
@@ -57,25 +87,48 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AsterDEXExchange",
+    "AuthenticationError",
     "Balance",
     "BaseExchange",
+    "Bracket",
+    "CallbackEvent",
+    "ConfigurationError",
+    "DuplicateOrderError",
+    "ExchangeError",
+    "ExchangeUnavailableError",
     "ExecutionError",
+    "InsufficientMarginError",
+    "InvalidOrderError",
+    "IpBannedError",
+    "LiveTradingNotAllowedError",
     "ManagedOrder",
     "MarginType",
+    "MismatchedAnswerError",
+    "NetworkError",
     "Order",
     "OrderManager",
+    "OrderNotFoundError",
+    "OrderRole",
     "OrderSide",
     "OrderStatus",
+    "OrderStatusUnknownError",
     "OrderType",
     "Position",
     "PositionSide",
     "PositionSizer",
+    "ProtectionConfig",
+    "RateLimitError",
     "Rounding",
     "SizingMethod",
     "SizingResult",
+    "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
     "SymbolRules",
     "TimeInForce",
+    "TimestampError",
     "ValidationError",
+    "WafLimitError",
     "WorkingType",
     "create_exchange",
 ]

@@ -7,6 +7,7 @@ slow one never holds up the events behind it.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -25,34 +26,36 @@ OrderCallback = Callable[[ManagedOrder], Awaitable[None] | None]
 PositionCallback = Callable[["PositionProtection"], Awaitable[None] | None]
 _Callback = Callable[[Any], Awaitable[None] | None]
 
-CALLBACK_EVENTS: frozenset[str] = frozenset(
-    {
-        "order_placed",
-        "order_filled",
-        "order_partially_filled",
-        "order_cancelled",
-        "order_rejected",
-        # A placement ended with no answer about the order and was not sent again (no
-        # proof it could not execute): it is looked up by its client id until settled.
-        "order_outcome_unknown",
-        "stop_loss_placed",
-        "take_profit_placed",
-        # A bracket's exit trigger was already passed: its position was closed at market
-        # (the callback gets that market order).
-        "bracket_exit_crossed",
-        # The exchange liquidated a position: the callback gets its liquidation order
-        # (client id "autoclose-...", adopted and tagged "liquidation").
-        "position_liquidated",
-        # The store could not commit the order before it was sent: an ordinary order is
-        # refused (StoreUnavailableError), a protective one (a bracket's exit) is sent
-        # from memory. `store_recovered`: the store writes again and has committed it.
-        "store_failed",
-        "store_recovered",
-        # The protection audit found an open position without a live stop on the exchange
-        # (the callback gets the `protection.PositionProtection`, after the policy acted).
-        "position_unprotected",
-    }
-)
+class CallbackEvent(enum.StrEnum):
+    """The events `OrderManager.on(event, callback)` takes (the enum or its string)."""
+
+    ORDER_PLACED = "order_placed"
+    ORDER_FILLED = "order_filled"
+    ORDER_PARTIALLY_FILLED = "order_partially_filled"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_REJECTED = "order_rejected"
+    # A placement ended with no answer about the order and was not sent again (no proof
+    # it could not execute): it is looked up by its client id until settled.
+    ORDER_OUTCOME_UNKNOWN = "order_outcome_unknown"
+    STOP_LOSS_PLACED = "stop_loss_placed"
+    TAKE_PROFIT_PLACED = "take_profit_placed"
+    # A bracket's exit trigger was already passed: its position was closed at market (the
+    # callback gets that market order).
+    BRACKET_EXIT_CROSSED = "bracket_exit_crossed"
+    # The exchange liquidated a position: the callback gets its liquidation order (client
+    # id "autoclose-...", adopted and tagged "liquidation").
+    POSITION_LIQUIDATED = "position_liquidated"
+    # The store could not commit the order before it was sent: an ordinary order is
+    # refused (StoreUnavailableError), a protective one (a bracket's exit) is sent from
+    # memory. `store_recovered`: the store writes again and has committed it.
+    STORE_FAILED = "store_failed"
+    STORE_RECOVERED = "store_recovered"
+    # The protection audit found an open position without a live stop on the exchange
+    # (the callback gets the `protection.PositionProtection`, after the policy acted).
+    POSITION_UNPROTECTED = "position_unprotected"
+
+
+CALLBACK_EVENTS: frozenset[str] = frozenset(event.value for event in CallbackEvent)
 
 
 class CallbackRegistry:
