@@ -12,6 +12,7 @@ registered.
 from __future__ import annotations
 
 import enum
+import math
 from typing import TypeVar
 
 from execution.errors import ValidationError
@@ -53,3 +54,13 @@ def to_enum(enum_type: type[E], value: object, field: str, *, ignore_case: bool 
 def optional_enum(enum_type: type[E], value: object, field: str) -> E | None:
     """None, or `to_enum(enum_type, value, field)`."""
     return None if value is None else to_enum(enum_type, value, field)
+
+
+def to_seconds(value: object, field: str) -> float:
+    """A duration setting (a poll interval, a horizon): an int or float, finite and > 0;
+    anything else (a string, a bool, NaN, infinity, 0 or less) is a `ValidationError`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+        0 < value < math.inf
+    ):
+        raise ValidationError(field, value, "must be a number of seconds > 0 (finite)")
+    return float(value)

@@ -133,3 +133,24 @@ def test_the_default_prefix_follows_the_store_file(tmp_path: Path) -> None:
     assert origin_of(f"{default_prefix(second)}-{'ab' * 16}", default_prefix(first)) is (
         Origin.FOREIGN
     )
+
+
+@pytest.mark.parametrize("options", [
+    {"client_order_id_prefix": "x" * 40},  # every client id would be the same 36 x's
+    {"client_order_id_prefix": "bot"},  # fine alone, but see the next line
+    {"client_order_id_prefix": "bot-1"},  # "bot"'s orders would take "bot-1-..." as own
+    {"client_order_id_prefix": "bad prefix!"},
+    {"pending_grace": float("nan")},  # the settling loop would die on int(nan)
+    {"pending_grace": -5},  # every unknown outcome taken as never placed at once
+    {"pending_grace": "60"},
+    {"poll_interval": 0},
+    {"poll_interval": float("inf")},
+])
+def test_settings_nobody_sane_gives_are_refused_at_construction(
+    exchange: AsterDEXExchange, options: dict[str, Any]
+) -> None:
+    if options.get("client_order_id_prefix") == "bot":
+        assert OrderManager(exchange, **options).client_order_id_prefix == "bot"
+        return
+    with pytest.raises(ValidationError):
+        OrderManager(exchange, **options)

@@ -61,6 +61,24 @@ _ADOPTED: dict[AdoptPolicy, frozenset[Origin]] = {
 }
 
 
+# A prefix leaves at least 20 hex digits of the 36 characters a client id may have, so two
+# orders of one manager never share an id by chance.
+MAX_PREFIX = 15
+_PREFIX = re.compile(rf"^[A-Za-z0-9._:/]{{1,{MAX_PREFIX}}}$")
+
+
+def check_prefix(prefix: object) -> str:
+    """A client-id prefix: 1-15 of the characters the exchange allows in a client id
+    (letters, digits, `._:/`; not `-`, which ends it)."""
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise ValidationError(
+            "client_order_id_prefix", prefix,
+            f"must be 1-{MAX_PREFIX} letters, digits or ._:/ (the rest of the 36-character "
+            "client id keeps orders apart)",
+        )
+    return prefix
+
+
 def default_prefix(store_path: Path | None) -> str:
     """A manager's client-id prefix when none is given: "om" and 6 hex digits of its store
     file's absolute path. The same file gives the same prefix after a restart (the manager

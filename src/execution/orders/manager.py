@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from execution.coercion import to_enum
+from execution.coercion import to_enum, to_seconds
 from execution.errors import ExecutionError, ValidationError
 from execution.exchange.base import BaseExchange
 from execution.models import (
@@ -44,7 +44,13 @@ from execution.models import (
     UserEvent,
 )
 from execution.money import Number, positive
-from execution.orders.adoption import AdoptionLog, AdoptPolicy, default_prefix, resolve_policy
+from execution.orders.adoption import (
+    AdoptionLog,
+    AdoptPolicy,
+    check_prefix,
+    default_prefix,
+    resolve_policy,
+)
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import Bracket, BracketCoordinator
 from execution.orders.callbacks import CallbackRegistry, OrderCallback, PositionCallback
@@ -121,12 +127,12 @@ class OrderManager:
         self._owns_store = store is not None and not isinstance(store, OrderStore)
         self.store: OrderStore | None = None if store is None else open_store(store)
         self.guards = guards or OrderGuards()
-        self.poll_interval = poll_interval
-        self.pending_grace = pending_grace
+        self.poll_interval = to_seconds(poll_interval, "poll_interval")
+        self.pending_grace = to_seconds(pending_grace, "pending_grace")
         self.adopt_policy = resolve_policy(adopt, adopt_unknown)
         if client_order_id_prefix is None:
             client_order_id_prefix = default_prefix(self.store.path if self.store else None)
-        self.client_order_id_prefix = client_order_id_prefix
+        self.client_order_id_prefix = check_prefix(client_order_id_prefix)
         self.positions: dict[str, Position] = {}
         self.last_reconciliation: ReconciliationReport | None = None
         self.registry = OrderRegistry()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from execution.coercion import to_enum
+from execution.coercion import to_enum, to_seconds
 from execution.errors import ExecutionError, ValidationError
 from execution.models import Order, OrderSide, OrderType, Position, PositionSide
 from execution.money import Number, positive
@@ -82,11 +82,8 @@ class ProtectionConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", to_enum(ProtectionPolicy, self.policy, "policy"))
-        if self.interval is not None and (
-            isinstance(self.interval, bool) or not isinstance(self.interval, int | float)
-            or not self.interval > 0
-        ):
-            raise ValidationError("interval", self.interval, "must be a number of seconds > 0")
+        if self.interval is not None:
+            object.__setattr__(self, "interval", to_seconds(self.interval, "interval"))
         distance = positive(self.rearm_distance_percent, "rearm_distance_percent")
         if distance >= _HUNDRED:
             raise ValidationError("rearm_distance_percent", distance, "must be below 100")
