@@ -4,12 +4,11 @@ the client's log lines it reports.
 The supervisor writes commands to the driver's stdin, one a line: `PAUSE` (stop placing,
 keep the manager running), `FINISH` (stop placing, settle, report, exit) and `CLOCK <ms>`
 (from now on the client's wall clock reads `<ms>` off real time; `CLOCK 0` steps it back).
-`ClockStepper` wraps the client's wall-clock source, `exchange.clock.wall_ns`, in a source
-it offsets; on a client without that attribute it shifts the clock's measured offset
-instead, which moves every signed timestamp and nonce exactly as the stepped wall clock
-would until the next re-sync (that re-sync then measures the step, as it would measure a
-real one). `LogCounter` reports each warning (and each re-send notice) of the client's
-loggers to the supervisor as a `LOG` line, so the report can say what the client did.
+`ClockStepper` wraps the client's wall-clock source, `exchange.clock.wall_ns`, and the
+process's own `time.time`/`time.time_ns` in a source it offsets (the monotonic clock does
+not move, as on a real machine). `LogCounter` reports each warning (and each re-send
+notice) of the client's loggers to the supervisor as a `LOG` line, so the report can say
+what the client did.
 """
 
 from __future__ import annotations
@@ -41,24 +40,21 @@ class ClockStepper:
         real_time, real_time_ns = time.time, time.time_ns
         time.time = lambda: real_time() + self.step_ms / 1000
         time.time_ns = lambda: real_time_ns() + self.step_ms * _NS_PER_MS
-        self.native = hasattr(self.clock, "wall_ns")
-        if self.native:
-            source: Callable[[], int] = self.clock.wall_ns
+        source: Callable[[], int] = self.clock.wall_ns
 
-            def stepped() -> int:
-                return source() + self.step_ms * _NS_PER_MS
+        def stepped() -> int:
+            return source() + self.step_ms * _NS_PER_MS
 
-            self.clock.wall_ns = stepped
+        self.clock.wall_ns = stepped
 
     @property
     def mode(self) -> str:
-        return "wall_ns" if self.native else "offset"
+        return "wall_ns"
 
     def set(self, step_ms: int) -> None:
-        """From now on the client's clock reads `step_ms` off real time."""
-        delta, self.step_ms = step_ms - self.step_ms, step_ms
-        if not self.native:
-            self.clock.offset_ms += delta
+        """From now on the client's clock (and this process's) reads `step_ms` off real
+        time."""
+        self.step_ms = step_ms
 
 
 async def read_commands(stepper: ClockStepper | None,

@@ -97,11 +97,6 @@ def optional_decimal(value: Number | None, field: str) -> Decimal | None:
     return None if value is None else to_decimal(value, field)
 
 
-def optional_positive(value: Number | None, field: str) -> Decimal | None:
-    """None, or a finite Decimal strictly greater than zero."""
-    return None if value is None else positive(value, field)
-
-
 def format_decimal(value: Decimal) -> str:
     """Plain notation with no exponent and no trailing zeros, as the exchange expects."""
     if value == 0:

@@ -31,10 +31,6 @@ class StoreFileLock:
         self.lock_file = lock_path(path)
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(self) -> None:
         """Take the lock or raise `StoreLockedError` (naming the holder's pid if known)."""
         if self._fd is not None:

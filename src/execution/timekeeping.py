@@ -23,3 +23,8 @@ def now_ms() -> int:
         _anchor = (time.time_ns() // 1_000_000, monotonic)
     wall_ms, at = _anchor
     return wall_ms + (monotonic - at) // 1_000_000
+
+
+def now_s() -> float:
+    """`now_ms` in epoch seconds (rate-limit windows, ban deadlines)."""
+    return now_ms() / 1000

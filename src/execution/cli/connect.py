@@ -71,13 +71,12 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
         name = config.venue.value
         options["testnet"] = config.testnet
     exchange = create_exchange(name, **options)
-    hosts = ", ".join(getattr(exchange, "rest_urls", None) or [name])
-    announce_connecting(f"connecting to {config.target_label()} at {hosts} as "
-                        f"{account_label(credentials)}")
+    rest_urls = [str(url) for url in getattr(exchange, "rest_urls", None) or [name]]
+    account = account_label(credentials)
+    announce_connecting(f"connecting to {config.target_label()} at {', '.join(rest_urls)} "
+                        f"as {account}")
     async with exchange:
-        rest_urls = getattr(exchange, "rest_urls", None) or [name]
-        url = config.url or str(rest_urls[0])
-        yield Connection(exchange, config.target_label(), account_label(credentials), url)
+        yield Connection(exchange, config.target_label(), account, config.url or rest_urls[0])
 
 
 def announce_connecting(line: str) -> None:

@@ -8,7 +8,6 @@ and whatever was rounded is said, with the rule, before anything is sent.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from execution.cli.connect import Connection
@@ -16,10 +15,10 @@ from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
 from execution.exchange.base import BaseExchange
-from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
+from execution.models import Order, WorkingType
 from execution.money import format_decimal
 from execution.orders.manager import OrderManager
-from execution.orders.validation import OrderIntent
+from execution.orders.validation import MARKET_QUANTITY_TYPES, OrderIntent
 from execution.rules import SymbolRules, safe_price_rounding
 
 
@@ -40,8 +39,7 @@ def rounding_notices(asked: OrderIntent, checked: OrderIntent, rules: SymbolRule
     """One line for every figure the exchange's rules changed, naming the rule."""
     notices = []
     if checked.quantity != asked.quantity:
-        market = asked.order_type in (OrderType.MARKET, OrderType.STOP_LOSS,
-                                      OrderType.TAKE_PROFIT)
+        market = asked.order_type in MARKET_QUANTITY_TYPES
         notices.append(
             f"quantity {format_decimal(asked.quantity)} rounded down to "
             f"{format_decimal(checked.quantity)} (step size {rules.quantity_step(market)}: "
@@ -100,13 +98,3 @@ async def _send_direct(
         time_in_force=checked.time_in_force, reduce_only=checked.reduce_only,
         client_order_id=client_order_id, working_type=working_type,
     )
-
-
-def intent_of(
-    symbol: str, side: OrderSide, order_type: OrderType, quantity: Decimal,
-    price: Decimal | None, stop_price: Decimal | None, time_in_force: TimeInForce | None,
-    reduce_only: bool,
-) -> OrderIntent:
-    """The CLI's parsed order as the library's one request type."""
-    return OrderIntent(symbol, side, order_type, quantity, price=price, stop_price=stop_price,
-                       time_in_force=time_in_force, reduce_only=reduce_only)

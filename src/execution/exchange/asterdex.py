@@ -386,6 +386,12 @@ class AsterDEXExchange(BaseExchange):
         self._marks[symbol] = (mark, time.monotonic())
         return mark
 
+    def recent_mark_price(self, symbol: str, max_age: float) -> Decimal | None:
+        cached = self._marks.get(normalize_symbol(symbol))
+        if cached is None or time.monotonic() - cached[1] > max_age:
+            return None
+        return cached[0]
+
     # -- account ---------------------------------------------------------------------------
 
     async def fetch_balance(self) -> dict[str, Balance]:
@@ -448,9 +454,7 @@ class AsterDEXExchange(BaseExchange):
         symbol = rules.symbol
         reference = None
         if order_type is OrderType.MARKET:
-            cached = self._marks.get(symbol)
-            if cached is not None and time.monotonic() - cached[1] < _MARK_FRESH_SECONDS:
-                reference = cached[0]
+            reference = self.recent_mark_price(symbol, _MARK_FRESH_SECONDS)
         request = build_order_request(
             rules,
             side,
@@ -510,7 +514,8 @@ class AsterDEXExchange(BaseExchange):
         query = [("symbol", symbol), ("origClientOrderId", client_order_id)]
 
         async def look_up() -> Order:
-            return parse_order(await self._request(ep.QUERY_ORDER, query))
+            answer = parse_order(await self._request(ep.QUERY_ORDER, query))
+            return check_answer(answer, symbol, None, client_order_id)
 
         settler = OutcomeSettler(
             client_order_id,

@@ -80,6 +80,11 @@ class BaseExchange(abc.ABC):
     async def fetch_mark_price(self, symbol: str) -> Decimal:
         """Current mark price."""
 
+    def recent_mark_price(self, symbol: str, max_age: float) -> Decimal | None:
+        """The mark price last fetched for `symbol` if it is at most `max_age` seconds
+        old, else None (then fetch it). A client that keeps none always answers None."""
+        return None
+
     @abc.abstractmethod
     async def create_order(
         self,

@@ -23,7 +23,7 @@ from execution.errors import (
     TimestampError,
     WafLimitError,
 )
-from execution.timekeeping import now_ms
+from execution.timekeeping import now_s
 
 CODE_TO_ERROR: dict[int, type[ExchangeError]] = {
     -1000: ExchangeUnavailableError,  # unknown error while processing
@@ -100,7 +100,7 @@ def map_error(
     """The typed exception for an error response (HTTP status, JSON code and msg)."""
     if http_status == 418:
         wait = retry_after if retry_after is not None else DEFAULT_BAN_SECONDS
-        until = now_ms() / 1000 + wait  # on the step-immune clock the limiter uses
+        until = now_s() + wait  # on the step-immune clock the limiter uses
         stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
         return IpBannedError(
             f"IP banned until {stamp}: {message}",

@@ -35,6 +35,7 @@ from execution.errors import (
     ExchangeError,
     ExchangeUnavailableError,
     ExecutionError,
+    MismatchedAnswerError,
     NetworkError,
     OrderNotFoundError,
     OrderStatusUnknownError,
@@ -50,10 +51,11 @@ logger = logging.getLogger(__name__)
 OUTCOME_UNKNOWN = (
     ConnectionLostError, OrderStatusUnknownError, ExchangeUnavailableError,
 )
-# Errors that say nothing about the order asked about: the question stays open.
+# Errors that say nothing about the order asked about (an answer about another order
+# included): the question stays open.
 _NO_ANSWER = (
     NetworkError, ExchangeUnavailableError, OrderStatusUnknownError, RateLimitError,
-    MalformedResponseError,
+    MalformedResponseError, MismatchedAnswerError,
 )
 NONCE_SPENT = -4225  # v3: the nonce was already used (or is outside the window)
 NOOP_ATTEMPTS = 3  # a noop whose own answer is lost is asked again (same nonce)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from execution.errors import IpBannedError, RateLimitError
-from execution.timekeeping import now_ms
+from execution.timekeeping import now_s
 
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -27,11 +27,6 @@ WEIGHT = "REQUEST_WEIGHT"
 ORDERS = "ORDERS"
 
 WAF_PAUSE_SECONDS = 60.0  # after a 403 without Retry-After
-
-def _now() -> float:
-    """Epoch seconds that a step of the wall clock does not move (windows and bans)."""
-    return now_ms() / 1000
-
 
 _WEIGHT_HEADER = "X-MBX-USED-WEIGHT-"
 _ORDER_HEADER = "X-MBX-ORDER-COUNT-"
@@ -123,7 +118,7 @@ class RateLimiter:
 
     def check_ban(self, now: float | None = None) -> None:
         """Raise `IpBannedError` while a 418 ban lasts."""
-        now = _now() if now is None else now
+        now = now_s() if now is None else now
         if now < self.banned_until:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.banned_until))
             raise IpBannedError(
@@ -136,7 +131,7 @@ class RateLimiter:
     async def acquire(self, weight: int, is_order: bool = False) -> None:
         """Take `weight` (and one order) from the budgets, waiting for room if needed."""
         while True:
-            now = _now()
+            now = now_s()
             if now < self.banned_until:
                 self.check_ban(now)
             wait = self.paused_until - time.monotonic()
@@ -162,7 +157,7 @@ class RateLimiter:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
         if not self._budgets_known:
             return
-        now = _now()
+        now = now_s()
         for name, value in headers.items():
             if not name.upper().startswith("X-MBX-"):
                 continue

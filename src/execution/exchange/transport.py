@@ -31,7 +31,7 @@ from execution.errors import (
 from execution.exchange.error_map import map_error
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rate_limit import RateLimiter
-from execution.timekeeping import now_ms
+from execution.timekeeping import now_s
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class Transport:
                     ) from None
             error = error_from_response(status, raw, response_headers)
             if isinstance(error, IpBannedError):
-                limiter.on_ban(error.banned_until or now_ms() / 1000)
+                limiter.on_ban(error.banned_until or now_s())
                 raise error
             if isinstance(error, WafLimitError):
                 limiter.on_waf_limit(error.retry_after)  # stopped before the exchange

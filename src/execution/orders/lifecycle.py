@@ -33,7 +33,7 @@ from execution.orders.adoption import (
 )
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
-from execution.orders.missing import settle_missing
+from execution.orders.missing import find_in_history, settle_missing
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
@@ -259,23 +259,6 @@ class OrderLifecycle:
         but has not processed yet would also be "not found")."""
         return now_ms() - managed.submitted_at >= self._manager.pending_grace * 1000
 
-    async def _listed_in_all_orders(self, managed: ManagedOrder) -> Order | None:
-        """The order in the exchange's order history of its symbol (from a minute before
-        it was sent), the last word before it is taken as never placed; None if absent.
-        Raises if the history cannot be read (the order then stays unknown)."""
-        exchange = self._manager.exchange
-        # from a minute before it was sent, in the exchange's time (its clock, when the
-        # client keeps one, minus the time elapsed here)
-        server_clock = getattr(exchange, "clock", None)
-        server_now = server_clock.now_ms() if server_clock is not None else now_ms()
-        sent_at = server_now - (now_ms() - managed.submitted_at)
-        history = await exchange.get_all_orders(
-            managed.symbol, start_time=sent_at - 60_000, limit=1000
-        )
-        return next(
-            (o for o in history if o.client_order_id == managed.client_order_id), None
-        )
-
     async def refresh(self, managed: ManagedOrder) -> None:
         """Query the order by client id and apply what the exchange says. An order that
         is unknown to the exchange and never acknowledged (PENDING_NEW, or PENDING_CANCEL
@@ -290,7 +273,7 @@ class OrderLifecycle:
                 await settle_missing(self._manager, managed, exc)  # -2013 for a known order
             elif self.grace_over(managed):
                 try:
-                    listed = await self._listed_in_all_orders(managed)
+                    listed = await find_in_history(self._manager, managed)
                 except ExecutionError as error:
                     logger.warning("order history of %s unreadable (%s): %s stays unknown",
                                    managed.symbol, error, managed.client_order_id)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from execution.errors import MismatchedAnswerError
+from execution.exchange.order_request import check_answer
 from execution.models import Order, OrderStatus
 from execution.orders.state import (
     EVIDENCE_OF_ORDER,
@@ -197,18 +197,7 @@ class ManagedOrder:
         update) is about this order: same symbol, client order id and, once both are known,
         exchange order id. A field the snapshot leaves empty is not held against it."""
         mine = self.order
-        pairs = (("symbol", mine.symbol, snapshot.symbol),
-                 ("client_order_id", mine.client_order_id, snapshot.client_order_id),
-                 ("order_id", mine.order_id, snapshot.order_id))
-        differing = [(name, ours, theirs) for name, ours, theirs in pairs
-                     if ours and theirs and str(ours) != str(theirs)]
-        if differing:
-            raise MismatchedAnswerError(
-                f"order {mine.client_order_id}: an answer about another order "
-                f"({', '.join(f'{n} {t!r} not {o!r}' for n, o, t in differing)}); not applied",
-                expected={n: str(o) for n, o, _ in differing},
-                answered={n: str(t) for n, _, t in differing},
-            )
+        check_answer(snapshot, mine.symbol, mine.order_id or None, mine.client_order_id)
 
     def _shows_order(self, event: OrderEvent) -> bool:
         if event.kind not in EVIDENCE_OF_ORDER:

@@ -19,6 +19,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from execution.errors import ExchangeError, ExecutionError
+from execution.models import Order
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderExpired
 from execution.orders.translate import now_ms
@@ -32,6 +33,25 @@ logger = logging.getLogger(__name__)
 NOT_ON_EXCHANGE = "not_on_exchange"
 # How far before the order's creation the history is read (clock differences).
 _HISTORY_MARGIN_MS = 60_000
+
+
+async def find_in_history(manager: OrderManager, managed: ManagedOrder) -> Order | None:
+    """`managed` in the exchange's order history of its symbol, from a while before it was
+    created or sent (in the exchange's time: its clock, when the client keeps one, less the
+    time elapsed here); None if absent. Raises if the history cannot be read."""
+    exchange = manager.exchange
+    since = managed.order.created_at or managed.submitted_at
+    server_clock = getattr(exchange, "clock", None)
+    if server_clock is not None and not managed.order.created_at:
+        since = server_clock.now_ms() - (now_ms() - since)
+    history = await exchange.get_all_orders(
+        managed.symbol, start_time=since - _HISTORY_MARGIN_MS, limit=1000
+    )
+    return next(
+        (o for o in history if o.client_order_id == managed.client_order_id
+         and (not managed.order_id or o.order_id == managed.order_id)),
+        None,
+    )
 
 
 async def settle_missing(
@@ -50,19 +70,14 @@ async def settle_missing(
         open_orders = await exchange.get_open_orders(symbol)
         if any(o.client_order_id == managed.client_order_id for o in open_orders):
             return False
-        created = managed.order.created_at or managed.submitted_at
-        start = created - _HISTORY_MARGIN_MS if created else None
-        history = await exchange.get_all_orders(symbol, start_time=start, limit=1000)
+        listed = await find_in_history(manager, managed)
     except ExecutionError as exc:
         logger.warning("order %s: not found, and the check could not be made (%s)",
                        managed.client_order_id, exc)
         return False
-    for snapshot in history:
-        if snapshot.client_order_id == managed.client_order_id and (
-            not managed.order_id or snapshot.order_id == managed.order_id
-        ):
-            manager.apply_snapshot(managed, snapshot)
-            return not managed.is_open
+    if listed is not None:
+        manager.apply_snapshot(managed, listed)
+        return not managed.is_open
     word = f"[{cause.code}] {cause.message}" if cause.code is not None else cause.message
     logger.warning(
         "order %s (%s %s) is not on the exchange (%s; not in open orders nor history): "

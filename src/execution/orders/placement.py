@@ -71,6 +71,7 @@ _NOT_ABOUT_THE_ORDER = (
 )
 
 NO_GUARDS = OrderGuards()
+LIMIT_MARK_MAX_AGE = 5.0  # s: how old a mark may be for a limit order's PERCENT_PRICE check
 
 # Protective work (a bracket's exits, the market close of a crossed exit, flattening a
 # position with `close_position`): never held up by a store that cannot write.
@@ -148,11 +149,16 @@ class OrderPlacer:
         exchange = self._manager.exchange
         exchange.check_order_type(intent.order_type)
         rules = await exchange.get_symbol_rules(symbol)
-        # The mark: for triggers and market notionals, and for PERCENT_PRICE on a price.
-        needs_mark = intent.order_type is not OrderType.LIMIT or (
-            rules.multiplier_up is not None or rules.multiplier_down is not None
-        )
-        mark_price = await exchange.fetch_mark_price(symbol) if needs_mark else None
+        # The mark: for triggers and market notionals; for a limit order's PERCENT_PRICE
+        # band, a mark fetched in the last seconds serves (no request per order).
+        if intent.order_type is not OrderType.LIMIT:
+            mark_price: Decimal | None = await exchange.fetch_mark_price(symbol)
+        elif rules.multiplier_up is None and rules.multiplier_down is None:
+            mark_price = None
+        else:
+            mark_price = exchange.recent_mark_price(symbol, LIMIT_MARK_MAX_AGE)
+            if mark_price is None:
+                mark_price = await exchange.fetch_mark_price(symbol)
         position = ZERO
         if intent.reduce_only:
             for held in await exchange.get_positions(symbol):

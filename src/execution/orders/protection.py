@@ -94,8 +94,9 @@ class ProtectionConfig:
 
     @property
     def policy_value(self) -> ProtectionPolicy:
-        """`policy` as the enum (it is coerced at construction)."""
-        return to_enum(ProtectionPolicy, self.policy, "policy")
+        """`policy`, typed as the enum it was coerced to at construction."""
+        assert isinstance(self.policy, ProtectionPolicy)
+        return self.policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +262,7 @@ class ProtectionAuditor:
         side = finding.closing_side
         price = self.config.rearm_prices.get(finding.symbol)
         if price is None:
-            mark = await manager.exchange.fetch_mark_price(finding.symbol)
+            mark = finding.mark_price or await manager.exchange.fetch_mark_price(finding.symbol)
             distance = Decimal(self.config.rearm_distance_percent) / _HUNDRED
             price = mark * (1 - distance) if side is OrderSide.SELL else mark * (1 + distance)
         intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,

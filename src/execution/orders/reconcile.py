@@ -24,7 +24,6 @@ from execution.models import OrderStatus, Position
 from execution.orders.adoption import AdoptionLog, Origin, origin_of
 from execution.orders.managed import ManagedOrder
 from execution.orders.missing import settle_missing
-from execution.orders.state import OrderRejected
 from execution.orders.translate import now_ms
 
 if TYPE_CHECKING:
@@ -110,6 +109,7 @@ async def reconcile(
 
 
 HISTORY_MARGIN_MS = 300_000  # how far before the oldest open order the history is read
+RECENT_MS = 86_400_000  # a symbol whose last stored order is older is not read at start
 
 
 async def _sweep_history(
@@ -118,10 +118,10 @@ async def _sweep_history(
     """Orders this manager sent that its store never recorded: protective orders (a
     bracket's exits, a flattening) go out from memory while the store cannot write, and a
     crash before it could write again leaves them only on the exchange, possibly ended
-    already (no longer among the open orders). The order history of every symbol the store
-    has orders of, from a while before its oldest open order or its last order, whichever
-    is earlier, is read and such orders are taken over (`consider`: adopted by the policy,
-    recorded, reported)."""
+    already (no longer among the open orders). The order history of every symbol with an
+    open stored order or one placed in the last day, from a while before its oldest open
+    order or its last order, whichever is earlier, is read and such orders are taken over
+    (`consider`: adopted by the policy, recorded, reported)."""
     since: dict[str, int] = {}
     latest: dict[str, int] = {}
     for managed in manager.orders:
@@ -131,8 +131,10 @@ async def _sweep_history(
             if managed.client_order_id in baseline:
                 since[symbol] = min(since.get(symbol, managed.submitted_at),
                                     managed.submitted_at)
-    for symbol, last in latest.items():  # and from the last order the store has
-        since[symbol] = min(since.get(symbol, last), last)
+    recent = now_ms() - RECENT_MS
+    for symbol, last in latest.items():  # and from its last order, if it traded of late
+        if last >= recent:
+            since[symbol] = min(since.get(symbol, last), last)
     for symbol, first in since.items():
         try:
             history = await manager.exchange.get_all_orders(
@@ -179,13 +181,18 @@ async def _reconcile(
                     report.flagged.append((client_order_id, "unknown to the exchange"))
                     await settle_missing(manager, managed, exc)  # not left open: settled
                 elif manager.grace_over(managed):
-                    manager.apply(
-                        managed,
-                        OrderRejected(
-                            client_order_id, "never reached the exchange", now_ms(), local=True
-                        ),
-                    )
-                    report.never_placed.append(client_order_id)
+                    # The same settling as while running: the order history, then taken as
+                    # never placed (and looked at again later).
+                    await manager.refresh(managed)
+                    if managed.rejected_locally:
+                        report.never_placed.append(client_order_id)
+                    elif managed.status is OrderStatus.PENDING_NEW:
+                        report.pending.append(client_order_id)  # history unreadable
+                    else:
+                        report.changed.append(OrderChange(
+                            client_order_id, before[0], managed.status, before[1],
+                            managed.filled_quantity,
+                        ))
                 else:
                     # Sent just before the restart: the exchange may not have processed it
                     # yet. Settled by its client id once the grace period is over.

@@ -104,6 +104,10 @@ def check_symbol_allowed(symbol: str, guards: OrderGuards) -> None:
         raise ValidationError("symbol", symbol, "not in the allowed symbols")
 
 
+# Orders filled at market, whose quantity MARKET_LOT_SIZE rules.
+MARKET_QUANTITY_TYPES = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
+
+
 def validate_order(
     intent: OrderIntent, context: ValidationContext, guards: OrderGuards | None = None
 ) -> OrderIntent:
@@ -119,7 +123,7 @@ def validate_order(
     if rules.status != "TRADING":
         raise ValidationError("symbol", intent.symbol, f"not trading (status {rules.status})")
     order_type = intent.order_type
-    market = order_type in (OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT)
+    market = order_type in MARKET_QUANTITY_TYPES
     quantity = rules.rounded_quantity(intent.quantity, market=market)
     price = _rounded(intent.price, "price", intent.side, rules)
     stop_price = _rounded(intent.stop_price, "stop_price", intent.side, rules)

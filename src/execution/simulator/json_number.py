@@ -26,10 +26,6 @@ class JsonNumber(str):
             text = text.rstrip("0").rstrip(".")
         return super().__new__(cls, _MARK + (text if text not in ("", "-0") else "0") + _MARK)
 
-    @property
-    def value(self) -> Decimal:
-        return Decimal(self.strip(_MARK))
-
 
 def unmark(encoded: bytes) -> bytes:
     """`encoded` JSON with every marked number written bare."""

@@ -16,12 +16,13 @@ from execution.cli.app import command, run_async
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
-from execution.cli.placing import intent_of, place_order
+from execution.cli.placing import place_order
 from execution.cli.safety import announce
 from execution.errors import ValidationError
 from execution.exchange.order_request import check_order_id
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import positive
+from execution.orders.validation import OrderIntent
 from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -232,9 +233,9 @@ def place(
             "--store", str(store),
             "needs a venue that outlives the command: pass --url of a running simulator",
         )
-    intent = intent_of(request.symbol, request.side, request.order_type, request.quantity,
-                       request.price, request.stop_price, request.time_in_force,
-                       request.reduce_only)
+    intent = OrderIntent(request.symbol, request.side, request.order_type, request.quantity,
+                         price=request.price, stop_price=request.stop_price,
+                         time_in_force=request.time_in_force, reduce_only=request.reduce_only)
 
     async def body() -> Order:
         async with open_exchange(venue) as connection:
