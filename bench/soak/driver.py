@@ -154,7 +154,12 @@ class Driver:
             and (symbol != BRACKET_SYMBOL or m.role in (OrderRole.SINGLE, OrderRole.ENTRY))
         ]
         if not candidates:
-            await self.place_resting_limit(symbol)
+            # Something to cancel next time; on the bracket symbol a bracket, never a plain
+            # order a counterparty could fill into a position no stop was meant to cover.
+            if symbol == BRACKET_SYMBOL:
+                await self.place_bracket(symbol)
+            else:
+                await self.place_resting_limit(symbol)
             return
         managed = self.rng.choice(candidates)
         await self.manager.cancel_order(managed.client_order_id)
