@@ -113,7 +113,7 @@ async def bench_events(orders: int, store_path: Path | None) -> tuple[float, flo
     if manager.store is not None:
         await manager.store.open()
     for i in range(orders):
-        manager._register(pending_order(i))
+        manager._core.registry.register(pending_order(i))
     parsed = [parse_order_update(event) for event in raw]
     start = time.perf_counter()
     for event in raw:
@@ -143,9 +143,10 @@ def bench_tracking(count: int) -> tuple[float, float, float]:
     before = tracemalloc.get_traced_memory()[0]
     for i in range(count):
         managed = pending_order(i)
-        manager._register(managed)
-        manager.apply(managed, OrderAccepted(managed.client_order_id, str(4_000_000_000 + i), 1))
-        manager.apply(
+        manager._core.registry.register(managed)
+        apply = manager._parts.lifecycle.apply
+        apply(managed, OrderAccepted(managed.client_order_id, str(4_000_000_000 + i), 1))
+        apply(
             managed,
             OrderFilled(managed.client_order_id, i + 1, D("0.004"), D("50000.0"), D("0.004"), 2),
         )

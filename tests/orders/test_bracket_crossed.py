@@ -12,7 +12,8 @@ import pytest
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus, OrderType
-from execution.orders.bracket_orders import CLOSED_BECAUSE, EXIT_CROSSED
+from execution.orders.bracket import CLOSED_BECAUSE
+from execution.orders.bracket_exits import EXIT_CROSSED
 from execution.orders.brackets import Bracket, BracketStatus
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.manager import OrderManager

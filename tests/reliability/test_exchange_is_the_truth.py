@@ -281,7 +281,7 @@ async def test_the_market_close_of_a_crossed_exit_is_not_refused_by_the_guards(
         )
         cause = TriggerCrossedError(OrderType.STOP_LOSS, OrderSide.SELL, D("49000"),
                                     D("48900"))
-        close = await manager.close_exit_at_market(bracket, OrderRole.STOP_LOSS, cause)
+        close = await manager._parts.exits.close_at_market(bracket, OrderRole.STOP_LOSS, cause)
         assert close is not None and close.status is OrderStatus.FILLED
         assert close.order.reduce_only
         assert await exchange.get_positions(BTC) == []
@@ -299,7 +299,7 @@ async def test_a_cancel_all_that_raced_the_placement_leaves_the_order_working(
     ):
         managed = await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"),
                                                   D("49000"))
-        manager.apply(managed, OrderCancelRequested(managed.client_order_id, 0))
+        manager._parts.lifecycle.apply(managed, OrderCancelRequested(managed.client_order_id, 0))
         assert managed.status is OrderStatus.PENDING_CANCEL  # no cancel in flight
         await helpers.wait_for(lambda: managed.status is OrderStatus.NEW)
         (listed,) = await exchange.get_open_orders(BTC)

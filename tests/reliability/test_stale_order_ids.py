@@ -192,7 +192,7 @@ async def test_the_manager_applies_no_snapshot_or_update_of_another_order(
     other = _order(client_order_id=mine.client_order_id, order_id="1",
                    status=OrderStatus.CANCELED)
     with pytest.raises(MismatchedAnswerError):
-        manager.apply_snapshot(mine, other)
+        manager._parts.lifecycle.apply_snapshot(mine, other)
     manager.handle_event(OrderUpdate(other, "CANCELED", 1, 1))
     assert mine.status is OrderStatus.NEW
 

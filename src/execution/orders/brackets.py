@@ -16,28 +16,33 @@ event, after a restart): one sync at a time per bracket.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
 from execution.models import OrderSide, OrderStatus
+from execution.orders.bracket import (
+    CLOSED_BECAUSE,
+    STOP_LOSS_PRICE,
+    TAKE_PROFIT_PRICE,
+    ZERO,
+    Bracket,
+    BracketStatus,
+    attach_exit,
+    bracket_of,
+)
+from execution.orders.bracket_exits import BracketExits
+from execution.orders.cancellation import OrderCanceller
+from execution.orders.core import ManagerCore
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
-from execution.orders.modify import ReplaceFailedError
+from execution.orders.modify import ReplaceFailedError, cancel_and_replace
+from execution.orders.placement import OrderPlacer
 from execution.orders.validation import TriggerCrossedError
 
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
+__all__ = ["Bracket", "BracketCoordinator", "BracketStatus"]
 
 logger = logging.getLogger(__name__)
-
-ZERO = Decimal(0)
-STOP_LOSS_PRICE = "stop_loss_price"
-TAKE_PROFIT_PRICE = "take_profit_price"
-CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a crossed exit
-
 
 WOULD_IMMEDIATELY_TRIGGER = -2021  # the exchange's "Order would immediately trigger."
 REDUCE_ONLY_REJECTED = -2022  # the exchange's "ReduceOnly Order is rejected." (no position)
@@ -61,55 +66,20 @@ def refused_for_no_position(error: BaseException) -> bool:
     return isinstance(error, InvalidOrderError) and error.code == REDUCE_ONLY_REJECTED
 
 
-class BracketStatus(enum.Enum):
-    PENDING = "PENDING"  # entry working, nothing filled yet
-    ACTIVE = "ACTIVE"  # a position is held and protected
-    CLOSED = "CLOSED"  # an exit closed the position
-    CANCELED = "CANCELED"  # the entry ended without a fill
-
-
-@dataclass(eq=False)
-class Bracket:
-    """The three legs; `stop_loss`/`take_profit` are the current exit orders (None until
-    the entry fills). `exits` holds every exit ever placed, including replaced ones."""
-
-    entry: ManagedOrder
-    stop_loss_price: Decimal
-    take_profit_price: Decimal
-    stop_loss: ManagedOrder | None = None
-    take_profit: ManagedOrder | None = None
-    exits: list[ManagedOrder] = field(default_factory=list)
-    status: BracketStatus = BracketStatus.PENDING
-    error: str | None = None
-    detached: set[str] = field(default_factory=set)  # exits cancelled by the caller
-    exit_reason: str | None = None  # why the position was closed at market, if it was
-    # The position went away without an exit of this bracket (liquidated, or closed by
-    # another order): nothing is left to protect.
-    closed_elsewhere: bool = False
-
-    @property
-    def bracket_id(self) -> str:
-        return self.entry.client_order_id
-
-    @property
-    def exited_quantity(self) -> Decimal:
-        return sum((x.filled_quantity for x in self.exits), ZERO)
-
-    @property
-    def open_quantity(self) -> Decimal:
-        """What the bracket holds: entry filled minus exits filled."""
-        return self.entry.filled_quantity - self.exited_quantity
-
-    @property
-    def is_done(self) -> bool:
-        return self.status in (BracketStatus.CLOSED, BracketStatus.CANCELED)
-
-
 class BracketCoordinator:
     """Keeps every bracket's exits consistent with its entry."""
 
-    def __init__(self, manager: OrderManager) -> None:
-        self._manager = manager
+    def __init__(
+        self,
+        core: ManagerCore,
+        placer: OrderPlacer,
+        canceller: OrderCanceller,
+        exits: BracketExits,
+    ) -> None:
+        self._core = core
+        self._placer = placer
+        self._canceller = canceller
+        self._exits = exits
         self.brackets: dict[str, Bracket] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._dirty: set[str] = set()
@@ -120,11 +90,7 @@ class BracketCoordinator:
 
     def find(self, managed: ManagedOrder) -> Bracket | None:
         """The bracket an order belongs to (an exit's parent is the entry)."""
-        if managed.role is OrderRole.ENTRY:
-            return self.brackets.get(managed.client_order_id)
-        if managed.role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
-            return self.brackets.get(managed.parent_order_id or "")
-        return None
+        return bracket_of(self.brackets, managed)
 
     def detach(self, managed: ManagedOrder) -> None:
         """The caller cancels an exit itself: do not put it back."""
@@ -184,6 +150,12 @@ class BracketCoordinator:
                 bracket.exit_reason = LIQUIDATION_TAG
                 self.schedule(bracket)
 
+    def resume(self) -> None:
+        """Sync every bracket not done (after a start: what happened while away)."""
+        for bracket in self.brackets.values():
+            if not bracket.is_done:
+                self.schedule(bracket)
+
     def schedule(self, bracket: Bracket) -> None:
         bracket_id = bracket.bracket_id
         if bracket_id in self._dirty:
@@ -225,18 +197,18 @@ class BracketCoordinator:
             bracket.status = BracketStatus.ACTIVE
 
     async def _sync(self, bracket: Bracket) -> None:
-        manager = self._manager
+        cancel_quietly = self._canceller.cancel_quietly
         self._update_status(bracket)
         live_exits = [x for x in (bracket.stop_loss, bracket.take_profit) if x and x.is_open]
         if bracket.status is BracketStatus.CLOSED:
             # One side closed the position: cancel the other, and the rest of the entry.
             for order in (*live_exits, bracket.entry):
                 if order.is_open:
-                    await manager.cancel_quietly(order)
+                    await cancel_quietly(order)
             return
         if bracket.status is BracketStatus.CANCELED:
             for order in live_exits:
-                await manager.cancel_quietly(order)
+                await cancel_quietly(order)
             return
         # An exit superseded while its own state was uncertain (rejected locally, then
         # shown by the exchange; a cancel that failed) must not stay live beside the
@@ -248,7 +220,7 @@ class BracketCoordinator:
                 and order not in current_exits
                 and order.client_order_id not in bracket.detached
             ):
-                await manager.cancel_quietly(order)
+                await cancel_quietly(order)
         target = bracket.open_quantity
         if target <= 0:
             return
@@ -267,11 +239,14 @@ class BracketCoordinator:
             registered: list[ManagedOrder] = []
             try:
                 if current is None or ended_unfilled:
-                    placed = await manager.place_exit(bracket, role, target, registered.append)
+                    placed = await self._exits.place_exit(
+                        bracket, role, target, registered.append
+                    )
                     self.attach(bracket, role, placed)
                 elif current.is_open and current.order.remaining_quantity != target:
-                    replacement = await manager.replace_quantity(
-                        current, current.filled_quantity + target
+                    replacement = await cancel_and_replace(
+                        self._core, self._placer, self._canceller, current,
+                        new_quantity=current.filled_quantity + target,
                     )
                     if replacement is not current:
                         self.attach(bracket, role, replacement)
@@ -286,7 +261,7 @@ class BracketCoordinator:
                 if not crossed_trigger(exc):
                     raise
                 # The market is already through this exit's trigger: close now.
-                await manager.close_exit_at_market(bracket, role, exc)
+                await self._exits.close_at_market(bracket, role, exc)
                 return
 
     async def _close_elsewhere(self, bracket: Bracket) -> None:
@@ -301,7 +276,7 @@ class BracketCoordinator:
     async def _position_held(self, bracket: Bracket) -> bool:
         """Whether the exchange still shows a position on the bracket's side."""
         entry = bracket.entry.order
-        positions = await self._manager.exchange.get_positions(entry.symbol)
+        positions = await self._core.exchange.get_positions(entry.symbol)
         held = sum((p.quantity for p in positions if p.symbol == entry.symbol), ZERO)
         return held > 0 if entry.side is OrderSide.BUY else held < 0
 
@@ -318,9 +293,4 @@ class BracketCoordinator:
 
     def attach(self, bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
         """Make `exit_order` the bracket's current `role` exit."""
-        if exit_order not in bracket.exits:
-            bracket.exits.append(exit_order)
-        if role is OrderRole.STOP_LOSS:
-            bracket.stop_loss = exit_order
-        else:
-            bracket.take_profit = exit_order
+        attach_exit(bracket, role, exit_order)

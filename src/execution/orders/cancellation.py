@@ -8,17 +8,13 @@ error is raised; a cancel that did not end the order is followed by a query.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
+from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
-from execution.orders.registry import OrderRegistry
 from execution.orders.state import OrderCancelRejected, OrderCancelRequested
-from execution.orders.translate import now_ms
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
 
 logger = logging.getLogger(__name__)
 
@@ -27,38 +23,41 @@ class OrderCanceller:
     """Cancels for one manager."""
 
     def __init__(
-        self, manager: OrderManager, registry: OrderRegistry, lifecycle: OrderLifecycle
+        self, core: ManagerCore, lifecycle: OrderLifecycle, lookup: OrderLookup
     ) -> None:
-        self._manager = manager
-        self._registry = registry
+        self._core = core
+        self._registry = core.registry
         self._lifecycle = lifecycle
+        self._lookup = lookup
 
     async def cancel(self, managed: ManagedOrder) -> None:
         """Cancel; on failure the order goes back to working, is refreshed, and the error
         is raised."""
         lifecycle = self._lifecycle
         client_order_id = managed.client_order_id
-        lifecycle.apply(managed, OrderCancelRequested(client_order_id, now_ms()))
+        lifecycle.apply(managed, OrderCancelRequested(client_order_id, self._core.now_ms()))
         self._registry.cancelling.add(client_order_id)
         try:
-            result = await self._manager.exchange.cancel_order(
+            result = await self._core.exchange.cancel_order(
                 managed.order_id or None, managed.symbol, client_order_id=client_order_id
             )
         except ExecutionError as exc:
             never_acknowledged = not managed.order_id
-            lifecycle.apply(managed, OrderCancelRejected(client_order_id, str(exc), now_ms()))
+            lifecycle.apply(
+                managed, OrderCancelRejected(client_order_id, str(exc), self._core.now_ms())
+            )
             if never_acknowledged and isinstance(exc, OrderNotFoundError):
                 # Not on the exchange yet, and its placement's outcome is unknown: it may
                 # still come out of the exchange's queue. The cancel is kept and sent
                 # when the order turns up.
                 lifecycle.want_cancel(managed)
-            await lifecycle.refresh(managed)
+            await self._lookup.refresh(managed)
             raise
         finally:
             self._registry.cancelling.discard(client_order_id)
         lifecycle.apply_snapshot(managed, result)
         if managed.is_open:
-            await lifecycle.refresh(managed)
+            await self._lookup.refresh(managed)
 
     async def cancel_quietly(self, managed: ManagedOrder) -> None:
         """Cancel, logging instead of raising (brackets tidying up)."""
@@ -75,8 +74,10 @@ class OrderCanceller:
         cancelling = self._registry.cancelling
         ids = [managed.client_order_id for managed in tracked]
         for managed in tracked:
-            lifecycle.apply(managed, OrderCancelRequested(managed.client_order_id, now_ms()))
-        exchange = self._manager.exchange
+            lifecycle.apply(
+                managed, OrderCancelRequested(managed.client_order_id, self._core.now_ms())
+            )
+        exchange = self._core.exchange
         cancelling.update(ids)
         try:
             await exchange.cancel_all_orders(symbol)
@@ -88,4 +89,4 @@ class OrderCanceller:
                 if snapshot is not None:
                     lifecycle.apply_open_snapshot(managed, snapshot)
                 elif managed.is_open:
-                    await lifecycle.refresh(managed)
+                    await self._lookup.refresh(managed)

@@ -8,32 +8,31 @@ never open a position the other way; the close stops at the first order that did
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from execution.errors import ValidationError
-from execution.models import OrderSide, OrderStatus, PositionSide
-from execution.orders.managed import ManagedOrder
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
-
-CLOSE_TAG = "close_position"
+from execution.models import OrderSide, OrderStatus, OrderType, PositionSide
+from execution.orders.core import ManagerCore
+from execution.orders.managed import CLOSE_TAG, ManagedOrder
+from execution.orders.placement import OrderPlacer
+from execution.orders.validation import OrderIntent
 
 
 async def close_position(
-    manager: OrderManager,
+    core: ManagerCore,
+    placer: OrderPlacer,
     symbol: str,
     *,
-    cancel_orders: bool = True,
+    cancel_all: Callable[[str], Awaitable[object]] | None,
     strategy_name: str | None = None,
     tags: Iterable[str] = (),
 ) -> list[ManagedOrder]:
-    """Flatten `symbol` (one-way mode); returns the closing orders ([] when already flat)."""
-    if cancel_orders:
-        await manager.cancel_all_orders(symbol)
-    exchange = manager.exchange
+    """Flatten `symbol` (one-way mode): `cancel_all(symbol)` first unless it is None, then
+    reduce-only market orders; returns the closing orders ([] when already flat)."""
+    if cancel_all is not None:
+        await cancel_all(symbol)
+    exchange = core.exchange
     positions = [p for p in await exchange.get_positions(symbol) if p.quantity]
     if any(p.position_side is not PositionSide.BOTH for p in positions):
         raise ValidationError(
@@ -49,9 +48,11 @@ async def close_position(
     closing: list[ManagedOrder] = []
     while remaining > 0:
         quantity = min(remaining, largest) if largest else remaining
-        managed = await manager.place_market_order(
-            symbol, side, quantity, reduce_only=True, strategy_name=strategy_name,
-            tags=(CLOSE_TAG, *tags),
+        intent = await placer.validate(
+            OrderIntent(symbol, side, OrderType.MARKET, quantity, reduce_only=True)
+        )
+        managed = await placer.submit(
+            intent, strategy_name=strategy_name, tags=(CLOSE_TAG, *tags)
         )
         closing.append(managed)
         if managed.status is not OrderStatus.FILLED:

@@ -14,9 +14,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from execution.errors import ExecutionError, OrderNotFoundError
+from execution.errors import ExecutionError
 from execution.models import (
     AccountUpdate,
     OrderStatus,
@@ -26,12 +26,9 @@ from execution.models import (
     StreamStatus,
     UserEvent,
 )
+from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
-from execution.orders.registry import OrderRegistry
-from execution.orders.translate import now_ms
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
+from execution.orders.lookup import OrderLookup
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +39,13 @@ class EventFeed:
     """The stream handler and the polling fallback; `positions` follows account updates."""
 
     def __init__(
-        self,
-        manager: OrderManager,
-        registry: OrderRegistry,
-        lifecycle: OrderLifecycle,
-        positions: dict[str, Position],
+        self, core: ManagerCore, lifecycle: OrderLifecycle, lookup: OrderLookup
     ) -> None:
-        self._manager = manager
-        self._registry = registry
+        self._core = core
+        self._registry = core.registry
         self._lifecycle = lifecycle
-        self._positions = positions
+        self._lookup = lookup
+        self._positions = core.positions
         self._stream_was_down = False
         # Symbols an ACCOUNT_UPDATE touched while a REST read of the positions was in
         # flight (None: no read in flight): the stream's news is newer than that answer.
@@ -105,7 +99,7 @@ class EventFeed:
             touched: set[str] = set()
             self._positions_touched = touched
             try:
-                held = await self._manager.exchange.get_positions()
+                held = await self._core.exchange.get_positions()
             finally:
                 self._positions_touched = None
             self._set_positions(held, touched)
@@ -142,12 +136,12 @@ class EventFeed:
             self._poll_task = None
 
     async def _poll_loop(self) -> None:
-        manager = self._manager
+        core = self._core
         while True:
-            await asyncio.sleep(manager.poll_interval)
-            if not manager.exchange.user_stream_connected:
+            await core.clock.sleep(core.settings.poll_interval)
+            if not core.exchange.user_stream_connected:
                 await self.poll_safely()
-                await self._second_looks(now_ms())
+                await self._lookup.run_second_looks(core.now_ms())
             else:
                 await self.settle_pending()
 
@@ -166,7 +160,7 @@ class EventFeed:
         positions are read (account updates missed are not replayed)."""
         registry, lifecycle = self._registry, self._lifecycle
         for symbol in registry.symbols_with_open_orders():
-            exchange_open = await self._manager.exchange.get_open_orders(symbol)
+            exchange_open = await self._core.exchange.get_open_orders(symbol)
             seen: set[str] = set()
             for snapshot in exchange_open:
                 seen.add(snapshot.client_order_id)
@@ -179,7 +173,7 @@ class EventFeed:
                 client_order_id = managed.client_order_id
                 if client_order_id in seen or client_order_id in registry.in_flight:
                     continue
-                await lifecycle.refresh(managed)
+                await self._lookup.refresh(managed)
         await self.refresh_positions()
 
     async def settle_pending(self) -> None:
@@ -188,8 +182,8 @@ class EventFeed:
         seconds after they were sent) until the `pending_grace` horizon; orders
         PENDING_CANCEL with no cancel in flight (a cancel that raced the placement) once
         the horizon is over."""
-        now = now_ms()
-        horizon_ms = int(self._manager.pending_grace * 1000)
+        now = self._core.now_ms()
+        horizon_ms = self._core.settings.pending_grace_ms
         registry = self._registry
         lookups = self._lookups
         for managed in registry.open_orders():
@@ -197,7 +191,7 @@ class EventFeed:
             if client_order_id in registry.in_flight:
                 continue
             age = now - managed.submitted_at
-            if self._lifecycle.never_acknowledged(managed):
+            if managed.never_acknowledged:
                 done = lookups.get(client_order_id, 0)
                 if age < horizon_ms and age < LOOKUP_BACKOFF_MS * (1 << done):
                     continue  # not due yet
@@ -208,36 +202,7 @@ class EventFeed:
                 and age >= horizon_ms
             ):
                 continue
-            await self._lifecycle.refresh(managed)
+            await self._lookup.refresh(managed)
             if not managed.is_open:
                 lookups.pop(client_order_id, None)
-        await self._second_looks(now)
-
-    async def _second_looks(self, now: int) -> None:
-        """Orders taken as never placed, looked up once more a horizon later: should the
-        exchange have carried one out after all, it follows the exchange."""
-        due = self._lifecycle.second_looks
-        horizon_ms = int(self._manager.pending_grace * 1000)
-        for client_order_id, (at, looks_left) in list(due.items()):
-            if at > now:
-                continue
-            del due[client_order_id]
-            managed = self._registry.by_client_id.get(client_order_id)
-            if managed is None or not managed.rejected_locally:
-                continue
-            try:
-                snapshot = await self._manager.exchange.fetch_order(
-                    managed.symbol, client_order_id=client_order_id
-                )
-            except OrderNotFoundError:
-                if looks_left > 1:  # not there yet: once more, two horizons later
-                    due[client_order_id] = (now + 2 * horizon_ms, looks_left - 1)
-                continue
-            except ExecutionError as exc:
-                logger.warning("second look at %s failed: %s", client_order_id, exc)
-                due[client_order_id] = (now + horizon_ms, looks_left)  # asked again later
-                continue
-            logger.warning("order %s, taken as never placed, is on the exchange after all "
-                           "(%s): following the exchange", client_order_id,
-                           snapshot.status.value)
-            self._lifecycle.apply_snapshot(managed, snapshot)
+        await self._lookup.run_second_looks(now)

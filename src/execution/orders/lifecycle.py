@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
-from execution.errors import ExecutionError, MismatchedAnswerError, OrderNotFoundError
+from execution.errors import MismatchedAnswerError
 from execution.models import (
     LIQUIDATION_CLIENT_ID_PREFIX,
     Order,
@@ -31,22 +30,15 @@ from execution.orders.adoption import (
     adopts,
     origin_of,
 )
-from execution.orders.callbacks import CallbackRegistry
+from execution.orders.core import ManagerCore
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
-from execution.orders.missing import find_in_history, settle_missing
-from execution.orders.recorder import OrderRecorder
-from execution.orders.registry import OrderRegistry
-from execution.orders.state import OrderCancelRejected, OrderEvent, OrderRejected, Outcome
-from execution.orders.translate import events_from_snapshot, events_from_update, now_ms
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
+from execution.orders.state import OrderCancelRejected, OrderEvent, Outcome
+from execution.orders.translate import events_from_snapshot, events_from_update
 
 logger = logging.getLogger(__name__)
 
 # `ManagedOrder.attributes` key: a cancel was asked while the exchange did not have the order.
 CANCEL_WANTED = "cancel_wanted"
-SECOND_LOOKS = 2  # looks at an order taken as never placed, after the horizon
 
 _STOP_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT)
 _TAKE_PROFIT_TYPES = (OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
@@ -59,25 +51,23 @@ _WHOSE = {
 
 
 class OrderLifecycle:
-    """Moves tracked orders by events; `on_leg_change` hears of every bracket leg moved."""
+    """Moves tracked orders by events. `on_leg_change` hears of every bracket leg moved;
+    `cancel` is how an order whose cancel was asked early is cancelled once it turns up
+    (both given by the facade: the lifecycle sits below brackets and cancellation)."""
 
     def __init__(
         self,
-        manager: OrderManager,
-        registry: OrderRegistry,
-        recorder: OrderRecorder,
-        callbacks: CallbackRegistry,
+        core: ManagerCore,
         on_leg_change: Callable[[ManagedOrder], None],
+        cancel: Callable[[ManagedOrder], Awaitable[None]],
     ) -> None:
-        self._manager = manager
-        self._registry = registry
-        self._recorder = recorder
-        self._callbacks = callbacks
+        self._core = core
+        self._registry = core.registry
+        self._recorder = core.recorder
+        self._callbacks = core.callbacks
         self._on_leg_change = on_leg_change
+        self._cancel = cancel
         self._background: set[asyncio.Future[None]] = set()
-        # client id -> (when, in ms, an order taken as never placed is looked up again;
-        # how many looks are left): a horizon later, then two horizons after that
-        self.second_looks: dict[str, tuple[int, int]] = {}
         self.adoption_log: AdoptionLog | None = None  # kept during a start
         self._left: set[str] = set()  # untracked orders reported and not adopted
 
@@ -108,14 +98,14 @@ class OrderLifecycle:
         except MismatchedAnswerError as exc:
             logger.error("%s", exc)
             return
-        for event in events_from_update(managed, update):
+        for event in events_from_update(managed, update, self._core.now_ms()):
             self.apply(managed, event)
 
     def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
         """Bring `managed` to what a REST answer shows (never backwards); an answer about
         another order raises `MismatchedAnswerError` and changes nothing."""
         managed.check_describes(snapshot)
-        for event in events_from_snapshot(managed, snapshot):
+        for event in events_from_snapshot(managed, snapshot, self._core.now_ms()):
             self.apply(managed, event)
 
     def apply_open_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
@@ -131,7 +121,8 @@ class OrderLifecycle:
             self.apply(
                 managed,
                 OrderCancelRejected(
-                    managed.client_order_id, "still open on the exchange", now_ms()
+                    managed.client_order_id, "still open on the exchange",
+                    self._core.now_ms(),
                 ),
             )
 
@@ -148,7 +139,7 @@ class OrderLifecycle:
             return
         logger.info("order %s turned up: sending the cancel asked earlier",
                     managed.client_order_id)
-        task = asyncio.ensure_future(self._manager.cancel_quietly(managed))
+        task = asyncio.ensure_future(self._cancel(managed))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -178,10 +169,10 @@ class OrderLifecycle:
         """An order the exchange shows and the manager does not track: adopted if the
         policy takes orders of its origin (returned), else reported once (None)."""
         client_order_id = snapshot.client_order_id
-        manager = self._manager
-        origin = origin_of(client_order_id, manager.client_order_id_prefix)
+        settings = self._core.settings
+        origin = origin_of(client_order_id, settings.client_order_id_prefix)
         log = self.adoption_log
-        if adopts(manager.adopt_policy, origin):
+        if adopts(settings.adopt_policy, origin):
             managed = self.adopt(snapshot)
             if log is not None and client_order_id not in log.adopted:
                 log.adopted.append(client_order_id)
@@ -193,7 +184,7 @@ class OrderLifecycle:
             logger.warning(
                 "order %s (%s, %s %s) on the exchange is not adopted: %s (adopt=%r)",
                 client_order_id, snapshot.order_id, snapshot.symbol, snapshot.status.value,
-                _WHOSE[origin], manager.adopt_policy.value,
+                _WHOSE[origin], settings.adopt_policy.value,
             )
         return None
 
@@ -220,7 +211,8 @@ class OrderLifecycle:
             tags = ("adopted", LIQUIDATION_TAG)
         elif client_order_id.startswith(ADL_CLIENT_ID):
             tags = ("adopted", ADL_TAG)
-        managed = ManagedOrder(order, tags=tags, adopted=True, submitted_at=now_ms())
+        managed = ManagedOrder(order, tags=tags, adopted=True,
+                               submitted_at=self._core.now_ms())
         self._registry.register(managed)
         self._recorder.record(managed)
         self._recorder.note(managed, "ADOPTED", {"order_id": snapshot.order_id})
@@ -244,59 +236,3 @@ class OrderLifecycle:
         self._recorder.note(managed, "outcome_unknown",
                             {"error": type(cause).__name__, "detail": str(cause)})
         self._callbacks.emit("order_outcome_unknown", managed)
-
-    @staticmethod
-    def never_acknowledged(managed: ManagedOrder) -> bool:
-        """No acknowledgement ever seen: PENDING_NEW, or PENDING_CANCEL (a cancel was
-        requested while the placement was in flight) with no exchange order id."""
-        status = managed.status
-        return status is OrderStatus.PENDING_NEW or (
-            status is OrderStatus.PENDING_CANCEL and not managed.order_id
-        )
-
-    def grace_over(self, managed: ManagedOrder) -> bool:
-        """The placement is older than the grace period (a request the exchange accepted
-        but has not processed yet would also be "not found")."""
-        return now_ms() - managed.submitted_at >= self._manager.pending_grace * 1000
-
-    async def refresh(self, managed: ManagedOrder) -> None:
-        """Query the order by client id and apply what the exchange says. An order that
-        is unknown to the exchange and never acknowledged (PENDING_NEW, or PENDING_CANCEL
-        with no exchange order id) after the grace period never reached it: it is marked
-        REJECTED (locally: should the exchange show it after all, it follows the exchange)."""
-        try:
-            snapshot = await self._manager.exchange.fetch_order(
-                managed.symbol, client_order_id=managed.client_order_id
-            )
-        except OrderNotFoundError as exc:
-            if not self.never_acknowledged(managed):
-                await settle_missing(self._manager, managed, exc)  # -2013 for a known order
-            elif self.grace_over(managed):
-                try:
-                    listed = await find_in_history(self._manager, managed)
-                except ExecutionError as error:
-                    logger.warning("order history of %s unreadable (%s): %s stays unknown",
-                                   managed.symbol, error, managed.client_order_id)
-                    return
-                if listed is not None:
-                    self.apply_open_snapshot(managed, listed)
-                    return
-                self.apply(
-                    managed,
-                    OrderRejected(
-                        managed.client_order_id, "not found on the exchange", now_ms(),
-                        local=True,
-                    ),
-                )
-                # One more look later: a request the exchange still held may come out after
-                # the horizon, and its events can be missed (the stream away meanwhile).
-                self.second_looks[managed.client_order_id] = (
-                    now_ms() + int(self._manager.pending_grace * 1000), SECOND_LOOKS
-                )
-            return
-        except ExecutionError as exc:
-            logger.warning("refresh of %s failed: %s", managed.client_order_id, exc)
-            return
-        # Open on the exchange with no cancel of ours in flight: a cancel that raced the
-        # placement (or whose answer was lost) did not happen; the order is working.
-        self.apply_open_snapshot(managed, snapshot)

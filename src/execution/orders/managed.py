@@ -27,11 +27,13 @@ from execution.orders.state import (
     next_state,
     resolve,
 )
+from execution.orders.validation import RoundingNotice
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 LIQUIDATION_TAG = "liquidation"  # the tag of an adopted liquidation order ("autoclose-...")
+CLOSE_TAG = "close_position"  # the orders of `close_position` (and of a flattening)
 
 
 class OrderRole(enum.Enum):
@@ -79,6 +81,8 @@ class ManagedOrder:
     submitted_at: int = 0
     filled_at: int | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # What the exchange's rules rounded when this order was placed (not persisted).
+    rounded: tuple[RoundingNotice, ...] = field(default=(), repr=False)
     events: list[OrderEvent] = field(default_factory=list, repr=False)
     trade_ids: set[int] = field(default_factory=set, repr=False)
 
@@ -171,6 +175,15 @@ class ManagedOrder:
         self.order.updated_at = max(self.order.updated_at, event.timestamp)
         self.events.append(event)
         return Transition(event, Outcome.APPLIED, before, after)
+
+    @property
+    def never_acknowledged(self) -> bool:
+        """No acknowledgement ever seen: PENDING_NEW, or PENDING_CANCEL (a cancel was
+        requested while the placement was in flight) with no exchange order id."""
+        status = self.order.status
+        return status is OrderStatus.PENDING_NEW or (
+            status is OrderStatus.PENDING_CANCEL and not self.order.order_id
+        )
 
     @property
     def never_seen_on_exchange(self) -> bool:

@@ -5,11 +5,13 @@ committed to the store before it is sent) -> `exchange.create_order` -> events f
 answer, the user-data stream or, while the stream is down, REST polling -> the state
 machine (`ManagedOrder.apply`) -> store -> callbacks -> brackets.
 
-This class only orchestrates; each job lives in its own module: `placement` (validate and
-submit exactly once), `lifecycle` (apply events), `feed` (the user stream and the polling
-fallback), `cancellation`, `modify` (cancel and replace), `brackets` and `bracket_orders`
-(keeping a bracket's legs consistent), `recorder` (what goes to the store), `registry`
-(the indexes), `reconcile` (at start).
+This class is the facade: it composes the parts and is the public API. Each part depends
+on the shared core (`core.ManagerCore`: exchange, registry, recorder, callbacks, clock,
+settings) and on the parts below it, never on this class: `lifecycle` (apply events),
+`lookup` (query one order, settle an unknown outcome), `placement` (validate and submit
+exactly once), `cancellation`, `modify` (cancel and replace), `closing`, `bracket_exits`,
+`brackets` and `bracket_orders` (a bracket's legs), `feed` (the user stream and the polling
+fallback), `protection_audit`, `reconcile` and `session` (start and stop).
 
     async with OrderManager(exchange, "orders.sqlite") as manager:
         order = await manager.place_limit_order("BTC/USDT", OrderSide.BUY, Decimal("0.01"),
@@ -21,74 +23,39 @@ A manager used without `start()` starts itself on its first order.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from execution.coercion import to_enum, to_seconds
-from execution.errors import ExecutionError, ValidationError
+from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
-from execution.models import (
-    Order,
-    OrderSide,
-    OrderType,
-    Position,
-    StreamState,
-    StreamStatus,
-    TimeInForce,
-    UserEvent,
-)
+from execution.models import OrderSide, Position, TimeInForce, UserEvent
 from execution.money import Number, positive
-from execution.orders.adoption import (
-    AdoptionLog,
-    AdoptPolicy,
-    check_prefix,
-    default_prefix,
-    resolve_policy,
-)
-from execution.orders.bracket_orders import BracketOrders
-from execution.orders.brackets import Bracket, BracketCoordinator
-from execution.orders.callbacks import CallbackRegistry, OrderCallback, PositionCallback
-from execution.orders.cancellation import OrderCanceller
+from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
+from execution.orders.assembly import assemble
+from execution.orders.brackets import Bracket
+from execution.orders.callbacks import OrderCallback, PositionCallback
 from execution.orders.closing import close_position
-from execution.orders.feed import EventFeed
-from execution.orders.lifecycle import OrderLifecycle
-from execution.orders.managed import ManagedOrder, OrderRole, Transition
+from execution.orders.core import ManagerSettings, Setting
+from execution.orders.entry import OrderEntry
+from execution.orders.managed import ManagedOrder
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
-from execution.orders.placement import OrderPlacer
-from execution.orders.protection import (
-    PositionProtection,
-    ProtectionAuditor,
-    ProtectionConfig,
-    ProtectionReport,
-)
-from execution.orders.reconcile import ReconciliationReport, baseline_of, reconcile
-from execution.orders.recorder import OrderRecorder
-from execution.orders.registry import OrderRegistry
-from execution.orders.state import OrderEvent
+from execution.orders.protection import ProtectionConfig, ProtectionReport
+from execution.orders.reconcile import ReconciliationReport
 from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards, OrderIntent
 from execution.rules import normalize_symbol
 from execution.store import OrderStore
 from execution.store_location import open_store
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
-__all__ = [
-    "Bracket",
-    "ManagedOrder",
-    "OrderGuards",
-    "OrderManager",
-    "ReplaceFailedError",
-]
-
-logger = logging.getLogger(__name__)
+__all__ = ["Bracket", "ManagedOrder", "OrderGuards", "OrderManager", "ReplaceFailedError"]
 
 
-class OrderManager:
+class OrderManager(OrderEntry):
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
     `store` is an `OrderStore`, a path to its SQLite file, a store URL
@@ -107,6 +74,7 @@ class OrderManager:
     client id with back-off, and from the stream; only when `pending_grace` (s, the
     horizon) is over and the exchange's order history does not list it either is it taken
     as never placed (REJECTED locally; should the exchange show it later, it follows).
+    `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -122,39 +90,56 @@ class OrderManager:
         adopt_unknown: bool | None = None,
         client_order_id_prefix: str | None = None,
         protection: ProtectionConfig | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.exchange = exchange
-        self._owns_store = store is not None and not isinstance(store, OrderStore)
+        owns_store = store is not None and not isinstance(store, OrderStore)
         self.store: OrderStore | None = None if store is None else open_store(store)
-        self.guards = guards or OrderGuards()
-        self.poll_interval = to_seconds(poll_interval, "poll_interval")
-        self.pending_grace = to_seconds(pending_grace, "pending_grace")
-        self.adopt_policy = resolve_policy(adopt, adopt_unknown)
         if client_order_id_prefix is None:
             client_order_id_prefix = default_prefix(self.store.path if self.store else None)
-        self.client_order_id_prefix = check_prefix(client_order_id_prefix)
-        self.positions: dict[str, Position] = {}
-        self.last_reconciliation: ReconciliationReport | None = None
-        self.registry = OrderRegistry()
-        self._callbacks = CallbackRegistry()
-        self._recorder = OrderRecorder(self.store, self._callbacks)
-        self._brackets = BracketCoordinator(self)
-        self._lifecycle = OrderLifecycle(
-            self, self.registry, self._recorder, self._callbacks, self._brackets.notify
+        settings = ManagerSettings(
+            guards=guards or OrderGuards(),
+            poll_interval=to_seconds(poll_interval, "poll_interval"),
+            pending_grace=to_seconds(pending_grace, "pending_grace"),
+            adopt_policy=resolve_policy(adopt, adopt_unknown),
+            client_order_id_prefix=check_prefix(client_order_id_prefix),
         )
-        self._placer = OrderPlacer(
-            self, self.registry, self._recorder, self._lifecycle, client_order_id_prefix
+        parts = self._parts = assemble(
+            exchange, self.store, settings, clock or SYSTEM_CLOCK,
+            protection or ProtectionConfig(), owner=self, owns_store=owns_store,
         )
-        self._canceller = OrderCanceller(self, self.registry, self._lifecycle)
-        self._bracket_orders = BracketOrders(
-            self, self._placer, self._recorder, self._callbacks, self._brackets
+        self._core, self._session = parts.core, parts.session
+        self._placer, self._canceller, self._brackets = (
+            parts.placer, parts.canceller, parts.brackets
         )
-        self._feed = EventFeed(self, self.registry, self._lifecycle, self.positions)
-        self._protection = ProtectionAuditor(self, protection or ProtectionConfig())
-        self._started = False
-        self._ever_started = False
-        self._start_settled = False  # a start has run to its end (or failed)
-        self._start_lock = asyncio.Lock()
+        self.positions: dict[str, Position] = parts.core.positions
+
+    # -- settings (each settable) -------------------------------------------------------
+
+    guards = Setting[OrderGuards](doc="The operator's checks on every order.")
+    poll_interval = Setting[float](to_seconds, "Seconds between polls with the stream down.")
+    pending_grace = Setting[float](to_seconds, "Seconds before an unknown outcome is settled.")
+    client_order_id_prefix = Setting[str](
+        lambda value, name: check_prefix(value), "Starts every client order id made."
+    )
+    adopt_policy = Setting[AdoptPolicy](
+        lambda value, name: to_enum(AdoptPolicy, value, "adopt"),
+        "Which untracked orders found on the exchange are taken over.",
+    )
+
+    @property
+    def settings(self) -> ManagerSettings:
+        """The manager's settings (the attributes above read and write them)."""
+        return self._core.settings
+
+    @property
+    def adopt_unknown(self) -> bool:
+        """Whether untracked orders are adopted at all (the older switch)."""
+        return self.adopt_policy is not AdoptPolicy.NONE
+
+    @adopt_unknown.setter
+    def adopt_unknown(self, value: bool) -> None:
+        self.adopt_policy = AdoptPolicy.OWN if value else AdoptPolicy.NONE
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -173,101 +158,41 @@ class OrderManager:
     async def start(self) -> ReconciliationReport:
         """Load the store, start the user stream, reconcile with the exchange, resume
         brackets and start the polling fallback. Returns the reconciliation report."""
-        async with self._start_lock:
-            try:
-                report = await self._start()
-            finally:
-                self._start_settled = True
-        await self._protection.run_deferred()  # act on what the start-up audit found
-        return report
-
-    async def _start(self) -> ReconciliationReport:
-        if self._started:
-            raise ExecutionError("the order manager is already started")
-        self._started = True
-        self._ever_started = True
-        loaded: list[ManagedOrder] = []
-        if self.store is not None:
-            try:
-                await self.store.open()  # StoreLockedError: another manager holds the file
-                self.store.claim(self)
-            except BaseException:
-                self._started = False
-                raise
-            loaded = await self.store.load_orders()
-            for managed in loaded:
-                self.registry.register(managed)
-        baseline = baseline_of(loaded)
-        # Every untracked order met from here to the end of the reconciliation (the
-        # stream's resync included) is in the report.
-        log = self._lifecycle.adoption_log = AdoptionLog()
-        try:
-            try:
-                await self.exchange.start_user_stream(self.handle_event)
-            except ExecutionError as exc:
-                logger.warning("user stream did not start (%s): polling instead", exc)
-            self._brackets.rebuild(loaded)
-            report = await reconcile(self, baseline, log)
-        finally:
-            self._lifecycle.adoption_log = None
-        self.last_reconciliation = report
-        for bracket in self._brackets.brackets.values():
-            if not bracket.is_done:
-                self._brackets.schedule(bracket)
-        self._feed.start_polling()
-        self._protection.start_periodic()
-        return report
-
-    async def _ensure_started(self) -> None:
-        """Start on first use, so a manager used without `start()` (or `async with`) still
-        follows its orders; a manager once started (and maybe stopped) is left as it is."""
-        if self._start_settled:
-            return
-        async with self._start_lock:
-            if not self._ever_started:
-                logger.info("order manager used before start(): starting it now")
-                try:
-                    await self._start()
-                finally:
-                    self._start_settled = True
-                if self._protection.deferred:
-                    self._protection.schedule()
+        return await self._session.start()
 
     async def stop(self) -> None:
         """Stop polling and the stream, let pending work finish, and close the store."""
-        if not self._started:
-            return
-        self._started = False
-        await self._protection.stop()
-        await self._feed.stop_polling()
-        await self._brackets.drain()
-        with contextlib.suppress(ExecutionError):
-            await self.exchange.stop_user_stream()
-        await self._callbacks.drain()
-        self._recorder.persist_dirty()
-        if self.store is not None:
-            self.store.release(self)
-            # StoreUnavailableError: the store could not write what is left (a full
-            # disk, past the store's close_timeout); it says what was not persisted.
-            if self._owns_store:
-                await self.store.close()
-            else:
-                await self.store.flush()
+        await self._session.stop()
+
+    @property
+    def last_reconciliation(self) -> ReconciliationReport | None:
+        """The report of the last start's reconciliation (None before a start)."""
+        return self._session.last_reconciliation
 
     # -- lookups ----------------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> ManagedOrder | None:
         """An order by the exchange's order id or by client order id (O(1))."""
-        return self.registry.get(order_id)
+        return self._core.registry.get(order_id)
 
     @property
     def orders(self) -> list[ManagedOrder]:
         """Every order tracked, oldest first."""
-        return list(self.registry.by_client_id.values())
+        return list(self._core.registry.by_client_id.values())
 
     def open_orders(self, symbol: str | None = None) -> list[ManagedOrder]:
         """Orders not yet final, of one symbol or all."""
-        return self.registry.open_orders(None if symbol is None else normalize_symbol(symbol))
+        registry = self._core.registry
+        return registry.open_orders(None if symbol is None else normalize_symbol(symbol))
+
+    def unknown_outcomes(self) -> list[ManagedOrder]:
+        """Orders sent whose outcome the exchange has not told yet (never acknowledged, no
+        request in flight): they count as open until settled."""
+        registry = self._core.registry
+        return [
+            managed for managed in registry.open_orders()
+            if managed.never_acknowledged and managed.client_order_id not in registry.in_flight
+        ]
 
     @property
     def brackets(self) -> dict[str, Bracket]:
@@ -277,15 +202,16 @@ class OrderManager:
     def get_statistics(self) -> OrderStatistics:
         """Counts, fill rate, volume, fees, time to fill and realised PnL, by status and
         by strategy, over every order tracked."""
-        return compute_statistics(self.registry.by_client_id.values())
+        return compute_statistics(self._core.registry.by_client_id.values())
 
     def on(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
-        """Register `callback(managed_order)` (sync or async) for one of `CALLBACK_EVENTS`;
-        a `position_unprotected` callback gets the audit's `PositionProtection`."""
-        self._callbacks.add(event_name, callback)
+        """Register `callback(managed_order)` (sync or async) for a `CallbackEvent`; a
+        `position_unprotected` callback gets the audit's `PositionProtection`."""
+        self._core.callbacks.add(event_name, callback)
 
     def off(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
-        self._callbacks.remove(event_name, callback)
+        """Remove a callback registered with `on`."""
+        self._core.callbacks.remove(event_name, callback)
 
     # -- protection -------------------------------------------------------------------------
 
@@ -296,141 +222,14 @@ class OrderManager:
         `ProtectionConfig.policy`. Run at start, after each stream resync and every
         `ProtectionConfig.interval` seconds; call it any time. During the first start it
         only assesses: the action follows as soon as the start is over."""
-        return await self._protection.audit(act=self._start_settled)
+        return await self._parts.auditor.audit(act=self._session.start_settled)
 
     @property
     def last_protection(self) -> ProtectionReport | None:
         """The latest protection audit's report (None before the first)."""
-        return self._protection.last_report
+        return self._parts.auditor.last_report
 
-    def emit_position_event(self, event_name: str, finding: PositionProtection) -> None:
-        """Run the callbacks of a position event (`position_unprotected`)."""
-        self._callbacks.emit(event_name, finding)
-
-    # -- placement --------------------------------------------------------------------------
-
-    async def place_market_order(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Number,
-        *,
-        strategy_name: str | None = None,
-        tags: Iterable[str] = (),
-        parent_order_id: str | None = None,
-        reduce_only: bool = False,
-        client_order_id: str | None = None,
-    ) -> ManagedOrder:
-        """A market order (quantity rounded down to the market step size)."""
-        symbol = normalize_symbol(symbol)
-        intent = OrderIntent(
-            symbol, side, OrderType.MARKET, positive(quantity, "quantity"),
-            reduce_only=reduce_only,
-        )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
-
-    async def place_limit_order(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Number,
-        price: Number,
-        *,
-        time_in_force: TimeInForce = TimeInForce.GTC,
-        strategy_name: str | None = None,
-        tags: Iterable[str] = (),
-        parent_order_id: str | None = None,
-        reduce_only: bool = False,
-        client_order_id: str | None = None,
-    ) -> ManagedOrder:
-        """A limit order; the price rounds down for a BUY and up for a SELL."""
-        symbol = normalize_symbol(symbol)
-        intent = OrderIntent(
-            symbol, side, OrderType.LIMIT, positive(quantity, "quantity"),
-            price=positive(price, "price"), time_in_force=time_in_force,
-            reduce_only=reduce_only,
-        )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
-
-    async def place_stop_loss_order(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Number,
-        stop_price: Number,
-        *,
-        strategy_name: str | None = None,
-        tags: Iterable[str] = (),
-        parent_order_id: str | None = None,
-        reduce_only: bool = True,
-        client_order_id: str | None = None,
-    ) -> ManagedOrder:
-        """A stop-market order (STOP_MARKET) that closes exposure when the mark crosses
-        `stop_price`: a SELL triggers below the market, a BUY above."""
-        symbol = normalize_symbol(symbol)
-        intent = OrderIntent(
-            symbol, side, OrderType.STOP_LOSS, positive(quantity, "quantity"),
-            stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
-        )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
-
-    async def place_take_profit_order(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Number,
-        stop_price: Number,
-        *,
-        strategy_name: str | None = None,
-        tags: Iterable[str] = (),
-        parent_order_id: str | None = None,
-        reduce_only: bool = True,
-        client_order_id: str | None = None,
-    ) -> ManagedOrder:
-        """A take-profit market order (TAKE_PROFIT_MARKET): a SELL triggers above the
-        market, a BUY below."""
-        symbol = normalize_symbol(symbol)
-        intent = OrderIntent(
-            symbol, side, OrderType.TAKE_PROFIT, positive(quantity, "quantity"),
-            stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
-        )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
-
-    async def place_bracket_order(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Number,
-        *,
-        entry_price: Number | None = None,
-        stop_loss_price: Number,
-        take_profit_price: Number,
-        time_in_force: TimeInForce = TimeInForce.GTC,
-        strategy_name: str | None = None,
-        tags: Iterable[str] = (),
-        client_order_id: str | None = None,
-    ) -> Bracket:
-        """An entry (market, or limit at `entry_price`) with a reduce-only stop-loss and
-        take-profit, one-cancels-other, placed and sized as the entry fills.
-
-        Everything is checked before the entry is sent: the exit prices must sit on the
-        right sides of the entry (or of the mark price for a market entry). An exit whose
-        trigger the market has passed by the time it is placed is replaced by closing the
-        position at market (see `bracket_orders`)."""
-        symbol = normalize_symbol(symbol)
-        side = to_enum(OrderSide, side, "side")
-        time_in_force = to_enum(TimeInForce, time_in_force, "time_in_force")
-        quantity_value = positive(quantity, "quantity")
-        stop_loss = positive(stop_loss_price, "stop_loss_price")
-        take_profit = positive(take_profit_price, "take_profit_price")
-        entry = None if entry_price is None else positive(entry_price, "entry_price")
-        await self._ensure_started()
-        return await self._bracket_orders.place(
-            symbol, side, quantity_value,
-            entry_price=entry, stop_loss_price=stop_loss, take_profit_price=take_profit,
-            time_in_force=time_in_force, strategy_name=strategy_name, tags=tags,
-            client_order_id=client_order_id,
-        )
+    # -- placement (the public methods: `OrderEntry`) ---------------------------------------
 
     async def _place(
         self,
@@ -440,76 +239,45 @@ class OrderManager:
         parent_order_id: str | None,
         client_order_id: str | None,
     ) -> ManagedOrder:
-        await self._ensure_started()
+        await self._session.ensure_started()
         intent = await self._placer.validate(intent)
         return await self._placer.submit(
-            intent,
-            strategy_name=strategy_name,
-            tags=tuple(tags),
-            parent_order_id=parent_order_id,
-            client_order_id=client_order_id,
+            intent, strategy_name=strategy_name, tags=tuple(tags),
+            parent_order_id=parent_order_id, client_order_id=client_order_id,
         )
 
-    async def validate(
-        self, intent: OrderIntent, *, replacing: ManagedOrder | None = None,
-        apply_guards: bool = True,
-    ) -> OrderIntent:
-        """Gather what the checks need and run them; the rounded intent or ValidationError.
-
-        `replacing` is an order about to be cancelled for this one: its slot counts as free.
-        `apply_guards=False` skips the operator's guards (for reduce-only risk reduction);
-        the exchange's rules still apply.
-        """
-        return await self._placer.validate(
-            intent, replacing=replacing, apply_guards=apply_guards
+    async def _place_bracket(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Decimal,
+        *,
+        entry_price: Decimal | None,
+        stop_loss_price: Decimal,
+        take_profit_price: Decimal,
+        time_in_force: TimeInForce,
+        strategy_name: str | None,
+        tags: Iterable[str],
+        client_order_id: str | None,
+    ) -> Bracket:
+        await self._session.ensure_started()
+        return await self._parts.bracket_orders.place(
+            symbol, side, quantity,
+            entry_price=entry_price, stop_loss_price=stop_loss_price,
+            take_profit_price=take_profit_price, time_in_force=time_in_force,
+            strategy_name=strategy_name, tags=tags, client_order_id=client_order_id,
         )
+
+    async def check_order(self, intent: OrderIntent) -> OrderIntent:
+        """What `place_order(intent)` would send, without sending it: the intent rounded by
+        the exchange's rules (its `rounded` lists each change and the rule), or the
+        `ValidationError` that would refuse it (naming the field, the value and the rule)."""
+        await self._session.ensure_started()
+        return await self._placer.validate(intent)
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
         return self._placer.new_client_order_id()
-
-    async def submit(
-        self,
-        intent: OrderIntent,
-        *,
-        strategy_name: str | None = None,
-        tags: tuple[str, ...] = (),
-        parent_order_id: str | None = None,
-        role: OrderRole = OrderRole.SINGLE,
-        client_order_id: str | None = None,
-        replaces: str | None = None,
-        attributes: dict[str, str] | None = None,
-        on_registered: Callable[[ManagedOrder], None] | None = None,
-    ) -> ManagedOrder:
-        """Send a validated intent exactly once and track it (see `OrderPlacer.submit`)."""
-        return await self._placer.submit(
-            intent,
-            strategy_name=strategy_name,
-            tags=tags,
-            parent_order_id=parent_order_id,
-            role=role,
-            client_order_id=client_order_id,
-            replaces=replaces,
-            attributes=attributes,
-            on_registered=on_registered,
-        )
-
-    async def place_exit(
-        self,
-        bracket: Bracket,
-        role: OrderRole,
-        quantity: Decimal,
-        on_registered: Callable[[ManagedOrder], None] | None = None,
-    ) -> ManagedOrder:
-        """Place a bracket's stop-loss or take-profit for `quantity` (used by brackets)."""
-        return await self._bracket_orders.place_exit(bracket, role, quantity, on_registered)
-
-    async def close_exit_at_market(
-        self, bracket: Bracket, role: OrderRole, cause: BaseException
-    ) -> ManagedOrder | None:
-        """Close what `bracket` holds at market because its `role` exit's trigger is already
-        passed (`cause` says how that was found); the other exit is cancelled."""
-        return await self._bracket_orders.close_at_market(bracket, role, cause)
 
     # -- modify and cancel ------------------------------------------------------------------
 
@@ -529,14 +297,11 @@ class OrderManager:
         price = positive(new_price, "new_price") if new_price is not None else None
         quantity = positive(new_quantity, "new_quantity") if new_quantity is not None else None
         replacement = await cancel_and_replace(
-            self, managed, new_price=price, new_quantity=quantity
+            self._core, self._placer, self._canceller, managed,
+            new_price=price, new_quantity=quantity,
         )
         self._brackets.replaced(managed, replacement)
         return replacement
-
-    async def replace_quantity(self, managed: ManagedOrder, new_total: Decimal) -> ManagedOrder:
-        """Cancel-and-replace to a new total quantity (used to resize bracket exits)."""
-        return await cancel_and_replace(self, managed, new_quantity=new_total)
 
     async def cancel_order(self, order_id: str) -> ManagedOrder:
         """Cancel one open order (by order id or client order id); raises if the cancel fails
@@ -554,8 +319,8 @@ class OrderManager:
         """Cancel every open order of `symbol` on the exchange; returns the tracked orders
         that were open, each refreshed to its final state."""
         symbol = normalize_symbol(symbol)
-        await self._ensure_started()
-        tracked = self.registry.open_orders(symbol)
+        await self._session.ensure_started()
+        tracked = self._core.registry.open_orders(symbol)
         for managed in tracked:
             self._brackets.detach(managed)
         await self._canceller.cancel_all(symbol, tracked)
@@ -574,121 +339,39 @@ class OrderManager:
         market quantity. Returns the closing orders (tagged "close_position"); [] when flat.
         Stops at the first closing order that did not fill."""
         symbol = normalize_symbol(symbol)
-        await self._ensure_started()
-        return await close_position(self, symbol, cancel_orders=cancel_orders,
-                                    strategy_name=strategy_name, tags=tags)
-
-    async def cancel_managed(self, managed: ManagedOrder) -> None:
-        """Cancel; on failure the order goes back to working, is refreshed, and the error
-        is raised."""
-        await self._canceller.cancel(managed)
-
-    async def cancel_quietly(self, managed: ManagedOrder) -> None:
-        """Cancel, logging instead of raising (brackets tidying up)."""
-        await self._canceller.cancel_quietly(managed)
+        await self._session.ensure_started()
+        return await close_position(
+            self._core, self._placer, symbol,
+            cancel_all=self.cancel_all_orders if cancel_orders else None,
+            strategy_name=strategy_name, tags=tags,
+        )
 
     def _require(self, order_id: str) -> ManagedOrder:
-        managed = self.registry.get(order_id)
+        managed = self._core.registry.get(order_id)
         if managed is None:
             raise ValidationError("order_id", order_id, "not an order of this manager")
         return managed
 
-    # -- events -----------------------------------------------------------------------------
+    # -- events and polling -----------------------------------------------------------------
 
     def handle_event(self, event: UserEvent) -> None:
         """The user-stream handler: order updates, account updates, stream up/down. After
         a resync (the stream back after a gap) the protection audit runs again."""
-        self._feed.handle_event(event)
-        if (
-            isinstance(event, StreamStatus) and event.state is StreamState.RESYNCED
-            and self._start_settled  # during the start, the reconciliation audits
-        ):
-            self._protection.schedule()
-
-    def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
-        """Apply an event: state machine, indexes, store, callbacks, brackets."""
-        return self._lifecycle.apply(managed, event)
-
-    def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
-        """Bring `managed` to what a REST answer shows (never backwards)."""
-        self._lifecycle.apply_snapshot(managed, snapshot)
-
-    def apply_open_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:
-        """As `apply_snapshot`, for an order the exchange lists as open (a cancel no longer
-        in flight did not happen)."""
-        self._lifecycle.apply_open_snapshot(managed, snapshot)
-
-    def unknown_outcomes(self) -> list[ManagedOrder]:
-        """Orders sent whose outcome the exchange has not told yet (never acknowledged, no
-        request in flight): they count as open until settled."""
-        registry = self.registry
-        return [
-            managed for managed in registry.open_orders()
-            if self._lifecycle.never_acknowledged(managed)
-            and managed.client_order_id not in registry.in_flight
-        ]
-
-    def adopt(self, snapshot: Order) -> ManagedOrder:
-        """Start tracking an order this manager did not place (found on the exchange)."""
-        return self._lifecycle.adopt(snapshot)
-
-    def consider(self, snapshot: Order) -> ManagedOrder | None:
-        """An untracked order found on the exchange: adopted if `adopt_policy` takes it,
-        else reported (None)."""
-        return self._lifecycle.consider(snapshot)
-
-    @property
-    def adopt_unknown(self) -> bool:
-        """Whether untracked orders are adopted at all (the older switch)."""
-        return self.adopt_policy is not AdoptPolicy.NONE
-
-    @adopt_unknown.setter
-    def adopt_unknown(self, value: bool) -> None:
-        self.adopt_policy = AdoptPolicy.OWN if value else AdoptPolicy.NONE
-
-    def begin_adoption_log(self) -> AdoptionLog:
-        """List the untracked orders met from now on (adopted or not), until
-        `end_adoption_log`."""
-        log = self._lifecycle.adoption_log = AdoptionLog()
-        return log
-
-    def end_adoption_log(self) -> None:
-        self._lifecycle.adoption_log = None
+        self._session.handle_stream_event(event)
 
     async def refresh(self, managed: ManagedOrder) -> None:
-        """Query the order by client id and apply what the exchange says."""
-        await self._lifecycle.refresh(managed)
-
-    def never_acknowledged(self, managed: ManagedOrder) -> bool:
-        """PENDING_NEW, or PENDING_CANCEL with no exchange order id."""
-        return self._lifecycle.never_acknowledged(managed)
-
-    def grace_over(self, managed: ManagedOrder) -> bool:
-        """The order was submitted more than `pending_grace` seconds ago."""
-        return self._lifecycle.grace_over(managed)
+        """Query the order by client id now and apply what the exchange says."""
+        await self._parts.lookup.refresh(managed)
 
     async def refresh_positions(self) -> list[Position]:
         """Read the exchange's positions into `positions` (done at start, after a stream
         resync and after each poll while the stream is down)."""
-        return await self._feed.refresh_positions()
+        return await self._parts.feed.refresh_positions()
 
     async def poll_once(self) -> None:
         """One REST pass over every symbol with open orders (the stream's fallback)."""
-        await self._feed.poll_once()
-
-    def _register(self, managed: ManagedOrder) -> None:
-        self.registry.register(managed)
-
-    # -- store ------------------------------------------------------------------------------
+        await self._parts.feed.poll_once()
 
     async def flush(self) -> None:
         """Wait until every order and event known so far is committed to the store."""
-        await self._recorder.flush()
-
-    def record(self, managed: ManagedOrder) -> None:
-        """Persist the order's current snapshot (after a change outside events: lineage)."""
-        self._recorder.record(managed)
-
-    def note(self, managed: ManagedOrder, kind: str, detail: dict[str, Any]) -> None:
-        """Add a note to the order's audit trail."""
-        self._recorder.note(managed, kind, detail)
+        await self._core.recorder.flush()

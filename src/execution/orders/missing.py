@@ -16,16 +16,13 @@ the unknown-outcome question, settled by the grace period in `lifecycle.refresh`
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from execution.errors import ExchangeError, ExecutionError
 from execution.models import Order
+from execution.orders.core import ManagerCore
+from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderExpired
-from execution.orders.translate import now_ms
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +32,15 @@ NOT_ON_EXCHANGE = "not_on_exchange"
 _HISTORY_MARGIN_MS = 60_000
 
 
-async def find_in_history(manager: OrderManager, managed: ManagedOrder) -> Order | None:
+async def find_in_history(core: ManagerCore, managed: ManagedOrder) -> Order | None:
     """`managed` in the exchange's order history of its symbol, from a while before it was
     created or sent (in the exchange's time: its clock, when the client keeps one, less the
     time elapsed here); None if absent. Raises if the history cannot be read."""
-    exchange = manager.exchange
+    exchange = core.exchange
     since = managed.order.created_at or managed.submitted_at
     server_clock = getattr(exchange, "clock", None)
     if server_clock is not None and not managed.order.created_at:
-        since = server_clock.now_ms() - (now_ms() - since)
+        since = server_clock.now_ms() - (core.now_ms() - since)
     history = await exchange.get_all_orders(
         managed.symbol, start_time=since - _HISTORY_MARGIN_MS, limit=1000
     )
@@ -55,28 +52,28 @@ async def find_in_history(manager: OrderManager, managed: ManagedOrder) -> Order
 
 
 async def settle_missing(
-    manager: OrderManager, managed: ManagedOrder, cause: ExchangeError
+    core: ManagerCore, lifecycle: OrderLifecycle, managed: ManagedOrder, cause: ExchangeError
 ) -> bool:
     """Settle `managed` after the exchange answered `cause` (-2013) to a query of it.
 
     Returns True when the order was brought to a final state (from the history, or
     EXPIRED as absent everywhere); False when it is not for this path (final already, never
     acknowledged), still listed open, or the checks could not be made (left as it is)."""
-    if not managed.is_open or manager.never_acknowledged(managed):
+    if not managed.is_open or managed.never_acknowledged:
         return False
-    exchange = manager.exchange
+    exchange = core.exchange
     symbol = managed.symbol
     try:
         open_orders = await exchange.get_open_orders(symbol)
         if any(o.client_order_id == managed.client_order_id for o in open_orders):
             return False
-        listed = await find_in_history(manager, managed)
+        listed = await find_in_history(core, managed)
     except ExecutionError as exc:
         logger.warning("order %s: not found, and the check could not be made (%s)",
                        managed.client_order_id, exc)
         return False
     if listed is not None:
-        manager.apply_snapshot(managed, listed)
+        lifecycle.apply_snapshot(managed, listed)
         return not managed.is_open
     word = f"[{cause.code}] {cause.message}" if cause.code is not None else cause.message
     logger.warning(
@@ -84,9 +81,9 @@ async def settle_missing(
         "settled EXPIRED", managed.client_order_id, symbol, managed.order_id or "-", word,
     )
     managed.attributes[NOT_ON_EXCHANGE] = word
-    manager.note(managed, NOT_ON_EXCHANGE, {
+    core.recorder.note(managed, NOT_ON_EXCHANGE, {
         "code": cause.code, "message": cause.message, "status_before": managed.status.value,
         "checked": ["query", "openOrders", "allOrders"],
     })
-    manager.apply(managed, OrderExpired(managed.client_order_id, now_ms()))
+    lifecycle.apply(managed, OrderExpired(managed.client_order_id, core.now_ms()))
     return True

@@ -14,16 +14,19 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, ValidationError
-from execution.models import OrderStatus
+from execution.models import OrderStatus, WorkingType
+from execution.orders.cancellation import OrderCanceller
+from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
-from execution.orders.placement import is_final_rejection, is_protective
+from execution.orders.placement import (
+    WORKING_TYPE,
+    OrderPlacer,
+    is_final_rejection,
+    is_protective,
+)
 from execution.orders.validation import OrderIntent
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +75,19 @@ def modified_intent(
         stop_price=stop_price,
         time_in_force=order.time_in_force,
         reduce_only=order.reduce_only,
+        working_type=order.working_type or _stored_working_type(managed),
     )
 
 
+def _stored_working_type(managed: ManagedOrder) -> WorkingType | None:
+    stored = managed.attributes.get(WORKING_TYPE)
+    return None if stored is None else WorkingType(stored)
+
+
 async def cancel_and_replace(
-    manager: OrderManager,
+    core: ManagerCore,
+    placer: OrderPlacer,
+    canceller: OrderCanceller,
     managed: ManagedOrder,
     *,
     new_price: Decimal | None = None,
@@ -93,15 +104,16 @@ async def cancel_and_replace(
     intent = modified_intent(managed, new_price, new_quantity)
     # Validate before touching the original: a modification that cannot be sent changes
     # nothing. The original's own slot counts as free.
-    await manager.validate(intent, replacing=managed)
-    if manager.store is not None and not is_protective(managed.role, intent, managed.tags):
+    recorder = core.recorder
+    await placer.validate(intent, replacing=managed)
+    if recorder.store is not None and not is_protective(managed.role, intent, managed.tags):
         # The replacement must be committed before it is sent: a store that cannot write
         # would refuse it after the original is gone. Write first (StoreUnavailableError
         # raised here leaves the original working, unchanged).
-        manager.record(managed)
-        await manager.flush()
+        recorder.record(managed)
+        await recorder.flush()
 
-    await manager.cancel_managed(managed)  # raises: the original stays as it is
+    await canceller.cancel(managed)  # raises: the original stays as it is
     if managed.status is OrderStatus.FILLED:
         logger.info("order %s filled before its cancel: not replaced", managed.client_order_id)
         return managed
@@ -115,11 +127,11 @@ async def cancel_and_replace(
         logger.info("order %s reached the new quantity before its cancel", managed.client_order_id)
         return managed
     intent = replace(intent, quantity=remaining)
-    replacement_id = manager.new_client_order_id()
+    replacement_id = placer.new_client_order_id()
     managed.replaced_by = replacement_id
-    manager.record(managed)
+    recorder.record(managed)
     try:
-        return await manager.submit(
+        return await placer.submit(
             intent,
             strategy_name=managed.strategy_name,
             tags=managed.tags,
@@ -131,7 +143,7 @@ async def cancel_and_replace(
         )
     except ExecutionError as exc:
         failure = exc
-    replacement = manager.get_order(replacement_id)
+    replacement = core.registry.get(replacement_id)
     if (
         not is_final_rejection(failure)
         and replacement is not None
@@ -144,7 +156,7 @@ async def cancel_and_replace(
             "tracked as PENDING_NEW until the exchange tells",
             managed.client_order_id, replacement_id, failure,
         )
-        manager.note(
+        recorder.note(
             managed,
             "REPLACE_UNKNOWN",
             {"replacement_client_order_id": replacement_id, "error": str(failure)},
@@ -154,7 +166,7 @@ async def cancel_and_replace(
         "order %s cancelled but its replacement %s failed: %s",
         managed.client_order_id, replacement_id, failure,
     )
-    manager.note(
+    recorder.note(
         managed,
         "REPLACE_FAILED",
         {"replacement_client_order_id": replacement_id, "error": str(failure)},

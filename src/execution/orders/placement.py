@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from execution.errors import (
     AuthenticationError,
@@ -38,13 +37,11 @@ from execution.errors import (
 )
 from execution.exchange.order_request import check_client_order_id
 from execution.models import Order, OrderStatus, OrderType
-from execution.orders.closing import CLOSE_TAG
+from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
-from execution.orders.managed import ManagedOrder, OrderRole
-from execution.orders.recorder import OrderRecorder
-from execution.orders.registry import OrderRegistry
+from execution.orders.lookup import OrderLookup
+from execution.orders.managed import CLOSE_TAG, ManagedOrder, OrderRole
 from execution.orders.state import OrderRejected
-from execution.orders.translate import now_ms
 from execution.orders.validation import (
     OrderGuards,
     OrderIntent,
@@ -53,9 +50,6 @@ from execution.orders.validation import (
     validate_order,
 )
 from execution.rules import normalize_symbol
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +65,7 @@ _NOT_ABOUT_THE_ORDER = (
 )
 
 NO_GUARDS = OrderGuards()
+WORKING_TYPE = "working_type"  # `ManagedOrder.attributes` key: what the trigger watches
 LIMIT_MARK_MAX_AGE = 5.0  # s: how old a mark may be for a limit order's PERCENT_PRICE check
 
 # Protective work (a bracket's exits, the market close of a crossed exit, flattening a
@@ -110,22 +105,17 @@ class OrderPlacer:
     """Validation and exactly-once submission for one manager."""
 
     def __init__(
-        self,
-        manager: OrderManager,
-        registry: OrderRegistry,
-        recorder: OrderRecorder,
-        lifecycle: OrderLifecycle,
-        client_order_id_prefix: str,
+        self, core: ManagerCore, lifecycle: OrderLifecycle, lookup: OrderLookup
     ) -> None:
-        self._manager = manager
-        self._registry = registry
-        self._recorder = recorder
+        self._core = core
+        self._registry = core.registry
+        self._recorder = core.recorder
         self._lifecycle = lifecycle
-        self._prefix = client_order_id_prefix
+        self._lookup = lookup
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
-        return f"{self._prefix}-{uuid.uuid4().hex}"[:36]
+        return f"{self._core.settings.client_order_id_prefix}-{uuid.uuid4().hex}"[:36]
 
     async def validate(
         self,
@@ -144,9 +134,9 @@ class OrderPlacer:
         symbol = normalize_symbol(intent.symbol)
         if symbol != intent.symbol:
             intent = replace(intent, symbol=symbol)
-        guards = self._manager.guards if apply_guards else NO_GUARDS
+        guards = self._core.settings.guards if apply_guards else NO_GUARDS
         check_symbol_allowed(symbol, guards)
-        exchange = self._manager.exchange
+        exchange = self._core.exchange
         exchange.check_order_type(intent.order_type)
         rules = await exchange.get_symbol_rules(symbol)
         # The mark: for triggers and market notionals; for a limit order's PERCENT_PRICE
@@ -209,6 +199,7 @@ class OrderPlacer:
             stop_price=intent.stop_price,
             time_in_force=intent.time_in_force,
             reduce_only=intent.reduce_only,
+            working_type=intent.working_type,
         )
         managed = ManagedOrder(
             order,
@@ -217,9 +208,12 @@ class OrderPlacer:
             parent_order_id=parent_order_id,
             role=role,
             replaces=replaces,
-            submitted_at=now_ms(),
+            submitted_at=self._core.now_ms(),
             attributes=attributes or {},
+            rounded=intent.rounded,
         )
+        if intent.working_type is not None:  # persisted with the order (a replacement keeps it)
+            managed.attributes[WORKING_TYPE] = intent.working_type.value
         registry.register(managed)
         registry.in_flight.add(client_order_id)
         lifecycle = self._lifecycle
@@ -236,7 +230,7 @@ class OrderPlacer:
             if on_registered is not None:
                 on_registered(managed)
             try:
-                result = await self._manager.exchange.create_order(
+                result = await self._core.exchange.create_order(
                     intent.symbol,
                     intent.side,
                     intent.order_type,
@@ -246,12 +240,14 @@ class OrderPlacer:
                     time_in_force=intent.time_in_force,
                     reduce_only=intent.reduce_only,
                     client_order_id=client_order_id,
+                    working_type=intent.working_type,
                 )
             except ExecutionError as exc:
                 if is_final_rejection(exc):
                     local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
                     lifecycle.apply(
-                        managed, OrderRejected(client_order_id, str(exc), now_ms(), local)
+                        managed,
+                        OrderRejected(client_order_id, str(exc), self._core.now_ms(), local),
                     )
                     raise
                 # Nothing said about the order: it may or may not exist. It stays
@@ -259,7 +255,7 @@ class OrderPlacer:
                 # or polling once the grace is over).
                 logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
                                type(exc).__name__, exc)
-                await lifecycle.refresh(managed)
+                await self._lookup.refresh(managed)
                 if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
                     lifecycle.outcome_unknown(managed, exc)
                     raise

@@ -20,31 +20,21 @@ mark, or at `rearm_prices[symbol]`), FLATTEN (close the position at market).
 
 The manager runs the audit at start (the reconciliation's `unprotected` list comes from
 it), after every user-stream resync, and every `interval` seconds (`ProtectionConfig`).
+This module holds the rules and the reports; `protection_audit` runs audits and acts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from execution.coercion import to_enum, to_seconds
-from execution.errors import ExecutionError, ValidationError
+from execution.errors import ValidationError
 from execution.models import Order, OrderSide, OrderType, Position, PositionSide
 from execution.money import Number, positive
-from execution.orders.closing import close_position
-from execution.orders.translate import now_ms
-from execution.orders.validation import OrderIntent
 from execution.rules import normalize_symbol
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
-
-logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -192,123 +182,3 @@ def assess(positions: Iterable[Position], open_orders: Iterable[Order]) -> list[
             covered, tuple(o.client_order_id for o in stops),
         ))
     return found
-
-
-class ProtectionAuditor:
-    """Runs audits for one manager: on demand, after resyncs, and periodically."""
-
-    def __init__(self, manager: OrderManager, config: ProtectionConfig) -> None:
-        self._manager = manager
-        self.config = config
-        self.last_report: ProtectionReport | None = None
-        self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-        self._pending: set[asyncio.Task[ProtectionReport]] = set()
-        # An audit found unprotected positions before it could act (the manager was still
-        # starting): `run_deferred` runs a full one once the start is over.
-        self.deferred = False
-
-    async def audit(self, *, act: bool = True) -> ProtectionReport:
-        """Read the exchange, assess every open position, report (callback) and act on the
-        unprotected ones by the policy. `act=False` only assesses (and marks the audit
-        deferred when something is unprotected). Never raises for an exchange failure: the
-        report says it."""
-        async with self._lock:
-            exchange = self._manager.exchange
-            try:
-                positions = await exchange.get_positions()
-                open_orders = await exchange.get_open_orders()
-            except ExecutionError as exc:
-                logger.warning("protection audit: the exchange could not be read (%s)", exc)
-                report = ProtectionReport(now_ms(), error=str(exc))
-                self.last_report = report
-                return report
-            found = assess(positions, open_orders)
-            if act:
-                found = [p if p.protected else await self._act(p) for p in found]
-            self.deferred = not act and any(not p.protected for p in found)
-            report = ProtectionReport(now_ms(), tuple(found))
-            self.last_report = report
-            return report
-
-    async def _act(self, finding: PositionProtection) -> PositionProtection:
-        logger.warning(
-            "position %s %s %s is UNPROTECTED: %s of %s covered by a live stop (policy %s)",
-            finding.symbol, finding.position_side.value, finding.quantity, finding.covered,
-            abs(finding.quantity), self.config.policy_value.value,
-        )
-        policy = self.config.policy_value
-        action = ""
-        try:
-            if policy is ProtectionPolicy.REARM:
-                action = await self._rearm(finding)
-            elif policy is ProtectionPolicy.FLATTEN:
-                action = await self._flatten(finding)
-        except ExecutionError as exc:
-            action = f"failed: {exc}"
-            logger.error("protection %s of %s failed: %s", policy.value, finding.symbol, exc)
-        acted = PositionProtection(
-            finding.symbol, finding.position_side, finding.quantity, finding.mark_price,
-            finding.covered, finding.stops, action,
-        )
-        self._manager.emit_position_event(UNPROTECTED_EVENT, acted)
-        return acted
-
-    async def _rearm(self, finding: PositionProtection) -> str:
-        if finding.position_side is not PositionSide.BOTH:
-            raise ValidationError("position_side", finding.position_side.value,
-                                  "rearm places reduce-only stops: one-way mode only")
-        manager = self._manager
-        side = finding.closing_side
-        price = self.config.rearm_prices.get(finding.symbol)
-        if price is None:
-            mark = finding.mark_price or await manager.exchange.fetch_mark_price(finding.symbol)
-            distance = Decimal(self.config.rearm_distance_percent) / _HUNDRED
-            price = mark * (1 - distance) if side is OrderSide.SELL else mark * (1 + distance)
-        intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,
-                             stop_price=Decimal(price), reduce_only=True)
-        # Risk reduction: the operator's guards (max notional, open orders) do not apply.
-        intent = await manager.validate(intent, apply_guards=False)
-        stop = await manager.submit(intent, tags=(REARM_TAG,))
-        return f"rearmed {stop.client_order_id}"
-
-    async def _flatten(self, finding: PositionProtection) -> str:
-        closing = await close_position(
-            self._manager, finding.symbol, cancel_orders=False, strategy_name=None,
-            tags=(FLATTEN_TAG,),
-        )
-        return "flattened " + ",".join(m.client_order_id for m in closing)
-
-    async def run_deferred(self) -> None:
-        """Run the full audit an earlier one had to defer (see `deferred`)."""
-        if self.deferred:
-            await self.audit()
-
-    # -- scheduling -------------------------------------------------------------------------
-
-    def schedule(self) -> None:
-        """Run an audit in the background (after a stream resync)."""
-        task = asyncio.ensure_future(self.audit())
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    def start_periodic(self) -> None:
-        if self.config.interval is not None and self._task is None:
-            self._task = asyncio.ensure_future(self._periodic(self.config.interval))
-
-    async def _periodic(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.audit()
-            except Exception:  # the loop must survive anything one audit meets
-                logger.exception("protection audit failed")
-
-    async def stop(self) -> None:
-        """Stop the periodic audits and wait for background ones."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)

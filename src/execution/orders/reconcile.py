@@ -17,17 +17,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import OrderStatus, Position
 from execution.orders.adoption import AdoptionLog, Origin, origin_of
+from execution.orders.core import ManagerCore
+from execution.orders.feed import EventFeed
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
 from execution.orders.missing import settle_missing
-from execution.orders.translate import now_ms
-
-if TYPE_CHECKING:
-    from execution.orders.manager import OrderManager
+from execution.orders.protection_audit import ProtectionAuditor
 
 logger = logging.getLogger(__name__)
 
@@ -88,159 +88,182 @@ def baseline_of(orders: list[ManagedOrder]) -> Baseline:
     return {m.client_order_id: (m.status, m.filled_quantity) for m in orders if m.is_open}
 
 
-async def reconcile(
-    manager: OrderManager, baseline: Baseline | None = None, log: AdoptionLog | None = None
-) -> ReconciliationReport:
-    """Bring `manager`'s orders to the exchange's state and report what differed.
-
-    `baseline` is the state the store had (taken before the user stream started, so that
-    what the stream's own resync already applied is reported too); by default, the
-    manager's open orders as they are now. `log` holds the untracked orders met since the
-    start began (kept by the manager's lifecycle); by default, one kept for this call."""
-    own_log = log is None
-    if log is None:
-        log = manager.begin_adoption_log()
-    try:
-        report = await _reconcile(manager, baseline, log)
-    finally:
-        if own_log:
-            manager.end_adoption_log()
-    return report
-
-
 HISTORY_MARGIN_MS = 300_000  # how far before the oldest open order the history is read
 RECENT_MS = 86_400_000  # a symbol whose last stored order is older is not read at start
 
 
-async def _sweep_history(
-    manager: OrderManager, baseline: Baseline, report: ReconciliationReport
-) -> None:
-    """Orders this manager sent that its store never recorded: protective orders (a
-    bracket's exits, a flattening) go out from memory while the store cannot write, and a
-    crash before it could write again leaves them only on the exchange, possibly ended
-    already (no longer among the open orders). The order history of every symbol with an
-    open stored order or one placed in the last day, from a while before its oldest open
-    order or its last order, whichever is earlier, is read and such orders are taken over
-    (`consider`: adopted by the policy, recorded, reported)."""
-    since: dict[str, int] = {}
-    latest: dict[str, int] = {}
-    for managed in manager.orders:
-        if managed.submitted_at:
-            symbol = managed.symbol
-            latest[symbol] = max(latest.get(symbol, 0), managed.submitted_at)
-            if managed.client_order_id in baseline:
-                since[symbol] = min(since.get(symbol, managed.submitted_at),
-                                    managed.submitted_at)
-    recent = now_ms() - RECENT_MS
-    for symbol, last in latest.items():  # and from its last order, if it traded of late
-        if last >= recent:
-            since[symbol] = min(since.get(symbol, last), last)
-    for symbol, first in since.items():
+class Reconciler:
+    """Brings a manager's orders to the exchange's state at start, and reports."""
+
+    def __init__(
+        self,
+        core: ManagerCore,
+        lifecycle: OrderLifecycle,
+        lookup: OrderLookup,
+        feed: EventFeed,
+        auditor: ProtectionAuditor,
+    ) -> None:
+        self._core = core
+        self._lifecycle = lifecycle
+        self._lookup = lookup
+        self._feed = feed
+        self._auditor = auditor
+
+    async def reconcile(
+        self, baseline: Baseline | None = None, log: AdoptionLog | None = None
+    ) -> ReconciliationReport:
+        """Bring the orders to the exchange's state and report what differed.
+
+        `baseline` is the state the store had (taken before the user stream started, so
+        that what the stream's own resync already applied is reported too); by default,
+        the open orders as they are now. `log` holds the untracked orders met since the
+        start began (kept by the lifecycle); by default, one kept for this call."""
+        lifecycle = self._lifecycle
+        own_log = log is None
+        if log is None:
+            log = lifecycle.adoption_log = AdoptionLog()
         try:
-            history = await manager.exchange.get_all_orders(
-                symbol, start_time=first - HISTORY_MARGIN_MS, limit=1000
-            )
-        except ExecutionError as exc:
-            report.flagged.append(("", f"order history of {symbol} unreadable: {exc}"))
-            continue
-        prefix = manager.client_order_id_prefix
-        for snapshot in history:
-            # Only this manager's and the exchange's own: the history of other managers'
-            # orders is theirs (their open ones are met, and reported, just below).
-            if manager.get_order(snapshot.client_order_id) is None and origin_of(
-                snapshot.client_order_id, prefix
-            ) in (Origin.OWN, Origin.EXCHANGE):
-                manager.consider(snapshot)
+            report = await self._reconcile(baseline, log)
+        finally:
+            if own_log:
+                lifecycle.adoption_log = None
+        return report
 
 
-async def _reconcile(
-    manager: OrderManager, baseline: Baseline | None, log: AdoptionLog
-) -> ReconciliationReport:
-    exchange = manager.exchange
-    report = ReconciliationReport()
-    exchange_open = {o.client_order_id: o for o in await exchange.get_open_orders()}
-    if baseline is None:
-        baseline = baseline_of(manager.open_orders())
-    for client_order_id, before in baseline.items():
-        managed = manager.get_order(client_order_id)
-        if managed is None:
-            continue
-        report.checked += 1
-        snapshot = exchange_open.get(client_order_id)
-        if not managed.is_open:
-            pass  # already brought up to date by the stream since the baseline
-        elif snapshot is not None:
-            manager.apply_open_snapshot(managed, snapshot)
-        else:
+
+    async def _sweep_history(
+        self, baseline: Baseline, report: ReconciliationReport
+    ) -> None:
+        """Orders this manager sent that its store never recorded: protective orders (a
+        bracket's exits, a flattening) go out from memory while the store cannot write, and a
+        crash before it could write again leaves them only on the exchange, possibly ended
+        already (no longer among the open orders). The order history of every symbol with an
+        open stored order or one placed in the last day, from a while before its oldest open
+        order or its last order, whichever is earlier, is read and such orders are taken over
+        (`consider`: adopted by the policy, recorded, reported)."""
+        core = self._core
+        since: dict[str, int] = {}
+        latest: dict[str, int] = {}
+        for managed in core.registry.by_client_id.values():
+            if managed.submitted_at:
+                symbol = managed.symbol
+                latest[symbol] = max(latest.get(symbol, 0), managed.submitted_at)
+                if managed.client_order_id in baseline:
+                    since[symbol] = min(since.get(symbol, managed.submitted_at),
+                                        managed.submitted_at)
+        recent = core.now_ms() - RECENT_MS
+        for symbol, last in latest.items():  # and from its last order, if it traded of late
+            if last >= recent:
+                since[symbol] = min(since.get(symbol, last), last)
+        for symbol, first in since.items():
             try:
-                snapshot = await exchange.fetch_order(
-                    managed.symbol, client_order_id=client_order_id
+                history = await core.exchange.get_all_orders(
+                    symbol, start_time=first - HISTORY_MARGIN_MS, limit=1000
                 )
-            except OrderNotFoundError as exc:
-                if not manager.never_acknowledged(managed):
-                    report.flagged.append((client_order_id, "unknown to the exchange"))
-                    await settle_missing(manager, managed, exc)  # not left open: settled
-                elif manager.grace_over(managed):
-                    # The same settling as while running: the order history, then taken as
-                    # never placed (and looked at again later).
-                    await manager.refresh(managed)
-                    if managed.rejected_locally:
-                        report.never_placed.append(client_order_id)
-                    elif managed.status is OrderStatus.PENDING_NEW:
-                        report.pending.append(client_order_id)  # history unreadable
-                    else:
-                        report.changed.append(OrderChange(
-                            client_order_id, before[0], managed.status, before[1],
-                            managed.filled_quantity,
-                        ))
-                else:
-                    # Sent just before the restart: the exchange may not have processed it
-                    # yet. Settled by its client id once the grace period is over.
-                    report.pending.append(client_order_id)
-                continue
             except ExecutionError as exc:
-                report.flagged.append((client_order_id, f"could not be queried: {exc}"))
+                report.flagged.append(("", f"order history of {symbol} unreadable: {exc}"))
                 continue
-            manager.apply_open_snapshot(managed, snapshot)
-        if (managed.status, managed.filled_quantity) != before:
-            report.changed.append(
-                OrderChange(
-                    client_order_id, before[0], managed.status, before[1],
-                    managed.filled_quantity,
-                )
-            )
-    await _sweep_history(manager, baseline, report)
-    for client_order_id, snapshot in exchange_open.items():
-        known = manager.get_order(client_order_id)
-        if known is not None:
-            if known.rejected_locally:  # the exchange has it after all: it wins
-                manager.apply_open_snapshot(known, snapshot)
+            prefix = core.settings.client_order_id_prefix
+            for snapshot in history:
+                # Only this manager's and the exchange's own: the history of other managers'
+                # orders is theirs (their open ones are met, and reported, just below).
+                if core.registry.get(snapshot.client_order_id) is None and origin_of(
+                    snapshot.client_order_id, prefix
+                ) in (Origin.OWN, Origin.EXCHANGE):
+                    self._lifecycle.consider(snapshot)
+
+
+    async def _reconcile(
+        self, baseline: Baseline | None, log: AdoptionLog
+    ) -> ReconciliationReport:
+        core, lifecycle = self._core, self._lifecycle
+        registry = core.registry
+        exchange = core.exchange
+        report = ReconciliationReport()
+        exchange_open = {o.client_order_id: o for o in await exchange.get_open_orders()}
+        if baseline is None:
+            baseline = baseline_of(registry.open_orders())
+        for client_order_id, before in baseline.items():
+            managed = registry.get(client_order_id)
+            if managed is None:
+                continue
+            report.checked += 1
+            snapshot = exchange_open.get(client_order_id)
+            if not managed.is_open:
+                pass  # already brought up to date by the stream since the baseline
+            elif snapshot is not None:
+                lifecycle.apply_open_snapshot(managed, snapshot)
+            else:
+                try:
+                    snapshot = await exchange.fetch_order(
+                        managed.symbol, client_order_id=client_order_id
+                    )
+                except OrderNotFoundError as exc:
+                    if not managed.never_acknowledged:
+                        report.flagged.append((client_order_id, "unknown to the exchange"))
+                        # not left open: settled
+                        await settle_missing(core, lifecycle, managed, exc)
+                    elif self._lookup.grace_over(managed):
+                        # The same settling as while running: the order history, then taken as
+                        # never placed (and looked at again later).
+                        await self._lookup.refresh(managed)
+                        if managed.rejected_locally:
+                            report.never_placed.append(client_order_id)
+                        elif managed.status is OrderStatus.PENDING_NEW:
+                            report.pending.append(client_order_id)  # history unreadable
+                        else:
+                            report.changed.append(OrderChange(
+                                client_order_id, before[0], managed.status, before[1],
+                                managed.filled_quantity,
+                            ))
+                    else:
+                        # Sent just before the restart: the exchange may not have processed it
+                        # yet. Settled by its client id once the grace period is over.
+                        report.pending.append(client_order_id)
+                    continue
+                except ExecutionError as exc:
+                    report.flagged.append((client_order_id, f"could not be queried: {exc}"))
+                    continue
+                lifecycle.apply_open_snapshot(managed, snapshot)
+            if (managed.status, managed.filled_quantity) != before:
                 report.changed.append(
-                    OrderChange(client_order_id, OrderStatus.REJECTED, known.status,
-                                Decimal(0), known.filled_quantity)
+                    OrderChange(
+                        client_order_id, before[0], managed.status, before[1],
+                        managed.filled_quantity,
+                    )
                 )
-            continue
-        manager.consider(snapshot)  # adopted or reported, as the policy says: in `log`
-    try:
-        report.positions = await manager.refresh_positions()
-    except ExecutionError as exc:
-        report.flagged.append(("", f"positions could not be read: {exc}"))
-    # From the protection audit: the exchange's own open orders, not local state.
-    audit = await manager.audit_protection()
-    report.unprotected = audit.unprotected_symbols
-    if audit.error is not None:
-        report.flagged.append(("", f"protection could not be checked: {audit.error}"))
-    report.adopted = list(log.adopted)
-    report.foreign = list(log.foreign)
-    report.unknown = list(log.unknown)
-    say = logger.info if report.is_clean else logger.warning
-    say("%s", report.summary())
-    for change in report.changed:
-        logger.info(
-            "reconciled %s: %s -> %s, filled %s -> %s", change.client_order_id,
-            change.status_before.value, change.status_after.value, change.filled_before,
-            change.filled_after,
-        )
-    for client_order_id, reason in report.flagged:
-        logger.warning("reconciliation flagged %s: %s", client_order_id, reason)
-    return report
+        await self._sweep_history(baseline, report)
+        for client_order_id, snapshot in exchange_open.items():
+            known = registry.get(client_order_id)
+            if known is not None:
+                if known.rejected_locally:  # the exchange has it after all: it wins
+                    lifecycle.apply_open_snapshot(known, snapshot)
+                    report.changed.append(
+                        OrderChange(client_order_id, OrderStatus.REJECTED, known.status,
+                                    Decimal(0), known.filled_quantity)
+                    )
+                continue
+            lifecycle.consider(snapshot)  # adopted or reported, as the policy says: in `log`
+        try:
+            report.positions = await self._feed.refresh_positions()
+        except ExecutionError as exc:
+            report.flagged.append(("", f"positions could not be read: {exc}"))
+        # From the protection audit: the exchange's own open orders, not local state.
+        audit = await self._auditor.audit(act=False)
+        report.unprotected = audit.unprotected_symbols
+        if audit.error is not None:
+            report.flagged.append(("", f"protection could not be checked: {audit.error}"))
+        report.adopted = list(log.adopted)
+        report.foreign = list(log.foreign)
+        report.unknown = list(log.unknown)
+        say = logger.info if report.is_clean else logger.warning
+        say("%s", report.summary())
+        for change in report.changed:
+            logger.info(
+                "reconciled %s: %s -> %s, filled %s -> %s", change.client_order_id,
+                change.status_before.value, change.status_after.value, change.filled_before,
+                change.filled_after,
+            )
+        for client_order_id, reason in report.flagged:
+            logger.warning("reconciliation flagged %s: %s", client_order_id, reason)
+        return report

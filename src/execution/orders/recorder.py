@@ -24,7 +24,7 @@ from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent, OrderRejected
 from execution.store import OrderStore
-from execution.timekeeping import now_ms
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,14 @@ class OrderRecorder:
     """Queues orders and events for `store` (None: nothing is persisted)."""
 
     def __init__(
-        self, store: OrderStore | None, callbacks: CallbackRegistry | None = None
+        self,
+        store: OrderStore | None,
+        callbacks: CallbackRegistry | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self._callbacks = callbacks
+        self._clock = clock
         self._events: list[tuple[str, OrderEvent, int]] = []  # applied, not yet queued
         self._dirty: dict[str, ManagedOrder] = {}  # order rows to write (latest state wins)
         # Orders `store_failed` reported, for `store_recovered` once they are committed.
@@ -61,7 +65,7 @@ class OrderRecorder:
                 store.save_order(managed)
                 return
         events = self._events
-        events.append((client_order_id, event, now_ms()))
+        events.append((client_order_id, event, self._clock.now_ms()))
         self._dirty[client_order_id] = managed
         if len(events) >= HAND_OVER_EVENTS:
             # A long burst within one iteration: let the writer start on it meanwhile.
@@ -117,7 +121,7 @@ class OrderRecorder:
                 self._emit("store_failed", managed)
                 return
             rejected = OrderRejected(
-                client_order_id, f"not sent: {exc}", now_ms(), local=True
+                client_order_id, f"not sent: {exc}", self._clock.now_ms(), local=True
             )
             managed.apply(rejected)
             self.event(managed, rejected)

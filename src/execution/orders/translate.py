@@ -20,20 +20,17 @@ from execution.orders.state import (
     OrderFilled,
     OrderRejected,
 )
-from execution.timekeeping import now_ms as steady_now_ms
 
 ZERO = Decimal(0)
 
 
-def now_ms() -> int:
-    """The manager's clock: local time that steps of the wall clock do not move."""
-    return steady_now_ms()
-
-
-def events_from_snapshot(managed: ManagedOrder, snapshot: Order) -> list[OrderEvent]:
-    """The events that take `managed` to the state `snapshot` shows."""
+def events_from_snapshot(
+    managed: ManagedOrder, snapshot: Order, now_ms: int
+) -> list[OrderEvent]:
+    """The events that take `managed` to the state `snapshot` shows (`now_ms`: the time of
+    events the snapshot does not date)."""
     client_order_id = managed.client_order_id
-    timestamp = snapshot.updated_at or now_ms()
+    timestamp = snapshot.updated_at or now_ms
     events: list[OrderEvent] = []
     if snapshot.status is OrderStatus.REJECTED:
         return [OrderRejected(client_order_id, "rejected by the exchange", timestamp)]
@@ -62,12 +59,14 @@ def events_from_snapshot(managed: ManagedOrder, snapshot: Order) -> list[OrderEv
     return events
 
 
-def events_from_update(managed: ManagedOrder, update: OrderUpdate) -> list[OrderEvent]:
+def events_from_update(
+    managed: ManagedOrder, update: OrderUpdate, now_ms: int
+) -> list[OrderEvent]:
     """The events one stream update (or a resync update) carries for `managed`."""
     if update.from_resync:
-        return events_from_snapshot(managed, update.order)
+        return events_from_snapshot(managed, update.order, now_ms)
     client_order_id = managed.client_order_id
-    timestamp = update.transaction_time or update.event_time or now_ms()
+    timestamp = update.transaction_time or update.event_time or now_ms
     execution_type = update.execution_type
     order = update.order
     if execution_type in ("TRADE", "CALCULATED") and update.last_filled_quantity > 0:
@@ -92,4 +91,4 @@ def events_from_update(managed: ManagedOrder, update: OrderUpdate) -> list[Order
     if execution_type == "NEW":
         return [OrderAccepted(client_order_id, order.order_id, timestamp)]
     # CANCELED, EXPIRED, REJECTED, AMENDMENT or anything new: go by the order's state.
-    return events_from_snapshot(managed, order)
+    return events_from_snapshot(managed, order, now_ms)

@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
-from execution.models import OrderSide, OrderType, TimeInForce
-from execution.money import positive, to_decimal
+from execution.models import OrderSide, OrderType, TimeInForce, WorkingType
+from execution.money import format_decimal, positive, to_decimal
 from execution.rules import SymbolRules, normalize_symbol, safe_price_rounding
 
 ZERO = Decimal(0)
@@ -50,6 +50,22 @@ class OrderGuards:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundingNotice:
+    """One figure the exchange's rules changed: which, from what, to what, and why."""
+
+    field: str  # "quantity", "price" or "stop_price"
+    asked: Decimal
+    sent: Decimal
+    direction: str  # "down" or "up"
+    rule: str  # "step size 0.001: never more than asked"
+
+    def __str__(self) -> str:
+        """"quantity 0.0015 rounded down to 0.001 (step size 0.001: never more than asked)"."""
+        return (f"{self.field.replace('_', ' ')} {format_decimal(self.asked)} rounded "
+                f"{self.direction} to {format_decimal(self.sent)} ({self.rule})")
+
+
+@dataclass(frozen=True, slots=True)
 class OrderIntent:
     """An order as the caller asked for it, before (or after) rounding.
 
@@ -65,6 +81,9 @@ class OrderIntent:
     stop_price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     reduce_only: bool = False
+    working_type: WorkingType | None = None  # what a trigger watches (MARK_PRICE, ...)
+    # Set by `validate_order`: every figure it rounded (empty when nothing was).
+    rounded: tuple[RoundingNotice, ...] = ()
 
     def __post_init__(self) -> None:
         coerce = object.__setattr__
@@ -79,6 +98,9 @@ class OrderIntent:
             value = getattr(self, name)
             if type(value) is not Decimal and (value is not None or name == "quantity"):
                 coerce(self, name, to_decimal(value, name))
+        if self.working_type is not None and type(self.working_type) is not WorkingType:
+            coerce(self, "working_type",
+                   optional_enum(WorkingType, self.working_type, "working_type"))
         if not isinstance(self.reduce_only, bool):
             raise ValidationError("reduce_only", self.reduce_only, "must be True or False")
 
@@ -133,6 +155,9 @@ def validate_order(
         raise ValidationError("stop_price", None, f"required for a {order_type.name} order")
     if not order_type.needs_price and price is not None:
         raise ValidationError("price", price, f"not used by a {order_type.name} order")
+    if intent.working_type is not None and not order_type.is_conditional:
+        raise ValidationError("working_type", intent.working_type.value,
+                              f"only for conditional orders, not {order_type.name}")
     if stop_price is not None:
         _check_trigger_side(order_type, intent.side, stop_price, context.mark_price)
     if price is not None:
@@ -159,7 +184,31 @@ def validate_order(
         )
     if intent.reduce_only:
         _check_reduce_only(intent.side, quantity, context.position_quantity)
-    return replace(intent, quantity=quantity, price=price, stop_price=stop_price)
+    checked = replace(intent, quantity=quantity, price=price, stop_price=stop_price)
+    return replace(checked, rounded=intent.rounded + rounding_notices(intent, checked, rules))
+
+
+def rounding_notices(
+    asked: OrderIntent, checked: OrderIntent, rules: SymbolRules
+) -> tuple[RoundingNotice, ...]:
+    """What `validate_order` changed from `asked` to `checked`, each with its rule."""
+    notices = []
+    if checked.quantity != asked.quantity:
+        step = rules.quantity_step(asked.order_type in MARKET_QUANTITY_TYPES)
+        notices.append(RoundingNotice(
+            "quantity", asked.quantity, checked.quantity, "down",
+            f"step size {step}: never more than asked",
+        ))
+    direction = safe_price_rounding(asked.side).value
+    for name, before, after in (("price", asked.price, checked.price),
+                                ("stop_price", asked.stop_price, checked.stop_price)):
+        if before is not None and after is not None and before != after:
+            notices.append(RoundingNotice(
+                name, before, after, direction,
+                f"tick size {rules.tick_size}; a {asked.side.value} rounds {direction}: "
+                "never a worse price, never a looser stop",
+            ))
+    return tuple(notices)
 
 
 def check_percent_price(

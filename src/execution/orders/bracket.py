@@ -1,0 +1,81 @@
+"""A bracket's data: an entry, its stop-loss and take-profit, and where it stands.
+
+How a bracket's exits are placed and kept in line with its entry is in `brackets`
+(`BracketCoordinator`), `bracket_exits` and `bracket_orders`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from execution.orders.managed import ManagedOrder, OrderRole
+
+ZERO = Decimal(0)
+STOP_LOSS_PRICE = "stop_loss_price"  # entry attribute: the stop-loss trigger
+TAKE_PROFIT_PRICE = "take_profit_price"  # entry attribute: the take-profit trigger
+CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a crossed exit
+
+
+class BracketStatus(enum.Enum):
+    PENDING = "PENDING"  # entry working, nothing filled yet
+    ACTIVE = "ACTIVE"  # a position is held and protected
+    CLOSED = "CLOSED"  # an exit closed the position
+    CANCELED = "CANCELED"  # the entry ended without a fill
+
+
+@dataclass(eq=False)
+class Bracket:
+    """The three legs; `stop_loss`/`take_profit` are the current exit orders (None until
+    the entry fills). `exits` holds every exit ever placed, including replaced ones."""
+
+    entry: ManagedOrder
+    stop_loss_price: Decimal
+    take_profit_price: Decimal
+    stop_loss: ManagedOrder | None = None
+    take_profit: ManagedOrder | None = None
+    exits: list[ManagedOrder] = field(default_factory=list)
+    status: BracketStatus = BracketStatus.PENDING
+    error: str | None = None
+    detached: set[str] = field(default_factory=set)  # exits cancelled by the caller
+    exit_reason: str | None = None  # why the position was closed at market, if it was
+    # The position went away without an exit of this bracket (liquidated, or closed by
+    # another order): nothing is left to protect.
+    closed_elsewhere: bool = False
+
+    @property
+    def bracket_id(self) -> str:
+        return self.entry.client_order_id
+
+    @property
+    def exited_quantity(self) -> Decimal:
+        return sum((x.filled_quantity for x in self.exits), ZERO)
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """What the bracket holds: entry filled minus exits filled."""
+        return self.entry.filled_quantity - self.exited_quantity
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (BracketStatus.CLOSED, BracketStatus.CANCELED)
+
+
+def attach_exit(bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
+    """Make `exit_order` the bracket's current `role` exit."""
+    if exit_order not in bracket.exits:
+        bracket.exits.append(exit_order)
+    if role is OrderRole.STOP_LOSS:
+        bracket.stop_loss = exit_order
+    else:
+        bracket.take_profit = exit_order
+
+
+def bracket_of(brackets: dict[str, Bracket], managed: ManagedOrder) -> Bracket | None:
+    """The bracket an order belongs to (an exit's parent is the entry)."""
+    if managed.role is OrderRole.ENTRY:
+        return brackets.get(managed.client_order_id)
+    if managed.role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
+        return brackets.get(managed.parent_order_id or "")
+    return None

@@ -1,0 +1,89 @@
+"""What every part of the order manager shares: the narrow core they depend on.
+
+`ManagerCore` holds the exchange, the indexes (`registry`), the store's front (`recorder`),
+the callbacks, the clock, the settings and the positions. Each part of the manager
+(lifecycle, lookups, placement, cancellation, brackets, feed, protection, reconciliation)
+is built on it and on the parts below it, never on the `OrderManager` facade, which only
+composes them (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
+
+from execution.exchange.base import BaseExchange
+from execution.models import Position
+from execution.orders.adoption import AdoptPolicy
+from execution.orders.callbacks import CallbackRegistry
+from execution.orders.recorder import OrderRecorder
+from execution.orders.registry import OrderRegistry
+from execution.orders.validation import OrderGuards
+from execution.timekeeping import Clock
+
+
+@dataclass
+class ManagerSettings:
+    """The order manager's settings, checked by the facade at construction."""
+
+    guards: OrderGuards
+    poll_interval: float  # s between REST polls while the user stream is down
+    pending_grace: float  # s: the horizon after which an unknown outcome is settled
+    adopt_policy: AdoptPolicy
+    client_order_id_prefix: str
+
+    @property
+    def pending_grace_ms(self) -> int:
+        return int(self.pending_grace * 1000)
+
+
+@dataclass
+class ManagerCore:
+    """The state and collaborators every part of the manager shares."""
+
+    exchange: BaseExchange
+    registry: OrderRegistry
+    recorder: OrderRecorder
+    callbacks: CallbackRegistry
+    clock: Clock
+    settings: ManagerSettings
+    positions: dict[str, Position] = field(default_factory=dict)
+
+    def now_ms(self) -> int:
+        """The manager's time (the injected clock: step-immune by default)."""
+        return self.clock.now_ms()
+
+
+T = TypeVar("T")
+
+
+class HasSettings(Protocol):
+    @property
+    def settings(self) -> ManagerSettings: ...
+
+
+class Setting(Generic[T]):
+    """An attribute of the facade that reads and writes its `ManagerSettings` field of the
+    same name; `check(value, name)` validates (and normalises) a value being set."""
+
+    def __init__(self, check: Callable[[Any, str], T] | None = None, doc: str = "") -> None:
+        self._check = check
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type) -> Setting[T]: ...
+    @overload
+    def __get__(self, obj: HasSettings, objtype: type | None = None) -> T: ...
+    def __get__(self, obj: HasSettings | None, objtype: type | None = None) -> T | Setting[T]:
+        if obj is None:
+            return self
+        return cast(T, getattr(obj.settings, self._name))
+
+    def __set__(self, obj: HasSettings, value: T) -> None:
+        checked = value if self._check is None else self._check(value, self._name)
+        setattr(obj.settings, self._name, checked)

@@ -1,0 +1,187 @@
+"""`OrderEntry`: the order manager's placement API, one method per kind of order.
+
+Each method checks and normalises its arguments into an `OrderIntent` (see `validation`)
+and hands it to the manager's one placement path (`_place`, `_place_bracket`): every order,
+whatever method it came through, is validated, rounded and sent the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from execution.coercion import to_enum
+from execution.models import OrderSide, OrderType, TimeInForce
+from execution.money import Number, positive
+from execution.orders.bracket import Bracket
+from execution.orders.managed import ManagedOrder
+from execution.orders.validation import OrderIntent
+from execution.rules import normalize_symbol
+
+
+class OrderEntry:
+    """The placement methods of `OrderManager`."""
+
+    async def _place(
+        self,
+        intent: OrderIntent,
+        strategy_name: str | None,
+        tags: Iterable[str],
+        parent_order_id: str | None,
+        client_order_id: str | None,
+    ) -> ManagedOrder:
+        """Validate `intent` and send it exactly once (the manager's one path)."""
+        raise NotImplementedError
+
+    async def _place_bracket(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Decimal,
+        *,
+        entry_price: Decimal | None,
+        stop_loss_price: Decimal,
+        take_profit_price: Decimal,
+        time_in_force: TimeInForce,
+        strategy_name: str | None,
+        tags: Iterable[str],
+        client_order_id: str | None,
+    ) -> Bracket:
+        """Check and send a bracket."""
+        raise NotImplementedError
+
+    async def place_order(
+        self,
+        intent: OrderIntent,
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        parent_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> ManagedOrder:
+        """Any order, given as the `OrderIntent` the other methods build: checked, rounded
+        by the exchange's rules and sent exactly once. The result's `rounded` lists every
+        figure rounding changed (see `check_order` for the same without sending)."""
+        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+
+    async def place_market_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Number,
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        parent_order_id: str | None = None,
+        reduce_only: bool = False,
+        client_order_id: str | None = None,
+    ) -> ManagedOrder:
+        """A market order (quantity rounded down to the market step size)."""
+        symbol = normalize_symbol(symbol)
+        intent = OrderIntent(
+            symbol, side, OrderType.MARKET, positive(quantity, "quantity"),
+            reduce_only=reduce_only,
+        )
+        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+
+    async def place_limit_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Number,
+        price: Number,
+        *,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        parent_order_id: str | None = None,
+        reduce_only: bool = False,
+        client_order_id: str | None = None,
+    ) -> ManagedOrder:
+        """A limit order; the price rounds down for a BUY and up for a SELL."""
+        symbol = normalize_symbol(symbol)
+        intent = OrderIntent(
+            symbol, side, OrderType.LIMIT, positive(quantity, "quantity"),
+            price=positive(price, "price"), time_in_force=time_in_force,
+            reduce_only=reduce_only,
+        )
+        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+
+    async def place_stop_loss_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Number,
+        stop_price: Number,
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        parent_order_id: str | None = None,
+        reduce_only: bool = True,
+        client_order_id: str | None = None,
+    ) -> ManagedOrder:
+        """A stop-market order (STOP_MARKET) that closes exposure when the mark crosses
+        `stop_price`: a SELL triggers below the market, a BUY above."""
+        symbol = normalize_symbol(symbol)
+        intent = OrderIntent(
+            symbol, side, OrderType.STOP_LOSS, positive(quantity, "quantity"),
+            stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
+        )
+        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+
+    async def place_take_profit_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Number,
+        stop_price: Number,
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        parent_order_id: str | None = None,
+        reduce_only: bool = True,
+        client_order_id: str | None = None,
+    ) -> ManagedOrder:
+        """A take-profit market order (TAKE_PROFIT_MARKET): a SELL triggers above the
+        market, a BUY below."""
+        symbol = normalize_symbol(symbol)
+        intent = OrderIntent(
+            symbol, side, OrderType.TAKE_PROFIT, positive(quantity, "quantity"),
+            stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
+        )
+        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+
+    async def place_bracket_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Number,
+        *,
+        entry_price: Number | None = None,
+        stop_loss_price: Number,
+        take_profit_price: Number,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+        client_order_id: str | None = None,
+    ) -> Bracket:
+        """An entry (market, or limit at `entry_price`) with a reduce-only stop-loss and
+        take-profit, one-cancels-other, placed and sized as the entry fills.
+
+        Everything is checked before the entry is sent: the exit prices must sit on the
+        right sides of the entry (or of the mark price for a market entry). An exit whose
+        trigger the market has passed by the time it is placed is replaced by closing the
+        position at market (see `bracket_orders`)."""
+        symbol = normalize_symbol(symbol)
+        side = to_enum(OrderSide, side, "side")
+        time_in_force = to_enum(TimeInForce, time_in_force, "time_in_force")
+        quantity_value = positive(quantity, "quantity")
+        stop_loss = positive(stop_loss_price, "stop_loss_price")
+        take_profit = positive(take_profit_price, "take_profit_price")
+        entry = None if entry_price is None else positive(entry_price, "entry_price")
+        return await self._place_bracket(
+            symbol, side, quantity_value,
+            entry_price=entry, stop_loss_price=stop_loss, take_profit_price=take_profit,
+            time_in_force=time_in_force, strategy_name=strategy_name, tags=tags,
+            client_order_id=client_order_id,
+        )

@@ -1,0 +1,119 @@
+"""`OrderLookup`: asking the exchange where one order stands, and settling what it says.
+
+`refresh` queries an order by its client id and applies the answer. "Does not exist" means
+different things: for an acknowledged order it is settled by `missing` (checked against the
+open orders and the history first); for an order never acknowledged (an unknown outcome)
+it means nothing until the horizon (`pending_grace`) is over, when the order history is
+read and, if it is absent there too, the order is taken as never placed (REJECTED locally)
+and looked at again later (`second_looks`): should the exchange show it after all, it
+follows the exchange.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from execution.errors import ExecutionError, OrderNotFoundError
+from execution.orders.core import ManagerCore
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.managed import ManagedOrder
+from execution.orders.missing import find_in_history, settle_missing
+from execution.orders.state import OrderRejected
+
+logger = logging.getLogger(__name__)
+
+SECOND_LOOKS = 2  # looks at an order taken as never placed, after the horizon
+
+
+class OrderLookup:
+    """Queries of single orders, and the second looks at orders taken as never placed."""
+
+    def __init__(self, core: ManagerCore, lifecycle: OrderLifecycle) -> None:
+        self._core = core
+        self._lifecycle = lifecycle
+        # client id -> (when, in ms, an order taken as never placed is looked up again;
+        # how many looks are left): a horizon later, then two horizons after that
+        self.second_looks: dict[str, tuple[int, int]] = {}
+
+    def grace_over(self, managed: ManagedOrder) -> bool:
+        """The placement is older than the horizon (a request the exchange accepted but has
+        not processed yet would also be "not found")."""
+        core = self._core
+        return core.now_ms() - managed.submitted_at >= core.settings.pending_grace_ms
+
+    async def refresh(self, managed: ManagedOrder) -> None:
+        """Query the order by client id and apply what the exchange says. An order that
+        is unknown to the exchange and never acknowledged (PENDING_NEW, or PENDING_CANCEL
+        with no exchange order id) after the grace period never reached it: it is marked
+        REJECTED (locally: should the exchange show it after all, it follows the exchange)."""
+        core, lifecycle = self._core, self._lifecycle
+        try:
+            snapshot = await core.exchange.fetch_order(
+                managed.symbol, client_order_id=managed.client_order_id
+            )
+        except OrderNotFoundError as exc:
+            if not managed.never_acknowledged:
+                await settle_missing(core, lifecycle, managed, exc)  # -2013, a known order
+            elif self.grace_over(managed):
+                await self._settle_never_seen(managed)
+            return
+        except ExecutionError as exc:
+            logger.warning("refresh of %s failed: %s", managed.client_order_id, exc)
+            return
+        # Open on the exchange with no cancel of ours in flight: a cancel that raced the
+        # placement (or whose answer was lost) did not happen; the order is working.
+        lifecycle.apply_open_snapshot(managed, snapshot)
+
+    async def _settle_never_seen(self, managed: ManagedOrder) -> None:
+        core, lifecycle = self._core, self._lifecycle
+        try:
+            listed = await find_in_history(core, managed)
+        except ExecutionError as error:
+            logger.warning("order history of %s unreadable (%s): %s stays unknown",
+                           managed.symbol, error, managed.client_order_id)
+            return
+        if listed is not None:
+            lifecycle.apply_open_snapshot(managed, listed)
+            return
+        lifecycle.apply(
+            managed,
+            OrderRejected(
+                managed.client_order_id, "not found on the exchange", core.now_ms(),
+                local=True,
+            ),
+        )
+        # One more look later: a request the exchange still held may come out after the
+        # horizon, and its events can be missed (the stream away meanwhile).
+        self.second_looks[managed.client_order_id] = (
+            core.now_ms() + core.settings.pending_grace_ms, SECOND_LOOKS
+        )
+
+    async def run_second_looks(self, now: int) -> None:
+        """Orders taken as never placed, looked up once more a horizon later: should the
+        exchange have carried one out after all, it follows the exchange."""
+        core = self._core
+        due = self.second_looks
+        horizon_ms = core.settings.pending_grace_ms
+        for client_order_id, (at, looks_left) in list(due.items()):
+            if at > now:
+                continue
+            del due[client_order_id]
+            managed = core.registry.by_client_id.get(client_order_id)
+            if managed is None or not managed.rejected_locally:
+                continue
+            try:
+                snapshot = await core.exchange.fetch_order(
+                    managed.symbol, client_order_id=client_order_id
+                )
+            except OrderNotFoundError:
+                if looks_left > 1:  # not there yet: once more, two horizons later
+                    due[client_order_id] = (now + 2 * horizon_ms, looks_left - 1)
+                continue
+            except ExecutionError as exc:
+                logger.warning("second look at %s failed: %s", client_order_id, exc)
+                due[client_order_id] = (now + horizon_ms, looks_left)  # asked again later
+                continue
+            logger.warning("order %s, taken as never placed, is on the exchange after all "
+                           "(%s): following the exchange", client_order_id,
+                           snapshot.status.value)
+            self._lifecycle.apply_snapshot(managed, snapshot)
