@@ -53,6 +53,11 @@ async def test_a_take_profit_trigger_rounds_the_same_everywhere(
                 "BTCUSDT", OrderSide.SELL, Decimal("0.01"), Decimal(asked))
     assert cli_trigger == "51000.1"
     assert direct.stop_price == managed.order.stop_price == Decimal("51000.1")
+    # The library tells its caller too: on the result, with the rule.
+    (notice,) = managed.rounded
+    assert (notice.field, notice.asked, notice.sent) == ("stop_price", Decimal(asked),
+                                                           Decimal("51000.1"))
+    assert str(notice) in outcome.stderr.replace("\n", " ") or "tick size 0.1" in str(notice)
 
 
 async def test_a_stop_on_the_wrong_side_is_refused_before_sending(
