@@ -10,12 +10,30 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from execution.models import OrderSide, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
 
 ZERO = Decimal(0)
 STOP_LOSS_PRICE = "stop_loss_price"  # entry attribute: the stop-loss trigger
 TAKE_PROFIT_PRICE = "take_profit_price"  # entry attribute: the take-profit trigger
 CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a crossed exit
+
+
+@dataclass(frozen=True, slots=True)
+class BracketRequest:
+    """A bracket as asked, its figures checked positive (rounding comes later): an entry
+    (market, or limit at `entry_price`) with a stop-loss and a take-profit."""
+
+    symbol: str
+    side: OrderSide
+    quantity: Decimal
+    stop_loss_price: Decimal
+    take_profit_price: Decimal
+    entry_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    strategy_name: str | None = None
+    tags: tuple[str, ...] = ()
+    client_order_id: str | None = None
 
 
 class BracketStatus(enum.Enum):

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
-
 from execution.exchange.order_request import check_client_order_id
-from execution.models import Order, OrderSide, OrderType, TimeInForce
-from execution.orders.bracket import STOP_LOSS_PRICE, TAKE_PROFIT_PRICE, Bracket
+from execution.models import Order, OrderType
+from execution.orders.bracket import (
+    STOP_LOSS_PRICE,
+    TAKE_PROFIT_PRICE,
+    Bracket,
+    BracketRequest,
+)
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder, OrderRole
@@ -27,21 +29,10 @@ class BracketOrders:
         self._placer = placer
         self._coordinator = coordinator
 
-    async def place(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Decimal,
-        *,
-        entry_price: Decimal | None,
-        stop_loss_price: Decimal,
-        take_profit_price: Decimal,
-        time_in_force: TimeInForce,
-        strategy_name: str | None,
-        tags: Iterable[str],
-        client_order_id: str | None,
-    ) -> Bracket:
+    async def place(self, request: BracketRequest) -> Bracket:
         """Check everything, send the entry, and place the exits if it filled at once."""
+        symbol, side, quantity = request.symbol, request.side, request.quantity
+        entry_price, client_order_id = request.entry_price, request.client_order_id
         exchange = self._core.exchange
         # The exits are sent after the entry fills: a venue that would refuse them must
         # refuse the bracket before the entry goes out.
@@ -49,8 +40,10 @@ class BracketOrders:
         exchange.check_order_type(OrderType.TAKE_PROFIT)
         exit_side = side.opposite
         rules = await exchange.get_symbol_rules(symbol)
-        stop_loss = rules.round_price(stop_loss_price, safe_price_rounding(exit_side))
-        take_profit = rules.round_price(take_profit_price, safe_price_rounding(exit_side))
+        stop_loss = rules.round_price(request.stop_loss_price, safe_price_rounding(exit_side))
+        take_profit = rules.round_price(
+            request.take_profit_price, safe_price_rounding(exit_side)
+        )
         rules.validate_price(stop_loss, "stop_loss_price")
         rules.validate_price(take_profit, "take_profit_price")
         if entry_price is None:
@@ -59,7 +52,7 @@ class BracketOrders:
         else:
             intent = OrderIntent(
                 symbol, side, OrderType.LIMIT, quantity,
-                price=entry_price, time_in_force=time_in_force,
+                price=entry_price, time_in_force=request.time_in_force,
             )
             reference = rules.round_price(entry_price, safe_price_rounding(side))
         check_bracket_prices(side, reference, stop_loss, take_profit)
@@ -87,8 +80,8 @@ class BracketOrders:
         try:
             await placer.submit(
                 intent,
-                strategy_name=strategy_name,
-                tags=tuple(tags),
+                strategy_name=request.strategy_name,
+                tags=request.tags,
                 role=OrderRole.ENTRY,
                 client_order_id=client_order_id,
                 attributes=attributes,

@@ -8,45 +8,35 @@ whatever method it came through, is validated, rounded and sent the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from dataclasses import dataclass
 
 from execution.coercion import to_enum
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.money import Number, positive
-from execution.orders.bracket import Bracket
+from execution.orders.bracket import Bracket, BracketRequest
 from execution.orders.managed import ManagedOrder
 from execution.orders.validation import OrderIntent
 from execution.rules import normalize_symbol
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLabels:
+    """What a caller attaches to an order besides the intent."""
+
+    strategy_name: str | None = None
+    tags: tuple[str, ...] = ()
+    parent_order_id: str | None = None
+    client_order_id: str | None = None
+
+
 class OrderEntry:
     """The placement methods of `OrderManager`."""
 
-    async def _place(
-        self,
-        intent: OrderIntent,
-        strategy_name: str | None,
-        tags: Iterable[str],
-        parent_order_id: str | None,
-        client_order_id: str | None,
-    ) -> ManagedOrder:
+    async def _place(self, intent: OrderIntent, labels: OrderLabels) -> ManagedOrder:
         """Validate `intent` and send it exactly once (the manager's one path)."""
         raise NotImplementedError
 
-    async def _place_bracket(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Decimal,
-        *,
-        entry_price: Decimal | None,
-        stop_loss_price: Decimal,
-        take_profit_price: Decimal,
-        time_in_force: TimeInForce,
-        strategy_name: str | None,
-        tags: Iterable[str],
-        client_order_id: str | None,
-    ) -> Bracket:
+    async def _place_bracket(self, request: BracketRequest) -> Bracket:
         """Check and send a bracket."""
         raise NotImplementedError
 
@@ -62,7 +52,9 @@ class OrderEntry:
         """Any order, given as the `OrderIntent` the other methods build: checked, rounded
         by the exchange's rules and sent exactly once. The result's `rounded` lists every
         figure rounding changed (see `check_order` for the same without sending)."""
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+        return await self._place(
+            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        )
 
     async def place_market_order(
         self,
@@ -82,7 +74,9 @@ class OrderEntry:
             symbol, side, OrderType.MARKET, positive(quantity, "quantity"),
             reduce_only=reduce_only,
         )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+        return await self._place(
+            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        )
 
     async def place_limit_order(
         self,
@@ -105,7 +99,9 @@ class OrderEntry:
             price=positive(price, "price"), time_in_force=time_in_force,
             reduce_only=reduce_only,
         )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+        return await self._place(
+            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        )
 
     async def place_stop_loss_order(
         self,
@@ -127,7 +123,9 @@ class OrderEntry:
             symbol, side, OrderType.STOP_LOSS, positive(quantity, "quantity"),
             stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
         )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+        return await self._place(
+            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        )
 
     async def place_take_profit_order(
         self,
@@ -149,7 +147,9 @@ class OrderEntry:
             symbol, side, OrderType.TAKE_PROFIT, positive(quantity, "quantity"),
             stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
         )
-        return await self._place(intent, strategy_name, tags, parent_order_id, client_order_id)
+        return await self._place(
+            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        )
 
     async def place_bracket_order(
         self,
@@ -179,9 +179,8 @@ class OrderEntry:
         stop_loss = positive(stop_loss_price, "stop_loss_price")
         take_profit = positive(take_profit_price, "take_profit_price")
         entry = None if entry_price is None else positive(entry_price, "entry_price")
-        return await self._place_bracket(
-            symbol, side, quantity_value,
-            entry_price=entry, stop_loss_price=stop_loss, take_profit_price=take_profit,
-            time_in_force=time_in_force, strategy_name=strategy_name, tags=tags,
+        return await self._place_bracket(BracketRequest(
+            symbol, side, quantity_value, stop_loss, take_profit, entry_price=entry,
+            time_in_force=time_in_force, strategy_name=strategy_name, tags=tuple(tags),
             client_order_id=client_order_id,
-        )
+        ))

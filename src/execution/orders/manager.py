@@ -24,7 +24,6 @@ A manager used without `start()` starts itself on its first order.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -32,15 +31,15 @@ from typing import Self
 from execution.coercion import to_enum, to_seconds
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
-from execution.models import OrderSide, Position, TimeInForce, UserEvent
+from execution.models import Position, UserEvent
 from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
 from execution.orders.assembly import assemble
-from execution.orders.brackets import Bracket
+from execution.orders.bracket import Bracket, BracketRequest
 from execution.orders.callbacks import OrderCallback, PositionCallback
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerSettings, Setting
-from execution.orders.entry import OrderEntry
+from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.protection import ProtectionConfig, ProtectionReport
@@ -231,42 +230,17 @@ class OrderManager(OrderEntry):
 
     # -- placement (the public methods: `OrderEntry`) ---------------------------------------
 
-    async def _place(
-        self,
-        intent: OrderIntent,
-        strategy_name: str | None,
-        tags: Iterable[str],
-        parent_order_id: str | None,
-        client_order_id: str | None,
-    ) -> ManagedOrder:
+    async def _place(self, intent: OrderIntent, labels: OrderLabels) -> ManagedOrder:
         await self._session.ensure_started()
         intent = await self._placer.validate(intent)
         return await self._placer.submit(
-            intent, strategy_name=strategy_name, tags=tuple(tags),
-            parent_order_id=parent_order_id, client_order_id=client_order_id,
+            intent, strategy_name=labels.strategy_name, tags=labels.tags,
+            parent_order_id=labels.parent_order_id, client_order_id=labels.client_order_id,
         )
 
-    async def _place_bracket(
-        self,
-        symbol: str,
-        side: OrderSide,
-        quantity: Decimal,
-        *,
-        entry_price: Decimal | None,
-        stop_loss_price: Decimal,
-        take_profit_price: Decimal,
-        time_in_force: TimeInForce,
-        strategy_name: str | None,
-        tags: Iterable[str],
-        client_order_id: str | None,
-    ) -> Bracket:
+    async def _place_bracket(self, request: BracketRequest) -> Bracket:
         await self._session.ensure_started()
-        return await self._parts.bracket_orders.place(
-            symbol, side, quantity,
-            entry_price=entry_price, stop_loss_price=stop_loss_price,
-            take_profit_price=take_profit_price, time_in_force=time_in_force,
-            strategy_name=strategy_name, tags=tags, client_order_id=client_order_id,
-        )
+        return await self._parts.bracket_orders.place(request)
 
     async def check_order(self, intent: OrderIntent) -> OrderIntent:
         """What `place_order(intent)` would send, without sending it: the intent rounded by
