@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from execution.cli.app import app
-from execution.cli.commands import account, closing, demo, history, sim, sizing, trading
+from execution.cli.commands import account, closing, demo, history, panic, sim, sizing, trading
 
-__all__ = ["account", "app", "closing", "demo", "history", "run", "sim", "sizing", "trading"]
+__all__ = [
+    "account", "app", "closing", "demo", "history", "panic", "run", "sim", "sizing", "trading",
+]
 
 
 def run() -> None:

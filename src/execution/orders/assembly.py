@@ -29,6 +29,7 @@ from execution.orders.reconcile import Reconciler
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.session import ManagerSession
+from execution.risk.engine import RiskEngine
 from execution.store import OrderStore
 from execution.timekeeping import Clock
 
@@ -56,6 +57,7 @@ def assemble(
     settings: ManagerSettings,
     clock: Clock,
     protection: ProtectionConfig,
+    risk: RiskEngine,
     *,
     owner: object,
     owns_store: bool,
@@ -64,7 +66,7 @@ def assemble(
     callbacks = CallbackRegistry()
     core = ManagerCore(
         exchange, OrderRegistry(), OrderRecorder(store, callbacks, clock), callbacks, clock,
-        settings,
+        settings, risk,
     )
     # The lifecycle sits below brackets and cancellation: these close over the parts
     # built after it, and are only called once everything exists.

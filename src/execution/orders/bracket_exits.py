@@ -58,7 +58,7 @@ class BracketExits:
             stop_price=bracket.stop_loss_price if is_stop else bracket.take_profit_price,
             reduce_only=True,
         )
-        intent = await self._placer.validate(intent)
+        intent = await self._placer.validate(intent, protective=True)
         return await self._placer.submit(
             intent,
             strategy_name=entry.strategy_name,
@@ -115,7 +115,7 @@ class BracketExits:
             placer = self._placer
             # Reduce-only risk reduction: the configurable guards (max notional, open orders
             # per symbol, allowed symbols) do not stop it; the exchange's rules still apply.
-            intent = await placer.validate(intent, apply_guards=False)
+            intent = await placer.validate(intent, apply_guards=False, protective=True)
             close = await placer.submit(
                 intent,
                 strategy_name=entry.strategy_name,

@@ -49,7 +49,8 @@ async def close_position(
     while remaining > 0:
         quantity = min(remaining, largest) if largest else remaining
         intent = await placer.validate(
-            OrderIntent(symbol, side, OrderType.MARKET, quantity, reduce_only=True)
+            OrderIntent(symbol, side, OrderType.MARKET, quantity, reduce_only=True),
+            protective=True,  # only reduces: never held up by the risk layer
         )
         managed = await placer.submit(
             intent, strategy_name=strategy_name, tags=(CLOSE_TAG, *tags)

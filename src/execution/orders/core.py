@@ -20,6 +20,7 @@ from execution.orders.callbacks import CallbackRegistry
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.validation import OrderGuards
+from execution.risk.engine import RiskEngine
 from execution.timekeeping import Clock
 
 
@@ -48,6 +49,7 @@ class ManagerCore:
     callbacks: CallbackRegistry
     clock: Clock
     settings: ManagerSettings
+    risk: RiskEngine
     positions: dict[str, Position] = field(default_factory=dict)
 
     def now_ms(self) -> int:

@@ -32,7 +32,7 @@ from execution.orders.adoption import (
 )
 from execution.orders.core import ManagerCore
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
-from execution.orders.state import OrderCancelRejected, OrderEvent, Outcome
+from execution.orders.state import OrderCancelRejected, OrderEvent, OrderFilled, Outcome
 from execution.orders.translate import events_from_snapshot, events_from_update
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,10 @@ class OrderLifecycle:
         if outcome is Outcome.DUPLICATE:
             return transition
         self._recorder.event(managed, event)
+        if isinstance(event, OrderFilled) and outcome is not Outcome.ILLEGAL:
+            # The day's result and the loss limits; also a trade's fees and PnL that come
+            # after a REST snapshot counted its quantity (STALE).
+            self._core.risk.follow((managed,))
         if outcome is not Outcome.APPLIED:
             return transition
         self._registry.changed(managed)

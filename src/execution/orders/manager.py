@@ -42,10 +42,13 @@ from execution.orders.core import ManagerSettings, Setting
 from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
+from execution.orders.panic import PanicReport, panic
 from execution.orders.protection import ProtectionConfig, ProtectionReport
 from execution.orders.reconcile import ReconciliationReport
 from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards, OrderIntent
+from execution.risk.engine import RiskEngine
+from execution.risk.limits import RiskLimits
 from execution.rules import normalize_symbol
 from execution.store import OrderStore
 from execution.store_location import open_store
@@ -74,6 +77,8 @@ class OrderManager(OrderEntry):
     horizon) is over and the exchange's order history does not list it either is it taken
     as never placed (REJECTED locally; should the exchange show it later, it follows).
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
+    `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
+    by default no limits, but a trading state `panic()` can halt).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -90,6 +95,7 @@ class OrderManager(OrderEntry):
         client_order_id_prefix: str | None = None,
         protection: ProtectionConfig | None = None,
         clock: Clock | None = None,
+        risk: RiskEngine | RiskLimits | None = None,
     ) -> None:
         self.exchange = exchange
         owns_store = store is not None and not isinstance(store, OrderStore)
@@ -105,7 +111,8 @@ class OrderManager(OrderEntry):
         )
         parts = self._parts = assemble(
             exchange, self.store, settings, clock or SYSTEM_CLOCK,
-            protection or ProtectionConfig(), owner=self, owns_store=owns_store,
+            protection or ProtectionConfig(), _risk_engine(risk, clock or SYSTEM_CLOCK),
+            owner=self, owns_store=owns_store,
         )
         self._core, self._session = parts.core, parts.session
         self._placer, self._canceller, self._brackets = (
@@ -320,6 +327,22 @@ class OrderManager(OrderEntry):
             strategy_name=strategy_name, tags=tags,
         )
 
+    async def panic(self, symbol: str | None = None) -> PanicReport:
+        """The kill switch: halt trading (`risk.state` HALTED), cancel every open order and
+        flatten every position on the exchange (of `symbol`, or of every symbol), going on
+        past failures; returns what was done (`PanicReport`). `risk.set_state("ACTIVE")`
+        trades again."""
+        await self._session.ensure_started()
+        return await panic(
+            self._core, self._placer, self.cancel_all_orders,
+            None if symbol is None else normalize_symbol(symbol),
+        )
+
+    @property
+    def risk(self) -> RiskEngine:
+        """The risk layer every order passes: its limits, trading state and day's result."""
+        return self._core.risk
+
     def _require(self, order_id: str) -> ManagedOrder:
         managed = self._core.registry.get(order_id)
         if managed is None:
@@ -349,3 +372,11 @@ class OrderManager(OrderEntry):
     async def flush(self) -> None:
         """Wait until every order and event known so far is committed to the store."""
         await self._core.recorder.flush()
+
+
+def _risk_engine(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
+    if isinstance(risk, RiskEngine):
+        return risk
+    if risk is None or isinstance(risk, RiskLimits):
+        return RiskEngine(risk, clock)
+    raise ValidationError("risk", type(risk).__name__, "a RiskEngine, RiskLimits or None")

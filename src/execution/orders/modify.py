@@ -105,8 +105,9 @@ async def cancel_and_replace(
     # Validate before touching the original: a modification that cannot be sent changes
     # nothing. The original's own slot counts as free.
     recorder = core.recorder
-    await placer.validate(intent, replacing=managed)
-    if recorder.store is not None and not is_protective(managed.role, intent, managed.tags):
+    protective = is_protective(managed.role, intent, managed.tags)
+    await placer.validate(intent, replacing=managed, protective=protective)
+    if recorder.store is not None and not protective:
         # The replacement must be committed before it is sent: a store that cannot write
         # would refuse it after the original is gone. Write first (StoreUnavailableError
         # raised here leaves the original working, unchanged).

@@ -41,6 +41,7 @@ from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import CLOSE_TAG, ManagedOrder, OrderRole
+from execution.orders.risk_check import check_risk
 from execution.orders.state import OrderRejected
 from execution.orders.validation import (
     OrderGuards,
@@ -123,13 +124,15 @@ class OrderPlacer:
         *,
         replacing: ManagedOrder | None = None,
         apply_guards: bool = True,
+        protective: bool = False,
     ) -> OrderIntent:
         """Gather what the checks need and run them; the rounded intent or ValidationError.
 
         `replacing` is an order about to be cancelled for this one: its slot counts as free.
         `apply_guards=False` skips the configurable guards (max notional, max open orders
         per symbol, allowed symbols), for reduce-only risk reduction; the exchange's own
-        rules still apply.
+        rules still apply. `protective=True` (the manager's own work that only reduces a
+        position: exits, market closes, re-arms, flattening) skips the risk engine.
         """
         symbol = normalize_symbol(intent.symbol)
         if symbol != intent.symbol:
@@ -149,16 +152,20 @@ class OrderPlacer:
             mark_price = exchange.recent_mark_price(symbol, LIMIT_MARK_MAX_AGE)
             if mark_price is None:
                 mark_price = await exchange.fetch_mark_price(symbol)
-        position = ZERO
+        position: Decimal | None = None
         if intent.reduce_only:
+            position = ZERO
             for held in await exchange.get_positions(symbol):
                 if held.symbol == symbol:
                     position += held.quantity
         open_orders = self._registry.open_count(symbol)
         if replacing is not None and replacing.is_open:
             open_orders -= 1
-        context = ValidationContext(rules, mark_price, position, open_orders)
-        return validate_order(intent, context, guards)
+        context = ValidationContext(rules, mark_price, position or ZERO, open_orders)
+        checked = validate_order(intent, context, guards)
+        if not protective:
+            await check_risk(self._core, checked, mark_price, position, replacing)
+        return checked
 
     async def submit(
         self,

@@ -113,7 +113,7 @@ class ProtectionAuditor:
         intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,
                              stop_price=Decimal(price), reduce_only=True)
         # Risk reduction: the operator's guards (max notional, open orders) do not apply.
-        intent = await self._placer.validate(intent, apply_guards=False)
+        intent = await self._placer.validate(intent, apply_guards=False, protective=True)
         stop = await self._placer.submit(intent, tags=(REARM_TAG,))
         return f"rearmed {stop.client_order_id}"
 

@@ -124,6 +124,7 @@ class ManagerSession:
         loaded = await store.load_orders()
         for managed in loaded:
             self._core.registry.register(managed)
+        self._core.risk.follow(loaded)  # today's fills count toward the loss limits
         return loaded
 
     def handle_stream_event(self, event: UserEvent) -> None:

@@ -1,0 +1,60 @@
+"""The risk engine's view of the account for one order, from what the manager knows.
+
+Positions come from the manager's `positions` (kept by the user stream's account updates
+and REST reads), or from the answer placement just read; the open orders are this
+manager's. The mark is the one placement fetched, else one fetched in the last seconds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from execution.models import OrderSide
+from execution.orders.core import ManagerCore
+from execution.orders.managed import ManagedOrder
+from execution.orders.validation import OrderIntent
+from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
+
+ZERO = Decimal(0)
+MARK_MAX_AGE = 5.0  # s
+
+
+async def check_risk(
+    core: ManagerCore,
+    intent: OrderIntent,
+    mark_price: Decimal | None,
+    position: Decimal | None,
+    replacing: ManagedOrder | None,
+) -> None:
+    """Run the risk engine on a rounded, valid `intent` (raises `RiskDeniedError`)."""
+    symbol = intent.symbol
+    held = core.positions.get(symbol)
+    if position is None:
+        position = held.quantity if held is not None else ZERO
+    if mark_price is None:
+        mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
+        if mark_price is None:
+            mark_price = await core.exchange.fetch_mark_price(symbol)
+    pending = ZERO
+    open_orders = conditional = 0
+    for managed in core.registry.open_orders():
+        if managed is replacing:
+            continue
+        open_orders += 1
+        order = managed.order
+        conditional += order.order_type in CONDITIONAL_TYPES
+        if order.symbol == symbol and not order.reduce_only and order.side is intent.side:
+            remaining = order.quantity - order.filled_quantity
+            pending += remaining if order.side is OrderSide.BUY else -remaining
+    other = sum((p.notional for s, p in core.positions.items() if s != symbol), ZERO)
+    context = RiskContext(
+        mark_price=mark_price,
+        position=position,
+        pending=pending,
+        other_notional=other,
+        position_leverage=held.leverage if held is not None and held.quantity else 0,
+        liquidation_price=held.liquidation_price if held is not None else ZERO,
+        open_orders=open_orders,
+        conditional_orders=conditional,
+    )
+    core.risk.check(intent, context, modify=replacing is not None)
