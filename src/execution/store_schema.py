@@ -16,7 +16,7 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
-from execution.store_codec import OrderRow
+from execution.store_codec import EventRow, OrderRow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -91,6 +91,27 @@ def _set_clause(name: str) -> str:
     return f"{name} = excluded.{name}"
 
 
+_ADOPTED = ORDER_COLUMN_NAMES.index("adopted")
+STATUS = ORDER_COLUMN_NAMES.index("status")
+SUBMITTED_AT = ORDER_COLUMN_NAMES.index("submitted_at")
+# The statuses (as stored) of orders that are over: they load without their events.
+FINAL_STATUSES = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
+
+
+def merged_row(old: OrderRow | None, new: OrderRow) -> OrderRow:
+    """The row an upsert of `new` over `old` leaves: the rule of `_UPSERT_TAIL`, for a
+    store that is not SQL (the same column sets decide)."""
+    if old is None:
+        return new
+    keep_placer = new[_ADOPTED] == 1 and old[_ADOPTED] == 0
+    return tuple(
+        old[i]
+        if name in _FIXED_COLUMNS or (keep_placer and name in _PLACER_COLUMNS)
+        else new[i]
+        for i, name in enumerate(ORDER_COLUMN_NAMES)
+    )
+
+
 _UPSERT_TAIL = " ON CONFLICT (client_order_id) DO UPDATE SET " + ", ".join(
     _set_clause(name) for name in ORDER_COLUMN_NAMES if name not in _FIXED_COLUMNS
 )
@@ -101,8 +122,6 @@ _EVENT_COLUMNS = "client_order_id, kind, timestamp, recorded_at, payload"
 ROWS_PER_STATEMENT = 2048
 # SQLite builds since 3.32 allow 32,766 variables a statement; a row takes one a column.
 MAX_VARIABLES = 32_766
-
-EventRow = tuple[str, str, int, int, str]
 
 
 def _multi_row_sql(head: str, columns: int, rows: int, tail: str = "") -> str:

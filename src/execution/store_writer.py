@@ -19,13 +19,13 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from execution.errors import StoreUnavailableError
-from execution.store_codec import OrderRow, event_json
-from execution.store_schema import EventRow, connect, insert_events, upsert_orders
+from execution.store_codec import EventRow, OrderRow, event_json
+from execution.store_interface import HealthListener
+from execution.store_schema import connect, insert_events, upsert_orders
 
 logger = logging.getLogger("execution.store")
 
@@ -34,8 +34,6 @@ STOP = object()
 ORDER, ORDERS, EVENT, EVENTS, NOTE = range(5)
 RETRY_FIRST = 0.05  # s before a failed commit is retried, doubling up to RETRY_LAST
 RETRY_LAST = 1.0
-
-HealthListener = Callable[[bool, BaseException | None], None]
 
 
 class Flush:
@@ -62,8 +60,9 @@ class Flush:
             self.loop.call_soon_threadsafe(done)
 
 
-class _Pending:
-    """Rows gathered and not committed yet (kept across failed commits)."""
+class PendingRows:
+    """Rows gathered from queued items and not committed yet (kept across failed
+    commits): the one place a queued item becomes rows."""
 
     __slots__ = ("events", "orders")
 
@@ -156,7 +155,7 @@ class StoreWriter:
     # -- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        pending = _Pending()
+        pending = PendingRows()
         connection: sqlite3.Connection | None = None
         delay = RETRY_FIRST
         stop_by: float | None = None  # set once asked to stop: the last moment to retry
@@ -216,14 +215,14 @@ class StoreWriter:
         return batch
 
     @staticmethod
-    def _add(pending: _Pending, item: tuple[Any, ...]) -> None:
+    def _add(pending: PendingRows, item: tuple[Any, ...]) -> None:
         try:
             pending.add(item)
         except Exception:  # pragma: no cover - every queued item is made by the store
             logger.exception("order store: an item could not be encoded and is dropped")
 
     def _commit(
-        self, connection: sqlite3.Connection | None, pending: _Pending
+        self, connection: sqlite3.Connection | None, pending: PendingRows
     ) -> tuple[sqlite3.Connection | None, BaseException | None]:
         """Write `pending` in one transaction; on failure it is kept, and the connection
         is dropped (a fresh one is opened for the retry)."""
