@@ -89,6 +89,8 @@ def order_row(managed: ManagedOrder) -> OrderRow:
 
 
 def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
+    """The order a row of the orders table holds (the inverse of `order_row`), without
+    its events."""
     (
         client_order_id, order_id, symbol, side, order_type, quantity, price, stop_price,
         time_in_force, reduce_only, status, filled_quantity, average_price, commission,
