@@ -11,10 +11,11 @@ The contract every implementation keeps (the suite in `tests/store/` checks it):
   `append_note` only queue (they may be called before `open`: what is queued is written
   once the store is open). I/O happens off the event loop.
 - **Commit before send.** `flush()` returns only once everything queued before the call is
-  committed durably (it survives the process being killed), so the manager can record a
-  new order, flush, and only then send it. When the store cannot commit, `flush` raises
-  `StoreUnavailableError` and keeps what it holds, retrying until it can: nothing queued
-  is dropped, and the health listeners hear when it stops and starts writing again.
+  committed (durably, for a store that persists: it survives the process being killed),
+  so the manager can record a new order, flush, and only then send it. When the store
+  cannot commit, `flush` raises `StoreUnavailableError` and keeps what it holds, retrying
+  until it can: nothing queued is dropped, and the health listeners hear when it stops
+  and starts writing again.
 - **Durable ordering.** Events come back in the order they were queued (one sequence for
   the whole store), and an order's row is its latest snapshot. An adopted snapshot (another
   manager found the order on the exchange) never overwrites what only the placer knows
@@ -112,7 +113,7 @@ class OrderStorage(Protocol):
         ...
 
     async def flush(self) -> None:
-        """Wait until everything queued before the call is committed durably;
+        """Wait until everything queued before the call is committed (durably);
         `StoreUnavailableError` when it could not be (it stays queued and is retried) or
         the store is not open."""
         ...

@@ -98,12 +98,18 @@ SUBMITTED_AT = ORDER_COLUMN_NAMES.index("submitted_at")
 FINAL_STATUSES = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
 
 
+_FIXED_INDEXES = tuple(i for i, name in enumerate(ORDER_COLUMN_NAMES) if name in _FIXED_COLUMNS)
+
+
 def merged_row(old: OrderRow | None, new: OrderRow) -> OrderRow:
-    """The row an upsert of `new` over `old` leaves: the rule of `_UPSERT_TAIL`, for a
-    store that is not SQL (the same column sets decide)."""
+    """The row an upsert of `new` over `old` leaves: the rule of `_UPSERT_TAIL` (the same
+    column sets decide), for snapshots not yet written and for a store that is not SQL.
+    Folding snapshots together first and upserting the result equals upserting each."""
     if old is None:
         return new
     keep_placer = new[_ADOPTED] == 1 and old[_ADOPTED] == 0
+    if not keep_placer and all(old[i] == new[i] for i in _FIXED_INDEXES):
+        return new  # the usual case: a later snapshot of the same order
     return tuple(
         old[i]
         if name in _FIXED_COLUMNS or (keep_placer and name in _PLACER_COLUMNS)

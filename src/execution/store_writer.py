@@ -25,7 +25,7 @@ from typing import Any
 from execution.errors import StoreUnavailableError
 from execution.store_codec import EventRow, OrderRow, event_json
 from execution.store_interface import HealthListener
-from execution.store_schema import connect, insert_events, upsert_orders
+from execution.store_schema import connect, insert_events, merged_row, upsert_orders
 
 logger = logging.getLogger("execution.store")
 
@@ -67,7 +67,7 @@ class PendingRows:
     __slots__ = ("events", "orders")
 
     def __init__(self) -> None:
-        self.orders: dict[str, OrderRow] = {}  # the last snapshot of an order wins
+        self.orders: dict[str, OrderRow] = {}  # an order's snapshots, merged
         self.events: list[EventRow] = []
 
     def __bool__(self) -> bool:
@@ -85,9 +85,9 @@ class PendingRows:
             )
         elif what == ORDERS:
             for row in item[1]:
-                self.orders[row[0]] = row
+                self._order(row)
         elif what == ORDER:
-            self.orders[item[1][0]] = item[1]
+            self._order(item[1])
         elif what == EVENT:
             _, client_order_id, event, recorded_at = item
             self.events.append(
@@ -98,6 +98,12 @@ class PendingRows:
             _, client_order_id, kind, recorded_at, detail = item
             self.events.append((client_order_id, kind, recorded_at, recorded_at,
                                 json.dumps(detail, default=str)))
+
+    def _order(self, row: OrderRow) -> None:
+        # The latest snapshot wins, as the upsert would have it: an adopted one never
+        # overwrites the placer's fields even when both wait in one batch.
+        orders = self.orders
+        orders[row[0]] = merged_row(orders.get(row[0]), row)
 
     def clear(self) -> None:
         self.orders = {}

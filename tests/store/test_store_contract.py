@@ -217,3 +217,23 @@ def test_two_stores_have_two_locations(backend: Backend, tmp_path: Path) -> None
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     assert backend.make(tmp_path / "a").location != backend.make(tmp_path / "b").location
+
+
+async def test_an_adopted_snapshot_queued_with_the_placers_keeps_the_placers_fields(
+    backend: Backend, tmp_path: Path
+) -> None:
+    store = backend.make(tmp_path)
+    placed = make_order("c1", role=OrderRole.TAKE_PROFIT, tags=("mine",))
+    adopted = make_order("c1", adopted=True, role=OrderRole.SINGLE, tags=())
+    adopted.order.status = OrderStatus.NEW
+    store.save_order(placed)  # both wait for the store to open: one batch
+    store.save_order(adopted)
+    await store.open()
+    try:
+        await store.flush()
+        [loaded] = await store.load_orders()
+        assert (loaded.status, loaded.role, loaded.tags, loaded.adopted) == (
+            OrderStatus.NEW, OrderRole.TAKE_PROFIT, ("mine",), False,
+        )
+    finally:
+        await store.close()
