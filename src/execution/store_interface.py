@@ -27,8 +27,9 @@ The contract every implementation keeps (the suite in `tests/store/` checks it):
   version of this package with `StoreVersionError`; `schema_version` is the version the
   open store is at.
 - **Errors.** `StoreUnavailableError`: the store could not commit (or open); what was asked
-  is not persisted yet. `StoreLockedError`: someone else holds the store. Both are
-  `StoreError`s.
+  is not persisted yet. `StoreLockedError`: someone else holds the store.
+  `StoreVersionError`: a newer version of this package wrote it; it is left untouched. All
+  are `StoreError`s; bad input (`open_store`'s URL) is a `ValidationError` instead.
 """
 
 from __future__ import annotations
