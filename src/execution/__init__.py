@@ -26,6 +26,7 @@ from execution.errors import (
     StoreError,
     StoreLockedError,
     StoreUnavailableError,
+    StoreVersionError,
     TimestampError,
     ValidationError,
     WafLimitError,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from execution.orders.manager import ManagedOrder, OrderManager
     from execution.orders.protection import ProtectionConfig
     from execution.sizing import PositionSizer, SizingMethod, SizingResult
+    from execution.store_interface import OrderStorage
 
 __version__ = "0.1.0"
 
@@ -71,6 +73,7 @@ _LAZY = {
     "PositionSizer": "execution.sizing",
     "SizingMethod": "execution.sizing",
     "SizingResult": "execution.sizing",
+    "OrderStorage": "execution.store_interface",
 }
 
 
@@ -112,6 +115,7 @@ __all__ = [
     "OrderSide",
     "OrderStatus",
     "OrderStatusUnknownError",
+    "OrderStorage",
     "OrderType",
     "Position",
     "PositionSide",
@@ -124,6 +128,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    "StoreVersionError",
     "SymbolRules",
     "TimeInForce",
     "TimestampError",

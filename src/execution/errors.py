@@ -178,3 +178,18 @@ class StoreLockedError(StoreError):
         super().__init__(
             f"the order store {path} is already in use{owner}{detail}: one manager a store file"
         )
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer version of this package (its schema version
+    `found` is above `supported`): its layout is unknown here, so it is refused rather
+    than misread. `location` names the store. Open it with the version that wrote it."""
+
+    def __init__(self, location: str, found: int, supported: int) -> None:
+        self.location = location
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the order store {location} has schema version {found}, newer than this "
+            f"package's {supported}: open it with the version that wrote it"
+        )

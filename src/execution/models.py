@@ -15,6 +15,8 @@ ZERO = Decimal(0)
 
 
 class OrderSide(enum.Enum):
+    """An order's side: BUY or SELL (the venue's `side`)."""
+
     BUY = "BUY"
     SELL = "SELL"
 
@@ -102,6 +104,9 @@ _OPEN_STATUSES = frozenset(
 
 
 class TimeInForce(enum.Enum):
+    """How long a limit order rests (`timeInForce`): good till cancel, immediate or
+    cancel, fill or kill, or good till crossing (post-only)."""
+
     GTC = "GTC"
     IOC = "IOC"
     FOK = "FOK"
@@ -109,17 +114,25 @@ class TimeInForce(enum.Enum):
 
 
 class PositionSide(enum.Enum):
+    """The position an order belongs to (`positionSide`): BOTH in one-way mode, LONG or
+    SHORT in hedge mode."""
+
     BOTH = "BOTH"
     LONG = "LONG"
     SHORT = "SHORT"
 
 
 class WorkingType(enum.Enum):
+    """The price that triggers a stop (`workingType`): the mark price or the last
+    contract price (the venue's default)."""
+
     MARK_PRICE = "MARK_PRICE"
     CONTRACT_PRICE = "CONTRACT_PRICE"
 
 
 class MarginType(enum.Enum):
+    """A symbol's margin mode (`marginType`): isolated or cross."""
+
     ISOLATED = "ISOLATED"
     CROSSED = "CROSSED"
 

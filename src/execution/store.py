@@ -1,4 +1,5 @@
-"""`OrderStore`: every order and every order event, in one SQLite file.
+"""`SQLiteOrderStore` (also named `OrderStore`): every order and every order event, in one
+SQLite file.
 
 Writes never block the event loop: `save_order` and `append_event` take a snapshot and put
 it on a queue that one writer thread (`store_writer`) drains in batches, one transaction a
@@ -14,54 +15,49 @@ being killed).
 
 One open store a file: `open()` takes an exclusive lock on `<file>.lock` (`store_lock`),
 held until `close()` (or the process's death), so that two managers never write one file;
-a second opener gets `StoreLockedError`. Reading without `open()` needs no lock.
+a second opener gets `StoreLockedError`. Reading without `open()` needs no lock. `open()`
+migrates an older file (`store_migrations`) and refuses one a newer version of this
+package wrote (`StoreVersionError`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import queue
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from execution.errors import StoreLockedError, StoreUnavailableError
+from execution.errors import StoreUnavailableError
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
-from execution.orders.state import OrderEvent, OrderFilled
+from execution.store_base import QueuedStore
 from execution.store_codec import (
     OrderRow,
+    StoredEvent,
+    attach_events,
     event_from_payload,
     event_json,
     event_payload,
     managed_from_row,
     order_row,
+    stored_event,
 )
+from execution.store_interface import HealthListener, OrderStorage
 from execution.store_lock import StoreFileLock
 from execution.store_migrations import SCHEMA_VERSION, migrate
 from execution.store_schema import (
+    FINAL_STATUSES,
     ORDER_COLUMNS,
     ROWS_PER_STATEMENT,
     SCHEMA,
     connect,
     where_clause,
 )
-from execution.store_writer import (
-    EVENT,
-    EVENTS,
-    NOTE,
-    ORDER,
-    ORDERS,
-    Flush,
-    HealthListener,
-    StoreWriter,
-)
-from execution.timekeeping import now_ms
+from execution.store_writer import Flush, StoreWriter
 
 __all__ = [
     "ROWS_PER_STATEMENT",
@@ -70,6 +66,7 @@ __all__ = [
     "HealthListener",
     "OrderRow",
     "OrderStore",
+    "SQLiteOrderStore",
     "StoredEvent",
     "event_from_payload",
     "event_json",
@@ -81,21 +78,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """One row of the audit trail. `event` is None for notes (kind not an event type)."""
-
-    seq: int
-    client_order_id: str
-    kind: str
-    timestamp: int
-    recorded_at: int
-    payload: dict[str, Any]
-    event: OrderEvent | None
-
-
-class OrderStore:
-    """Orders and their audit trail in a SQLite file (WAL), written by one thread.
+class SQLiteOrderStore(QueuedStore):
+    """Orders and their audit trail in a SQLite file (WAL), written by one thread: the
+    SQLite `OrderStorage` (`sqlite:///FILE`, or a plain path, in `open_store`).
 
     `close_timeout` (s) bounds how long `close()` keeps retrying what it could not write
     (a full disk) before it gives up and says what was lost."""
@@ -108,22 +93,33 @@ class OrderStore:
         batch_window: float = 0.005,
         close_timeout: float = 10.0,
     ) -> None:
+        super().__init__()
         self.path = Path(path)
         self.batch_size = batch_size
         self.batch_window = batch_window  # s to gather a batch, unless a flush is waiting
         self.close_timeout = close_timeout
         self.migrated_from: int | None = None  # the schema version the file had when opened
+        self._version = 0
         # Writes queued before `open()` (or between a close and the next open) wait here
         # for the writer.
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: StoreWriter | None = None
         self._last: StoreWriter | None = None  # the current or last writer (its state)
         self._lock = StoreFileLock(self.path)
-        self._owner: object | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._listeners: list[HealthListener] = []
 
     # -- state ------------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """The file's path, as given."""
+        return str(self.path)
+
+    @property
+    def schema_version(self) -> int:
+        """The file's schema version: `SCHEMA_VERSION` once `open` has migrated it, 0
+        before."""
+        return self._version
 
     @property
     def healthy(self) -> bool:
@@ -139,24 +135,6 @@ class OrderStore:
     def writes(self) -> int:
         """Rows committed, for the curious and the benchmark."""
         return 0 if self._last is None else self._last.writes
-
-    def add_health_listener(self, listener: HealthListener) -> None:
-        """Call `listener(healthy, error)` on the event loop that opened the store when
-        the store stops being able to write (False, the error) and when it writes again
-        and has committed everything held back (True, None)."""
-        self._listeners.append(listener)
-
-    def claim(self, owner: object) -> None:
-        """Bind the open store to one user (a manager): a second one gets StoreLockedError."""
-        if self._owner is not None and self._owner is not owner:
-            raise StoreLockedError(
-                str(self.path), None, f" by another {type(self._owner).__name__} of this process"
-            )
-        self._owner = owner
-
-    def release(self, owner: object) -> None:
-        if self._owner is owner:
-            self._owner = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -195,7 +173,7 @@ class OrderStore:
                 f"{writer.last_error}"
             )
 
-    async def __aenter__(self) -> OrderStore:
+    async def __aenter__(self) -> SQLiteOrderStore:
         await self.open()
         return self
 
@@ -209,6 +187,7 @@ class OrderStore:
             connection = connect(self.path)
             try:
                 self.migrated_from = migrate(connection, self.path)
+                self._version = SCHEMA_VERSION
             finally:
                 connection.close()
         except sqlite3.Error as exc:
@@ -241,33 +220,11 @@ class OrderStore:
     def _put(self, item: object) -> None:
         self._queue.put(item)
 
-    def save_order(self, managed: ManagedOrder) -> None:
-        """Queue a snapshot of the order's current state."""
-        self._put((ORDER, order_row(managed)))
-
-    def save_orders(self, orders: Iterable[ManagedOrder]) -> None:
-        """Queue snapshots of several orders at once."""
-        self._put((ORDERS, [order_row(managed) for managed in orders]))
-
-    def append_event(self, client_order_id: str, event: OrderEvent) -> None:
-        """Queue one event for the audit trail."""
-        self._put((EVENT, client_order_id, event, now_ms()))
-
-    def append_events(self, events: list[tuple[str, OrderEvent, int]]) -> None:
-        """Queue events for the audit trail, in order: (client order id, event, time
-        recorded in ms). The list is the store's from then on."""
-        self._put((EVENTS, events))
-
-    def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
-        """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
-        now = now_ms()
-        self._put((NOTE, client_order_id, kind, now, detail))
-
     async def flush(self) -> None:
         """Wait until everything queued before this call is committed. Raises
         StoreUnavailableError when it could not be (it stays queued and is retried)."""
         if self._writer is None:
-            raise StoreUnavailableError(f"the order store {self.path} is not open")
+            raise self.not_open()
         marker = Flush(asyncio.get_running_loop())
         self._put(marker)
         await marker.future
@@ -279,22 +236,15 @@ class OrderStore:
         return await asyncio.to_thread(self._load_orders, open_only)
 
     def _load_orders(self, open_only: bool) -> list[ManagedOrder]:
-        final = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
         sql = f"SELECT {ORDER_COLUMNS} FROM orders"
         if open_only:
-            sql += f" WHERE status NOT IN ({', '.join('?' * len(final))})"
+            sql += f" WHERE status NOT IN ({', '.join('?' * len(FINAL_STATUSES))})"
         sql += " ORDER BY submitted_at, rowid"
         with self._reader() as connection:
-            rows = connection.execute(sql, final if open_only else ()).fetchall()
+            rows = connection.execute(sql, FINAL_STATUSES if open_only else ()).fetchall()
             orders = [managed_from_row(row) for row in rows]
-            open_ids = {m.client_order_id: m for m in orders if m.is_open}
-            if open_ids:
-                for event in self._events(connection, None, None, None):
-                    managed = open_ids.get(event.client_order_id)
-                    if managed is not None and event.event is not None:
-                        managed.events.append(event.event)
-                        if isinstance(event.event, OrderFilled) and event.event.trade_id:
-                            managed.trade_ids.add(event.event.trade_id)
+            if any(m.is_open for m in orders):
+                attach_events(orders, self._events(connection, None, None, None))
         return orders
 
     async def query_orders(
@@ -363,16 +313,19 @@ class OrderStore:
             + clause
         )
         sql += " ORDER BY seq"
-        for seq, cid, kind, timestamp, recorded_at, payload_text in connection.execute(
-            sql, params
-        ):
-            payload = json.loads(payload_text)
-            yield StoredEvent(
-                seq, cid, kind, timestamp, recorded_at, payload, event_from_payload(kind, payload)
-            )
+        for seq, *row in connection.execute(sql, params):
+            yield stored_event(seq, tuple(row))
 
     def _reader(self) -> _Reader:
         return _Reader(self.path)
+
+
+OrderStore = SQLiteOrderStore
+"""The name the SQLite store had before there were others: `OrderStore(path)` still works."""
+
+
+def _conforms(store: SQLiteOrderStore) -> OrderStorage:
+    return store  # mypy checks here that the SQLite store is an `OrderStorage`
 
 
 class _Reader:

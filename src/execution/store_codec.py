@@ -11,7 +11,7 @@ import dataclasses
 import json
 import json.encoder
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,32 @@ from execution.orders.state import (
 )
 
 OrderRow = tuple[Any, ...]
+EventRow = tuple[str, str, int, int, str]
+"""An audit-trail row as written: (client order id, kind, timestamp, recorded at, payload
+JSON)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One row of the audit trail. `event` is None for notes (kind not an event type)."""
+
+    seq: int
+    client_order_id: str
+    kind: str
+    timestamp: int
+    recorded_at: int
+    payload: dict[str, Any]
+    event: OrderEvent | None
+
+
+def stored_event(seq: int, row: EventRow) -> StoredEvent:
+    """The audit-trail row `row`, number `seq` in the store's one sequence, read back."""
+    client_order_id, kind, timestamp, recorded_at, payload_text = row
+    payload = json.loads(payload_text)
+    return StoredEvent(
+        seq, client_order_id, kind, timestamp, recorded_at, payload,
+        event_from_payload(kind, payload),
+    )
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -63,6 +89,8 @@ def order_row(managed: ManagedOrder) -> OrderRow:
 
 
 def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
+    """The order a row of the orders table holds (the inverse of `order_row`), without
+    its events."""
     (
         client_order_id, order_id, symbol, side, order_type, quantity, price, stop_price,
         time_in_force, reduce_only, status, filled_quantity, average_price, commission,
@@ -185,7 +213,22 @@ _EVENT_ENCODERS: dict[type, Callable[[Any], str]] = {
 }
 
 
+def attach_events(orders: list[ManagedOrder], events: Iterable[StoredEvent]) -> None:
+    """Give the open ones of `orders` their events (and trade ids) from the audit trail
+    `events`, in the trail's order: what a store hands back on load."""
+    open_ids = {m.client_order_id: m for m in orders if m.is_open}
+    if not open_ids:
+        return
+    for stored in events:
+        managed = open_ids.get(stored.client_order_id)
+        if managed is not None and stored.event is not None:
+            managed.events.append(stored.event)
+            if isinstance(stored.event, OrderFilled) and stored.event.trade_id:
+                managed.trade_ids.add(stored.event.trade_id)
+
+
 def event_from_payload(kind: str, payload: dict[str, Any]) -> OrderEvent | None:
+    """The event a row of the audit trail holds; None for a note (`kind` not an event type)."""
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         return None

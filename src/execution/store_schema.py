@@ -16,7 +16,7 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
-from execution.store_codec import OrderRow
+from execution.store_codec import EventRow, OrderRow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -91,6 +91,33 @@ def _set_clause(name: str) -> str:
     return f"{name} = excluded.{name}"
 
 
+_ADOPTED = ORDER_COLUMN_NAMES.index("adopted")
+STATUS = ORDER_COLUMN_NAMES.index("status")
+SUBMITTED_AT = ORDER_COLUMN_NAMES.index("submitted_at")
+# The statuses (as stored) of orders that are over: they load without their events.
+FINAL_STATUSES = ("FILLED", "CANCELED", "EXPIRED", "REJECTED")
+
+
+_FIXED_INDEXES = tuple(i for i, name in enumerate(ORDER_COLUMN_NAMES) if name in _FIXED_COLUMNS)
+
+
+def merged_row(old: OrderRow | None, new: OrderRow) -> OrderRow:
+    """The row an upsert of `new` over `old` leaves: the rule of `_UPSERT_TAIL` (the same
+    column sets decide), for snapshots not yet written and for a store that is not SQL.
+    Folding snapshots together first and upserting the result equals upserting each."""
+    if old is None:
+        return new
+    keep_placer = new[_ADOPTED] == 1 and old[_ADOPTED] == 0
+    if not keep_placer and all(old[i] == new[i] for i in _FIXED_INDEXES):
+        return new  # the usual case: a later snapshot of the same order
+    return tuple(
+        old[i]
+        if name in _FIXED_COLUMNS or (keep_placer and name in _PLACER_COLUMNS)
+        else new[i]
+        for i, name in enumerate(ORDER_COLUMN_NAMES)
+    )
+
+
 _UPSERT_TAIL = " ON CONFLICT (client_order_id) DO UPDATE SET " + ", ".join(
     _set_clause(name) for name in ORDER_COLUMN_NAMES if name not in _FIXED_COLUMNS
 )
@@ -101,8 +128,6 @@ _EVENT_COLUMNS = "client_order_id, kind, timestamp, recorded_at, payload"
 ROWS_PER_STATEMENT = 2048
 # SQLite builds since 3.32 allow 32,766 variables a statement; a row takes one a column.
 MAX_VARIABLES = 32_766
-
-EventRow = tuple[str, str, int, int, str]
 
 
 def _multi_row_sql(head: str, columns: int, rows: int, tail: str = "") -> str:

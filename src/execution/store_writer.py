@@ -19,13 +19,13 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from execution.errors import StoreUnavailableError
-from execution.store_codec import OrderRow, event_json
-from execution.store_schema import EventRow, connect, insert_events, upsert_orders
+from execution.store_codec import EventRow, OrderRow, event_json
+from execution.store_interface import HealthListener
+from execution.store_schema import connect, insert_events, merged_row, upsert_orders
 
 logger = logging.getLogger("execution.store")
 
@@ -34,8 +34,6 @@ STOP = object()
 ORDER, ORDERS, EVENT, EVENTS, NOTE = range(5)
 RETRY_FIRST = 0.05  # s before a failed commit is retried, doubling up to RETRY_LAST
 RETRY_LAST = 1.0
-
-HealthListener = Callable[[bool, BaseException | None], None]
 
 
 class Flush:
@@ -62,13 +60,14 @@ class Flush:
             self.loop.call_soon_threadsafe(done)
 
 
-class _Pending:
-    """Rows gathered and not committed yet (kept across failed commits)."""
+class PendingRows:
+    """Rows gathered from queued items and not committed yet (kept across failed
+    commits): the one place a queued item becomes rows."""
 
     __slots__ = ("events", "orders")
 
     def __init__(self) -> None:
-        self.orders: dict[str, OrderRow] = {}  # the last snapshot of an order wins
+        self.orders: dict[str, OrderRow] = {}  # an order's snapshots, merged
         self.events: list[EventRow] = []
 
     def __bool__(self) -> bool:
@@ -86,9 +85,9 @@ class _Pending:
             )
         elif what == ORDERS:
             for row in item[1]:
-                self.orders[row[0]] = row
+                self._order(row)
         elif what == ORDER:
-            self.orders[item[1][0]] = item[1]
+            self._order(item[1])
         elif what == EVENT:
             _, client_order_id, event, recorded_at = item
             self.events.append(
@@ -99,6 +98,12 @@ class _Pending:
             _, client_order_id, kind, recorded_at, detail = item
             self.events.append((client_order_id, kind, recorded_at, recorded_at,
                                 json.dumps(detail, default=str)))
+
+    def _order(self, row: OrderRow) -> None:
+        # The latest snapshot wins, as the upsert would have it: an adopted one never
+        # overwrites the placer's fields even when both wait in one batch.
+        orders = self.orders
+        orders[row[0]] = merged_row(orders.get(row[0]), row)
 
     def clear(self) -> None:
         self.orders = {}
@@ -156,7 +161,7 @@ class StoreWriter:
     # -- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        pending = _Pending()
+        pending = PendingRows()
         connection: sqlite3.Connection | None = None
         delay = RETRY_FIRST
         stop_by: float | None = None  # set once asked to stop: the last moment to retry
@@ -216,14 +221,14 @@ class StoreWriter:
         return batch
 
     @staticmethod
-    def _add(pending: _Pending, item: tuple[Any, ...]) -> None:
+    def _add(pending: PendingRows, item: tuple[Any, ...]) -> None:
         try:
             pending.add(item)
         except Exception:  # pragma: no cover - every queued item is made by the store
             logger.exception("order store: an item could not be encoded and is dropped")
 
     def _commit(
-        self, connection: sqlite3.Connection | None, pending: _Pending
+        self, connection: sqlite3.Connection | None, pending: PendingRows
     ) -> tuple[sqlite3.Connection | None, BaseException | None]:
         """Write `pending` in one transaction; on failure it is kept, and the connection
         is dropped (a fresh one is opened for the retry)."""

@@ -79,12 +79,13 @@ def check_prefix(prefix: object) -> str:
     return prefix
 
 
-def default_prefix(store_path: Path | None) -> str:
+def default_prefix(store_location: str | Path | None) -> str:
     """A manager's client-id prefix when none is given: "om" and 6 hex digits of its store
     file's absolute path. The same file gives the same prefix after a restart (the manager
     finds its own orders again); two files, two prefixes (two managers on one account never
     take each other's orders). Without a store: random, for this process only."""
-    seed = str(store_path.resolve()) if store_path is not None else uuid.uuid4().hex
+    seed = (str(Path(store_location).resolve()) if store_location is not None
+            else uuid.uuid4().hex)
     return "om" + hashlib.sha256(seed.encode()).hexdigest()[:6]
 
 

@@ -30,7 +30,7 @@ from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.session import ManagerSession
 from execution.risk.engine import RiskEngine
-from execution.store import OrderStore
+from execution.store_interface import OrderStorage
 from execution.timekeeping import Clock
 
 
@@ -53,7 +53,7 @@ class ManagerParts:
 
 def assemble(
     exchange: BaseExchange,
-    store: OrderStore | None,
+    store: OrderStorage | None,
     settings: ManagerSettings,
     clock: Clock,
     protection: ProtectionConfig,

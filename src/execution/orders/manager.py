@@ -50,7 +50,7 @@ from execution.orders.validation import OrderGuards, OrderIntent
 from execution.risk.engine import RiskEngine
 from execution.risk.limits import RiskLimits
 from execution.rules import normalize_symbol
-from execution.store import OrderStore
+from execution.store_interface import OrderStorage
 from execution.store_location import open_store
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
@@ -60,7 +60,7 @@ __all__ = ["Bracket", "ManagedOrder", "OrderGuards", "OrderManager", "ReplaceFai
 class OrderManager(OrderEntry):
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
-    `store` is an `OrderStore`, a path to its SQLite file, a store URL
+    `store` is an `OrderStorage`, a path to its SQLite file, a store URL
     (`sqlite:///orders.sqlite`, see `store_location`), or None (nothing persisted). The
     manager holds the store file for its lifetime: a second manager on it (in this process
     or another) gets `StoreLockedError` at start.
@@ -85,7 +85,7 @@ class OrderManager(OrderEntry):
     def __init__(
         self,
         exchange: BaseExchange,
-        store: OrderStore | str | Path | None = None,
+        store: OrderStorage | str | Path | None = None,
         *,
         guards: OrderGuards | None = None,
         poll_interval: float = 1.0,
@@ -98,10 +98,10 @@ class OrderManager(OrderEntry):
         risk: RiskEngine | RiskLimits | None = None,
     ) -> None:
         self.exchange = exchange
-        owns_store = store is not None and not isinstance(store, OrderStore)
-        self.store: OrderStore | None = None if store is None else open_store(store)
+        owns_store = isinstance(store, str | Path)
+        self.store: OrderStorage | None = None if store is None else open_store(store)
         if client_order_id_prefix is None:
-            client_order_id_prefix = default_prefix(self.store.path if self.store else None)
+            client_order_id_prefix = default_prefix(self.store.location if self.store else None)
         settings = ManagerSettings(
             guards=guards or OrderGuards(),
             poll_interval=to_seconds(poll_interval, "poll_interval"),

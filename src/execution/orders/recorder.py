@@ -23,7 +23,7 @@ from execution.errors import StoreUnavailableError
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent, OrderRejected
-from execution.store import OrderStore
+from execution.store_interface import OrderStorage
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class OrderRecorder:
 
     def __init__(
         self,
-        store: OrderStore | None,
+        store: OrderStorage | None,
         callbacks: CallbackRegistry | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:

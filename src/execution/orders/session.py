@@ -22,7 +22,7 @@ from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
 from execution.orders.protection_audit import ProtectionAuditor
 from execution.orders.reconcile import Reconciler, ReconciliationReport, baseline_of
-from execution.store import OrderStore
+from execution.store_interface import OrderStorage
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class ManagerSession:
         self.last_reconciliation: ReconciliationReport | None = None
 
     @property
-    def _store(self) -> OrderStore | None:
+    def _store(self) -> OrderStorage | None:
         return self._core.recorder.store
 
     async def start(self) -> ReconciliationReport:

@@ -1,0 +1,2 @@
+"""The CLI's command groups, one module each: account, trading, closing, sizing,
+history, sim and demo."""

@@ -1,0 +1,84 @@
+"""`QueuedStore`: the half of an order store that every implementation shares.
+
+The write methods turn orders and events into the queued items `store_writer.PendingRows`
+encodes (so every store writes the same rows), the claim binds a store to one user, and
+the health listeners are kept. A subclass says where an item goes (`_put`) and does the
+rest of `store_interface.OrderStorage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from execution.errors import StoreLockedError, StoreUnavailableError
+from execution.orders.managed import ManagedOrder
+from execution.orders.state import OrderEvent
+from execution.store_codec import order_row
+from execution.store_interface import HealthListener
+from execution.store_writer import EVENT, EVENTS, NOTE, ORDER, ORDERS
+from execution.timekeeping import now_ms
+
+
+class QueuedStore:
+    """Writes as queued items, one owner at a time, health listeners."""
+
+    def __init__(self) -> None:
+        self._owner: object | None = None
+        self._listeners: list[HealthListener] = []
+
+    @property
+    def location(self) -> str:  # pragma: no cover - every store names itself
+        """A stable name of the storage (see `OrderStorage.location`)."""
+        raise NotImplementedError
+
+    def _put(self, item: tuple[Any, ...]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def not_open(self) -> StoreUnavailableError:
+        """The error of a flush on a store that is not open."""
+        return StoreUnavailableError(f"the order store {self.location} is not open")
+
+    # -- users ------------------------------------------------------------------------------
+
+    def add_health_listener(self, listener: HealthListener) -> None:
+        """Call `listener(healthy, error)` on the event loop that opened the store when
+        the store stops being able to write (False, the error) and when it writes again
+        and has committed everything held back (True, None)."""
+        self._listeners.append(listener)
+
+    def claim(self, owner: object) -> None:
+        """Bind the open store to one user (a manager): a second one gets StoreLockedError."""
+        if self._owner is not None and self._owner is not owner:
+            raise StoreLockedError(
+                self.location, None, f" by another {type(self._owner).__name__} of this process"
+            )
+        self._owner = owner
+
+    def release(self, owner: object) -> None:
+        """Undo `claim` (nothing if `owner` does not hold the store)."""
+        if self._owner is owner:
+            self._owner = None
+
+    # -- writes (any thread, never blocking) ------------------------------------------------
+
+    def save_order(self, managed: ManagedOrder) -> None:
+        """Queue a snapshot of the order's current state."""
+        self._put((ORDER, order_row(managed)))
+
+    def save_orders(self, orders: Iterable[ManagedOrder]) -> None:
+        """Queue snapshots of several orders at once."""
+        self._put((ORDERS, [order_row(managed) for managed in orders]))
+
+    def append_event(self, client_order_id: str, event: OrderEvent) -> None:
+        """Queue one event for the audit trail."""
+        self._put((EVENT, client_order_id, event, now_ms()))
+
+    def append_events(self, events: list[tuple[str, OrderEvent, int]]) -> None:
+        """Queue events for the audit trail, in order: (client order id, event, time
+        recorded in ms). The list is the store's from then on."""
+        self._put((EVENTS, events))
+
+    def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
+        """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
+        self._put((NOTE, client_order_id, kind, now_ms(), detail))
