@@ -52,7 +52,9 @@ class ProtectionAuditor:
         # starting): `run_deferred` runs a full one once the start is over.
         self.deferred = False
 
-    async def audit(self, *, act: bool = True) -> ProtectionReport:
+    async def audit(
+        self, *, act: bool = True, policy: ProtectionPolicy | None = None
+    ) -> ProtectionReport:
         """Read the exchange, assess every open position, report (callback) and act on the
         unprotected ones by the policy. `act=False` only assesses (and marks the audit
         deferred when something is unprotected). Never raises for an exchange failure: the
@@ -69,19 +71,21 @@ class ProtectionAuditor:
                 return report
             found = assess(positions, open_orders)
             if act:
-                found = [p if p.protected else await self._act(p) for p in found]
+                policy = policy or self.config.policy_value  # (the dead man's switch's)
+                found = [p if p.protected else await self._act(p, policy) for p in found]
             self.deferred = not act and any(not p.protected for p in found)
             report = ProtectionReport(self._core.now_ms(), tuple(found))
             self.last_report = report
             return report
 
-    async def _act(self, finding: PositionProtection) -> PositionProtection:
+    async def _act(
+        self, finding: PositionProtection, policy: ProtectionPolicy
+    ) -> PositionProtection:
         logger.warning(
             "position %s %s %s is UNPROTECTED: %s of %s covered by a live stop (policy %s)",
             finding.symbol, finding.position_side.value, finding.quantity, finding.covered,
-            abs(finding.quantity), self.config.policy_value.value,
+            abs(finding.quantity), policy.value,
         )
-        policy = self.config.policy_value
         action = ""
         try:
             if policy is ProtectionPolicy.REARM:
