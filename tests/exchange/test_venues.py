@@ -155,3 +155,18 @@ def test_the_cli_reads_the_venues_variables(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_simulator_url_is_never_a_venues_host(url: str) -> None:
     with pytest.raises(ConfigurationError, match="real exchange"):
         VenueConfig(venue=Venue.SIMULATOR, url=url).check_url()
+
+
+@pytest.mark.parametrize("name", sorted(VENUES))
+async def test_a_signed_request_without_credentials_names_the_venues_variables(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in EVERY_VARIABLE:
+        monkeypatch.delenv(variable, raising=False)
+    client = AsterDEXExchange(venue=name, dotenv_path=None, rest_urls=["http://127.0.0.1:1"])
+    with pytest.raises(ConfigurationError) as raised:
+        await client.fetch_balance()  # refused before anything is sent
+    names = VENUES[name].credentials
+    assert f"{names.api_key}/{names.api_secret}" in str(raised.value)
+    other = [n for p in VENUES.values() if p.name != name for n in p.credentials.all()]
+    assert not any(variable in str(raised.value) for variable in other)

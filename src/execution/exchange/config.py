@@ -101,7 +101,7 @@ def credentials_from_env(
     if key and secret:
         return HmacCredentials(key, Secret(secret))
     if key or secret or user or private_key:
-        v3 = [name for name in (names.user, names.signer, names.private_key) if name]
+        v3 = names.v3()
         raise ConfigurationError(
             f"incomplete credentials: set {names.api_key} and {names.api_secret} (v1)"
             + (f" or {', '.join(v3[:-1])} and {v3[-1]} (v3)" if v3 else "")

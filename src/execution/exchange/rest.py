@@ -98,10 +98,10 @@ class RestClient:
         else:
             signer = self.signer
             if signer is None:
-                names = " or ".join(
-                    "/".join(group) for group in _credential_groups(self.profile)
-                )
-                raise ConfigurationError(f"{endpoint.name} needs credentials ({names})")
+                names = self.profile.credentials
+                groups = [(names.api_key, names.api_secret), names.v3()]
+                wanted = " or ".join("/".join(group) for group in groups if group)
+                raise ConfigurationError(f"{endpoint.name} needs credentials ({wanted})")
             if security is Security.USER_STREAM and signer.scheme is AuthScheme.HMAC:
                 params = encoded
             elif nonce is not None:
@@ -148,12 +148,3 @@ class RestClient:
             await self.clock.sleep(self.backoff(attempt))
             attempt += 1
 
-
-def _credential_groups(profile: VenueProfile) -> list[tuple[str, ...]]:
-    """The venue's credential variables, one group per scheme (v1, then v3 if any)."""
-    names = profile.credentials
-    groups: list[tuple[str, ...]] = [(names.api_key, names.api_secret)]
-    v3 = tuple(name for name in (names.user, names.signer, names.private_key) if name)
-    if v3:
-        groups.append(v3)
-    return groups

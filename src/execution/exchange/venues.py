@@ -50,10 +50,13 @@ class CredentialNames:
     signer: str | None = None
     private_key: str | None = None
 
+    def v3(self) -> tuple[str, ...]:
+        """The v3 variables (user, signer, private key); empty on a venue without v3."""
+        return tuple(name for name in (self.user, self.signer, self.private_key) if name)
+
     def all(self) -> tuple[str, ...]:
         """Every variable name, v1 first."""
-        names = (self.api_key, self.api_secret, self.user, self.signer, self.private_key)
-        return tuple(name for name in names if name is not None)
+        return (self.api_key, self.api_secret, *self.v3())
 
 
 @dataclass(frozen=True, slots=True)
