@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,49 +146,10 @@ class HmacCredentials:
 _V_BYTE = (b"\x1b", b"\x1c")  # recovery id 0/1 as the v byte 27/28
 
 
-def _recoverable_signer(key: PrivateKey) -> Callable[[bytes], bytes]:
-    """`sign(digest) -> r‖s‖recovery id` (65 bytes) for one key.
-
-    Calls libsecp256k1 through coincurve's cffi handle, skipping the wrapper's per-call
-    checks (the digest is always 32 bytes here). The result is checked once against the
-    wrapper's; if they differ or the handle is missing, the wrapper is used.
-    """
-
-    def wrapped(digest: bytes) -> bytes:
-        return key.sign_recoverable(digest, hasher=None)
-
-    try:
-        from coincurve._libsecp256k1 import ffi, lib
-
-        context, secret = key.context.ctx, key.secret
-        sign, serialize = (
-            lib.secp256k1_ecdsa_sign_recoverable,
-            lib.secp256k1_ecdsa_recoverable_signature_serialize_compact,
-        )
-        new, buffer, null = ffi.new, ffi.buffer, ffi.NULL
-
-        def direct(digest: bytes) -> bytes:
-            signature = new("secp256k1_ecdsa_recoverable_signature *")
-            if not sign(context, signature, digest, secret, null, null):
-                raise ValueError("libsecp256k1 could not sign")
-            output = new("unsigned char[65]")
-            recovery_id = new("int *")
-            serialize(context, output, recovery_id, signature)
-            output[64] = recovery_id[0]
-            return bytes(buffer(output))
-
-        probe = keccak256(b"aster-execution signer self-check")
-        if direct(probe) == wrapped(probe):
-            return direct
-    except Exception:  # a coincurve without the raw handle: the wrapper is correct too
-        pass
-    return wrapped
-
-
 class Eip712Credentials:
     """v3 credentials: main wallet `user`, approved `signer` and the signer's private key."""
 
-    __slots__ = ("_key", "_sign_digest", "signer", "user")
+    __slots__ = ("_key", "signer", "user")
 
     def __init__(self, user: str, signer: str | None, private_key: Secret | str) -> None:
         key_text = private_key.reveal() if isinstance(private_key, Secret) else private_key
@@ -209,7 +169,6 @@ class Eip712Credentials:
             raise ConfigurationError("v3 credentials need the main wallet address (user)")
         self.user = to_checksum_address(user)
         self.signer = derived
-        self._sign_digest = _recoverable_signer(self._key)
 
     def sign(self, message: str, chain_id: int = EIP712_CHAIN_ID) -> str:
         """0x-hex 65-byte r‖s‖v signature (v = 27/28) of the EIP-712 message."""
@@ -218,6 +177,11 @@ class Eip712Credentials:
         prefix = _PREFIX if chain_id == EIP712_CHAIN_ID else _prefix_for(chain_id)
         raw = self._sign_digest(keccak256(prefix + struct_hash))
         return "0x" + (raw[:64] + _V_BYTE[raw[64]]).hex()
+
+    def _sign_digest(self, digest: bytes) -> bytes:
+        """r‖s‖recovery id (65 bytes) of a 32-byte digest, by coincurve's public API (its
+        private cffi handle saved nothing measurable: "Crypto internals")."""
+        return self._key.sign_recoverable(digest, hasher=None)
 
     def __repr__(self) -> str:
         return f"Eip712Credentials(user={self.user!r}, signer={self.signer!r}, private_key=***)"

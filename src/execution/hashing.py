@@ -1,11 +1,10 @@
 """Keccak-256 (Ethereum's, not NIST SHA3-256) through the fastest binding installed.
 
-Signing a v3 request takes three keccaks, so the per-call cost of the binding matters:
-`safe-pysha3`'s C object costs about 1 µs a hash; pycryptodome's public `keccak.new` builds
-a Python object with a finaliser around its C state and costs 6 to 10 µs. Without
-`safe-pysha3`, pycryptodome's own C functions are called directly (about 4 µs), and only if
-that is not possible (no cffi) its public API is used. Every backend is checked against a
-known vector at import, so a wrong one can never be picked.
+Signing a v3 request takes three keccaks. `safe-pysha3` (a dependency) costs about 2 µs a
+hash; pycryptodome's `keccak.new`, the fallback, about 6 µs. Both are public APIs: calling
+pycryptodome's C functions through its private cffi handle saved about 2.5 µs a hash, under
+5% of an order's client CPU (docs/architecture.md, "Crypto internals"), so it is not done.
+Every backend is checked against known vectors at import, so a wrong one is never picked.
 """
 
 from __future__ import annotations
@@ -29,40 +28,6 @@ def _pysha3() -> Callable[[bytes], bytes]:
     return keccak256
 
 
-def _pycryptodome_raw() -> Callable[[bytes], bytes]:
-    # pycryptodome's C keccak called through its cffi handle, without the per-hash object.
-    from Crypto.Util import _raw_api
-
-    raw = importlib.import_module("Crypto.Hash.keccak")._raw_keccak_lib
-
-    if _raw_api.backend != "cffi":
-        raise ImportError("pycryptodome is not using cffi")
-    ffi = _raw_api.ffi
-    new = ffi.new
-    buffer = ffi.buffer
-    init, absorb, digest, destroy = (
-        raw.keccak_init,
-        raw.keccak_absorb,
-        raw.keccak_digest,
-        raw.keccak_destroy,
-    )
-
-    def keccak256(data: bytes) -> bytes:
-        holder = new("void **")
-        if init(holder, 64, 24):
-            raise RuntimeError("keccak_init failed")
-        state = holder[0]
-        out = new("uint8_t[32]")
-        try:
-            if absorb(state, data, len(data)) or digest(state, out, 32, 1):
-                raise RuntimeError("keccak failed")
-        finally:
-            destroy(state)
-        return bytes(buffer(out))
-
-    return keccak256
-
-
 def _pycryptodome() -> Callable[[bytes], bytes]:
     from Crypto.Hash import keccak
 
@@ -74,12 +39,15 @@ def _pycryptodome() -> Callable[[bytes], bytes]:
     return keccak256
 
 
+BACKENDS: tuple[tuple[str, Callable[[], Callable[[bytes], bytes]]], ...] = (
+    ("safe-pysha3", _pysha3),
+    ("pycryptodome", _pycryptodome),
+)
+"""Each binding's name and factory, fastest first (a factory raises if it is missing)."""
+
+
 def _select() -> tuple[str, Callable[[bytes], bytes]]:
-    for name, factory in (
-        ("safe-pysha3", _pysha3),
-        ("pycryptodome-raw", _pycryptodome_raw),
-        ("pycryptodome", _pycryptodome),
-    ):
+    for name, factory in BACKENDS:
         try:
             function = factory()
             if function(b"") == _EMPTY_KECCAK256 and function(b"abc") == _ABC_KECCAK256:

@@ -12,8 +12,8 @@ import pytest
 
 from execution.auth import EIP712_TESTNET_CHAIN_ID
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.exchange.config import HOSTS
 from execution.exchange.factory import create_exchange
+from execution.exchange.venues import ASTERDEX
 from execution.models import StreamState, StreamStatus, UserEvent
 from execution.simulator import SimulatedExchange
 
@@ -119,7 +119,7 @@ async def test_the_ws_url_from_the_environment_carries_the_user_stream(
 def test_aster_testnet_selects_the_test_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASTER_TESTNET", "1")
     client = AsterDEXExchange(dotenv_path=None)
-    hosts = HOSTS[("asterdex", True)]
+    hosts = ASTERDEX.testnet
     assert client.testnet and not client.is_live
     assert client.rest_urls == list(hosts.rest_urls) and client.ws_url == hosts.ws_url
     explicit = AsterDEXExchange(dotenv_path=None, testnet=False)  # an argument wins

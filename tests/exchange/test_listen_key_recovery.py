@@ -126,10 +126,10 @@ async def test_a_silently_forgotten_key_is_replaced_after_keepalive_says_1125(
         stream = UserStream(
             session=lambda: client.transport.session,
             ws_url=client.ws_url,
-            create_key=client._create_listen_key,
-            keepalive_key=client._keepalive_listen_key,
-            delete_key=client._delete_listen_key,
-            resync=client._resync_orders,
+            create_key=client.stream_link.create_listen_key,
+            keepalive_key=client.stream_link.keepalive_listen_key,
+            delete_key=client.stream_link.delete_listen_key,
+            resync=client.stream_link.resync_orders,
             handler=events,
             keepalive_interval=0.3,
         )
@@ -152,13 +152,13 @@ async def test_the_simulator_answers_1125_for_a_forgotten_key(
     make_client: Any, simulator: SimulatedExchange, auth: str
 ) -> None:
     async with make_client(simulator, auth) as client:
-        key = await client._create_listen_key()
-        await client._keepalive_listen_key(key)
+        key = await client.stream_link.create_listen_key()
+        await client.stream_link.keepalive_listen_key(key)
         await resting_order(client, "kept-1")
         simulator.restart_gateway()
         with pytest.raises(ExchangeError) as caught:
-            await client._keepalive_listen_key(key)
+            await client.stream_link.keepalive_listen_key(key)
         assert caught.value.code == -1125 and caught.value.http_status == 400
-        assert await client._create_listen_key() != key
+        assert await client.stream_link.create_listen_key() != key
         # orders and balances survive the restart
         assert (await client.fetch_order(SYMBOL, client_order_id="kept-1")).is_open

@@ -18,6 +18,8 @@ import typer
 
 from execution.auth import Credentials, Eip712Credentials, HmacCredentials
 from execution.errors import ConfigurationError, LiveTradingNotAllowedError
+from execution.exchange.endpoints import AuthScheme as WireScheme
+from execution.exchange.venues import ASTERDEX, VENUES, VenueProfile, venue_profile
 from execution.secrets import Secret
 
 VENUE_PANEL = "Venue and credentials"
@@ -28,6 +30,11 @@ class Venue(enum.StrEnum):
     SIMULATOR = "simulator"
     ASTERDEX = "asterdex"
     BINANCE = "binance"
+
+
+def profile_of(venue: Venue) -> VenueProfile:
+    """The venue's profile; the simulator speaks AsterDEX's protocol (and credentials)."""
+    return ASTERDEX if venue is Venue.SIMULATOR else venue_profile(venue.value)
 
 
 class AuthScheme(enum.StrEnum):
@@ -207,6 +214,7 @@ class VenueConfig:
 
     def credentials(self) -> Credentials:
         """The credentials for a remote venue (flags, then environment / .env)."""
+        names = profile_of(self.venue).credentials
         has_hmac = bool(self.api_key or self.api_secret)
         has_v3 = bool(self.user or self.signer or self.private_key)
         scheme = self.auth
@@ -217,15 +225,19 @@ class VenueConfig:
                 scheme = AuthScheme.EIP712
         if scheme is AuthScheme.HMAC:
             if not self.api_key or not self.api_secret:
-                missing = "ASTER_API_KEY" if not self.api_key else "ASTER_API_SECRET"
+                missing = names.api_key if not self.api_key else names.api_secret
+                v3 = (
+                    f", or {names.user}, {names.signer} and {names.private_key} for v3"
+                    if names.user else ""
+                )
                 raise ConfigurationError(
                     f"missing credentials for {self.target_label()}: set {missing} "
-                    "(or --api-key/--api-secret), or ASTER_USER, ASTER_SIGNER and "
-                    "ASTER_PRIVATE_KEY for v3"
+                    f"(or --api-key/--api-secret){v3}"
                 )
             return HmacCredentials(self.api_key, self.api_secret)
+        profile_of(self.venue).check_scheme(WireScheme.EIP712)  # Binance: v1 only
         if not self.user or not self.private_key:
-            missing = "ASTER_USER" if not self.user else "ASTER_PRIVATE_KEY"
+            missing = str(names.user if not self.user else names.private_key)
             raise ConfigurationError(
                 f"missing v3 credentials for {self.target_label()}: set {missing}"
             )
@@ -248,11 +260,11 @@ class VenueConfig:
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigurationError(f"--url must be an http(s) URL, got {self.url!r}")
         host = parsed.hostname.lower()
-        if self.venue is Venue.SIMULATOR and (
-            host.endswith("asterdex.com") or host.endswith("binance.com")
+        if self.venue is Venue.SIMULATOR and any(
+            profile.owns_host(host) for profile in VENUES.values()
         ):
             raise ConfigurationError(
-                f"--url {self.url} is a real exchange: use --venue asterdex or binance"
+                f"--url {self.url} is a real exchange: use --venue {' or '.join(VENUES)}"
             )
 
     @property
@@ -277,19 +289,15 @@ def venue_config(
 ) -> VenueConfig:
     """Build the config from parsed options, filling credentials from the environment (and
     `.env`, loaded into it at start-up) for the venue at hand; the v3 private key only from
-    the environment. Binance keys come from BINANCE_API_KEY / BINANCE_API_SECRET, so an
-    AsterDEX key is never sent to Binance."""
+    the environment. Each venue's variables are its profile's (Binance: BINANCE_API_KEY /
+    BINANCE_API_SECRET), so an AsterDEX key is never sent to Binance."""
     env = os.environ
-    if venue is Venue.BINANCE:
-        api_key = api_key or env.get("BINANCE_API_KEY")
-        api_secret = api_secret or env.get("BINANCE_API_SECRET")
-        private_key = None
-    else:
-        api_key = api_key or env.get("ASTER_API_KEY")
-        api_secret = api_secret or env.get("ASTER_API_SECRET")
-        user = user or env.get("ASTER_USER")
-        signer = signer or env.get("ASTER_SIGNER")
-        private_key = env.get("ASTER_PRIVATE_KEY") or None
+    names = profile_of(venue).credentials
+    api_key = api_key or env.get(names.api_key)
+    api_secret = api_secret or env.get(names.api_secret)
+    user = user or (env.get(names.user) if names.user else None)
+    signer = signer or (env.get(names.signer) if names.signer else None)
+    private_key = (env.get(names.private_key) if names.private_key else None) or None
     config = VenueConfig(
         venue=venue,
         url=url.rstrip("/") if url else None,

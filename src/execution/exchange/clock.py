@@ -130,11 +130,14 @@ class ServerClock:
         self,
         fetch_server_time: Callable[[], Awaitable[int]],
         interval: float = DEFAULT_RESYNC_INTERVAL,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Resync every `interval` seconds until cancelled (run it as a task); a failed
-        sync is logged and tried again at the next interval."""
+        """Resync every `interval` seconds (waited with `sleep`: the client's clock) until
+        cancelled (run it as a task); a failed sync is logged and tried again at the next
+        interval."""
         while True:
-            await asyncio.sleep(interval)
+            await sleep(interval)
             try:
                 await self.sync(fetch_server_time)
             except asyncio.CancelledError:

@@ -1,6 +1,7 @@
-"""Venue hosts, credentials from arguments / environment / `.env`, and the live opt-in.
+"""Where a client connects, credentials from arguments / environment / `.env`, the live opt-in.
 
-Hosts live in one table. Credentials and endpoints given as arguments win; otherwise the
+Hosts and credential variable names come from the venue's profile (`venues`).
+Credentials and endpoints given as arguments win; otherwise the
 environment, then a `.env` file (read without changing `os.environ`): the same variables as
 the CLI (`ASTER_REST_URL`, `ASTER_WS_URL`, `ASTER_TESTNET`, the credentials), so a program
 configured for a local simulator never lands on mainnet. Mainnet trading needs an explicit
@@ -20,72 +21,30 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from execution.auth import (
-    EIP712_CHAIN_ID,
-    EIP712_TESTNET_CHAIN_ID,
-    Credentials,
-    Eip712Credentials,
-    HmacCredentials,
-)
+from execution.auth import Credentials, Eip712Credentials, HmacCredentials
 from execution.errors import ConfigurationError
+from execution.exchange.venues import (
+    VenueHosts,
+    VenueProfile,
+    testnet_host_names,
+    venue_profile,
+)
 from execution.secrets import Secret
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class VenueHosts:
-    """REST endpoints (primary first, then fallbacks of the same venue) and the WS host."""
+_TESTNET_HOSTS = testnet_host_names()
 
-    rest_urls: tuple[str, ...]
-    ws_url: str
-    chain_id: int = EIP712_CHAIN_ID
-    live: bool = True
-
-
-HOSTS: dict[tuple[str, bool], VenueHosts] = {
-    # (venue, testnet) -> hosts. AsterDEX documents fapi3 as another host of the same API.
-    ("asterdex", False): VenueHosts(
-        ("https://fapi.asterdex.com", "https://fapi3.asterdex.com"),
-        "wss://fstream.asterdex.com",
-    ),
-    ("asterdex", True): VenueHosts(
-        ("https://fapi.asterdex-testnet.com",),
-        "wss://fstream.asterdex-testnet.com",
-        chain_id=EIP712_TESTNET_CHAIN_ID,
-        live=False,
-    ),
-    ("binance", False): VenueHosts(("https://fapi.binance.com",), "wss://fstream.binance.com"),
-    ("binance", True): VenueHosts(
-        ("https://testnet.binancefuture.com",), "wss://fstream.binancefuture.com", live=False
-    ),
-}
-
-_TESTNET_HOSTS = frozenset(
-    urlsplit(url).hostname
-    for (_, testnet), hosts in HOSTS.items()
-    if testnet
-    for url in (*hosts.rest_urls, hosts.ws_url)
-)
-
-ENV_API_KEY = "ASTER_API_KEY"
-ENV_API_SECRET = "ASTER_API_SECRET"
-ENV_USER = "ASTER_USER"
-ENV_SIGNER = "ASTER_SIGNER"
-ENV_PRIVATE_KEY = "ASTER_PRIVATE_KEY"
 ENV_ALLOW_LIVE = "ASTER_ALLOW_LIVE"
 ENV_REST_URL = "ASTER_REST_URL"
 ENV_WS_URL = "ASTER_WS_URL"
 ENV_TESTNET = "ASTER_TESTNET"
-ENV_BINANCE_API_KEY = "BINANCE_API_KEY"
-ENV_BINANCE_API_SECRET = "BINANCE_API_SECRET"
 
 
-def venue_hosts(venue: str, testnet: bool) -> VenueHosts:
-    try:
-        return HOSTS[(venue, testnet)]
-    except KeyError:
-        raise ConfigurationError(f"unknown venue {venue!r}; known: asterdex, binance") from None
+def venue_hosts(venue: str | VenueProfile, testnet: bool) -> VenueHosts:
+    """The hosts of `venue` on its test network or its mainnet."""
+    return venue_profile(venue).hosts(testnet)
 
 
 def is_live_url(url: str) -> bool:
@@ -126,21 +85,26 @@ def warn_if_readable_by_others(path: Path) -> bool:
     return False
 
 
-def credentials_from_env(env: Mapping[str, str], venue: str = "asterdex") -> Credentials | None:
-    """v3 credentials when ASTER_USER and ASTER_PRIVATE_KEY are set, else v1, else None."""
-    if venue == "binance":
-        key, secret = env.get(ENV_BINANCE_API_KEY), env.get(ENV_BINANCE_API_SECRET)
-        return HmacCredentials(key, Secret(secret)) if key and secret else None
-    user, private_key = env.get(ENV_USER), env.get(ENV_PRIVATE_KEY)
+def credentials_from_env(
+    env: Mapping[str, str], venue: str | VenueProfile = "asterdex"
+) -> Credentials | None:
+    """The venue's credentials from its variables (`VenueProfile.credentials`): v3 when
+    the user and private key are set (on a venue that takes v3), else v1, else None; a
+    partial set is a `ConfigurationError` naming the variables."""
+    names = venue_profile(venue).credentials
+    user = env.get(names.user) if names.user else None
+    private_key = env.get(names.private_key) if names.private_key else None
     if user and private_key:
-        return Eip712Credentials(user, env.get(ENV_SIGNER) or None, Secret(private_key))
-    key, secret = env.get(ENV_API_KEY), env.get(ENV_API_SECRET)
+        signer = env.get(names.signer) if names.signer else None
+        return Eip712Credentials(user, signer or None, Secret(private_key))
+    key, secret = env.get(names.api_key), env.get(names.api_secret)
     if key and secret:
         return HmacCredentials(key, Secret(secret))
     if key or secret or user or private_key:
+        v3 = names.v3()
         raise ConfigurationError(
-            "incomplete credentials: set ASTER_API_KEY and ASTER_API_SECRET (v1) or "
-            "ASTER_USER, ASTER_SIGNER and ASTER_PRIVATE_KEY (v3)"
+            f"incomplete credentials: set {names.api_key} and {names.api_secret} (v1)"
+            + (f" or {', '.join(v3[:-1])} and {v3[-1]} (v3)" if v3 else "")
         )
     return None
 
@@ -173,7 +137,7 @@ class Endpoints:
 
 
 def resolve_endpoints(
-    venue: str,
+    venue: str | VenueProfile,
     env: Mapping[str, str],
     *,
     testnet: bool | None = None,
@@ -185,7 +149,7 @@ def resolve_endpoints(
     WebSocket on the same host (as the CLI does), never the venue's."""
     if testnet is None:
         testnet = env_flag(env, ENV_TESTNET)
-    hosts = venue_hosts(venue, testnet)
+    hosts = venue_profile(venue).hosts(testnet)
     if not rest_urls:
         from_env = [
             url.strip().rstrip("/") for url in env.get(ENV_REST_URL, "").split(",") if url.strip()

@@ -96,11 +96,13 @@ def map_error(
     message: str,
     *,
     retry_after: float | None = None,
+    now: float | None = None,
 ) -> ExchangeError:
-    """The typed exception for an error response (HTTP status, JSON code and msg)."""
+    """The typed exception for an error response (HTTP status, JSON code and msg); `now`
+    (epoch seconds on the rate limiter's clock, `now_s()` by default) dates a ban's end."""
     if http_status == 418:
         wait = retry_after if retry_after is not None else DEFAULT_BAN_SECONDS
-        until = now_s() + wait  # on the step-immune clock the limiter uses
+        until = (now_s() if now is None else now) + wait  # on the limiter's clock
         stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
         return IpBannedError(
             f"IP banned until {stamp}: {message}",

@@ -1,6 +1,7 @@
 """`create_exchange(name, **options)`: an exchange client by venue name.
 
-"asterdex" and "binance" speak the same protocol to their own hosts; "simulator" starts an
+A venue of `venues.VENUES` ("asterdex", "binance": the same protocol to their own hosts,
+as their profiles say) gets an `AsterDEXExchange` on its profile; "simulator" starts an
 embedded `SimulatedExchange` on `connect()` (stopped on `close()`) and trades on it with the
 simulator's default account, reachable as `exchange.simulator`.
 """
@@ -13,7 +14,10 @@ from execution.auth import Credentials, Eip712Credentials, HmacCredentials
 from execution.errors import ConfigurationError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.exchange.base import BaseExchange
+from execution.exchange.venues import VENUES
 from execution.secrets import Secret
+
+SIMULATOR = "simulator"
 
 
 class SimulatorExchange(AsterDEXExchange):
@@ -56,7 +60,7 @@ class SimulatorExchange(AsterDEXExchange):
         options.setdefault("testnet", False)  # the simulator signs with the mainnet chain id
         # placeholder URLs until the simulator has its ports; replaced in connect()
         super().__init__(credentials, rest_urls=["http://127.0.0.1:0"], **options)
-        self.name = "simulator"
+        self.name = SIMULATOR
 
     async def connect(self) -> None:
         await self.simulator.start()
@@ -78,16 +82,18 @@ class SimulatorExchange(AsterDEXExchange):
 
 
 def create_exchange(name: str, **options: Any) -> BaseExchange:
-    """"asterdex" | "binance" | "simulator" -> a client (connect it, or use `async with`).
+    """A venue's name ("asterdex" | "binance") or "simulator" -> a client (connect it, or
+    use `async with`).
 
     Options are `AsterDEXExchange`'s (or `SimulatorExchange`'s): what is not given comes
     from the environment, then `.env` (`ASTER_REST_URL`, `ASTER_WS_URL`, `ASTER_TESTNET`
     and the credentials, as for the CLI)."""
     key = name.strip().lower()
-    if key == "asterdex":
-        return AsterDEXExchange(**options)
-    if key == "binance":
-        return AsterDEXExchange(venue="binance", **options)
-    if key == "simulator":
+    profile = VENUES.get(key)
+    if profile is not None:
+        return AsterDEXExchange(**{**options, "venue": profile})  # the name decides
+    if key == SIMULATOR:
         return SimulatorExchange(**options)
-    raise ConfigurationError(f"unknown exchange {name!r}: asterdex, binance or simulator")
+    raise ConfigurationError(
+        f"unknown exchange {name!r}: {', '.join(VENUES)} or {SIMULATOR}"
+    )

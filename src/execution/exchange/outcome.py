@@ -85,7 +85,8 @@ class OutcomeSettler:
     `query` looks the order up (OrderNotFoundError when absent); `resend` sends it again,
     updating `sent.nonce`; `noop` (v3 only, else None) sends a noop with a given nonce;
     `backoff(attempt)` is the pause before lookup `attempt`; `queries` bounds the lookups
-    made here (the order manager goes on over its own, longer horizon).
+    made here (the order manager goes on over its own, longer horizon); `sleep` waits (the
+    client's `Clock.sleep`, so a test drives the schedule with a `ManualClock`).
     """
 
     client_order_id: str
@@ -95,6 +96,7 @@ class OutcomeSettler:
     noop: Callable[[int], Awaitable[None]] | None
     backoff: Callable[[int], float]
     queries: int
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def settle(self, cause: ExecutionError) -> Order:
         """The order as the exchange has it, or sent again with proof; else raises
@@ -136,7 +138,7 @@ class OutcomeSettler:
                     return Proof.NONE
             except _NO_ANSWER:
                 pass
-            await asyncio.sleep(self.backoff(attempt))
+            await self.sleep(self.backoff(attempt))
         return Proof.NONE
 
     async def _query_once(self) -> Order | None:
@@ -149,7 +151,7 @@ class OutcomeSettler:
         """Look the order up with back-off; never send it again."""
         last = cause
         for attempt in range(1, self.queries + 1):
-            await asyncio.sleep(self.backoff(attempt))
+            await self.sleep(self.backoff(attempt))
             try:
                 return await self.query()
             except OrderNotFoundError as exc:

@@ -6,19 +6,19 @@ fixed and aligned to the clock, as the exchange counts them. Each response's
 count. A 429 pauses every request for `Retry-After`, a 403 (the WAF limit) for `Retry-After`
 or `WAF_PAUSE_SECONDS`; a 418 halts every request until the ban ends, raising
 `IpBannedError` that says until when. Pauses run on the monotonic clock, windows and bans on
-`timekeeping.now_ms` (a step of the wall clock neither ends nor prolongs any of them).
+`now_ms`, both of the injected `Clock` (`SYSTEM_CLOCK`: a step of the wall clock neither ends
+nor prolongs any of them); waits are its `sleep`, so a test drives them with a `ManualClock`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from execution.errors import IpBannedError, RateLimitError
-from execution.timekeeping import now_s
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -88,9 +88,16 @@ class RateLimiter:
     raised instead of waiting (nothing is sent).
     """
 
-    def __init__(self, budgets: list[Budget] | None = None, *, max_wait: float = 30.0) -> None:
+    def __init__(
+        self,
+        budgets: list[Budget] | None = None,
+        *,
+        max_wait: float = 30.0,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.max_wait = max_wait
-        self.paused_until = 0.0  # time.monotonic() before which nothing is sent
+        self.clock = clock
+        self.paused_until = 0.0  # clock.monotonic() before which nothing is sent
         self.banned_until = 0.0
         self._weight: list[Budget] = []
         self._orders: list[Budget] = []
@@ -116,9 +123,13 @@ class RateLimiter:
     def budgets(self) -> list[Budget]:
         return [*self._weight, *self._orders]
 
+    def now_s(self) -> float:
+        """Epoch seconds on the limiter's clock (windows, bans)."""
+        return self.clock.now_ms() / 1000
+
     def check_ban(self, now: float | None = None) -> None:
         """Raise `IpBannedError` while a 418 ban lasts."""
-        now = now_s() if now is None else now
+        now = self.now_s() if now is None else now
         if now < self.banned_until:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.banned_until))
             raise IpBannedError(
@@ -130,11 +141,12 @@ class RateLimiter:
 
     async def acquire(self, weight: int, is_order: bool = False) -> None:
         """Take `weight` (and one order) from the budgets, waiting for room if needed."""
+        clock = self.clock
         while True:
-            now = now_s()
+            now = clock.now_ms() / 1000
             if now < self.banned_until:
                 self.check_ban(now)
-            wait = self.paused_until - time.monotonic()
+            wait = self.paused_until - clock.monotonic()
             for budget in self._weight:
                 wait = max(wait, budget.wait_for(weight, now))
             if is_order:
@@ -146,7 +158,7 @@ class RateLimiter:
                 raise RateLimitError(
                     f"request budget exhausted for {wait:.1f}s (not sent)", retry_after=wait
                 )
-            await asyncio.sleep(wait)
+            await clock.sleep(wait)
         for budget in self._weight:
             budget.used += weight
         if is_order:
@@ -157,7 +169,7 @@ class RateLimiter:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
         if not self._budgets_known:
             return
-        now = now_s()
+        now = self.now_s()
         for name, value in headers.items():
             if not name.upper().startswith("X-MBX-"):
                 continue
@@ -184,7 +196,7 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> float:
         """Hold every request back for `seconds` (a longer pause already set stays)."""
-        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        self.paused_until = max(self.paused_until, self.clock.monotonic() + seconds)
         return seconds
 
     def resume(self) -> None:

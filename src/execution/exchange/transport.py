@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,7 +30,7 @@ from execution.errors import (
 from execution.exchange.error_map import map_error
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rate_limit import RateLimiter
-from execution.timekeeping import now_s
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +51,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def error_from_response(status: int, raw: bytes, headers: Mapping[str, str]) -> ExchangeError:
-    """Map an error response (JSON `{"code", "msg"}` or anything else) to an exception."""
+def error_from_response(
+    status: int, raw: bytes, headers: Mapping[str, str], now: float | None = None
+) -> ExchangeError:
+    """Map an error response (JSON `{"code", "msg"}` or anything else) to an exception
+    (`now`: as `map_error`'s)."""
     code: int | None = None
     message = ""
     try:
@@ -66,7 +68,7 @@ def error_from_response(status: int, raw: bytes, headers: Mapping[str, str]) -> 
         message = str(payload.get("msg", ""))
     if not message:
         message = raw[:200].decode("utf-8", "replace") or f"HTTP {status}"
-    return map_error(status, code, message, retry_after=_retry_after(headers))
+    return map_error(status, code, message, retry_after=_retry_after(headers), now=now)
 
 
 class Transport:
@@ -79,13 +81,16 @@ class Transport:
         limiter: RateLimiter,
         timeout: float = 10.0,
         cooldown: float = 30.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """`clock` times the cool-downs (the network's own waits are real)."""
         if not rest_urls:
             raise ValueError("at least one REST endpoint is needed")
         self.urls = [url.rstrip("/") for url in rest_urls]
         self.limiter = limiter
         self.timeout = timeout
         self.cooldown = cooldown
+        self.clock = clock
         self._down_until = [0.0] * len(self.urls)
         self._any_down = False
         self._all = tuple(range(len(self.urls)))
@@ -131,14 +136,14 @@ class Transport:
         self._all = tuple(range(len(self.urls)))
 
     def mark_down(self, index: int) -> None:
-        self._down_until[index] = time.monotonic() + self.cooldown
+        self._down_until[index] = self.clock.monotonic() + self.cooldown
         self._any_down = True
         logger.warning("endpoint %d unhealthy; cooling down %.0fs", index, self.cooldown)
 
     def _order(self) -> tuple[int, ...]:
         if not self._any_down:
             return self._all
-        now = time.monotonic()
+        now = self.clock.monotonic()
         healthy = [i for i in self._all if self._down_until[i] <= now]
         if len(healthy) == len(self._all):
             self._any_down = False
@@ -221,9 +226,9 @@ class Transport:
                     raise MalformedResponseError(
                         f"{method} {path}: HTTP {status} answer is not JSON: {raw[:60]!r}"
                     ) from None
-            error = error_from_response(status, raw, response_headers)
+            error = error_from_response(status, raw, response_headers, limiter.now_s())
             if isinstance(error, IpBannedError):
-                limiter.on_ban(error.banned_until or now_s())
+                limiter.on_ban(error.banned_until or limiter.now_s())
                 raise error
             if isinstance(error, WafLimitError):
                 limiter.on_waf_limit(error.retry_after)  # stopped before the exchange

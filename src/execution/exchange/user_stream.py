@@ -21,7 +21,6 @@ import inspect
 import json
 import logging
 import random
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,6 +34,7 @@ from execution.exchange.parsing import (
     parse_order_update,
 )
 from execution.models import OrderUpdate, StreamState, StreamStatus, UserEvent
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def is_unknown_listen_key(exc: BaseException) -> bool:
 
 
 class UserStream:
-    """One user-data stream. The callables are the exchange's REST calls."""
+    """One user-data stream. The callables are the exchange's REST calls; `clock` paces
+    the reconnects, the keepalives and the REST cap (the socket's own waits are real)."""
 
     def __init__(
         self,
@@ -68,7 +69,9 @@ class UserStream:
         backoff_cap: float = 30.0,
         stable_after: float = STABLE_AFTER,
         max_rest_per_minute: int = MAX_REST_PER_MINUTE,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self.clock = clock
         self._session = session
         self._ws_url = ws_url.rstrip("/")
         self._create_key = create_key
@@ -127,13 +130,13 @@ class UserStream:
         """Wait until one more REST call fits in `max_rest_per_minute`."""
         calls = self._rest_calls
         while True:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             while calls and calls[0] <= now - 60.0:
                 calls.popleft()
             if len(calls) < self.max_rest_per_minute:
                 calls.append(now)
                 return
-            await asyncio.sleep(calls[0] + 60.0 - now)
+            await self.clock.sleep(calls[0] + 60.0 - now)
 
     async def _run(self) -> None:
         failures = 0
@@ -149,7 +152,7 @@ class UserStream:
             if self.connected:
                 self.connected = False
                 await self._emit(StreamStatus(StreamState.DISCONNECTED, "reconnecting"))
-            await asyncio.sleep(self._delay(failures))
+            await self.clock.sleep(self._delay(failures))
 
     async def _connect_once(self) -> bool:
         """One attempt: (re)obtain the key, open the socket, resync, read until it closes.
@@ -162,7 +165,7 @@ class UserStream:
             logger.info("listenKey replaced: the exchange no longer knew the previous one")
         self.listen_key = key
         async with self._session().ws_connect(f"{self._ws_url}/ws/{key}", heartbeat=30.0) as ws:
-            opened = time.monotonic()
+            opened = self.clock.monotonic()
             delivered = False
             self._ws = ws
             self.connected = True
@@ -186,12 +189,12 @@ class UserStream:
             finally:
                 keepalive.cancel()
                 self._ws = None
-            return delivered or time.monotonic() - opened >= self.stable_after
+            return delivered or self.clock.monotonic() - opened >= self.stable_after
 
     async def _keep_alive(self, key: str, ws: aiohttp.ClientWebSocketResponse) -> None:
         delay = self.keepalive_interval
         while True:
-            await asyncio.sleep(delay)
+            await self.clock.sleep(delay)
             try:
                 await self._rest_slot()
                 await self._keepalive_key(key)

@@ -9,11 +9,8 @@ with a floor context, so rounding never adds a unit of exposure or risk.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
 from decimal import ROUND_FLOOR, Context, Decimal
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from execution.errors import ValidationError
 from execution.models import OrderSide
@@ -26,6 +23,7 @@ from execution.sizing.inputs import (
     rate_of,
     side_of,
 )
+from execution.sizing.keywords import Entry, dispatch, dispatch_entry, price_alias
 from execution.sizing.limits import broken_rules
 from execution.sizing.result import RuleViolation, SizingMethod, SizingResult
 from execution.sizing.rounding import round_quantity, round_stop_toward_entry, show
@@ -38,27 +36,6 @@ _DEFAULT_MMR = Decimal("0.004")
 # Quantities are quotients; flooring them keeps notional and risk at or under their bounds.
 _FLOOR = Context(rounding=ROUND_FLOOR)
 _BUY = OrderSide.BUY
-_PRICE_ALIAS = "current_price"
-
-_Method = TypeVar("_Method", bound=Callable[..., SizingResult])
-
-
-def _price_alias(method: _Method) -> _Method:
-    """Also accept the price as `current_price=`, the keyword of the original sizing API."""
-
-    @functools.wraps(method)
-    def sized(self: PositionSizer, *args: Any, **params: Any) -> SizingResult:
-        if _PRICE_ALIAS in params:
-            price = params.pop(_PRICE_ALIAS)
-            if args or "entry_price" in params:
-                raise ValidationError(
-                    _PRICE_ALIAS, price, "names the same price as entry_price: give one"
-                )
-            params["entry_price"] = price
-        return method(self, *args, **params)
-
-    return cast(_Method, sized)
-
 
 class PositionSizer:
     """Sizes positions for one account balance, leverage and (optionally) one symbol's rules.
@@ -155,7 +132,7 @@ class PositionSizer:
 
     # -- the five methods -------------------------------------------------------------------
 
-    @_price_alias
+    @price_alias
     def fixed_percentage(
         self, entry_price: Number, position_percent: Number, side: OrderSide | str = _BUY
     ) -> SizingResult:
@@ -164,7 +141,7 @@ class PositionSizer:
         percent = positive_number(position_percent, "position_percent")
         return self._size_percent(SizingMethod.FIXED_PERCENTAGE, side_of(side), price, percent)
 
-    @_price_alias
+    @price_alias
     def kelly_criterion(
         self,
         entry_price: Number,
@@ -196,7 +173,7 @@ class PositionSizer:
             )
         return self._size_percent(SizingMethod.KELLY, direction, price, part * kelly * _HUNDRED)
 
-    @_price_alias
+    @price_alias
     def volatility_based(
         self,
         entry_price: Number,
@@ -217,7 +194,7 @@ class PositionSizer:
         percent = base * target / vol
         return self._size_percent(SizingMethod.VOLATILITY, side_of(side), price, percent)
 
-    @_price_alias
+    @price_alias
     def risk_based(
         self,
         entry_price: Number,
@@ -243,7 +220,7 @@ class PositionSizer:
             SizingMethod.RISK_BASED, direction, price, stop, risk, "stop_loss_price"
         )
 
-    @_price_alias
+    @price_alias
     def atr_based(
         self,
         entry_price: Number,
@@ -268,20 +245,7 @@ class PositionSizer:
 
     def calculate(self, method: SizingMethod | str, **params: Any) -> SizingResult:
         """Dispatch to the method named by `method` with keyword `params`."""
-        try:
-            chosen = method if isinstance(method, SizingMethod) else SizingMethod(method)
-        except ValueError:
-            raise ValidationError("method", method, "is not a sizing method") from None
-        function, accepted, required = _DISPATCH[chosen]
-        if _PRICE_ALIAS in params and "entry_price" not in params:
-            params["entry_price"] = params.pop(_PRICE_ALIAS)
-        for name in params:
-            if name not in accepted:
-                raise ValidationError(name, params[name], f"is not a parameter of {chosen.value}")
-        for name in required:
-            if name not in params:
-                raise ValidationError(name, None, f"is required by {chosen.value}")
-        return function(self, **params)
+        return dispatch(_DISPATCH, self, method, params)
 
     # -- verdict ----------------------------------------------------------------------------
 
@@ -391,20 +355,10 @@ class PositionSizer:
         )
 
 
-def _dispatch_entry(
-    function: Callable[..., SizingResult],
-) -> tuple[Callable[..., SizingResult], frozenset[str], tuple[str, ...]]:
-    function = getattr(function, "__wrapped__", function)  # calculate() maps the alias itself
-    parameters = list(inspect.signature(function).parameters.values())[1:]  # drop self
-    accepted = frozenset(p.name for p in parameters)
-    required = tuple(p.name for p in parameters if p.default is inspect.Parameter.empty)
-    return function, accepted, required
-
-
-_DISPATCH = {
-    SizingMethod.FIXED_PERCENTAGE: _dispatch_entry(PositionSizer.fixed_percentage),
-    SizingMethod.KELLY: _dispatch_entry(PositionSizer.kelly_criterion),
-    SizingMethod.VOLATILITY: _dispatch_entry(PositionSizer.volatility_based),
-    SizingMethod.RISK_BASED: _dispatch_entry(PositionSizer.risk_based),
-    SizingMethod.ATR_BASED: _dispatch_entry(PositionSizer.atr_based),
+_DISPATCH: dict[SizingMethod, Entry] = {
+    SizingMethod.FIXED_PERCENTAGE: dispatch_entry(PositionSizer.fixed_percentage),
+    SizingMethod.KELLY: dispatch_entry(PositionSizer.kelly_criterion),
+    SizingMethod.VOLATILITY: dispatch_entry(PositionSizer.volatility_based),
+    SizingMethod.RISK_BASED: dispatch_entry(PositionSizer.risk_based),
+    SizingMethod.ATR_BASED: dispatch_entry(PositionSizer.atr_based),
 }
