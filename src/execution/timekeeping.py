@@ -120,6 +120,13 @@ class ManualClock:
         self._now_ns = target
         await _settle()
 
+    def hang(self, seconds: float) -> None:
+        """Move the clock forward by `seconds` with nobody running, as for a process that
+        was suspended: the sleepers due meanwhile wake late, at the next `advance`."""
+        if seconds < 0:
+            raise ValueError("a ManualClock only moves forward")
+        self._now_ns += int(seconds * 1e9)
+
     def __repr__(self) -> str:
         return f"ManualClock(now_ms={self.now_ms()})"
 

@@ -361,6 +361,10 @@ class AsterDEXExchange(BaseExchange):
         self._check_live()
         await self.orders.cancel_all(self.markets.check_symbol(symbol))
 
+    async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:
+        self._check_live()
+        await self.orders.countdown_cancel_all(self.markets.check_symbol(symbol), countdown_ms)
+
     # -- user stream -----------------------------------------------------------------------
 
     async def start_user_stream(self, handler: UserEventHandler) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from execution.errors import ValidationError
+from execution.errors import ExchangeError, ValidationError
 from execution.models import (
     Balance,
     MarginType,
@@ -131,6 +131,11 @@ class BaseExchange(abc.ABC):
     @abc.abstractmethod
     async def cancel_all_orders(self, symbol: str) -> None:
         """Cancel every open order of a symbol."""
+
+    async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:
+        """The exchange's dead man's switch: cancel every open order of `symbol` unless this
+        is sent again within `countdown_ms` (0 disarms it)."""
+        raise ExchangeError(f"{type(self).__name__} has no countdown cancel")
 
     @abc.abstractmethod
     async def get_positions(self, symbol: str | None = None) -> list[Position]:

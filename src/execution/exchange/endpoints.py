@@ -98,6 +98,7 @@ CANCEL_ORDER = _ep("order", "DELETE", "/fapi/v1/order")
 OPEN_ORDERS = _ep("openOrders", "GET", "/fapi/v1/openOrders", 1, weight_all=40)
 ALL_ORDERS = _ep("allOrders", "GET", "/fapi/v1/allOrders", 5)
 CANCEL_ALL_ORDERS = _ep("allOpenOrders", "DELETE", "/fapi/v1/allOpenOrders")
+COUNTDOWN_CANCEL_ALL = _ep("countdownCancelAll", "POST", "/fapi/v1/countdownCancelAll", 10)
 LEVERAGE = _ep("leverage", "POST", "/fapi/v1/leverage")
 MARGIN_TYPE = _ep("marginType", "POST", "/fapi/v1/marginType")
 BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
@@ -116,7 +117,8 @@ LISTEN_KEY_DELETE = _ep("listenKey", "DELETE", "/fapi/v1/listenKey", security=_S
 ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH,
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
-    CANCEL_ALL_ORDERS, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT, POSITION_RISK, USER_TRADES,
+    CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
+    POSITION_RISK, USER_TRADES,
     NOOP,
     LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,
 )  # fmt: skip

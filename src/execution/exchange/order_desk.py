@@ -213,6 +213,16 @@ class OrderDesk:
             params.append(("startTime", str(start_time)))
         return parse_orders(await self.rest.request(ep.ALL_ORDERS, params))
 
+    async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:
+        if isinstance(countdown_ms, bool) or not isinstance(countdown_ms, int) or (
+            countdown_ms < 0
+        ):
+            raise ValidationError("countdown_ms", countdown_ms, "a whole number of ms >= 0")
+        await self.rest.request(
+            ep.COUNTDOWN_CANCEL_ALL,
+            [("symbol", symbol), ("countdownTime", str(countdown_ms))],
+        )
+
     async def cancel_all(self, symbol: str) -> None:
         # The answer names no order: what each tracked order became (cancelled, or filled or
         # expired before the cancel landed) is the exchange's to say, in its events or when

@@ -18,12 +18,13 @@ from execution.orders.callbacks import CallbackRegistry
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerCore, ManagerSettings
+from execution.orders.deadman import DeadmanConfig, DeadMansSwitch
 from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
 from execution.orders.placement import OrderPlacer
-from execution.orders.protection import ProtectionConfig
+from execution.orders.protection import ProtectionConfig, ProtectionPolicy, ProtectionReport
 from execution.orders.protection_audit import ProtectionAuditor
 from execution.orders.reconcile import Reconciler
 from execution.orders.recorder import OrderRecorder
@@ -58,6 +59,7 @@ def assemble(
     clock: Clock,
     protection: ProtectionConfig,
     risk: RiskEngine,
+    deadman: DeadmanConfig | None = None,
     *,
     owner: object,
     owns_store: bool,
@@ -87,10 +89,15 @@ def assemble(
     brackets = BracketCoordinator(core, placer, canceller, exits)
     feed = EventFeed(core, lifecycle, lookup)
     auditor = ProtectionAuditor(core, protection, placer, flatten)
+
+    async def audit_after_switch(policy: ProtectionPolicy) -> ProtectionReport:
+        return await auditor.audit(policy=policy)
+
+    switch = None if deadman is None else DeadMansSwitch(core, deadman, audit_after_switch)
     session = ManagerSession(
         core, lifecycle, brackets, feed, auditor,
         Reconciler(core, lifecycle, lookup, feed, auditor),
-        owner=owner, owns_store=owns_store,
+        owner=owner, owns_store=owns_store, deadman=switch,
     )
     return ManagerParts(
         core, lifecycle, lookup, placer, canceller, exits, brackets,

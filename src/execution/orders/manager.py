@@ -39,6 +39,7 @@ from execution.orders.bracket import Bracket, BracketRequest
 from execution.orders.callbacks import OrderCallback, PositionCallback
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerSettings, Setting
+from execution.orders.deadman import DeadmanConfig
 from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
@@ -78,7 +79,8 @@ class OrderManager(OrderEntry):
     as never placed (REJECTED locally; should the exchange show it later, it follows).
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
-    by default no limits, but a trading state `panic()` can halt).
+    by default no limits, but a trading state `panic()` can halt). `deadman` arms the
+    exchange's dead man's switch on every symbol traded (`deadman.DeadmanConfig`).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -96,6 +98,7 @@ class OrderManager(OrderEntry):
         protection: ProtectionConfig | None = None,
         clock: Clock | None = None,
         risk: RiskEngine | RiskLimits | None = None,
+        deadman: DeadmanConfig | None = None,
     ) -> None:
         self.exchange = exchange
         owns_store = isinstance(store, str | Path)
@@ -111,7 +114,7 @@ class OrderManager(OrderEntry):
         )
         parts = self._parts = assemble(
             exchange, self.store, settings, clock or SYSTEM_CLOCK,
-            protection or ProtectionConfig(), _risk_engine(risk, clock or SYSTEM_CLOCK),
+            protection or ProtectionConfig(), _risk_engine(risk, clock or SYSTEM_CLOCK), deadman,
             owner=self, owns_store=owns_store,
         )
         self._core, self._session = parts.core, parts.session

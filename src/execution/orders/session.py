@@ -17,6 +17,7 @@ from execution.models import StreamState, StreamStatus, UserEvent
 from execution.orders.adoption import AdoptionLog
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
+from execution.orders.deadman import DeadMansSwitch
 from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
@@ -41,6 +42,7 @@ class ManagerSession:
         *,
         owner: object,
         owns_store: bool,
+        deadman: DeadMansSwitch | None = None,
     ) -> None:
         self._core = core
         self._lifecycle = lifecycle
@@ -50,6 +52,7 @@ class ManagerSession:
         self._reconciler = reconciler
         self._owner = owner
         self._owns_store = owns_store
+        self.deadman = deadman
         self.started = False
         self._ever_started = False
         self.start_settled = False  # a start has run to its end (or failed)
@@ -109,6 +112,8 @@ class ManagerSession:
         self._brackets.resume()
         self._feed.start_polling()
         self._auditor.start_periodic()
+        if self.deadman is not None:
+            self.deadman.start()
         return report
 
     async def _load(self) -> list[ManagedOrder]:
@@ -142,6 +147,8 @@ class ManagerSession:
         if not self.started:
             return
         self.started = False
+        if self.deadman is not None:
+            await self.deadman.stop()  # a clean stop disarms: the orders stay working
         await self._auditor.stop()
         await self._feed.stop_polling()
         await self._brackets.drain()
