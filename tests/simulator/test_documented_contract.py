@@ -9,6 +9,7 @@ the description's `simulator.not_yet_served`.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -27,8 +28,9 @@ API = load()
 SERVED = sorted(API.keys - API.not_yet_served)
 SYMBOL = "BTCUSDT"
 # fields the docs' examples show but mark as present only for some orders
-# ("only return with TRAILING_STOP_MARKET order")
-CONDITIONAL_FIELDS = frozenset({"activatePrice", "priceRate"})
+# ("only return with TRAILING_STOP_MARKET order"; adlQuantile: "HEDGE" is "returned instead
+# of BOTH" for crossed hedge-mode positions)
+CONDITIONAL_FIELDS = frozenset({"activatePrice", "priceRate", "HEDGE", "BOTH"})
 
 
 def _documented(key: tuple[str, str]) -> DocumentedEndpoint:
@@ -128,7 +130,20 @@ async def _with_data(simulator: SimulatedExchange, client: Any) -> dict[str, dic
         "symbol": SYMBOL, "side": "BUY", "type": "MARKET", "quantity": "0.003"})
     assert market.status == 200, market.body
     order_ref = {"symbol": SYMBOL, "orderId": resting.body["orderId"]}
+    strategy = await client.v3("POST", "/fapi/v3/placeStrategyOrder", {
+        "strategyType": "OTO", "subOrderList": json.dumps([
+            {"strategySubId": "1", "securityType": "USDT_FUTURES", "symbol": SYMBOL,
+             "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.002",
+             "price": str(price)},
+            {"strategySubId": "2", "securityType": "USDT_FUTURES", "symbol": SYMBOL,
+             "side": "SELL", "type": "STOP_MARKET", "stopPrice": str(price - 100),
+             "closePosition": "true"},
+        ])})
+    assert strategy.status == 200, strategy.body
+    strategy_ref = {"strategyId": strategy.body["strategyId"], "strategyType": "OTO"}
     return {
+        "strategyOpenOrder": strategy_ref,
+        "strategyHistoryOrder": strategy_ref,
         "order": order_ref,
         "openOrder": order_ref,
         "leverageBracket": {"symbol": SYMBOL},

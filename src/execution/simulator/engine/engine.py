@@ -15,6 +15,7 @@ from execution.simulator.api import ApiError, EventListener
 from execution.simulator.engine import book, wire
 from execution.simulator.engine import params as p
 from execution.simulator.engine import rejections as r
+from execution.simulator.engine.account_modes import AccountModes
 from execution.simulator.engine.account_views import AccountViews, max_notional
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.config import Clock, EngineConfig
@@ -26,6 +27,8 @@ from execution.simulator.engine.market_data import MarketData, next_funding_time
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
 from execution.simulator.engine.orders import Order, Side
 from execution.simulator.engine.position_margin import PositionMarginDesk
+from execution.simulator.engine.risk_views import RiskViews
+from execution.simulator.engine.strategies import StrategyDesk
 from execution.simulator.engine.trading import TradingCore
 
 PrivateHandler = Callable[[Account, p.Params], Any]
@@ -45,6 +48,9 @@ class Engine:
         self.funding = FundingSettler(self.core, self.config.funding_rate)
         self.position_margin = PositionMarginDesk(self.core)
         self.countdowns = CountdownCancel(self.core)
+        self.strategies = StrategyDesk(self.core)
+        self.modes = AccountModes()
+        self.risk = RiskViews(self.core)
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -63,7 +69,6 @@ class Engine:
             ("POST", "positionMargin"): self.position_margin.modify,
             ("GET", "positionMargin/history"): self.position_margin.history,
             ("POST", "countdownCancelAll"): self.countdowns.arm,
-            ("GET", "multiAssetsMargin"): lambda account, params: {"multiAssetsMargin": False},
             ("GET", "positionSide/dual"): self._get_dual,
             ("POST", "positionSide/dual"): self._set_dual,
             ("GET", "balance"): self.views.balance,
@@ -74,6 +79,8 @@ class Engine:
             ("GET", "leverageBracket"): self.views.leverage_bracket,
             ("GET", "commissionRate"): self.views.commission_rate,
         }
+        for desk_handlers in (self.strategies.handlers, self.modes.handlers, self.risk.handlers):
+            self._private.update(desk_handlers)
 
     # -- EngineProtocol ---------------------------------------------------------------------
 
@@ -108,7 +115,10 @@ class Engine:
         if handler is None:
             raise ApiError(-1000, f"Unknown endpoint {method} {endpoint}.", 404)
         self.countdowns.fire_due()
-        return handler(self.core.account(account_id), params)
+        try:
+            return handler(self.core.account(account_id), params)
+        finally:
+            self.core.settle()
 
     @property
     def private_endpoints(self) -> frozenset[tuple[str, str]]:
@@ -163,6 +173,7 @@ class Engine:
         if order is None:
             raise r.error(r.NO_SUCH_ORDER)
         self.core.counterparty_fill(order, quantity)
+        self.core.settle()
         return wire.order(order)
 
     # -- market events ------------------------------------------------------------------------
@@ -194,9 +205,11 @@ class Engine:
             "b": wire.fmt(bid), "B": quantity, "a": wire.fmt(ask), "A": quantity,
         }})
         self.core.on_price_change(market)
+        self.core.settle()
         self.funding.settle_due()
         self.liquidator.check(symbol)
         self.countdowns.fire_due()
+        self.core.settle()
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -293,7 +306,7 @@ class Engine:
         if not isinstance(entry, dict):
             return {"code": -1102, "msg": "Mandatory parameter 'batchOrders' was not sent, "
                     "was empty/null, or malformed."}
-        strings = {str(k): _as_param(v) for k, v in entry.items()}
+        strings = p.string_params(entry)
         try:
             return action(strings)
         except ApiError as error:
@@ -338,6 +351,8 @@ class Engine:
             raise r.error(r.MARGIN_TYPE_OPEN_ORDERS)
         if any(pos.amount for (name, _side), pos in account.positions.items() if name == symbol):
             raise r.error(r.MARGIN_TYPE_POSITION)
+        if isolated and account.multi_assets:
+            raise r.invalid_param("marginType")  # multi-assets mode is crossed only
         settings.isolated = isolated
         return {"code": 200, "msg": "success"}
 
@@ -363,12 +378,6 @@ class Engine:
 def _check_positive(price: Decimal) -> None:
     if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
         raise ValueError(f"a price must be a positive finite Decimal, not {price!r}")
-
-
-def _as_param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _or_default(value: Decimal | None, default: Decimal) -> Decimal:
