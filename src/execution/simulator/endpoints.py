@@ -82,6 +82,7 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("ticker/24hr", "GET", _N, 1, weight_without_symbol=40),
     Endpoint("ticker/price", "GET", _N, 1, weight_without_symbol=2),
     Endpoint("ticker/bookTicker", "GET", _N, 1, weight_without_symbol=2),
+    Endpoint("indexreferences", "GET", _N),
     # trading
     Endpoint("order", "POST", _S, new_orders=True),
     Endpoint("order/test", "POST", _S),
@@ -118,6 +119,14 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("adlQuantile", "GET", _S, 5),
     Endpoint("forceOrders", "GET", _S, 20, weight_without_symbol=50),
     Endpoint("remainingOpenableNotionalValue", "GET", _S, 20),
+    Endpoint("mmp", "POST", _S),
+    Endpoint("mmp", "GET", _S),
+    Endpoint("mmp", "DELETE", _S),
+    Endpoint("mmpReset", "POST", _S),
+    Endpoint("chase", "POST", _S, new_orders=True),
+    Endpoint("asset/wallet/transfer", "POST", _S, 5),
+    Endpoint("announcement/direct", "GET", _S),
+    Endpoint("announcement/directById", "GET", _S),
     # strategy orders (the last two: the CHANGELOG's names for the queries, lenient only)
     Endpoint("placeStrategyOrder", "POST", _S, 50, new_orders=True),
     Endpoint("updateStrategyOrder", "POST", _S, 50),

@@ -49,8 +49,8 @@ def _no_listener(account_id: str | None, event: dict[str, Any]) -> None:
     return None
 
 
-# (order, execution type, last filled quantity): told of every change of every order
-OrderObserver = Callable[[Order, str, Decimal], None]
+# (order, execution type, last filled quantity, its price): told of every change of an order
+OrderObserver = Callable[[Order, str, Decimal, Decimal], None]
 # checks a new order may fail before anything else (e.g. market maker protection)
 OrderGate = Callable[[Account, OrderRequest], None]
 
@@ -128,8 +128,9 @@ class CoreBase:
         )
         self.listener(order.account_id, event)
         last_qty: Decimal = fill.get("last_qty", ZERO)
+        last_price: Decimal = fill.get("last_price", ZERO)
         for observer in self.observers:
-            observer(order, execution_type, last_qty)
+            observer(order, execution_type, last_qty, last_price)
 
     def _emit_account(self, account: Account, symbol: str, position_side: PositionSide) -> None:
         self.emit_account_update(account, "ORDER", [account.position(symbol, position_side)])
@@ -273,6 +274,14 @@ class CoreBase:
             Income(next(self._tran_ids), symbol, kind, amount, MARGIN_ASSET, "", now,
                    str(trade_id))
         )
+
+    def book_income(
+        self, account: Account, asset: str, kind: str, amount: Decimal, now: int
+    ) -> int:
+        """Book a non-trading movement of `asset` (a transfer) as income; its tranId."""
+        tran_id = next(self._tran_ids)
+        account.income.append(Income(tran_id, "", kind, amount, asset, "", now, ""))
+        return tran_id
 
     def _close(self, account: Account, order: Order) -> None:
         """Take a no-longer-open order out of the open indexes and free its margin."""

@@ -13,6 +13,7 @@ own for strategies: the legs' order events are all there is.
 from __future__ import annotations
 
 from collections import deque
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -141,7 +142,9 @@ class StrategyDesk:
 
     # -- the legs' events -------------------------------------------------------------------
 
-    def _observe(self, order: Order, execution_type: str, _last_qty: Any) -> None:
+    def _observe(
+        self, order: Order, execution_type: str, _last_qty: Decimal, _last_price: Decimal
+    ) -> None:
         found = self._by_order.get(order.order_id)
         if found is None and self._placing is not None and execution_type == "NEW":
             strategy, leg = self._placing

@@ -36,6 +36,8 @@ class TradingCore(CoreBase):
     def place(self, account_id: str, request: OrderRequest) -> dict[str, Any]:
         """Accept (or reject) a new order, execute what executes now, return the response."""
         account = self.account(account_id)
+        for gate in self.gates:
+            gate(account, request)
         market = self.markets[request.symbol]
         spec = market.spec
         position_side = checks.position_side(account, request)
