@@ -22,7 +22,14 @@ from execution.simulator import SimulatedExchange
 from execution.simulator.endpoints import ENDPOINTS, VERSIONS, Router
 from execution.venue_api import DocumentedEndpoint, load
 
-from .contract import best_mismatches, sample_params, send_documented
+from .contract import (
+    best_mismatches,
+    create_sub_account,
+    migrate,
+    sample_params,
+    send_documented,
+    sub_account_transfer,
+)
 
 API = load()
 SERVED = sorted(API.keys - API.not_yet_served)
@@ -152,7 +159,12 @@ async def _with_data(simulator: SimulatedExchange, client: Any) -> dict[str, dic
     notice = simulator.engine.announcements.publish(
         simulator.account.account_id, [("en", "Maintenance", "Soon", "Downtime at 02:00")],
         category="MAINTENANCE", publish_time=simulator.server_time_ms())
+    sub, sub_key = await create_sub_account(client, "contract-sub")
+    assert (await sub_account_transfer(client, sub, "10")).status == 200
+    batch = await migrate(client, sub, sub_key)
+    assert "batchId" in batch.body, batch.body
     return {
+        "asset/migrateUser/history": {"batchId": batch.body["batchId"]},
         "announcement/directById": {"id": notice},
         "strategyOpenOrder": strategy_ref,
         "strategyHistoryOrder": strategy_ref,

@@ -29,6 +29,7 @@ class Security(Enum):
 class Handler(Enum):
     ENGINE = "engine"
     SERVER = "server"  # answered by the server itself (ping, time, listenKey, noop)
+    ADMIN = "admin"  # agents, sub-accounts, migrations (`account_admin`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class Endpoint:
     limit_weights: tuple[tuple[int, int], ...] = ()  # (limit upper bound, weight), ascending
     new_orders: bool = False  # counts against the ORDERS limits
     handler: Handler = Handler.ENGINE
+    # signed with the user's own wallet key over the docs' message, not by an API wallet
+    self_signed: bool = False
 
     def weight_for(self, params: dict[str, str]) -> int:
         if self.weight_without_symbol is not None and "symbol" not in params:
@@ -62,6 +65,7 @@ _KLINE_WEIGHTS = ((99, 1), (499, 2), (1000, 5), (1500, 10))
 
 _N, _S, _U = Security.NONE, Security.SIGNED, Security.USER_STREAM
 _SERVER = Handler.SERVER
+_ADMIN = Handler.ADMIN
 
 _TABLE: tuple[Endpoint, ...] = (
     # market data
@@ -127,6 +131,15 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("asset/wallet/transfer", "POST", _S, 5),
     Endpoint("announcement/direct", "GET", _S),
     Endpoint("announcement/directById", "GET", _S),
+    # account administration
+    Endpoint("registerAndApproveAgent", "POST", _N, 50, handler=_ADMIN),
+    Endpoint("createSubAccount", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("sub-accounts/bind", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("getSubAccountList", "GET", _S, 5, handler=_ADMIN),
+    Endpoint("updateSubAccount", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("subAccountTransfer", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("asset/migrateUser", "POST", _S, 50, handler=_ADMIN, self_signed=True),
+    Endpoint("asset/migrateUser/history", "GET", _S, 50, handler=_ADMIN),
     # strategy orders (the last two: the CHANGELOG's names for the queries, lenient only)
     Endpoint("placeStrategyOrder", "POST", _S, 50, new_orders=True),
     Endpoint("updateStrategyOrder", "POST", _S, 50),

@@ -283,6 +283,10 @@ class CoreBase:
         account.income.append(Income(tran_id, "", kind, amount, asset, "", now, ""))
         return tran_id
 
+    def book_tran_id(self) -> int:
+        """A transaction id for a movement no futures wallet takes part in."""
+        return next(self._tran_ids)
+
     def _close(self, account: Account, order: Order) -> None:
         """Take a no-longer-open order out of the open indexes and free its margin."""
         if order.book_notional:
