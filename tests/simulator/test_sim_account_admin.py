@@ -57,7 +57,7 @@ async def test_an_approved_agent_signs_for_the_user(client: Any) -> None:
 
 
 async def test_agent_registration_is_checked(client: Any) -> None:
-    agent, agent_key = new_wallet()
+    agent, _agent_key = new_wallet()
     assert (await _register(client, agent, chain_id=1666)).code == -1022  # not the named id
     assert (await _register(client, agent, withdraw=True)).code == -1102  # no whitelist
     assert (await _register(client, agent, expired_ms=1000)).code == -1130
@@ -116,7 +116,7 @@ async def test_sub_account_requests_are_signed_with_the_users_own_key(client: An
     values["signature"] = user_signed(account, values, (*fields, "childSignature"))
     assert (await client.send("POST", "/fapi/v3/createSubAccount", "",
                               urlencode(values))).code == -1022  # not the child's signature
-    sub, _ = await create_sub_account(client, "once")
+    await create_sub_account(client, "once")
     stranger = await sub_account_transfer(client, other, "1")
     assert stranger.code == -1130  # not within the family
 
@@ -174,5 +174,5 @@ async def test_testnet_chain_id(simulator_factory: Any, make_client: Any) -> Non
     assert (await testnet.v3("GET", "/fapi/v3/balance", chain_id=714)).status == 200
     assert (await testnet.v3("GET", "/fapi/v3/balance")).code == -1022  # signed under 1666
     # the testnet document's sub-account sections name chainId 1666: accepted there
-    sub, sub_key = await create_sub_account(testnet, "testnet-sub")
+    sub, _sub_key = await create_sub_account(testnet, "testnet-sub")
     assert (await sub_account_transfer(testnet, sub, "5")).status == 200

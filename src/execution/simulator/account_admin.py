@@ -183,7 +183,7 @@ class AccountAdmin:
     def _add_sub(self, master_id: str, params: dict[str, str], address: str,
                  name: str) -> None:
         if not _is_address(address) or address.lower() in self._parent or (
-            address.lower() == params["user"].lower()
+            address.lower() == p.required(params, "user").lower()
         ):
             raise r.invalid_param("subSourceAddr" if "subSourceAddr" in params
                                   else "childAddress")
@@ -195,16 +195,18 @@ class AccountAdmin:
             account_id = f"{master_id}:sub-{next(self._sub_numbers)}"
             self.engine.add_account(account_id, {})
             self.auth.register_user(address, (), account_id)
-        self._family(master_id, params["user"]).subs.append(
+        self._family(master_id, p.required(params, "user")).subs.append(
             SubAccount(address, name, account_id))
         self._parent[address.lower()] = master_id
 
     def create_sub_account(self, account_id: str, params: dict[str, str]) -> Any:
-        self._add_sub(account_id, params, params["subSourceAddr"], params["subAccountName"])
+        self._add_sub(account_id, params, p.required(params, "subSourceAddr"),
+                      p.required(params, "subAccountName"))
         return dict(SUCCESS)
 
     def bind_sub_account(self, account_id: str, params: dict[str, str]) -> Any:
-        self._add_sub(account_id, params, params["childAddress"], params["name"])
+        self._add_sub(account_id, params, p.required(params, "childAddress"),
+                      p.required(params, "name"))
         return dict(SUCCESS)
 
     def sub_account_list(self, account_id: str, params: dict[str, str]) -> Any:
@@ -221,7 +223,7 @@ class AccountAdmin:
             raise r.mandatory("subAccountName")
         if status is not None and status not in SUB_STATUSES:
             raise r.invalid_param("status")
-        sub = self._sub_of(account_id, params["subSourceAddr"])
+        sub = self._sub_of(account_id, p.required(params, "subSourceAddr"))
         if sub is None:
             raise r.invalid_param("subSourceAddr")
         sub.name = name if name is not None else sub.name
@@ -231,7 +233,7 @@ class AccountAdmin:
     def sub_account_transfer(self, account_id: str, params: dict[str, str]) -> Any:
         """Within one family only: master and sub-accounts, neither side frozen; a
         sub-account signing moves its own funds."""
-        user = params["user"]
+        user = p.required(params, "user")
         source_address = p.text(params, "fromAccountAddress") or user
         master_id = self._parent.get(user.lower(), account_id)
         family = self.families.get(master_id)
@@ -241,7 +243,7 @@ class AccountAdmin:
         members = {family.master_address.lower(): (family.master_id, "NORMAL")}
         members.update({s.address.lower(): (s.account_id, s.status) for s in family.subs})
         source = members.get(source_address.lower())
-        destination = members.get(params["toAccountAddress"].lower())
+        destination = members.get(p.required(params, "toAccountAddress").lower())
         if source is None:
             raise r.invalid_param("fromAccountAddress")
         if destination is None or destination[0] == source[0]:
@@ -249,8 +251,8 @@ class AccountAdmin:
         if "FROZEN" in (source[1], destination[1]):
             raise ApiError(-1130, "A frozen sub-account cannot transfer.")
         self.engine.private(source[0], "POST", "subAccountTransfer", {
-            "toAccountId": destination[0], "asset": params["asset"],
-            "amount": params["amount"], "kindType": params["kindType"]})
+            "toAccountId": destination[0], "asset": p.required(params, "asset"),
+            "amount": p.required(params, "amount"), "kindType": p.required(params, "kindType")})
         return dict(SUCCESS)
 
     def _sub_of(self, master_id: str, address: str) -> SubAccount | None:

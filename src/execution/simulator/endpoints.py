@@ -191,6 +191,8 @@ class Router:
             }
             for version in sorted(VERSIONS):
                 for endpoint in _TABLE:
+                    if endpoint.handler is Handler.ADMIN:
+                        continue  # signed in their own way: only where the docs put them
                     key = (endpoint.method, f"/fapi/{version}/{endpoint.name}")
                     self.routes.setdefault(key, Route(version, endpoint, Auth.LEGACY))
 
