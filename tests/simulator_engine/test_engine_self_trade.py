@@ -69,6 +69,19 @@ def test_expire_both_expires_both_orders(sim: Harness) -> None:
     assert sim.query(maker["orderId"])["status"] == "EXPIRED"
 
 
+def test_an_order_keeps_the_mode_it_was_placed_with(sim: Harness) -> None:
+    maker = _rest_own_sell(sim)
+    assert maker["selfTradePreventionMode"] == "EXPIRE_TAKER"
+    # a buy stop placed under EXPIRE_MAKER keeps it when the account's mode changes
+    sim.call("POST", "stpMode", stpMode="EXPIRE_MAKER")
+    stop = sim.order(side="BUY", type="STOP_MARKET", quantity="1.5", stopPrice="50100")
+    assert stop["selfTradePreventionMode"] == "EXPIRE_MAKER"
+    sim.call("POST", "stpMode", stpMode="EXPIRE_TAKER")
+    sim.price("50100")  # the stop fires as a taker reaching the own sell at 50000.6
+    assert sim.query(maker["orderId"])["status"] == "EXPIRED"
+    assert sim.query(stop["orderId"])["status"] == "FILLED"
+
+
 def test_the_order_mode_overrides_the_account_mode(sim: Harness) -> None:
     sim.call("POST", "stpMode", stpMode="EXPIRE_MAKER")
     maker = _rest_own_sell(sim)

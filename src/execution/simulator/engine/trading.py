@@ -118,7 +118,8 @@ class TradingCore(CoreBase):
             update_time=now,
             activation_price=request.activation_price,
             callback_rate=request.callback_rate,
-            stp_mode=request.stp_mode,
+            # fixed when placed: a later change of the account's mode leaves it as it is
+            stp_mode=request.stp_mode or account.stp_mode,
         )
 
     def _execute(self, account: Account, market: Market, order: Order) -> None:
