@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from execution.simulator.api import ApiError
-
-from .conftest import ACCOUNT, Harness
+from .conftest import ACCOUNT, Harness, code_of
 
 SYMBOL = "BTCUSDT"
 
@@ -18,12 +16,6 @@ def sim() -> Harness:
     harness = Harness()
     harness.price("50000")
     return harness
-
-
-def code_of(action: Any) -> int:
-    with pytest.raises(ApiError) as caught:
-        action()
-    return caught.value.code
 
 
 def _quote(sim: Harness, side: str, price: str, quantity: str = "0.1") -> dict[str, Any]:

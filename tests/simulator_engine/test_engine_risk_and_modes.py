@@ -6,19 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from execution.simulator.api import ApiError
-
-from .conftest import Harness
+from .conftest import Harness, code_of
 
 SYMBOL = "BTCUSDT"
-
-
-def code_of(action: Any) -> int:
-    with pytest.raises(ApiError) as caught:
-        action()
-    return caught.value.code
 
 
 def number(value: Any) -> Decimal:

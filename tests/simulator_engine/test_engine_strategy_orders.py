@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from execution.simulator.api import ApiError
-
-from .conftest import ACCOUNT, Harness
+from .conftest import ACCOUNT, Harness, code_of
 
 SYMBOL = "BTCUSDT"
 
@@ -37,12 +35,6 @@ def history(sim: Harness, strategy_id: int, kind: str) -> dict[str, Any]:
     result: dict[str, Any] = sim.call("GET", "strategyHistoryOrder", strategyId=strategy_id,
                                       strategyType=kind)
     return result
-
-
-def code_of(action: Any) -> int:
-    with pytest.raises(ApiError) as caught:
-        action()
-    return caught.value.code
 
 
 def open_ids(sim: Harness) -> set[int]:

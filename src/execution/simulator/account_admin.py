@@ -13,7 +13,6 @@ transfer. Decisions on the docs' gaps: docs/venue-decisions.md, "Account adminis
 from __future__ import annotations
 
 import secrets
-import string
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import count
@@ -27,7 +26,6 @@ from execution.simulator.signature import Authenticator, invalid_signature, reje
 
 SUCCESS = {"code": 200, "msg": "success"}
 EVM_CHAIN_ID = 56  # "signatureChainId": 56 for EVM addresses (101: Solana, not simulated)
-_ADDRESS = frozenset(string.hexdigits)
 # the messages the user's own key signs, in the docs' order; optional fields in brackets
 TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     # name: (fields, optional fields, the field holding the signer of childSignature)
@@ -143,7 +141,7 @@ class AccountAdmin:
         values = {name: p.required(params, name) for name in names}
         user, agent = values["user"], values["agentAddress"]
         nonce = _nonce(params)
-        if not _is_address(agent):
+        if not p.is_address(agent):
             raise r.invalid_param("agentAddress")
         flags = {name: p.boolean(params, name) for name in names[6:]}
         whitelist = params.get("ipWhitelist", "")
@@ -182,7 +180,7 @@ class AccountAdmin:
 
     def _add_sub(self, master_id: str, params: dict[str, str], address: str,
                  name: str) -> None:
-        if not _is_address(address) or address.lower() in self._parent or (
+        if not p.is_address(address) or address.lower() in self._parent or (
             address.lower() == p.required(params, "user").lower()
         ):
             raise r.invalid_param("subSourceAddr" if "subSourceAddr" in params
@@ -308,10 +306,6 @@ def _message(params: dict[str, str], fields: tuple[str, ...], optional: tuple[st
     parts = [f"{name}={p.required(params, name)}" for name in fields]
     parts += [f"{name}={params[name]}" for name in optional if p.text(params, name)]
     return "&".join(parts)
-
-
-def _is_address(text: str) -> bool:
-    return len(text) == 42 and text.startswith("0x") and all(c in _ADDRESS for c in text[2:])
 
 
 def _amount(value: Any) -> str:

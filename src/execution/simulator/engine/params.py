@@ -134,3 +134,11 @@ def as_param(value: Any) -> str:
 def string_params(entry: dict[Any, Any]) -> Params:
     """One object of a JSON list parameter as request parameters."""
     return {str(k): as_param(v) for k, v in entry.items()}
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def is_address(text: str) -> bool:
+    """An EVM address: 0x and 40 hex digits."""
+    return len(text) == 42 and text.startswith("0x") and all(c in _HEX for c in text[2:])

@@ -40,7 +40,6 @@ from execution.simulator.engine.strategy_legs import (
 )
 from execution.simulator.engine.trading import TradingCore
 
-_ADDRESS_LENGTH = 42
 _NINETY_DAYS_MS = 90 * 24 * 3600 * 1000
 # A conditional leg placed with the strategy that would trigger at once
 _WOULD_TRIGGER = -2021
@@ -95,7 +94,7 @@ class StrategyDesk:
                    for s in self._of(account)):
                 raise ApiError(*DUPLICATE_STRATEGY_ID)
         builder = p.text(params, "builder")
-        if builder is not None and not _is_address(builder):
+        if builder is not None and not p.is_address(builder):
             raise r.invalid_param("builder")
         fee_rate = p.decimal(params, "feeRate")
         if fee_rate is not None and fee_rate < 0:
@@ -300,12 +299,3 @@ class StrategyDesk:
         """Every strategy of the account, oldest first (for tests and the operator)."""
         return [s for s in self.by_id.values() if s.account_id == account_id]
 
-
-def _is_address(text: str) -> bool:
-    if len(text) != _ADDRESS_LENGTH or not text.startswith("0x"):
-        return False
-    try:
-        int(text[2:], 16)
-    except ValueError:
-        return False
-    return True
