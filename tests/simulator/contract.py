@@ -5,8 +5,15 @@ JSON types of the docs' example response."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from execution.auth import Eip712Credentials
+from execution.simulator.account_admin import TEMPLATES
+from execution.simulator.accounts import new_wallet
+from execution.simulator.endpoints import Router
 from execution.venue_api import DocumentedEndpoint, JsonShape
+
+_ROUTER = Router()
 
 # a value for each required parameter the documented endpoints name (the docs' own types)
 SAMPLE_VALUES: dict[str, str] = {
@@ -45,6 +52,9 @@ async def send_documented(
 ) -> Any:
     """Send `params` to the documented endpoint, authenticated as its document says."""
     method, path, auth = documented.method, documented.path, documented.auth
+    route = _ROUTER.resolve(method, path)
+    if route is not None and route.endpoint.self_signed:
+        return await send_self_signed(client, documented, params)
     if auth == "hmac":
         return await client.hmac(method, path, params)
     if auth == "eip712":
@@ -108,3 +118,82 @@ def best_mismatches(documented: DocumentedEndpoint, value: Any) -> list[str]:
     same_kind = [s for s in shapes if s.kind == json_kind(value)]
     results = [mismatches(shape, value) for shape in same_kind or shapes]
     return min(results, key=len) if results else []
+
+
+async def send_self_signed(
+    client: Any, documented: DocumentedEndpoint, params: dict[str, Any]
+) -> Any:
+    """Sign with the user's own wallet key over the docs' message (and, where the docs ask
+    for one, a new sub-account wallet's `childSignature`), as account administration is."""
+    account = client.account
+    values = {k: str(v) for k, v in params.items()}
+    values.update(nonce=str(client.next_nonce()), user=account.user, signer=account.signer)
+    user_key = Eip712Credentials(account.user, None, account.user_private_key)
+    template = TEMPLATES.get(documented.name)
+    if template is None:
+        values.pop("signer")
+        message = urlencode(values)
+    else:
+        fields, optional, child_field = template
+        if child_field:
+            child_address, child_key = new_wallet()
+            values[child_field] = child_address
+        message = "&".join(f"{name}={values[name]}" for name in fields)
+        message += "".join(f"&{name}={values[name]}" for name in optional if name in values)
+        if child_field:
+            child = Eip712Credentials(child_address, None, child_key).sign(message)
+            values["childSignature"] = child
+            message += f"&childSignature={child}"
+    values["signature"] = user_key.sign(message)
+    return await client.send(documented.method, documented.path, "", urlencode(values))
+
+
+def user_signed(account: Any, values: dict[str, str], fields: tuple[str, ...],
+                key: str | None = None, address: str | None = None) -> str:
+    """The signature of `fields` of `values`, in that order, by the user's own key (or
+    by `key`, the wallet `address`)."""
+    message = "&".join(f"{name}={values[name]}" for name in fields if name in values)
+    return Eip712Credentials(address or account.user, None,
+                             key or account.user_private_key).sign(message)
+
+
+async def create_sub_account(client: Any, name: str) -> tuple[str, str]:
+    """A new sub-account of the client's user: (its address, its private key)."""
+    account = client.account
+    address, key = new_wallet()
+    values = {"subAccountName": name, "subSourceAddr": address,
+              "nonce": str(client.next_nonce()), "user": account.user,
+              "signer": account.signer}
+    fields = ("subAccountName", "subSourceAddr", "nonce", "user", "signer")
+    values["childSignature"] = user_signed(account, values, fields, key, address)
+    values["signature"] = user_signed(account, values, (*fields, "childSignature"))
+    reply = await client.send("POST", "/fapi/v3/createSubAccount", "", urlencode(values))
+    assert reply.body == {"code": 200, "msg": "success"}, reply.body
+    return address, key
+
+
+async def sub_account_transfer(client: Any, to_address: str, amount: str, *,
+                               kind: str = "FUTURE_FUTURE", user: str | None = None,
+                               key: str | None = None,
+                               from_address: str | None = None) -> Any:
+    """`subAccountTransfer` signed by `user` (the client's user by default) with `key`."""
+    account = client.account
+    values = {"toAccountAddress": to_address, "asset": "USDT", "amount": amount,
+              "kindType": kind, "nonce": str(client.next_nonce()),
+              "user": user or account.user, "signer": user or account.signer}
+    fields = ("toAccountAddress", "asset", "amount", "kindType", "nonce", "user", "signer",
+              "fromAccountAddress")
+    if from_address is not None:
+        values["fromAccountAddress"] = from_address
+    values["signature"] = user_signed(account, values, fields, key, user)
+    return await client.send("POST", "/fapi/v3/subAccountTransfer", "", urlencode(values))
+
+
+async def migrate(client: Any, source: str, source_key: str) -> Any:
+    """`asset/migrateUser` from `source` (signed with its key) to the client's account
+    (named by the client's API wallet as `signer`)."""
+    values = {"user": source, "nonce": str(client.next_nonce()),
+              "signer": client.account.signer}
+    values["signature"] = user_signed(client.account, values, tuple(values), source_key,
+                                      source)
+    return await client.send("POST", "/fapi/v3/asset/migrateUser", "", urlencode(values))

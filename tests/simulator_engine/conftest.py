@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from execution.simulator.api import ApiError
 from execution.simulator.engine import Engine, EngineConfig
 
 START_MS = 1_700_000_000_000
@@ -81,3 +82,10 @@ def sim() -> Harness:
 @pytest.fixture
 def make_sim() -> Callable[..., Harness]:
     return Harness
+
+
+def code_of(action: Callable[[], Any]) -> int:
+    """The exchange error code `action` is refused with."""
+    with pytest.raises(ApiError) as caught:
+        action()
+    return caught.value.code

@@ -29,6 +29,7 @@ class Security(Enum):
 class Handler(Enum):
     ENGINE = "engine"
     SERVER = "server"  # answered by the server itself (ping, time, listenKey, noop)
+    ADMIN = "admin"  # agents, sub-accounts, migrations (`account_admin`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class Endpoint:
     limit_weights: tuple[tuple[int, int], ...] = ()  # (limit upper bound, weight), ascending
     new_orders: bool = False  # counts against the ORDERS limits
     handler: Handler = Handler.ENGINE
+    # signed with the user's own wallet key over the docs' message, not by an API wallet
+    self_signed: bool = False
 
     def weight_for(self, params: dict[str, str]) -> int:
         if self.weight_without_symbol is not None and "symbol" not in params:
@@ -62,6 +65,7 @@ _KLINE_WEIGHTS = ((99, 1), (499, 2), (1000, 5), (1500, 10))
 
 _N, _S, _U = Security.NONE, Security.SIGNED, Security.USER_STREAM
 _SERVER = Handler.SERVER
+_ADMIN = Handler.ADMIN
 
 _TABLE: tuple[Endpoint, ...] = (
     # market data
@@ -82,6 +86,7 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("ticker/24hr", "GET", _N, 1, weight_without_symbol=40),
     Endpoint("ticker/price", "GET", _N, 1, weight_without_symbol=2),
     Endpoint("ticker/bookTicker", "GET", _N, 1, weight_without_symbol=2),
+    Endpoint("indexreferences", "GET", _N),
     # trading
     Endpoint("order", "POST", _S, new_orders=True),
     Endpoint("order/test", "POST", _S),
@@ -112,6 +117,36 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("leverageBracket", "GET", _S),
     Endpoint("commissionRate", "GET", _S, 20),
     Endpoint("noop", "POST", _S, handler=_SERVER),
+    Endpoint("multiAssetsMargin", "POST", _S),
+    Endpoint("stpMode", "GET", _S, 30),
+    Endpoint("stpMode", "POST", _S),
+    Endpoint("adlQuantile", "GET", _S, 5),
+    Endpoint("forceOrders", "GET", _S, 20, weight_without_symbol=50),
+    Endpoint("remainingOpenableNotionalValue", "GET", _S, 20),
+    Endpoint("mmp", "POST", _S),
+    Endpoint("mmp", "GET", _S),
+    Endpoint("mmp", "DELETE", _S),
+    Endpoint("mmpReset", "POST", _S),
+    Endpoint("chase", "POST", _S, new_orders=True),
+    Endpoint("asset/wallet/transfer", "POST", _S, 5),
+    Endpoint("announcement/direct", "GET", _S),
+    Endpoint("announcement/directById", "GET", _S),
+    # account administration
+    Endpoint("registerAndApproveAgent", "POST", _N, 50, handler=_ADMIN),
+    Endpoint("createSubAccount", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("sub-accounts/bind", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("getSubAccountList", "GET", _S, 5, handler=_ADMIN),
+    Endpoint("updateSubAccount", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("subAccountTransfer", "POST", _S, 5, handler=_ADMIN, self_signed=True),
+    Endpoint("asset/migrateUser", "POST", _S, 50, handler=_ADMIN, self_signed=True),
+    Endpoint("asset/migrateUser/history", "GET", _S, 50, handler=_ADMIN),
+    # strategy orders (the last two: the CHANGELOG's names for the queries, lenient only)
+    Endpoint("placeStrategyOrder", "POST", _S, 50, new_orders=True),
+    Endpoint("updateStrategyOrder", "POST", _S, 50),
+    Endpoint("strategyOpenOrder", "GET", _S, 5),
+    Endpoint("strategyHistoryOrder", "GET", _S, 5),
+    Endpoint("strategyOrder", "GET", _S, 5),
+    Endpoint("strategyOrder/history", "GET", _S, 5),
     # user data stream
     Endpoint("listenKey", "POST", _U, handler=_SERVER),
     Endpoint("listenKey", "PUT", _U, handler=_SERVER),
@@ -156,6 +191,8 @@ class Router:
             }
             for version in sorted(VERSIONS):
                 for endpoint in _TABLE:
+                    if endpoint.handler is Handler.ADMIN:
+                        continue  # signed in their own way: only where the docs put them
                     key = (endpoint.method, f"/fapi/{version}/{endpoint.name}")
                     self.routes.setdefault(key, Route(version, endpoint, Auth.LEGACY))
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from execution.simulator.account_admin import AccountAdmin
 from execution.simulator.api import ApiError, EngineProtocol
 from execution.simulator.endpoints import Auth, Endpoint, Handler, Route, Router, Security
 from execution.simulator.faults import Failure, FaultController
@@ -73,6 +74,7 @@ class SimulatorServer:
         self.router = Router(lenient=lenient)
         self.engine = engine
         self.auth = authenticator
+        self.admin = AccountAdmin(engine, authenticator)
         self.limiter = limiter
         self.faults = faults
         self.hub = hub
@@ -263,6 +265,8 @@ class SimulatorServer:
             )
         if auth is Auth.NONE:
             return None, None
+        if auth is Auth.EIP712 and route.endpoint.self_signed:
+            return self.admin.authenticate(route.endpoint.name, params)
         if auth is Auth.EIP712:
             principal: Principal = self.auth.verify_eip712(query, body, params,
                                                            spend_nonce=False)
@@ -282,6 +286,8 @@ class SimulatorServer:
     def _dispatch(self, endpoint: Endpoint, account_id: str | None, params: dict[str, str]) -> Any:
         if endpoint.handler is Handler.SERVER:
             return self._own_endpoint(endpoint, account_id, params)
+        if endpoint.handler is Handler.ADMIN:
+            return self.admin.handle(endpoint.name, account_id, params)
         if account_id is None:
             result = self.engine.public(endpoint.name, params)
             if endpoint.name == "exchangeInfo" and isinstance(result, dict):

@@ -77,6 +77,7 @@ class Authenticator:
         self._secrets: dict[str, tuple[bytes, str]] = {}  # api key -> (secret, account)
         self._users: dict[str, tuple[str, frozenset[str]]] = {}  # user -> (account, signers)
         self._nonces: dict[str, tuple[list[int], set[int]]] = {}  # user -> (heap, set)
+        self._expiry: dict[tuple[str, str], int] = {}  # (user, signer) -> last valid ms
 
     def register_hmac(self, api_key: str, api_secret: str, account_id: str) -> None:
         self._secrets[api_key] = (api_secret.encode(), account_id)
@@ -84,6 +85,34 @@ class Authenticator:
     def register_user(self, user: str, signers: Iterable[str], account_id: str) -> None:
         allowed = frozenset(s.lower() for s in (user, *signers))
         self._users[user.lower()] = (account_id, allowed)
+
+    def approve_signer(self, user: str, signer: str, expires_ms: int | None = None) -> None:
+        """Let `signer` sign for the registered `user` (until `expires_ms`, when given)."""
+        account_id, allowed = self._users[user.lower()]
+        self._users[user.lower()] = (account_id, allowed | {signer.lower()})
+        if expires_ms is not None:
+            self._expiry[(user.lower(), signer.lower())] = expires_ms
+
+    def now_ms(self) -> int:
+        return self._clock_ms()
+
+    def accounts_of_signer(self, signer: str) -> set[str]:
+        """The accounts of every user who approved `signer` (or is it)."""
+        return {account for account, allowed in self._users.values()
+                if signer.lower() in allowed}
+
+    def account_of(self, user: str) -> str | None:
+        """The account of a registered v3 user, or None."""
+        entry = self._users.get(user.lower())
+        return entry[0] if entry is not None else None
+
+    def may_sign(self, user: str, signer: str) -> bool:
+        """Whether `signer` may sign for `user` now (approved and not expired)."""
+        entry = self._users.get(user.lower())
+        if entry is None or signer.lower() not in entry[1]:
+            return False
+        expiry = self._expiry.get((user.lower(), signer.lower()))
+        return expiry is None or self._clock_ms() <= expiry
 
     # v1 -----------------------------------------------------------------------------------
 
@@ -134,8 +163,8 @@ class Authenticator:
         entry = self._users.get(user)
         if entry is None:
             raise rejected_key()
-        account_id, allowed = entry
-        if signer not in allowed:
+        account_id, _allowed = entry
+        if not self.may_sign(user, signer):
             raise rejected_key()
         try:
             nonce = int(params["nonce"])

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from execution.simulator.engine.orders import ZERO, Order, PositionSide, Side
+from execution.simulator.engine.orders import ZERO, Order, PositionSide, Side, StpMode
 
 MARGIN_ASSET = "USDT"
 _MONEY = Decimal("0.00000001")
@@ -104,6 +104,10 @@ class Account:
     reserved_margin: Decimal = ZERO
     open_notional: dict[str, list[Decimal]] = field(default_factory=dict)  # symbol -> [bid, ask]
     update_time: int = 0
+    # the account-wide self-trade prevention mode ("Change STP Mode"); see venue-decisions
+    stp_mode: StpMode = StpMode.EXPIRE_TAKER
+    multi_assets: bool = False  # "Change Multi-Assets Mode"
+    spot_balances: dict[str, Decimal] = field(default_factory=dict)  # the spot wallet
 
     # -- settings and positions -------------------------------------------------------------
 

@@ -7,7 +7,7 @@ The same seed and the same calls give the same prices, fills and ids.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -15,18 +15,27 @@ from execution.simulator.api import ApiError, EventListener
 from execution.simulator.engine import book, wire
 from execution.simulator.engine import params as p
 from execution.simulator.engine import rejections as r
-from execution.simulator.engine.account_views import AccountViews, max_notional
+from execution.simulator.engine.account_modes import AccountModes
+from execution.simulator.engine.account_settings import AccountSettings
+from execution.simulator.engine.account_views import AccountViews
 from execution.simulator.engine.accounts import Account
+from execution.simulator.engine.announcements import AnnouncementBoard
+from execution.simulator.engine.chase import ChaseDesk
 from execution.simulator.engine.config import Clock, EngineConfig
 from execution.simulator.engine.countdown import CountdownCancel
 from execution.simulator.engine.funding import FundingSettler
+from execution.simulator.engine.index_references import index_references
 from execution.simulator.engine.liquidation import Liquidator
 from execution.simulator.engine.market import Market, PublicTrade
 from execution.simulator.engine.market_data import MarketData, next_funding_time
+from execution.simulator.engine.mmp import MmpDesk
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
 from execution.simulator.engine.orders import Order, Side
 from execution.simulator.engine.position_margin import PositionMarginDesk
+from execution.simulator.engine.risk_views import RiskViews
+from execution.simulator.engine.strategies import StrategyDesk
 from execution.simulator.engine.trading import TradingCore
+from execution.simulator.engine.wallet import WalletDesk
 
 PrivateHandler = Callable[[Account, p.Params], Any]
 MAX_BATCH_ORDERS = 5
@@ -45,6 +54,18 @@ class Engine:
         self.funding = FundingSettler(self.core, self.config.funding_rate)
         self.position_margin = PositionMarginDesk(self.core)
         self.countdowns = CountdownCancel(self.core)
+        self.strategies = StrategyDesk(self.core)
+        self.modes = AccountModes()
+        self.settings = AccountSettings(self.core)
+        self.risk = RiskViews(self.core)
+        self.mmp = MmpDesk(self.core)
+        self.chases = ChaseDesk(self.core)
+        self.wallet = WalletDesk(self.core)
+        self.announcements = AnnouncementBoard()
+        self._public_extra: dict[str, Callable[[dict[str, str]], Any]] = {
+            "indexreferences": lambda params: index_references(
+                self.core.specs, self.core.now, params),
+        }
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -58,14 +79,9 @@ class Engine:
             ("GET", "openOrders"): self.views.open_orders,
             ("GET", "allOrders"): self.views.all_orders,
             ("DELETE", "allOpenOrders"): self._cancel_all,
-            ("POST", "leverage"): self._leverage,
-            ("POST", "marginType"): self._margin_type,
             ("POST", "positionMargin"): self.position_margin.modify,
             ("GET", "positionMargin/history"): self.position_margin.history,
             ("POST", "countdownCancelAll"): self.countdowns.arm,
-            ("GET", "multiAssetsMargin"): lambda account, params: {"multiAssetsMargin": False},
-            ("GET", "positionSide/dual"): self._get_dual,
-            ("POST", "positionSide/dual"): self._set_dual,
             ("GET", "balance"): self.views.balance,
             ("GET", "account"): self.views.account,
             ("GET", "positionRisk"): self.views.position_risk,
@@ -74,6 +90,13 @@ class Engine:
             ("GET", "leverageBracket"): self.views.leverage_bracket,
             ("GET", "commissionRate"): self.views.commission_rate,
         }
+        desks: tuple[Mapping[tuple[str, str], PrivateHandler], ...] = (
+            self.strategies.handlers, self.modes.handlers, self.risk.handlers,
+            self.mmp.handlers, self.chases.handlers, self.wallet.handlers,
+            self.announcements.handlers, self.settings.handlers,
+        )
+        for handlers in desks:
+            self._private.update(handlers)
 
     # -- EngineProtocol ---------------------------------------------------------------------
 
@@ -98,7 +121,7 @@ class Engine:
         self.core.clock = clock
 
     def public(self, endpoint: str, params: dict[str, str]) -> Any:
-        handler = self.market_data.handlers.get(endpoint)
+        handler = self._public_extra.get(endpoint) or self.market_data.handlers.get(endpoint)
         if handler is None:
             raise ApiError(-1000, f"Unknown endpoint {endpoint}.", 404)
         return handler(params)
@@ -108,7 +131,10 @@ class Engine:
         if handler is None:
             raise ApiError(-1000, f"Unknown endpoint {method} {endpoint}.", 404)
         self.countdowns.fire_due()
-        return handler(self.core.account(account_id), params)
+        try:
+            return handler(self.core.account(account_id), params)
+        finally:
+            self.core.settle()
 
     @property
     def private_endpoints(self) -> frozenset[tuple[str, str]]:
@@ -117,7 +143,7 @@ class Engine:
 
     @property
     def public_endpoints(self) -> frozenset[str]:
-        return frozenset(self.market_data.handlers)
+        return frozenset(self.market_data.handlers) | frozenset(self._public_extra)
 
     def set_price(self, symbol: str, price: Decimal, *, mark_price: Decimal | None = None) -> None:
         """Move the last price (and the mark price: to `mark_price`, or the same price)."""
@@ -163,6 +189,7 @@ class Engine:
         if order is None:
             raise r.error(r.NO_SUCH_ORDER)
         self.core.counterparty_fill(order, quantity)
+        self.core.settle()
         return wire.order(order)
 
     # -- market events ------------------------------------------------------------------------
@@ -194,9 +221,11 @@ class Engine:
             "b": wire.fmt(bid), "B": quantity, "a": wire.fmt(ask), "A": quantity,
         }})
         self.core.on_price_change(market)
+        self.core.settle()
         self.funding.settle_due()
         self.liquidator.check(symbol)
         self.countdowns.fire_due()
+        self.core.settle()
 
     # -- orders -------------------------------------------------------------------------------
 
@@ -293,82 +322,16 @@ class Engine:
         if not isinstance(entry, dict):
             return {"code": -1102, "msg": "Mandatory parameter 'batchOrders' was not sent, "
                     "was empty/null, or malformed."}
-        strings = {str(k): _as_param(v) for k, v in entry.items()}
+        strings = p.string_params(entry)
         try:
             return action(strings)
         except ApiError as error:
             return error.to_json()
 
-    # -- account settings ---------------------------------------------------------------------
-
-    def _leverage(self, account: Account, params: p.Params) -> Any:
-        symbol = p.known_symbol(params, self.core.specs)
-        spec = self.core.specs[symbol]
-        leverage = p.required_integer(params, "leverage")
-        if not 1 <= leverage <= spec.max_leverage:
-            raise ApiError(-4028, f"Leverage {leverage} is not valid")
-        settings = account.settings_for(symbol)
-        has_position = any(
-            pos.amount for (name, _side), pos in account.positions.items() if name == symbol
-        )
-        if settings.isolated and has_position and leverage < settings.leverage:
-            raise r.error(r.ISOLATED_LEVERAGE_REDUCTION)
-        settings.leverage = leverage
-        now = self.core.now()
-        self.core.listener(account.account_id, {
-            "e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": now,
-            "ac": {"s": symbol, "l": leverage},
-        })
-        return {
-            "leverage": leverage,
-            "maxNotionalValue": wire.fmt(max_notional(spec, leverage)),
-            "symbol": symbol,
-        }
-
-    def _margin_type(self, account: Account, params: p.Params) -> Any:
-        symbol = p.known_symbol(params, self.core.specs)
-        margin_type = p.required(params, "marginType").upper()
-        if margin_type not in ("ISOLATED", "CROSSED"):
-            raise r.invalid_param("marginType")
-        settings = account.settings_for(symbol)
-        isolated = margin_type == "ISOLATED"
-        if settings.isolated == isolated:
-            raise r.error(r.NO_NEED_MARGIN_TYPE)
-        if account.open_orders.get(symbol):
-            raise r.error(r.MARGIN_TYPE_OPEN_ORDERS)
-        if any(pos.amount for (name, _side), pos in account.positions.items() if name == symbol):
-            raise r.error(r.MARGIN_TYPE_POSITION)
-        settings.isolated = isolated
-        return {"code": 200, "msg": "success"}
-
-    def _get_dual(self, account: Account, params: p.Params) -> Any:
-        return {"dualSidePosition": account.dual_side}
-
-    def _set_dual(self, account: Account, params: p.Params) -> Any:
-        text = p.required(params, "dualSidePosition").lower()
-        if text not in ("true", "false"):
-            raise r.invalid_param("dualSidePosition")
-        dual = text == "true"
-        if dual == account.dual_side:
-            raise r.error(r.NO_NEED_POSITION_SIDE)
-        if any(account.open_orders.values()):
-            raise r.error(r.POSITION_SIDE_OPEN_ORDERS)
-        if account.open_positions():
-            raise r.error(r.POSITION_SIDE_POSITION)
-        account.dual_side = dual
-        account.positions.clear()
-        return {"code": 200, "msg": "success"}
-
 
 def _check_positive(price: Decimal) -> None:
     if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
         raise ValueError(f"a price must be a positive finite Decimal, not {price!r}")
-
-
-def _as_param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _or_default(value: Decimal | None, default: Decimal) -> Decimal:

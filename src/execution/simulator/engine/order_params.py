@@ -22,6 +22,7 @@ from execution.simulator.engine.orders import (
     OrderType,
     PositionSide,
     Side,
+    StpMode,
     TimeInForce,
     WorkingType,
 )
@@ -33,6 +34,7 @@ _TIFS = frozenset(t.value for t in TimeInForce)
 _WORKING = frozenset(w.value for w in WorkingType)
 _POSITION_SIDES = frozenset(s.value for s in PositionSide)
 _RESP_TYPES = frozenset({"ACK", "RESULT"})
+STP_MODES = frozenset(m.value for m in StpMode)
 _WITH_PRICE = (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
 _CLOSE_POSITION_TYPES = (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
 MIN_CALLBACK_RATE = Decimal("0.1")
@@ -58,6 +60,7 @@ class OrderRequest:
     activation_price: Decimal | None
     callback_rate: Decimal | None
     respond_with_result: bool
+    stp_mode: StpMode | None = None  # None: not sent (the account's mode applies)
 
 
 def symbol_spec(params: p.Params, specs: Mapping[str, SymbolSpec]) -> SymbolSpec:
@@ -75,6 +78,9 @@ def parse_order(params: p.Params, specs: Mapping[str, SymbolSpec]) -> OrderReque
         or "CONTRACT_PRICE"
     )
     resp = p.choice(params, "newOrderRespType", _RESP_TYPES, r.INVALID_RESP_TYPE, "ACK")
+    stp_text = p.text(params, "stpMode")
+    if stp_text is not None and stp_text not in STP_MODES:
+        raise r.invalid_param("stpMode")
     close_position = p.boolean(params, "closePosition")
     reduce_only_sent = p.text(params, "reduceOnly") is not None
     reduce_only = p.boolean(params, "reduceOnly")
@@ -145,6 +151,7 @@ def parse_order(params: p.Params, specs: Mapping[str, SymbolSpec]) -> OrderReque
         activation_price=activation_price,
         callback_rate=callback_rate,
         respond_with_result=resp == "RESULT",
+        stp_mode=StpMode(stp_text) if stp_text is not None else None,
     )
 
 

@@ -74,6 +74,15 @@ class WorkingType(StrEnum):
     CONTRACT_PRICE = "CONTRACT_PRICE"
 
 
+class StpMode(StrEnum):
+    """Self-trade prevention: which side expires when an account's order would trade
+    against its own resting order (v3 "ENUM definitions", "Change STP Mode")."""
+
+    EXPIRE_TAKER = "EXPIRE_TAKER"
+    EXPIRE_MAKER = "EXPIRE_MAKER"
+    EXPIRE_BOTH = "EXPIRE_BOTH"
+
+
 class PositionSide(StrEnum):
     BOTH = "BOTH"
     LONG = "LONG"
@@ -114,6 +123,7 @@ class Order:
     reserved_margin: Decimal = ZERO  # initial margin held while the order rests
     book_notional: Decimal = ZERO  # price * remaining while resting (the account's b/a totals)
     version: int = 0  # bumped on modify, so stale book entries are skipped
+    stp_mode: StpMode | None = None  # sent with the order; None: the account's mode
 
     @property
     def remaining(self) -> Decimal:

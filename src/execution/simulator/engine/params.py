@@ -121,3 +121,24 @@ def limit(params: Params, default: int, maximum: int) -> int:
     if value is None or value <= 0:
         return default
     return min(value, maximum)
+
+
+def as_param(value: Any) -> str:
+    """A JSON value inside a list parameter (`batchOrders`, `subOrderList`) as the string a
+    top-level parameter would carry: booleans as true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def string_params(entry: dict[Any, Any]) -> Params:
+    """One object of a JSON list parameter as request parameters."""
+    return {str(k): as_param(v) for k, v in entry.items()}
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def is_address(text: str) -> bool:
+    """An EVM address: 0x and 40 hex digits."""
+    return len(text) == 42 and text.startswith("0x") and all(c in _HEX for c in text[2:])

@@ -1,35 +1,20 @@
-"""The trading core: accepting, matching, triggering and cancelling orders.
+"""The trading core: accepting, matching, triggering, modifying and cancelling orders.
 
-Everything happens synchronously inside one call; every change of an order is reported to
-the listener as `ORDER_TRADE_UPDATE`, every fill also as `ACCOUNT_UPDATE`. Lookups go through
-dictionaries (by order id, by client order id, open orders per symbol), so placing and
-cancelling cost O(log n) whatever the history holds.
+Everything happens synchronously inside one call, over the bookkeeping of
+`core_base.CoreBase`: placing and cancelling cost O(log n) whatever the history holds.
 """
 
 from __future__ import annotations
 
-import random
-import string
-from collections import Counter
-from collections.abc import Callable, Iterable
 from decimal import Decimal
-from itertools import count
 from typing import Any
 
-from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import book, checks, wire
+from execution.simulator.api import ApiError
+from execution.simulator.engine import book, checks, self_trade, wire
 from execution.simulator.engine import rejections as r
-from execution.simulator.engine.accounts import (
-    MARGIN_ASSET,
-    Account,
-    Income,
-    Position,
-    Trade,
-    money,
-)
-from execution.simulator.engine.config import EngineConfig
-from execution.simulator.engine.feed import PriceFeed
-from execution.simulator.engine.market import Market, MarksView, PublicTrade
+from execution.simulator.engine.accounts import Account
+from execution.simulator.engine.core_base import CoreBase
+from execution.simulator.engine.market import Market
 from execution.simulator.engine.order_params import OrderRequest
 from execution.simulator.engine.orders import (
     ZERO,
@@ -38,102 +23,21 @@ from execution.simulator.engine.orders import (
     PositionSide,
     Side,
     Status,
+    StpMode,
     TimeInForce,
 )
 
-_ID_ALPHABET = string.ascii_letters + string.digits
 
-
-def _no_listener(account_id: str | None, event: dict[str, Any]) -> None:
-    return None
-
-
-class TradingCore:
+class TradingCore(CoreBase):
     """Markets, accounts and the order life cycle."""
-
-    def __init__(self, config: EngineConfig) -> None:
-        self.config = config
-        self.clock: Callable[[], int] = config.clock
-        now = self.clock()
-        self.markets: dict[str, Market] = {
-            spec.symbol: Market(
-                spec,
-                PriceFeed(
-                    spec, config.seed, now, config.history_points, config.replay.get(spec.symbol)
-                ),
-            )
-            for spec in config.symbols
-        }
-        self.specs = {symbol: market.spec for symbol, market in self.markets.items()}
-        self.marks = MarksView(self.markets)
-        self.accounts: dict[str, Account] = {}
-        self.ledger: Counter[str] = Counter()
-        self.listener: EventListener = _no_listener
-        base = config.id_base()
-        self._order_ids = count(config.first_order_id or base)
-        self._trade_ids = count(config.first_trade_id or base)
-        self._tran_ids = count(1)
-        self._id_rng = random.Random(f"{config.seed}:client-order-ids")
-
-    # -- helpers ------------------------------------------------------------------------------
-
-    def now(self) -> int:
-        return self.clock()
-
-    def account(self, account_id: str) -> Account:
-        found = self.accounts.get(account_id)
-        if found is None:
-            raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
-        return found
-
-    def market(self, symbol: str) -> Market:
-        found = self.markets.get(symbol)
-        if found is None:
-            raise r.invalid_symbol()
-        return found
-
-    def _emit_order(self, order: Order, execution_type: str, **fill: Any) -> None:
-        account = self.accounts[order.account_id]
-        bids, asks = account.open_notional.get(order.symbol) or (ZERO, ZERO)
-        event = wire.order_trade_update(
-            order, execution_type, self.now(), bids_notional=bids, asks_notional=asks, **fill
-        )
-        self.listener(order.account_id, event)
-
-    def _emit_account(self, account: Account, symbol: str, position_side: PositionSide) -> None:
-        self.emit_account_update(account, "ORDER", [account.position(symbol, position_side)])
-
-    def emit_account_update(
-        self, account: Account, reason: str, positions: Iterable[Position]
-    ) -> None:
-        """An `ACCOUNT_UPDATE` for `account` with `reason`, its balances and `positions`."""
-        marks = self.marks
-        event = wire.account_update(
-            account, reason, self.now(),
-            [wire.account_position(account, p, marks[p.symbol]) for p in positions],
-        )
-        self.listener(account.account_id, event)
-
-    def open_orders_in(self, account: Account, symbol: str) -> list[Order]:
-        """The account's open orders of `symbol`, oldest first."""
-        return sorted(account.open_orders.get(symbol, {}).values(), key=lambda o: o.order_id)
-
-    def next_trade_id(self) -> int:
-        return next(self._trade_ids)
-
-    def _new_client_order_id(self) -> str:
-        number = self._id_rng.getrandbits(128)
-        chars = []
-        for _ in range(22):
-            number, digit = divmod(number, 62)
-            chars.append(_ID_ALPHABET[digit])
-        return "".join(chars)
 
     # -- placing ------------------------------------------------------------------------------
 
     def place(self, account_id: str, request: OrderRequest) -> dict[str, Any]:
         """Accept (or reject) a new order, execute what executes now, return the response."""
         account = self.account(account_id)
+        for gate in self.gates:
+            gate(account, request)
         market = self.markets[request.symbol]
         spec = market.spec
         position_side = checks.position_side(account, request)
@@ -214,175 +118,40 @@ class TradingCore:
             update_time=now,
             activation_price=request.activation_price,
             callback_rate=request.callback_rate,
+            # fixed when placed: a later change of the account's mode leaves it as it is
+            stp_mode=request.stp_mode or account.stp_mode,
         )
 
-    def _increase(self, account: Account, order: Order, quantity: Decimal) -> Decimal:
-        """The part of `quantity` that would add to the position (needs margin)."""
-        if order.reduce_only or order.close_position:
-            return ZERO
-        closing = checks.closing(account, order.symbol, order.side, order.position_side)
-        if closing is None:
-            return quantity
-        return max(quantity - closing, ZERO)
-
-    def _check_margin(
-        self, account: Account, market: Market, order: Order, price: Decimal
-    ) -> None:
-        increase = self._increase(account, order, order.remaining)
-        if increase <= 0:
-            return
-        if order.type is OrderType.MARKET:
-            bid, ask = book.best_prices(market.spec, market.feed.last_price)
-            price = ask if order.side is Side.BUY else bid
-        leverage = account.settings_for(order.symbol).leverage
-        needed = increase * price / leverage + increase * price * self.config.taker_fee
-        if needed > account.available_balance(self.marks):
-            raise r.error(r.MARGIN_INSUFFICIENT)
-
-    def _register(self, account: Account, order: Order) -> None:
-        account.orders_by_id[order.order_id] = order
-        account.orders_by_client[order.client_order_id] = order
-        account.open_by_client[order.client_order_id] = order
-        account.open_orders.setdefault(order.symbol, {})[order.order_id] = order
-        if order.orig_type.is_conditional:
-            account.open_conditional[order.symbol] = (
-                account.open_conditional.get(order.symbol, 0) + 1
-            )
-        account.history.setdefault(order.symbol, []).append(order)
-        self.ledger[order.client_order_id] += 1
-
-    # -- executing ----------------------------------------------------------------------------
-
-    def _fillable(self, account: Account, order: Order) -> Decimal:
-        """The order's remaining quantity, capped by the position when it may only reduce."""
-        remaining = order.remaining
-        if order.reduce_only or order.close_position or account.dual_side:
-            closing = checks.closing(account, order.symbol, order.side, order.position_side)
-            if closing is not None and (order.reduce_only or order.close_position or
-                                        account.dual_side):
-                return min(remaining, max(closing, ZERO))
-        return remaining
-
     def _execute(self, account: Account, market: Market, order: Order) -> None:
-        """Execute a MARKET order or a LIMIT order as taker; rest or expire what is left."""
+        """Execute a MARKET order or a LIMIT order as taker; rest or expire what is left.
+
+        Where the order would trade against the account's own resting order, the STP
+        mode decides (`self_trade`)."""
         limit = order.price if order.type is OrderType.LIMIT else None
         fillable = self._fillable(account, order)
         fills = book.walk(market.spec, market.feed.last_price, order.side, fillable, limit)
+        makers = self_trade.own_makers(account, order, fills, fillable, limit)
+        expire_taker = False
+        if makers:
+            mode = order.stp_mode or account.stp_mode
+            if mode is not StpMode.EXPIRE_TAKER:
+                for maker in makers:
+                    self._finish(account, maker, Status.EXPIRED)
+            if mode is not StpMode.EXPIRE_MAKER:
+                fills = self_trade.before_makers(order, fills, makers)
+                expire_taker = True
         for level in fills:
             if not order.is_open:
                 break
             self._fill(account, market, order, level.quantity, level.price, maker=False)
         if not order.is_open:
             return
-        if order.type is OrderType.LIMIT and order.time_in_force in (
+        if not expire_taker and order.type is OrderType.LIMIT and order.time_in_force in (
             TimeInForce.GTC, TimeInForce.GTX, TimeInForce.HIDDEN
         ) and self._fillable(account, order) > 0:
             self._rest(account, market, order)
             return
         self._finish(account, order, Status.EXPIRED)
-
-    def _set_book_notional(self, account: Account, order: Order, value: Decimal) -> None:
-        if value == order.book_notional:
-            return
-        sides = account.open_notional.get(order.symbol)
-        if sides is None:
-            sides = account.open_notional[order.symbol] = [ZERO, ZERO]
-        sides[0 if order.side is Side.BUY else 1] += value - order.book_notional
-        order.book_notional = value
-
-    def _rest(self, account: Account, market: Market, order: Order) -> None:
-        self._set_book_notional(account, order, order.price * order.remaining)
-        increase = self._increase(account, order, order.remaining)
-        leverage = account.settings_for(order.symbol).leverage
-        reserved = money(increase * order.price / leverage)
-        account.reserved_margin += reserved - order.reserved_margin
-        order.reserved_margin = reserved
-        market.rest(order)
-
-    def _fill(
-        self, account: Account, market: Market, order: Order, quantity: Decimal, price: Decimal,
-        *, maker: bool, fee_rate: Decimal | None = None, execution_type: str = "TRADE",
-    ) -> None:
-        now = self.now()
-        position = account.position(order.symbol, order.position_side)
-        if fee_rate is None:
-            fee_rate = self.config.maker_fee if maker else self.config.taker_fee
-        before = order.remaining
-        outcome = account.apply_fill(position, order.side, quantity, price, fee_rate, now)
-        order.executed_qty += quantity
-        order.cum_quote += quantity * price
-        order.update_time = now
-        order.status = Status.FILLED if order.remaining == 0 else Status.PARTIALLY_FILLED
-        if order.book_notional:
-            self._set_book_notional(account, order, order.price * order.remaining)
-        if order.reserved_margin:
-            kept = money(order.reserved_margin * order.remaining / before)
-            account.reserved_margin -= order.reserved_margin - kept
-            order.reserved_margin = kept
-        trade_id = next(self._trade_ids)
-        account.trades.setdefault(order.symbol, []).append(
-            Trade(trade_id, order.order_id, order.symbol, order.side, order.position_side,
-                  price, quantity, outcome.commission, outcome.realized, maker, now)
-        )
-        if outcome.realized:
-            self._income(account, order.symbol, "REALIZED_PNL", outcome.realized, now, trade_id)
-        if outcome.commission:
-            self._income(account, order.symbol, "COMMISSION", -outcome.commission, now, trade_id)
-        public = PublicTrade(trade_id, price, quantity, now, buyer_is_maker=(
-            (order.side is Side.BUY) == maker))
-        market.record_trade(public)
-        if order.status is Status.FILLED:
-            self._close(account, order)
-        self._emit_order(
-            order, execution_type, last_qty=quantity, last_price=price, trade_id=trade_id,
-            commission=outcome.commission, maker=maker, realized=outcome.realized,
-        )
-        self._emit_account(account, order.symbol, order.position_side)
-        self.listener(None, wire.agg_trade_event(market, public, now))
-
-    def _income(
-        self, account: Account, symbol: str, kind: str, amount: Decimal, now: int, trade_id: int
-    ) -> None:
-        account.income.append(
-            Income(next(self._tran_ids), symbol, kind, amount, MARGIN_ASSET, "", now,
-                   str(trade_id))
-        )
-
-    def _close(self, account: Account, order: Order) -> None:
-        """Take a no-longer-open order out of the open indexes and free its margin."""
-        if order.book_notional:
-            self._set_book_notional(account, order, ZERO)
-        open_here = account.open_orders.get(order.symbol)
-        removed = open_here.pop(order.order_id, None) if open_here is not None else None
-        if removed is not None and order.orig_type.is_conditional:
-            account.open_conditional[order.symbol] -= 1
-        if account.open_by_client.get(order.client_order_id) is order:
-            del account.open_by_client[order.client_order_id]
-        if order.reserved_margin:
-            account.reserved_margin -= order.reserved_margin
-            order.reserved_margin = ZERO
-
-    def _finish(self, account: Account, order: Order, status: Status) -> None:
-        order.status = status
-        order.update_time = self.now()
-        self._close(account, order)
-        self._emit_order(order, status.value)
-
-    # -- cancelling ---------------------------------------------------------------------------
-
-    def find(
-        self, account: Account, symbol: str, order_id: int | None, client_order_id: str | None
-    ) -> Order | None:
-        order = None
-        if order_id is not None:
-            order = account.orders_by_id.get(order_id)
-        elif client_order_id is not None:
-            order = account.open_by_client.get(client_order_id) or account.orders_by_client.get(
-                client_order_id
-            )
-        if order is None or order.symbol != symbol:
-            return None
-        return order
 
     def cancel(self, account: Account, order: Order | None) -> dict[str, Any]:
         if order is None or not order.is_open:
@@ -485,3 +254,27 @@ class TradingCore:
         if wanted <= 0:
             raise r.error(r.QTY_NOT_POSITIVE)
         self._fill(account, market, order, wanted, order.price, maker=True)
+
+
+    def amend_conditional(
+        self, account: Account, order: Order, quantity: Decimal, price: Decimal,
+        stop_price: Decimal,
+    ) -> None:
+        """A waiting conditional order's new quantity, price and stop price (strategy
+        updates): checked like a new one, then it waits under the new trigger."""
+        if not order.is_open or order.triggered or not order.orig_type.is_conditional:
+            raise r.error(r.NO_SUCH_ORDER)
+        market = self.markets[order.symbol]
+        old = order.quantity, order.price, order.stop_price
+        if quantity > 0 and not order.close_position:
+            order.quantity = quantity
+        order.price, order.stop_price = price, stop_price
+        try:
+            checks.check_trigger(market, order)
+        except ApiError:
+            order.quantity, order.price, order.stop_price = old
+            raise
+        order.version += 1
+        order.update_time = self.now()
+        self._emit_order(order, "AMENDMENT")
+        market.wait(order)

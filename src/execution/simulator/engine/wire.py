@@ -51,7 +51,7 @@ def order(o: Order, *, with_time: bool = True) -> dict[str, Any]:
         "priceProtect": o.price_protect,
         "origType": o.orig_type,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "NONE",
+        "selfTradePreventionMode": o.stp_mode or "NONE",
         "goodTillDate": 0,
         "updateTime": o.update_time,
     }
