@@ -15,10 +15,10 @@ from execution.cli.connect import Connection
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
+from execution.intent import OrderIntent
 from execution.models import Order, WorkingType
 from execution.money import format_decimal
 from execution.orders.manager import OrderManager
-from execution.orders.validation import OrderIntent
 
 
 def describe(intent: OrderIntent) -> str:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Self
 
 from execution.errors import ExchangeError, ValidationError
+from execution.intent import OrderIntent
 from execution.models import (
     Balance,
     MarginType,
@@ -131,6 +132,17 @@ class BaseExchange(abc.ABC):
     @abc.abstractmethod
     async def cancel_all_orders(self, symbol: str) -> None:
         """Cancel every open order of a symbol."""
+
+    async def place(self, intent: OrderIntent, client_order_id: str) -> Order:
+        """Send the order `intent` describes under `client_order_id`: the package's one
+        request type, as the order manager checked and rounded it (the client checks it
+        again by the symbol's rules before anything leaves)."""
+        return await self.create_order(
+            intent.symbol, intent.side, intent.order_type, intent.quantity,
+            price=intent.price, stop_price=intent.stop_price,
+            time_in_force=intent.time_in_force, reduce_only=intent.reduce_only,
+            working_type=intent.working_type, client_order_id=client_order_id,
+        )
 
     async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:
         """The exchange's dead man's switch: cancel every open order of `symbol` unless this

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from execution.errors import ExecutionError
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType
 from execution.orders.bracket import CLOSED_BECAUSE, ZERO, Bracket, attach_exit
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.placement import OrderPlacer
-from execution.orders.validation import OrderIntent, TriggerCrossedError
+from execution.orders.validation import TriggerCrossedError
 
 logger = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from execution.exchange.order_request import check_client_order_id
+from execution.intent import OrderIntent
 from execution.models import Order, OrderType
 from execution.orders.bracket import (
     STOP_LOSS_PRICE,
@@ -15,7 +16,7 @@ from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.placement import OrderPlacer
-from execution.orders.validation import OrderIntent, check_bracket_prices
+from execution.orders.validation import check_bracket_prices
 from execution.rules import safe_price_rounding
 
 

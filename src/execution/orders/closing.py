@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 
 from execution.errors import ValidationError
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderStatus, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import CLOSE_TAG, ManagedOrder
 from execution.orders.placement import OrderPlacer
-from execution.orders.validation import OrderIntent
 
 
 async def close_position(

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from execution.coercion import to_enum
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.money import Number, positive
 from execution.orders.bracket import Bracket, BracketRequest
 from execution.orders.managed import ManagedOrder
-from execution.orders.validation import OrderIntent
 from execution.rules import normalize_symbol
 
 

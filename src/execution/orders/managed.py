@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from execution.exchange.order_request import check_answer
+from execution.intent import RoundingNotice
 from execution.models import Order, OrderStatus
 from execution.orders.state import (
     EVIDENCE_OF_ORDER,
@@ -27,7 +28,6 @@ from execution.orders.state import (
     next_state,
     resolve,
 )
-from execution.orders.validation import RoundingNotice
 
 logger = logging.getLogger(__name__)
 

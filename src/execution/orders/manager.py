@@ -31,6 +31,7 @@ from typing import Self
 from execution.coercion import to_enum, to_seconds
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
+from execution.intent import OrderIntent
 from execution.models import Position, UserEvent
 from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
@@ -47,7 +48,7 @@ from execution.orders.panic import PanicReport, panic
 from execution.orders.protection import ProtectionConfig, ProtectionReport
 from execution.orders.reconcile import ReconciliationReport
 from execution.orders.stats import OrderStatistics, compute_statistics
-from execution.orders.validation import OrderGuards, OrderIntent
+from execution.orders.validation import OrderGuards
 from execution.risk.engine import RiskEngine
 from execution.risk.limits import RiskLimits
 from execution.rules import normalize_symbol

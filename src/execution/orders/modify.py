@@ -16,6 +16,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
+from execution.intent import OrderIntent
 from execution.models import OrderStatus, WorkingType
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
@@ -26,7 +27,6 @@ from execution.orders.placement import (
     is_final_rejection,
     is_protective,
 )
-from execution.orders.validation import OrderIntent
 
 logger = logging.getLogger(__name__)
 

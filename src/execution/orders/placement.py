@@ -36,6 +36,7 @@ from execution.errors import (
     ValidationError,
 )
 from execution.exchange.order_request import check_client_order_id
+from execution.intent import OrderIntent
 from execution.models import Order, OrderStatus, OrderType
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
@@ -45,7 +46,6 @@ from execution.orders.risk_check import check_risk
 from execution.orders.state import OrderRejected
 from execution.orders.validation import (
     OrderGuards,
-    OrderIntent,
     ValidationContext,
     check_symbol_allowed,
     validate_order,
@@ -237,18 +237,7 @@ class OrderPlacer:
             if on_registered is not None:
                 on_registered(managed)
             try:
-                result = await self._core.exchange.create_order(
-                    intent.symbol,
-                    intent.side,
-                    intent.order_type,
-                    intent.quantity,
-                    price=intent.price,
-                    stop_price=intent.stop_price,
-                    time_in_force=intent.time_in_force,
-                    reduce_only=intent.reduce_only,
-                    client_order_id=client_order_id,
-                    working_type=intent.working_type,
-                )
+                result = await self._core.exchange.place(intent, client_order_id)
             except ExecutionError as exc:
                 if is_final_rejection(exc):
                     local = not isinstance(exc, ExchangeError)  # refused here: nothing sent

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
@@ -23,7 +24,6 @@ from execution.orders.protection import (
     ProtectionReport,
     assess,
 )
-from execution.orders.validation import OrderIntent
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from execution.intent import OrderIntent
 from execution.models import OrderSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
-from execution.orders.validation import OrderIntent
 from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
 
 ZERO = Decimal(0)

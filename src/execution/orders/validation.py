@@ -17,10 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
-from execution.models import OrderSide, OrderType, TimeInForce, WorkingType
-from execution.money import format_decimal, positive, to_decimal
+from execution.intent import OrderIntent, RoundingNotice
+
+__all__ = [
+    "MARKET_QUANTITY_TYPES", "OrderGuards", "OrderIntent", "RoundingNotice",
+    "TriggerCrossedError", "ValidationContext", "check_bracket_prices", "check_percent_price",
+    "check_symbol_allowed", "rounding_notices", "trigger_crossed", "triggers_below",
+    "validate_order",
+]  # OrderIntent and RoundingNotice live in execution.intent
+from execution.models import OrderSide, OrderType
+from execution.money import positive
 from execution.rules import SymbolRules, normalize_symbol, safe_price_rounding
 
 ZERO = Decimal(0)
@@ -47,62 +54,6 @@ class OrderGuards:
         if self.allowed_symbols is not None:
             normalized = frozenset(normalize_symbol(s) for s in self.allowed_symbols)
             object.__setattr__(self, "allowed_symbols", normalized)
-
-
-@dataclass(frozen=True, slots=True)
-class RoundingNotice:
-    """One figure the exchange's rules changed: which, from what, to what, and why."""
-
-    field: str  # "quantity", "price" or "stop_price"
-    asked: Decimal
-    sent: Decimal
-    direction: str  # "down" or "up"
-    rule: str  # "step size 0.001: never more than asked"
-
-    def __str__(self) -> str:
-        """"quantity 0.0015 rounded down to 0.001 (step size 0.001: never more than asked)"."""
-        return (f"{self.field.replace('_', ' ')} {format_decimal(self.asked)} rounded "
-                f"{self.direction} to {format_decimal(self.sent)} ({self.rule})")
-
-
-@dataclass(frozen=True, slots=True)
-class OrderIntent:
-    """An order as the caller asked for it, before (or after) rounding.
-
-    Built from anything a caller may pass: the enums from their member or exact name
-    ("BUY"), the figures through `money.to_decimal`, so a bad argument is a
-    `ValidationError` here, before the order is registered or recorded."""
-
-    symbol: str
-    side: OrderSide
-    order_type: OrderType
-    quantity: Decimal
-    price: Decimal | None = None
-    stop_price: Decimal | None = None
-    time_in_force: TimeInForce | None = None
-    reduce_only: bool = False
-    working_type: WorkingType | None = None  # what a trigger watches (MARK_PRICE, ...)
-    # Set by `validate_order`: every figure it rounded (empty when nothing was).
-    rounded: tuple[RoundingNotice, ...] = ()
-
-    def __post_init__(self) -> None:
-        coerce = object.__setattr__
-        if type(self.side) is not OrderSide:
-            coerce(self, "side", to_enum(OrderSide, self.side, "side"))
-        if type(self.order_type) is not OrderType:
-            coerce(self, "order_type", to_enum(OrderType, self.order_type, "order_type"))
-        if self.time_in_force is not None and type(self.time_in_force) is not TimeInForce:
-            coerce(self, "time_in_force",
-                   optional_enum(TimeInForce, self.time_in_force, "time_in_force"))
-        for name in ("quantity", "price", "stop_price"):
-            value = getattr(self, name)
-            if type(value) is not Decimal and (value is not None or name == "quantity"):
-                coerce(self, name, to_decimal(value, name))
-        if self.working_type is not None and type(self.working_type) is not WorkingType:
-            coerce(self, "working_type",
-                   optional_enum(WorkingType, self.working_type, "working_type"))
-        if not isinstance(self.reduce_only, bool):
-            raise ValidationError("reduce_only", self.reduce_only, "must be True or False")
 
 
 @dataclass(frozen=True, slots=True)

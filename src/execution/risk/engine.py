@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderFilled
-from execution.orders.validation import OrderIntent
 from execution.risk.limits import DenialReason, RiskDeniedError, RiskLimits, TradingState
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 

@@ -20,9 +20,9 @@ from execution.cli.placing import place_order
 from execution.cli.safety import announce
 from execution.errors import ValidationError
 from execution.exchange.order_request import check_order_id
+from execution.intent import OrderIntent
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import positive
-from execution.orders.validation import OrderIntent
 from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
