@@ -17,7 +17,7 @@ from itertools import count
 from typing import Any
 
 from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import book, checks, wire
+from execution.simulator.engine import checks, wire
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import (
     MARGIN_ASSET,
@@ -232,7 +232,7 @@ class TradingCore:
         if increase <= 0:
             return
         if order.type is OrderType.MARKET:
-            bid, ask = book.best_prices(market.spec, market.feed.last_price)
+            bid, ask = market.book.best_prices()
             price = ask if order.side is Side.BUY else bid
         leverage = account.settings_for(order.symbol).leverage
         needed = increase * price / leverage + increase * price * self.config.taker_fee
@@ -267,11 +267,12 @@ class TradingCore:
         """Execute a MARKET order or a LIMIT order as taker; rest or expire what is left."""
         limit = order.price if order.type is OrderType.LIMIT else None
         fillable = self._fillable(account, order)
-        fills = book.walk(market.spec, market.feed.last_price, order.side, fillable, limit)
+        fills = market.book.walk(order.side, fillable, limit)
         for level in fills:
             if not order.is_open:
                 break
             self._fill(account, market, order, level.quantity, level.price, maker=False)
+            market.book.take(order.side, level.price, level.quantity)
         if not order.is_open:
             return
         if order.type is OrderType.LIMIT and order.time_in_force in (
