@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from execution.auth import EIP712_CHAIN_ID, EIP712_TESTNET_CHAIN_ID
 from execution.errors import ConfigurationError
@@ -97,6 +98,7 @@ async def serve(
     price_replay: Mapping[str, Sequence[Decimal]] | None = None,
     lenient: bool = False,
     testnet: bool = False,
+    symbols: Sequence[Any] | None = None,
 ) -> None:
     """Run a simulator until cancelled, printing its URLs, generated credentials and
     `simulator ready` once it listens."""
@@ -105,6 +107,7 @@ async def serve(
         seed=seed, accounts=accounts, endpoints=endpoints, auto_tick=auto_tick,
         tick_interval=tick_interval, host=host, port=port, price_replay=price_replay,
         lenient=lenient, chain_id=EIP712_TESTNET_CHAIN_ID if testnet else EIP712_CHAIN_ID,
+        symbols=symbols,
     )
     async with sim:
         for rest_url, ws_url in zip(sim.rest_urls, sim.ws_urls, strict=True):

@@ -12,23 +12,23 @@ from decimal import Decimal
 from typing import Any
 
 from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import wire
 from execution.simulator.engine import params as p
 from execution.simulator.engine import rejections as r
+from execution.simulator.engine import wire
 from execution.simulator.engine.account_views import AccountViews, max_notional
 from execution.simulator.engine.accounts import Account
-from execution.simulator.engine.book import OrderBook
 from execution.simulator.engine.config import Clock, EngineConfig
 from execution.simulator.engine.countdown import CountdownCancel
 from execution.simulator.engine.funding import FundingSettler
 from execution.simulator.engine.liquidation import Liquidator
-from execution.simulator.engine.market import Market, PublicTrade
+from execution.simulator.engine.market import Market
 from execution.simulator.engine.market_data import MarketData
+from execution.simulator.engine.motion import MarketMotion, tradepro_event
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
-from execution.simulator.engine.orders import Order, Side, Status
+from execution.simulator.engine.orders import Order, Side
 from execution.simulator.engine.position_margin import PositionMarginDesk
 from execution.simulator.engine.stream_names import StreamName
-from execution.simulator.engine.stream_payloads import MarketStreams, book_ticker_payload
+from execution.simulator.engine.stream_payloads import MarketStreams
 from execution.simulator.engine.trading import TradingCore
 
 PrivateHandler = Callable[[Account, p.Params], Any]
@@ -49,8 +49,9 @@ class Engine:
         self.position_margin = PositionMarginDesk(self.core)
         self.countdowns = CountdownCancel(self.core)
         self.streams = MarketStreams(self.core, self.config.funding_rate)
+        self.motion = MarketMotion(self.core, self.config.book_refill_ms, self._after_move)
         for market in self.core.markets.values():
-            self._attach_book(market)
+            self.motion.attach_book(market)
         self._listener: EventListener = self.core.listener
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
@@ -102,16 +103,12 @@ class Engine:
         self.core.listener = self._publish
 
     def _publish(self, account_id: str | None, event: dict[str, Any]) -> None:
-        """Hand an event on; each public trade also goes out as `tradepro` (the docs' trade
-        with its transaction hash and hidden participants)."""
+        """Hand an event on; each public trade also goes out as `tradepro`."""
         self._listener(account_id, event)
-        if account_id is None and event["stream"].endswith("@aggTrade"):
-            trade = event["data"]
-            self._listener(None, {"stream": event["stream"][:-9] + "@tradepro", "data": {
-                "e": "tradepro", "E": trade["E"], "T": trade["T"], "s": trade["s"],
-                "t": trade["a"], "p": trade["p"], "q": trade["q"],
-                "h": f"0X{trade['a']:064X}", "m": ["hidden", "hidden"],
-            }})
+        if account_id is None:
+            trade = tradepro_event(event)
+            if trade is not None:
+                self._listener(None, trade)
 
     def render_stream(self, stream: StreamName) -> list[Any]:
         """The payloads of an interval stream due now (see `stream_payloads`)."""
@@ -150,21 +147,21 @@ class Engine:
         if mark_price is not None:
             _check_positive(mark_price)
         point = market.feed.set(self.core.now(), price, mark_price)
-        self._moved(market, point.volume)
+        self.motion.moved(market, point.volume)
 
     def set_mark_price(self, symbol: str, mark_price: Decimal) -> None:
         """Move only the mark price (MARK_PRICE triggers fire, the last price stays)."""
         market = self.core.market(symbol)
         _check_positive(mark_price)
         market.feed.set_mark(mark_price)
-        self._moved(market, Decimal(0))
+        self.motion.moved(market, Decimal(0))
 
     def step(self, steps: int = 1) -> None:
         for _ in range(steps):
             for market in self.core.markets.values():
                 point = market.feed.step(self.core.now())
-                self._market_trade(market, point.price, point.volume)
-                self._moved(market, point.volume)
+                self.motion.market_trade(market, point.price, point.volume)
+                self.motion.moved(market, point.volume)
 
     def mark_price(self, symbol: str) -> Decimal:
         return self.core.market(symbol).feed.mark_price
@@ -191,52 +188,10 @@ class Engine:
 
     # -- market events ------------------------------------------------------------------------
 
-    def _market_trade(self, market: Market, price: Decimal, quantity: Decimal) -> None:
-        if quantity <= 0:
-            return
-        now = self.core.now()
-        trade = PublicTrade(self.core.next_trade_id(), price, quantity, now,
-                            buyer_is_maker=market.update_id % 2 == 0)
-        market.record_trade(trade)
-        self.core.listener(None, wire.agg_trade_event(market, trade, now))
-
-    def _attach_book(self, market: Market) -> None:
-        """The market's book on the engine's clock; a taker's fills push the book ticker."""
-        feed = market.feed
-        book = OrderBook(market.spec, lambda: feed.last_price, self.core.now,
-                         self.config.book_refill_ms)
-        symbol = market.spec.symbol.lower()
-        book.on_take = lambda: self.core.listener(None, {
-            "stream": f"{symbol}@bookTicker", "data": book_ticker_payload(market, self.core.now())
-        })
-        market.book = book
-
-    def _moved(self, market: Market, volume: Decimal) -> None:
-        """The price moved: the book follows, resting limits at the new price share the
-        `volume` traded there, those it went through fill, stops trigger."""
-        market.update_id += 1
-        market.book.moved()
-        self.core.listener(None, {"stream": f"{market.spec.symbol.lower()}@bookTicker",
-                                  "data": book_ticker_payload(market, self.core.now())})
-        self._touch(market, volume)
-        self.core.on_price_change(market)
+    def _after_move(self, market: Market) -> None:
         self.funding.settle_due()
         self.liquidator.check(market.spec.symbol)
         self.countdowns.fire_due()
-
-    def _touch(self, market: Market, volume: Decimal) -> None:
-        """Resting limits at exactly the last price fill from `volume`, oldest first; one
-        that may only reduce a position that is gone expires (as when crossed)."""
-        for order in market.touched(market.feed.last_price):
-            account = self.core.accounts[order.account_id]
-            fillable = self.core._fillable(account, order)
-            if fillable <= 0:
-                self.core._finish(account, order, Status.EXPIRED)
-                continue
-            quantity = min(fillable, volume)
-            if quantity > 0:
-                self.core.counterparty_fill(order, quantity)
-                volume -= quantity
 
     # -- orders -------------------------------------------------------------------------------
 
