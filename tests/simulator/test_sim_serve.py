@@ -126,14 +126,14 @@ async def test_symbols_from_a_saved_exchange_info_file(tmp_path) -> None:
     from execution.simulator import SimulatedExchange
     from execution.simulator.engine.symbols import UNIVERSE
 
-    async with SimulatedExchange(symbols=UNIVERSE) as wide, aiohttp.ClientSession() as session:
-        async with session.get(wide.rest_url + "/fapi/v1/exchangeInfo") as answer:
-            saved = await answer.json()
+    async with SimulatedExchange(symbols=UNIVERSE) as wide, aiohttp.ClientSession() as session, \
+            session.get(wide.rest_url + "/fapi/v1/exchangeInfo") as answer:
+        saved = await answer.json()
     path = tmp_path / "exchangeInfo.json"
     path.write_text(json.dumps(saved))
-    async with SimulatedExchange(symbols_file=path) as sim, aiohttp.ClientSession() as session:
-        async with session.get(sim.rest_url + "/fapi/v1/exchangeInfo") as answer:
-            names = [s["symbol"] for s in (await answer.json())["symbols"]]
+    async with SimulatedExchange(symbols_file=path) as sim, aiohttp.ClientSession() as session, \
+            session.get(sim.rest_url + "/fapi/v1/exchangeInfo") as answer:
+        names = [s["symbol"] for s in (await answer.json())["symbols"]]
     assert names == [spec.symbol for spec in UNIVERSE]
     task, lines, _ = await _run_until_ready(auto_tick=False, symbols=UNIVERSE[-1:])
     try:

@@ -266,7 +266,8 @@ class StreamHub:
             stream = parse(key)
             if first and stream is not None and stream.interval_ms is not None:
                 self._timed[key] = stream
-                self._due[key] = 0.0  # its first push at the next check
+                # its first push one interval from now, as the exchange's schedule would
+                self._due[key] = time.monotonic() + stream.interval_ms / 1000
                 if stream.kind == "diffDepth" and self._source is not None:
                     self._source(stream)  # its update ids count from now
 
