@@ -66,8 +66,10 @@ class OrderBook:
         self._refilled_at = clock()
         self.update_id = 1
         self.changes: deque[Change] = deque(maxlen=CHANGE_LOG)
+        # the visible sides (bids, asks) as computed last; None: to compute again
+        self._cache: list[list[Level] | None] = [None, None]
+        self._full_diff = False  # the sides changed in more than one known level
         self._shown: tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]] = self._visible()
-        self._dirty = False
         # called after a taker took liquidity (the engine pushes the book ticker)
         self.on_take: Callable[[], None] | None = None
 
@@ -79,20 +81,24 @@ class OrderBook:
     def _side(self, ask: bool, count: int | None = None) -> list[Level]:
         """The visible levels of one side, best first (empty levels left out)."""
         self._refill()
+        cached = self._cache[ask]
+        if cached is None:
+            cached = self._cache[ask] = self._compute(ask)
+        return cached if count is None or count >= len(cached) else cached[:count]
+
+    def _compute(self, ask: bool) -> list[Level]:
         spec = self.spec
         bid, best_ask = best_prices(spec, self._price())
         spacing = spec.tick_size * spec.level_spacing_ticks
-        wanted = spec.book_levels if count is None else min(count, spec.book_levels)
         result: list[Level] = []
         taken = self._taken
         for index in range(spec.book_levels):
-            if len(result) >= wanted:
-                break
             price = best_ask + spacing * index if ask else bid - spacing * index
             if price <= 0:
                 break
-            quantity = self._base(index) - taken.get((ask, price), _ZERO) if taken else (
-                self._base(index))
+            quantity = self._base(index)
+            if taken:
+                quantity -= taken.get((ask, price), _ZERO)
             if quantity > 0:
                 result.append(Level(price, quantity))
         return result
@@ -144,15 +150,36 @@ class OrderBook:
         """A taker on `side` took `quantity` at `price` (the level refills over time)."""
         if self.refill_ms <= 0:
             return
-        key = (side == "BUY", price)
+        ask = side == "BUY"
+        key = (ask, price)
         self._taken[key] = self._taken.get(key, _ZERO) + quantity
-        self._dirty = True
+        cached = self._cache[ask]
+        if cached is None or self._full_diff:
+            self._invalidate()
+        else:  # one level changed: the cached side and the change log follow it
+            for index, level in enumerate(cached):
+                if level.price == price:
+                    left = level.quantity - quantity
+                    if left > 0:
+                        cached[index] = Level(price, left)
+                        self._shown[ask][price] = left
+                    else:
+                        del cached[index]
+                        self._shown[ask].pop(price, None)
+                    self._record(ask, price, max(left, _ZERO))
+                    break
+            else:
+                self._invalidate()
         if self.on_take is not None:
             self.on_take()
 
+    def _invalidate(self) -> None:
+        self._cache = [None, None]
+        self._full_diff = True
+
     def moved(self) -> None:
         """The price moved: the levels follow it; what was taken off-side is forgotten."""
-        self._dirty = True
+        self._invalidate()
         if not self._taken:
             return
         bid, ask = best_prices(self.spec, self._price())
@@ -177,7 +204,7 @@ class OrderBook:
                 del self._taken[key]
             else:
                 self._taken[key] = taken - back
-        self._dirty = True
+        self._invalidate()
 
     # -- update ids ---------------------------------------------------------------------------
 
@@ -188,9 +215,9 @@ class OrderBook:
     def sync(self) -> int:
         """Give every level changed since the last call an update id; the last id."""
         self._refill()
-        if not self._dirty:
+        if not self._full_diff:
             return self.update_id
-        self._dirty = False
+        self._full_diff = False
         shown = self._visible()
         for ask, (before, after) in ((False, (self._shown[0], shown[0])),
                                      (True, (self._shown[1], shown[1]))):
