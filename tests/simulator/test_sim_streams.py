@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import pytest
 
 from execution.simulator.engine.stream_names import parse as parse_stream
 
@@ -174,8 +175,9 @@ class _LocalBook:
         return True
 
 
+@pytest.mark.parametrize("depth_path", ["/fapi/v1/depth", "/fapi/v3/depth"])  # v1, v3 docs
 async def test_local_order_book_kept_by_the_docs_recipe_equals_a_fresh_snapshot(
-    simulator_factory, make_client, http
+    simulator_factory, make_client, http, depth_path
 ) -> None:
     # levels refill slowly here (an hour), so a snapshot and the stream agree for a while
     simulator = await simulator_factory(book_refill_ms=3_600_000)
@@ -190,14 +192,14 @@ async def test_local_order_book_kept_by_the_docs_recipe_equals_a_fresh_snapshot(
 
     reader = asyncio.create_task(buffer())
     local = _LocalBook()
-    snapshot = await client.public("/fapi/v3/depth", symbol="BTCUSDT", limit=1000)
+    snapshot = await client.public(depth_path, symbol="BTCUSDT", limit=1000)
     local.load(snapshot.body)
 
     async def catch_up(until: int) -> None:
         while local.last_u is None or local.last_u < until:
             event = await asyncio.wait_for(buffered.get(), 10)
             if not local.apply(event):
-                local.load((await client.public("/fapi/v3/depth", symbol="BTCUSDT",
+                local.load((await client.public(depth_path, symbol="BTCUSDT",
                                                 limit=1000)).body)
 
     try:
@@ -210,7 +212,7 @@ async def test_local_order_book_kept_by_the_docs_recipe_equals_a_fresh_snapshot(
             "symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "1.2"})
         assert placed.status == 200, placed.body
         for _attempt in range(5):  # the stream's event may also carry a later refill
-            fresh = (await client.public("/fapi/v3/depth", symbol="BTCUSDT", limit=1000)).body
+            fresh = (await client.public(depth_path, symbol="BTCUSDT", limit=1000)).body
             await catch_up(fresh["lastUpdateId"])
             if local.last_u == fresh["lastUpdateId"]:
                 break
@@ -248,6 +250,20 @@ async def test_live_subscription_methods_and_the_combined_property(simulator, cl
     assert (await client.hmac("POST", "/fapi/v1/order", market)).status == 200
     wrapped = await _receive_until(ws, lambda e: e.get("stream") == "btcusdt@aggTrade")
     assert wrapped["data"]["e"] == "aggTrade"  # combined payloads on a raw connection
+    await ws.close()
+
+
+async def test_combined_off_on_a_stream_connection_sends_raw_payloads(simulator, client,
+                                                                      http) -> None:
+    ws = await http.ws_connect(simulator.ws_url + "/stream?streams=btcusdt@aggTrade")
+    await ws.send_json({"method": "GET_PROPERTY", "params": ["combined"], "id": 1})
+    assert (await _receive_until(ws, lambda e: e.get("id") == 1))["result"] is True
+    await ws.send_json({"method": "SET_PROPERTY", "params": ["combined", False], "id": 2})
+    assert await _receive_until(ws, lambda e: e.get("id") == 2) == {"result": None, "id": 2}
+    market = {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01"}
+    assert (await client.hmac("POST", "/fapi/v1/order", market)).status == 200
+    trade = await _receive_until(ws, lambda e: "stream" in e or e.get("e") == "aggTrade")
+    assert trade.get("e") == "aggTrade" and "stream" not in trade
     await ws.close()
 
 

@@ -126,3 +126,27 @@ def test_a_bad_symbols_file_says_what_is_wrong(tmp_path: Path, content: str):
 
 def test_the_default_contracts_are_the_three_of_before():
     assert [spec.symbol for spec in DEFAULT_SYMBOLS] == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+
+
+def test_all_market_ticker_arrays_hold_only_the_symbols_that_changed(sim):
+    for name in ("!ticker@arr", "!miniTicker@arr"):
+        first = sim.engine.render_stream(parse(name))[0]
+        assert {t["s"] for t in first} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
+        assert sim.engine.render_stream(parse(name)) == []  # nothing changed since
+    sim.price("50100")
+    for name in ("!ticker@arr", "!miniTicker@arr"):
+        assert [t["s"] for t in sim.engine.render_stream(parse(name))[0]] == ["BTCUSDT"]
+    marks = sim.engine.render_stream(parse("!markPrice@arr@1s"))[0]
+    assert [m["s"] for m in marks] == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]  # every push
+
+
+def test_a_kline_that_ended_is_pushed_once_more_closed(sim):
+    stream = parse("btcusdt@kline_1m")
+    open_bar = sim.engine.render_stream(stream)
+    assert [k["k"]["x"] for k in open_bar] == [False]
+    assert sim.engine.render_stream(stream) == []  # unchanged
+    sim.clock.now += 60_000
+    pushed = sim.engine.render_stream(stream)
+    assert [k["k"]["x"] for k in pushed] == [True, False]
+    assert pushed[0]["k"]["t"] == open_bar[0]["k"]["t"]
+    assert pushed[1]["k"]["t"] == open_bar[0]["k"]["t"] + 60_000

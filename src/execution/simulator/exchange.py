@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
@@ -30,6 +30,9 @@ from execution.simulator.ratelimit import RateLimitConfig, RateLimiter
 from execution.simulator.server import RequestRecord, SimulatorServer
 from execution.simulator.signature import Authenticator
 from execution.simulator.streams import ListenKeys, StreamHub
+
+if TYPE_CHECKING:
+    from execution.simulator.engine.config import SymbolSpec
 
 
 def _default_engine(
@@ -61,7 +64,7 @@ class SimulatedExchange:
         price_replay: Mapping[str, Sequence[Decimal]] | None = None,
         lenient: bool = False,
         chain_id: int = EIP712_CHAIN_ID,
-        symbols: Sequence[Any] | None = None,
+        symbols: Sequence[SymbolSpec] | None = None,
         symbols_file: str | Path | None = None,
         book_refill_ms: int | None = None,
     ) -> None:

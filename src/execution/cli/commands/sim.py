@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from execution.cli.output import Output
 from execution.errors import ValidationError
 from execution.rules import normalize_symbol
 
+if TYPE_CHECKING:
+    from execution.simulator.engine.config import SymbolSpec
+
 PANEL = "Account (default: one generated account, credentials printed)"
 
 
@@ -22,7 +25,7 @@ def _print_line(text: str) -> None:
     print(text, flush=True)
 
 
-def _load_symbols(path: str | None) -> tuple[Any, ...] | None:
+def _load_symbols(path: str | None) -> tuple[SymbolSpec, ...] | None:
     """The contracts of a saved exchangeInfo JSON file (ValidationError if bad)."""
     if path is None:
         return None
@@ -34,7 +37,7 @@ def _load_symbols(path: str | None) -> tuple[Any, ...] | None:
         raise ValidationError("symbols", path, str(error)) from None
 
 
-def _load_replays(specs: list[str], symbols: tuple[Any, ...] | None = None,
+def _load_replays(specs: list[str], symbols: tuple[SymbolSpec, ...] | None = None,
                   ) -> dict[str, list[Decimal]]:
     """`SYMBOL=FILE.csv` options -> kline close prices by symbol (ValidationError if bad)."""
     from execution.simulator.engine import DEFAULT_SYMBOLS, load_klines_csv
