@@ -2,10 +2,12 @@
 
 The simulator runs in its own process; this process drives it over N concurrent keep-alive
 connections, each placing a resting LIMIT order and cancelling it (HMAC-signed, two requests
-a cycle). Prints requests/s and the simulator's CPU time per request (the throughput one
-free core would give, whatever else runs on the machine).
+a cycle); with `--flow market`, a MARKET buy and a MARKET sell instead (each walks the book
+and takes liquidity from it). Prints requests/s and the simulator's CPU time per request
+(the throughput one free core would give, whatever else runs on the machine).
 
     .venv/bin/python bench/bench_simulator.py [--clients 16] [--seconds 5] [--profile]
+                                              [--flow limit|market]
 """
 
 from __future__ import annotations
@@ -97,13 +99,22 @@ class _Connection:
         self.writer.close()
 
 
-async def _client(url: str, deadline: float, counts: list[int], worker: int) -> None:
+async def _client(url: str, deadline: float, counts: list[int], worker: int,
+                  market: bool = False) -> None:
     connection = await _Connection.open(url)
     sequence = 0
     try:
         while time.perf_counter() < deadline:
             sequence += 1
             client_order_id = f"b{worker}-{sequence}"
+            if market:
+                for side in ("BUY", "SELL"):
+                    body = _signed({"symbol": "BTCUSDT", "side": side, "type": "MARKET",
+                                    "quantity": "0.001",
+                                    "newClientOrderId": f"{client_order_id}{side[0]}"})
+                    status = await connection.request("POST", "/fapi/v1/order", body)
+                    counts[0 if status == 200 else 1] += 1
+                continue
             body = _signed({"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT",
                             "timeInForce": "GTC", "quantity": "0.001", "price": "30000",
                             "newClientOrderId": client_order_id})
@@ -116,12 +127,13 @@ async def _client(url: str, deadline: float, counts: list[int], worker: int) -> 
         connection.close()
 
 
-async def _drive(url: str, clients: int, seconds: float) -> tuple[int, int, float]:
+async def _drive(url: str, clients: int, seconds: float,
+                 market: bool = False) -> tuple[int, int, float]:
     counts = [0, 0]
-    await _client(url, time.perf_counter() + 0.5, [0, 0], -1)  # warm-up
+    await _client(url, time.perf_counter() + 0.5, [0, 0], -1, market)  # warm-up
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(_client(url, deadline, counts, i) for i in range(clients)))
+    await asyncio.gather(*(_client(url, deadline, counts, i, market) for i in range(clients)))
     return counts[0], counts[1], time.perf_counter() - start
 
 
@@ -130,6 +142,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--flow", choices=("limit", "market"), default="limit")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
@@ -138,7 +151,8 @@ def main() -> None:
     url, startup = parent.recv()
     print(f"simulator start (engine, accounts, listening): {startup * 1000:.0f} ms")
     parent.send("start")
-    ok, failed, elapsed = asyncio.run(_drive(url, args.clients, args.seconds))
+    market = args.flow == "market"
+    ok, failed, elapsed = asyncio.run(_drive(url, args.clients, args.seconds, market))
     parent.send("stop")
     server_cpu = parent.recv()
     if args.profile:

@@ -75,35 +75,72 @@ async def test_user_data_events_carry_the_documented_fields(
         await ws.close()
 
 
-SERVED_STREAMS = sorted(
+DOCUMENTED_STREAMS = sorted(
     {name for st in API.streams if st.kind == "market" for name in st.names}
-    - API.streams_not_yet_served
 )
+SERVED_STREAMS = sorted(set(DOCUMENTED_STREAMS) - API.streams_not_yet_served)
 
 
 def test_stream_gaps_are_listed_in_one_place() -> None:
-    documented = {name for st in API.streams if st.kind == "market" for name in st.names}
-    assert documented >= API.streams_not_yet_served
-    assert SERVED_STREAMS == ["<symbol>@aggTrade", "<symbol>@bookTicker", "<symbol>@markPrice",
-                              "<symbol>@markPrice@1s"]
+    assert set(DOCUMENTED_STREAMS) >= API.streams_not_yet_served
+    assert SERVED_STREAMS == DOCUMENTED_STREAMS  # every documented market stream
     events = {st.event for st in API.streams if st.kind == "user_data"}
     assert events - API.events_not_yet_served == {
         "ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "ACCOUNT_CONFIG_UPDATE", "listenKeyExpired"}
+
+
+def _concrete(name: str) -> str:
+    """A documented name with its placeholders filled in."""
+    return (name.replace("<symbol>", "btcusdt").replace("<interval>", "1m")
+            .replace("<levels>", "5"))
+
+
+def _payload_shape(name: str, doc: str) -> DocumentedStream:
+    documented = next(st for st in API.streams if name in st.names and st.doc == doc)
+    if name == "!bookTicker":  # the docs: "Same as <symbol>@bookTicker payload"
+        return next(st for st in API.streams
+                    if "<symbol>@bookTicker" in st.names and st.doc == doc)
+    return documented
+
+
+def _is_event(event_type: str) -> Any:
+    def check(payload: Any) -> bool:
+        if isinstance(payload, list):
+            return bool(payload) and all(
+                isinstance(p, dict) and p.get("e") == event_type for p in payload)
+        return isinstance(payload, dict) and payload.get("e") == event_type
+    return check
+
+
+async def _liquidate(simulator: SimulatedExchange, client: Any) -> None:
+    """A long of the default account bankrupted by a fall of the price (a liquidation)."""
+    assert (await client.hmac("POST", "/fapi/v1/leverage",
+                              {"symbol": SYMBOL, "leverage": "20"})).status == 200
+    opened = await client.hmac("POST", "/fapi/v1/order", {
+        "symbol": SYMBOL, "side": "BUY", "type": "MARKET", "quantity": "3"})
+    assert opened.status == 200, opened.body
+    simulator.set_price(SYMBOL, Decimal("40000"))
 
 
 @pytest.mark.parametrize("name", SERVED_STREAMS)
 async def test_market_streams_carry_the_documented_fields(
     simulator: SimulatedExchange, client: Any, http: aiohttp.ClientSession, name: str,
 ) -> None:
-    documented = next(st for st in API.streams if name in st.names and st.doc == "v3")
-    ws = await http.ws_connect(f"{simulator.ws_url}/ws/{name.replace('<symbol>', 'btcusdt')}")
+    concrete = _concrete(name)
+    ws = await http.ws_connect(f"{simulator.ws_url}/stream?streams={concrete}")
     try:
-        market = await client.hmac("POST", "/fapi/v1/order", {
-            "symbol": SYMBOL, "side": "BUY", "type": "MARKET", "quantity": "0.001"})
-        assert market.status == 200, market.body
-        payload = await _receive(ws, lambda e: e.get("e") == documented.event,
+        if "forceOrder" in name:
+            await _liquidate(simulator, client)
+        else:
+            market = await client.hmac("POST", "/fapi/v1/order", {
+                "symbol": SYMBOL, "side": "BUY", "type": "MARKET", "quantity": "0.001"})
+            assert market.status == 200, market.body
+        event = _payload_shape(name, "v3").event
+        wrapped = await _receive(ws, lambda e: _is_event(event)(e.get("data")),
                                  prod=lambda: simulator.step(1))
-        assert _problems(documented, payload) == [], payload
+        assert wrapped["stream"] == concrete  # labelled as subscribed
+        for doc in ("v1", "v3"):
+            assert _problems(_payload_shape(name, doc), wrapped["data"]) == [], wrapped
     finally:
         await ws.close()
 

@@ -8,6 +8,7 @@ futures docs do not have. Our own client's tests run strict."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -122,5 +123,45 @@ async def test_ccxt_aster_isolated_margin_and_liquidation_price(simulator) -> No
         assert after["liquidationPrice"] < position["liquidationPrice"]
         reduced = await exchange.reduce_margin(eth, 20)
         assert reduced["type"] == "reduce"
+    finally:
+        await exchange.close()
+
+
+async def test_ccxt_pro_binanceusdm_watches_the_market_streams(simulator_factory) -> None:
+    """ccxt.pro's order book (the docs' local-book recipe over `@depth@100ms` and the REST
+    snapshot), trades (`@aggTrade`: its default `@trade` is not in the docs) and ticker."""
+    pro = pytest.importorskip("ccxt.pro")
+    # levels refill slowly (an hour), so the book and a later snapshot agree for a while
+    simulator = await simulator_factory(auto_tick=False, book_refill_ms=3_600_000)  # strict
+    exchange = pro.binanceusdm({"enableRateLimit": False,
+                                "options": {"fetchCurrencies": False,
+                                            "watchTrades": {"name": "aggTrade"}}})
+    for name in list(exchange.urls["api"]):
+        if name.startswith("fapi"):
+            version = {"V2": "v2", "V3": "v3"}.get(name[-2:], "v1")
+            exchange.urls["api"][name] = f"{simulator.rest_url}/fapi/{version}"
+    # ccxt appends "/<stream index>" and rewrites a URL ending in "/ws" to Binance's
+    # "/public/ws" or "/market/ws": the "?" keeps its suffix out of the path
+    exchange.urls["api"]["ws"]["linear"] = simulator.ws_url + "/ws?"
+    try:
+        book = await asyncio.wait_for(exchange.watch_order_book(SYMBOL), 20)
+        depth = simulator.engine.public("depth", {"symbol": "BTCUSDT", "limit": "5"})
+        assert book["asks"][0][0] == float(depth["asks"][0][0])
+        trades_task = asyncio.ensure_future(exchange.watch_trades(SYMBOL))
+        ticker_task = asyncio.ensure_future(exchange.watch_ticker(SYMBOL))
+        await asyncio.sleep(0.5)  # subscribed
+        simulator.step(1)
+        trades = await asyncio.wait_for(trades_task, 20)
+        assert trades and trades[-1]["symbol"] == SYMBOL and trades[-1]["amount"] > 0
+        ticker = await asyncio.wait_for(ticker_task, 20)
+        assert ticker["symbol"] == SYMBOL and ticker["last"] > 0
+        simulator.step(2)
+        simulator.engine.private(simulator.account.account_id, "POST", "order", {
+            "symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "1.5"})
+        fresh = simulator.engine.public("depth", {"symbol": "BTCUSDT", "limit": "1000"})
+        while book["nonce"] < fresh["lastUpdateId"]:  # it follows the diff stream
+            book = await asyncio.wait_for(exchange.watch_order_book(SYMBOL), 20)
+        assert [[float(p), float(q)] for p, q in fresh["bids"][:5]] == book["bids"][:5]
+        assert [[float(p), float(q)] for p, q in fresh["asks"][:5]] == book["asks"][:5]
     finally:
         await exchange.close()

@@ -82,3 +82,59 @@ async def test_lenient_the_whole_flow_runs(simulator_factory: Any) -> None:
     failed = {k: v for k, v in results.items() if isinstance(v, Exception)}
     assert failed == {}
     assert results["positions"] == ["0.002"] and results["balance"] == "USDT"
+
+
+async def _first_message(sim: SimulatedExchange, open_socket: Callable[[Any], Any],
+                         prod: Callable[[], None]) -> Any:
+    """The first payload of one of python-binance's futures sockets on the simulator."""
+    from binance import AsyncClient, BinanceSocketManager
+
+    client = AsyncClient(sim.account.api_key, sim.account.api_secret)
+    client.FUTURES_URL = sim.rest_url.rstrip("/") + "/fapi"
+    manager = BinanceSocketManager(client)
+    manager.FSTREAM_URL = sim.ws_url + "/"
+    async def keep_prodding() -> None:  # recv() is not cancelled: python-binance minds
+        while True:
+            await asyncio.sleep(0.3)
+            prod()
+
+    prodding = asyncio.create_task(keep_prodding())
+    try:
+        async with open_socket(manager) as socket:
+            return await asyncio.wait_for(socket.recv(), 15)
+    finally:
+        prodding.cancel()
+        await client.close_connection()
+
+
+FUTURES_SOCKETS: list[tuple[str, Callable[[Any], Any], str]] = [
+    ("aggregate trades", lambda m: m.aggtrade_futures_socket("BTCUSDT"), "aggTrade"),
+    ("partial depth", lambda m: m.futures_depth_socket("BTCUSDT", "10"), "depthUpdate"),
+    ("mark price 1s", lambda m: m.symbol_mark_price_socket("BTCUSDT"), "markPriceUpdate"),
+    ("24hr ticker", lambda m: m.individual_symbol_ticker_futures_socket("BTCUSDT"),
+     "24hrTicker"),
+    ("book ticker", lambda m: m.symbol_ticker_futures_socket("BTCUSDT"), "bookTicker"),
+]
+
+
+@pytest.mark.parametrize(("name", "open_socket", "event"), FUTURES_SOCKETS,
+                         ids=[s[0] for s in FUTURES_SOCKETS])
+async def test_lenient_futures_websockets_stream(simulator_factory: Any, name: str,
+                                                 open_socket: Any, event: str) -> None:
+    """python-binance routes streams by Binance's `/market/` and `/public/` categories, which
+    the AsterDEX docs do not have: served lenient."""
+    pytest.importorskip("binance.ws.streams")
+    sim = await simulator_factory(lenient=True)
+    message = await _first_message(sim, open_socket, lambda: sim.step(1))
+    assert message["data"]["e"] == event and message["data"]["s"] == "BTCUSDT", message
+
+
+async def test_strict_futures_websockets_are_not_on_documented_paths(
+    simulator_factory: Any,
+) -> None:
+    pytest.importorskip("binance.ws.streams")
+    sim = await simulator_factory(lenient=False)
+    websockets = pytest.importorskip("websockets.exceptions")
+    with pytest.raises(websockets.InvalidStatus, match="404"):  # the handshake is refused
+        await _first_message(sim, FUTURES_SOCKETS[0][1], lambda: sim.step(1))
+    assert [r.status for r in sim.request_log if r.path == "/market/stream"][:1] == [404]

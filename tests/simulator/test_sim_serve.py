@@ -118,3 +118,43 @@ def test_sim_command_has_lenient_and_testnet_options() -> None:
     result = CliRunner().invoke(app, ["sim", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0
     assert "--lenient" in result.output and "--testnet" in result.output
+
+
+async def test_symbols_from_a_saved_exchange_info_file(tmp_path) -> None:
+    import json
+
+    from execution.simulator import SimulatedExchange
+    from execution.simulator.engine.symbols import UNIVERSE
+
+    async with SimulatedExchange(symbols=UNIVERSE) as wide, aiohttp.ClientSession() as session, \
+            session.get(wide.rest_url + "/fapi/v1/exchangeInfo") as answer:
+        saved = await answer.json()
+    path = tmp_path / "exchangeInfo.json"
+    path.write_text(json.dumps(saved))
+    async with SimulatedExchange(symbols_file=path) as sim, aiohttp.ClientSession() as session, \
+            session.get(sim.rest_url + "/fapi/v1/exchangeInfo") as answer:
+        names = [s["symbol"] for s in (await answer.json())["symbols"]]
+    assert names == [spec.symbol for spec in UNIVERSE]
+    task, lines, _ = await _run_until_ready(auto_tick=False, symbols=UNIVERSE[-1:])
+    try:
+        url = re.search(r"REST (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+        async with aiohttp.ClientSession() as session, session.get(
+                url + "/fapi/v1/ticker/price") as answer:
+            assert [t["symbol"] for t in await answer.json()] == ["1000SHIBUSDT"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_sim_command_refuses_a_bad_symbols_file_in_one_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from execution.cli.main import app
+
+    bad = tmp_path / "symbols.json"
+    bad.write_text("{}")
+    result = CliRunner().invoke(app, ["sim", "--port", "0", "--symbols", str(bad)],
+                                env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 2, result.output
+    assert "symbols" in result.output and "no symbols" in result.output

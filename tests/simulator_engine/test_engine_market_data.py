@@ -8,6 +8,7 @@ import pytest
 
 from execution.rules import SymbolRules
 from execution.simulator.api import ApiError
+from execution.simulator.engine.stream_names import parse
 
 
 def test_exchange_info_filters_read_back_as_symbol_rules(sim):
@@ -75,9 +76,9 @@ def test_klines_come_from_the_feed_history(sim):
 def test_market_events_on_price_moves_and_trades(sim):
     sim.engine.step()
     streams = [e["stream"] for a, e in sim.events if a is None]
-    assert {"btcusdt@markPrice", "btcusdt@bookTicker", "ethusdt@markPrice"} <= set(streams)
-    mark = next(e["data"] for a, e in sim.events if a is None
-                and e["stream"] == "btcusdt@markPrice")
+    assert {"btcusdt@bookTicker", "ethusdt@bookTicker", "btcusdt@aggTrade"} <= set(streams)
+    # the mark price is pushed at its interval (3 s or 1 s): rendered when due
+    mark = sim.engine.render_stream(parse("btcusdt@markPrice"))[0]
     assert mark["e"] == "markPriceUpdate" and {"E", "s", "p", "r", "T"} <= set(mark)
     sim.order(side="BUY", type="MARKET", quantity="0.01")
     trades = [e["data"] for a, e in sim.events if a is None and e["stream"] == "btcusdt@aggTrade"]

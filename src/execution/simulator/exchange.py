@@ -16,8 +16,9 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
@@ -30,13 +31,17 @@ from execution.simulator.server import RequestRecord, SimulatorServer
 from execution.simulator.signature import Authenticator
 from execution.simulator.streams import ListenKeys, StreamHub
 
+if TYPE_CHECKING:
+    from execution.simulator.engine.config import SymbolSpec
+
 
 def _default_engine(
-    seed: int, clock: Callable[[], int], price_replay: Mapping[str, Sequence[Decimal]]
+    seed: int, clock: Callable[[], int], price_replay: Mapping[str, Sequence[Decimal]],
+    market: Mapping[str, Any],
 ) -> Any:
     from execution.simulator.engine import Engine, EngineConfig
 
-    return Engine(EngineConfig(seed=seed, clock=clock, replay=dict(price_replay)))
+    return Engine(EngineConfig(seed=seed, clock=clock, replay=dict(price_replay), **market))
 
 
 class SimulatedExchange:
@@ -59,9 +64,25 @@ class SimulatedExchange:
         price_replay: Mapping[str, Sequence[Decimal]] | None = None,
         lenient: bool = False,
         chain_id: int = EIP712_CHAIN_ID,
+        symbols: Sequence[SymbolSpec] | None = None,
+        symbols_file: str | Path | None = None,
+        book_refill_ms: int | None = None,
     ) -> None:
+        """`symbols` (engine `SymbolSpec`s) or `symbols_file` (a saved exchangeInfo JSON,
+        `engine.symbols.load_symbols`) replace the default contracts; `book_refill_ms` is
+        how long an emptied book level takes to fill up again (0: at once)."""
         if endpoints < 1:
             raise ValueError("a simulator needs at least one endpoint")
+        # the engine's market settings: contracts and the book's refill time
+        self.market_config: dict[str, Any] = {}
+        if symbols_file is not None:
+            from execution.simulator.engine.symbols import load_symbols
+
+            symbols = load_symbols(symbols_file)
+        if symbols is not None:
+            self.market_config["symbols"] = tuple(symbols)
+        if book_refill_ms is not None:
+            self.market_config["book_refill_ms"] = book_refill_ms
         self.seed = seed
         # lenient: also the Binance-style paths the venue's docs do not have (third-party
         # bots); chain_id: the EIP-712 domain's chain (714 to run as the testnet)
@@ -109,9 +130,11 @@ class SimulatedExchange:
         """Create the engine and accounts, then listen on every endpoint."""
         if self._engine is None:
             # the engine stamps orders and events with the skewed server clock too
-            self._engine = _default_engine(self.seed, self.server_time_ms, self.price_replay)
+            self._engine = _default_engine(self.seed, self.server_time_ms, self.price_replay,
+                                           self.market_config)
         engine = self._engine
         engine.set_listener(self.hub.on_event)
+        self.hub.set_source(getattr(engine, "render_stream", None))
         for account in self.accounts:
             engine.add_account(account.account_id, dict(account.balances))
             if account.api_key and account.api_secret:

@@ -6,11 +6,15 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from execution.auth import EIP712_CHAIN_ID, EIP712_TESTNET_CHAIN_ID
 from execution.errors import ConfigurationError
 from execution.simulator.accounts import DEFAULT_BALANCES, SimAccount, address_of
 from execution.simulator.exchange import SimulatedExchange
+
+if TYPE_CHECKING:
+    from execution.simulator.engine.config import SymbolSpec
 
 READY_LINE = "simulator ready"
 
@@ -97,6 +101,7 @@ async def serve(
     price_replay: Mapping[str, Sequence[Decimal]] | None = None,
     lenient: bool = False,
     testnet: bool = False,
+    symbols: Sequence[SymbolSpec] | None = None,
 ) -> None:
     """Run a simulator until cancelled, printing its URLs, generated credentials and
     `simulator ready` once it listens."""
@@ -105,6 +110,7 @@ async def serve(
         seed=seed, accounts=accounts, endpoints=endpoints, auto_tick=auto_tick,
         tick_interval=tick_interval, host=host, port=port, price_replay=price_replay,
         lenient=lenient, chain_id=EIP712_TESTNET_CHAIN_ID if testnet else EIP712_CHAIN_ID,
+        symbols=symbols,
     )
     async with sim:
         for rest_url, ws_url in zip(sim.rest_urls, sim.ws_urls, strict=True):

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _AUTH_PARAMS = ("signature", "timestamp", "recvWindow", "user", "signer", "nonce")
 _JSON = "application/json"
 DROPPED = 0  # status recorded for a request whose connection was dropped
+_WS_CATEGORIES = ("public", "market")  # Binance's stream paths; not in the AsterDEX docs
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,11 @@ class SimulatorServer:
         app.router.add_get("/ws", self.handle_ws)
         app.router.add_get("/ws/{tail:.*}", self.handle_ws)
         app.router.add_get("/stream", self.handle_ws)
+        if self.router.lenient:  # Binance's stream categories (python-binance routes by them)
+            for category in _WS_CATEGORIES:
+                app.router.add_get(f"/{category}/ws", self.handle_ws)
+                app.router.add_get(f"/{category}/ws/{{tail:.*}}", self.handle_ws)
+                app.router.add_get(f"/{category}/stream", self.handle_ws)
         if self.router.lenient:  # the spot basics ccxt loads; not in the futures docs
             app.router.add_get(
                 "/api/{version:v[13]}/{name:ping|time|exchangeInfo}", self.handle_spot
@@ -339,6 +345,9 @@ class SimulatorServer:
         if self.faults.is_down(index):
             return self._drop(request)
         path = request.path
+        category, _, rest = path[1:].partition("/")
+        if category in _WS_CATEGORIES:  # lenient only (the routes exist only then)
+            path = "/" + rest
         combined = path == "/stream"
         listen_key: str | None = None
         streams: list[str] = []

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from execution.cli.output import Output
 from execution.errors import ValidationError
 from execution.rules import normalize_symbol
 
+if TYPE_CHECKING:
+    from execution.simulator.engine.config import SymbolSpec
+
 PANEL = "Account (default: one generated account, credentials printed)"
 
 
@@ -22,11 +25,24 @@ def _print_line(text: str) -> None:
     print(text, flush=True)
 
 
-def _load_replays(specs: list[str]) -> dict[str, list[Decimal]]:
+def _load_symbols(path: str | None) -> tuple[SymbolSpec, ...] | None:
+    """The contracts of a saved exchangeInfo JSON file (ValidationError if bad)."""
+    if path is None:
+        return None
+    from execution.simulator.engine.symbols import SymbolFileError, load_symbols
+
+    try:
+        return load_symbols(path)
+    except SymbolFileError as error:
+        raise ValidationError("symbols", path, str(error)) from None
+
+
+def _load_replays(specs: list[str], symbols: tuple[SymbolSpec, ...] | None = None,
+                  ) -> dict[str, list[Decimal]]:
     """`SYMBOL=FILE.csv` options -> kline close prices by symbol (ValidationError if bad)."""
     from execution.simulator.engine import DEFAULT_SYMBOLS, load_klines_csv
 
-    known = {spec.symbol for spec in DEFAULT_SYMBOLS}
+    known = {spec.symbol for spec in (symbols or DEFAULT_SYMBOLS)}
     replays: dict[str, list[Decimal]] = {}
     for spec in specs:
         symbol, separator, path = spec.partition("=")
@@ -65,6 +81,9 @@ def sim(
         "(/fapi/v2 and v1 variants, spot ping/time/exchangeInfo) for third-party bots.")] = False,
     testnet: Annotated[bool, typer.Option(
         "--testnet", help="Verify v3 signatures under the testnet's chain id (714).")] = False,
+    symbols_file: Annotated[str | None, typer.Option(
+        "--symbols", help="Contracts from a saved exchangeInfo JSON file instead of BTCUSDT, "
+        "ETHUSDT and SOLUSDT (a symbol may add 'startPrice').", show_default=False)] = None,
     api_key: Annotated[str | None, typer.Option(
         "--api-key", help="HMAC API key of the account (env ASTER_API_KEY).",
         rich_help_panel=PANEL, show_default=False)] = None,
@@ -94,7 +113,8 @@ def sim(
         serve,
     )
 
-    price_replay = _load_replays(klines or [])
+    symbols = _load_symbols(symbols_file)
+    price_replay = _load_replays(klines or [], symbols)
     balances = parse_balances(balance) if balance else None
     account = account_from_options(
         api_key=api_key, api_secret=api_secret, user=user, signers=signer or (),
@@ -111,7 +131,7 @@ def sim(
         task = asyncio.ensure_future(serve(
             host, port, accounts=accounts, seed=seed, endpoints=endpoints,
             auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
-            price_replay=price_replay, lenient=lenient, testnet=testnet,
+            price_replay=price_replay, lenient=lenient, testnet=testnet, symbols=symbols,
         ))
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from execution.simulator.api import ApiError
-from execution.simulator.engine import book
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.market import Market, would_trigger
@@ -77,12 +76,12 @@ def check_trigger(market: Market, order: Order) -> None:
 def check_taking(market: Market, order: Order) -> None:
     if order.type is not OrderType.LIMIT:
         return
-    bid, ask = book.best_prices(market.spec, market.feed.last_price)
+    bid, ask = market.book.best_prices()
     takes = order.price >= ask if order.side is Side.BUY else order.price <= bid
     if order.time_in_force is TimeInForce.GTX and takes:
         raise r.error(r.POST_ONLY_WOULD_TAKE)
     if order.time_in_force is TimeInForce.FOK:
-        depth = book.available(market.spec, market.feed.last_price, order.side, order.price)
+        depth = market.book.available(order.side, order.price)
         if depth < order.quantity:
             raise ApiError(
                 -5021,

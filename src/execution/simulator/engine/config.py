@@ -50,10 +50,12 @@ class SymbolSpec:
     max_num_orders: int = 200
     max_num_algo_orders: int = 100
     quote_asset: str = "USDT"
-    # synthetic book: levels per side, ticks between levels, quantity resting at each level
+    # synthetic book: levels per side, ticks between levels, quantity resting at the best
+    # level, and how much more each level further out holds
     book_levels: int = 20
     level_spacing_ticks: int = 5
     level_qty: Decimal = Decimal(1)
+    level_qty_step: Decimal = Decimal(0)
     # random walk: the largest move per step, as a fraction of the price
     step_volatility: Decimal = Decimal("0.0002")
     brackets: tuple[Bracket, ...] = ()
@@ -171,6 +173,9 @@ class EngineConfig:
     default_leverage: int = 20
     funding_rate: Decimal = Decimal("0.00010000")
     history_points: int = 1000  # feed history generated before the start, one a minute
+    # milliseconds for a book level a taker emptied to fill up again (0: the book is whole
+    # again on every request, the simulator's old book)
+    book_refill_ms: int = 10_000
     replay: Mapping[str, Sequence[Decimal]] = field(default_factory=dict)
     # The first order and trade ids. None (the default): derived from `clock` when the
     # engine starts (milliseconds x 1000), so a restarted simulator never hands out an id an

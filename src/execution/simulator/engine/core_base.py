@@ -18,7 +18,7 @@ from itertools import count
 from typing import Any
 
 from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import book, checks, wire
+from execution.simulator.engine import checks, wire
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import (
     MARGIN_ASSET,
@@ -177,7 +177,7 @@ class CoreBase:
         if increase <= 0:
             return
         if order.type is OrderType.MARKET:
-            bid, ask = book.best_prices(market.spec, market.feed.last_price)
+            bid, ask = market.book.best_prices()
             price = ask if order.side is Side.BUY else bid
         leverage = account.settings_for(order.symbol).leverage
         needed = increase * price / leverage + increase * price * self.config.taker_fee

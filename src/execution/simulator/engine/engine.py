@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from execution.simulator.api import ApiError, EventListener
-from execution.simulator.engine import book, wire
 from execution.simulator.engine import params as p
 from execution.simulator.engine import rejections as r
+from execution.simulator.engine import wire
 from execution.simulator.engine.account_modes import AccountModes
 from execution.simulator.engine.account_settings import AccountSettings
 from execution.simulator.engine.account_views import AccountViews
@@ -26,14 +26,17 @@ from execution.simulator.engine.countdown import CountdownCancel
 from execution.simulator.engine.funding import FundingSettler
 from execution.simulator.engine.index_references import index_references
 from execution.simulator.engine.liquidation import Liquidator
-from execution.simulator.engine.market import Market, PublicTrade
-from execution.simulator.engine.market_data import MarketData, next_funding_time
+from execution.simulator.engine.market import Market
+from execution.simulator.engine.market_data import MarketData
 from execution.simulator.engine.mmp import MmpDesk
+from execution.simulator.engine.motion import MarketMotion, tradepro_event
 from execution.simulator.engine.order_params import check_price, check_quantity, parse_order
 from execution.simulator.engine.orders import Order, Side
 from execution.simulator.engine.position_margin import PositionMarginDesk
 from execution.simulator.engine.risk_views import RiskViews
 from execution.simulator.engine.strategies import StrategyDesk
+from execution.simulator.engine.stream_names import StreamName
+from execution.simulator.engine.stream_payloads import MarketStreams
 from execution.simulator.engine.trading import TradingCore
 from execution.simulator.engine.wallet import WalletDesk
 
@@ -66,6 +69,11 @@ class Engine:
             "indexreferences": lambda params: index_references(
                 self.core.specs, self.core.now, params),
         }
+        self.streams = MarketStreams(self.core, self.config.funding_rate)
+        self.motion = MarketMotion(self.core, self.config.book_refill_ms, self._after_move)
+        for market in self.core.markets.values():
+            self.motion.attach_book(market)
+        self._listener: EventListener = self.core.listener
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -114,7 +122,20 @@ class Engine:
         )
 
     def set_listener(self, listener: EventListener) -> None:
-        self.core.listener = listener
+        self._listener = listener
+        self.core.listener = self._publish
+
+    def _publish(self, account_id: str | None, event: dict[str, Any]) -> None:
+        """Hand an event on; each public trade also goes out as `tradepro`."""
+        self._listener(account_id, event)
+        if account_id is None:
+            trade = tradepro_event(event)
+            if trade is not None:
+                self._listener(None, trade)
+
+    def render_stream(self, stream: StreamName) -> list[Any]:
+        """The payloads of an interval stream due now (see `stream_payloads`)."""
+        return self.streams.render(stream)
 
     def set_clock(self, clock: Clock) -> None:
         """Replace the clock (milliseconds), e.g. to apply a skew."""
@@ -151,22 +172,22 @@ class Engine:
         _check_positive(price)
         if mark_price is not None:
             _check_positive(mark_price)
-        market.feed.set(self.core.now(), price, mark_price)
-        self._moved(market)
+        point = market.feed.set(self.core.now(), price, mark_price)
+        self.motion.moved(market, point.volume)
 
     def set_mark_price(self, symbol: str, mark_price: Decimal) -> None:
         """Move only the mark price (MARK_PRICE triggers fire, the last price stays)."""
         market = self.core.market(symbol)
         _check_positive(mark_price)
         market.feed.set_mark(mark_price)
-        self._moved(market)
+        self.motion.moved(market, Decimal(0))
 
     def step(self, steps: int = 1) -> None:
         for _ in range(steps):
             for market in self.core.markets.values():
                 point = market.feed.step(self.core.now())
-                self._market_trade(market, point.price, point.volume)
-                self._moved(market)
+                self.motion.market_trade(market, point.price, point.volume)
+                self.motion.moved(market, point.volume)
 
     def mark_price(self, symbol: str) -> Decimal:
         return self.core.market(symbol).feed.mark_price
@@ -194,36 +215,9 @@ class Engine:
 
     # -- market events ------------------------------------------------------------------------
 
-    def _market_trade(self, market: Market, price: Decimal, quantity: Decimal) -> None:
-        if quantity <= 0:
-            return
-        now = self.core.now()
-        trade = PublicTrade(self.core.next_trade_id(), price, quantity, now,
-                            buyer_is_maker=market.update_id % 2 == 0)
-        market.record_trade(trade)
-        self.core.listener(None, wire.agg_trade_event(market, trade, now))
-
-    def _moved(self, market: Market) -> None:
-        market.update_id += 1
-        now = self.core.now()
-        symbol = market.spec.symbol
-        stream = symbol.lower()
-        feed = market.feed
-        self.core.listener(None, {"stream": f"{stream}@markPrice", "data": {
-            "e": "markPriceUpdate", "E": now, "s": symbol, "p": wire.fmt(feed.mark_price),
-            "i": wire.fmt(feed.mark_price), "P": wire.fmt(feed.mark_price),
-            "r": f"{self.config.funding_rate:.8f}", "T": next_funding_time(now),
-        }})
-        bid, ask = book.best_prices(market.spec, feed.last_price)
-        quantity = wire.fmt(market.spec.level_qty)
-        self.core.listener(None, {"stream": f"{stream}@bookTicker", "data": {
-            "e": "bookTicker", "u": market.update_id, "E": now, "T": now, "s": symbol,
-            "b": wire.fmt(bid), "B": quantity, "a": wire.fmt(ask), "A": quantity,
-        }})
-        self.core.on_price_change(market)
-        self.core.settle()
+    def _after_move(self, market: Market) -> None:
         self.funding.settle_due()
-        self.liquidator.check(symbol)
+        self.liquidator.check(market.spec.symbol)
         self.countdowns.fire_due()
         self.core.settle()
 

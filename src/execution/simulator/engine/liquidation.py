@@ -10,7 +10,8 @@ below zero by a gap is brought back to zero the same way (`INSURANCE_CLEAR` inco
 As on the exchange, the open orders in the liquidated scope expire first, and each closing
 order is reported as a `LIQUIDATION` order with a client id starting `autoclose-`: one
 `ORDER_TRADE_UPDATE` with execution type `NEW`, one with `CALCULATED` (status FILLED).
-Liquidation orders pay no trading fee. Positions are closed whole (no partial liquidation
+Liquidation orders pay no trading fee. The market keeps the latest one for the `forceOrder`
+streams. Positions are closed whole (no partial liquidation
 by bracket) and there is no auto-deleveraging of other accounts.
 """
 
@@ -30,6 +31,7 @@ from execution.simulator.engine.orders import (
     WorkingType,
 )
 from execution.simulator.engine.trading import TradingCore
+from execution.simulator.engine.wire import fmt
 
 LIQUIDATION_PREFIX = "autoclose-"
 NO_FEE = Decimal(0)
@@ -133,3 +135,10 @@ class Liquidator:
         core._fill(account, market, order, quantity, price, maker=False, fee_rate=NO_FEE,
                    execution_type="CALCULATED")
         self.liquidations += 1
+        # what the `forceOrder` streams show: a LIMIT IOC order filled at once
+        market.force_order = {
+            "s": order.symbol, "S": side.value, "o": "LIMIT", "f": "IOC",
+            "q": fmt(quantity), "p": fmt(order.price), "ap": fmt(price), "X": "FILLED",
+            "l": fmt(quantity), "z": fmt(quantity), "T": now,
+        }
+        market.force_orders += 1

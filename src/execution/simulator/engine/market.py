@@ -1,4 +1,8 @@
-"""One symbol's market: its feed, the resting limit orders and the waiting conditionals.
+"""One symbol's market: its feed, its book, the resting limit orders and the conditionals.
+
+A resting limit fills when the market trades through it: whole when the last price goes
+beyond its price (`crossed`), partly when the price only reaches it (`touched`: the volume
+traded at that price goes to the resting orders there in time priority).
 
 Resting LIMIT orders sit in two heaps (best buy first, best sell first); conditional orders
 sit in heaps by trigger price, one pair per working type. A price move pops only what it
@@ -14,7 +18,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
+from execution.simulator.engine.book import OrderBook
 from execution.simulator.engine.config import SymbolSpec
 from execution.simulator.engine.feed import PriceFeed
 from execution.simulator.engine.orders import Order, OrderType, Side, WorkingType
@@ -59,6 +65,11 @@ class Market:
         self._rise: dict[WorkingType, list[_Entry]] = {w: [] for w in WorkingType}
         self._fall: dict[WorkingType, list[_Entry]] = {w: [] for w in WorkingType}
         self.trailing: dict[int, Order] = {}
+        # a book that never runs out until the engine attaches one on its clock
+        self.book = OrderBook(spec, lambda: feed.last_price, lambda: 0, 0)
+        # the latest liquidation order (a `forceOrder` payload's `o`) and a counter of them
+        self.force_order: dict[str, Any] | None = None
+        self.force_orders = 0
 
     def reference_price(self, working_type: WorkingType) -> Decimal:
         if working_type is WorkingType.MARK_PRICE:
@@ -75,18 +86,33 @@ class Market:
             heapq.heappush(self._asks, (order.price, entry_seq, order.version, order))
 
     def crossed(self, price: Decimal) -> list[Order]:
-        """Resting limits the price has reached: buys at or above it, sells at or below it."""
+        """Resting limits the price went through: buys above it, sells below it."""
         result: list[Order] = []
         bids, asks = self._bids, self._asks
-        while bids and (-bids[0][0] >= price or not _live(bids[0])):
+        while bids and (-bids[0][0] > price or not _live(bids[0])):
             entry = heapq.heappop(bids)
             if _live(entry):
                 result.append(entry[3])
-        while asks and (asks[0][0] <= price or not _live(asks[0])):
+        while asks and (asks[0][0] < price or not _live(asks[0])):
             entry = heapq.heappop(asks)
             if _live(entry):
                 result.append(entry[3])
         return result
+
+    def touched(self, price: Decimal) -> list[Order]:
+        """Resting limits at exactly `price`, in time priority (they stay resting)."""
+        found: list[_Entry] = []
+        for heap, key in ((self._bids, -price), (self._asks, price)):
+            held: list[_Entry] = []
+            while heap and (heap[0][0] == key or not _live(heap[0])):
+                entry = heapq.heappop(heap)
+                if _live(entry):
+                    held.append(entry)
+            for entry in held:
+                heapq.heappush(heap, entry)
+            found.extend(held)
+        found.sort(key=lambda entry: entry[1])
+        return [entry[3] for entry in found]
 
     # -- conditionals -----------------------------------------------------------------------
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from execution.simulator.api import ApiError
-from execution.simulator.engine import book
 from execution.simulator.engine import params as p
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.config import RATE_LIMITS, SymbolSpec
@@ -128,16 +127,14 @@ class MarketData:
         wanted = p.integer(params, "limit") or 500
         if wanted not in _DEPTH_LIMITS:
             raise ApiError(-4021, f"'{wanted}' is not valid depth limit.")
-        price = market.feed.last_price
+        book = market.book
         now = self.core.now()
         return {
-            "lastUpdateId": market.update_id,
+            "lastUpdateId": book.snapshot_id(),
             "E": now,
             "T": now,
-            "bids": [[fmt(lv.price), fmt(lv.quantity)]
-                     for lv in book.levels(market.spec, price, "SELL", wanted)],
-            "asks": [[fmt(lv.price), fmt(lv.quantity)]
-                     for lv in book.levels(market.spec, price, "BUY", wanted)],
+            "bids": [[fmt(lv.price), fmt(lv.quantity)] for lv in book.bids(wanted)],
+            "asks": [[fmt(lv.price), fmt(lv.quantity)] for lv in book.asks(wanted)],
         }
 
     def trades(self, params: p.Params) -> list[dict[str, Any]]:
@@ -212,21 +209,19 @@ class MarketData:
         now = self.core.now()
 
         def render(m: Market) -> dict[str, Any]:
-            bid, ask = book.best_prices(m.spec, m.feed.last_price)
-            return {"symbol": m.spec.symbol, "bidPrice": fmt(bid), "bidQty": fmt(m.spec.level_qty),
-                    "askPrice": fmt(ask), "askQty": fmt(m.spec.level_qty), "time": now,
-                    "lastUpdateId": m.update_id}
+            bid, ask = m.book.best()
+            bid_price, ask_price = m.book.best_prices()
+            return {"symbol": m.spec.symbol, "bidPrice": fmt(bid_price),
+                    "bidQty": fmt(bid.quantity) if bid else "0", "askPrice": fmt(ask_price),
+                    "askQty": fmt(ask.quantity) if ask else "0", "time": now,
+                    "lastUpdateId": m.book.sync()}
 
         return self._one_or_all(params, render)
 
     def ticker_24hr(self, params: p.Params) -> Any:
         now = self.core.now()
 
-        def render(m: Market) -> dict[str, Any]:
-            points = list(m.feed.points_since(now - 86_400_000)) or [m.feed.history[-1]]
-            return _ticker(m, points, now)
-
-        return self._one_or_all(params, render)
+        return self._one_or_all(params, lambda m: ticker_stats(m, now))
 
     def premium_index(self, params: p.Params) -> Any:
         now = self.core.now()
@@ -282,8 +277,9 @@ def next_funding_time(now: int) -> int:
     return now - now % _EIGHT_HOURS + _EIGHT_HOURS
 
 
-def _ticker(market: Market, points: Iterable[Any], now: int) -> dict[str, Any]:
-    series = list(points)
+def ticker_stats(market: Market, now: int) -> dict[str, Any]:
+    """The 24-hour rolling statistics of `market` at `now` (REST `ticker/24hr` fields)."""
+    series = list(market.feed.points_since(now - 86_400_000)) or [market.feed.history[-1]]
     first, last = series[0], series[-1]
     volume = sum((pt.volume for pt in series), Decimal(0))
     quote = sum((pt.volume * pt.price for pt in series), Decimal(0))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from execution.simulator.api import ApiError
-from execution.simulator.engine import book, checks, self_trade, wire
+from execution.simulator.engine import checks, self_trade, wire
 from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.core_base import CoreBase
@@ -129,7 +129,7 @@ class TradingCore(CoreBase):
         mode decides (`self_trade`)."""
         limit = order.price if order.type is OrderType.LIMIT else None
         fillable = self._fillable(account, order)
-        fills = book.walk(market.spec, market.feed.last_price, order.side, fillable, limit)
+        fills = market.book.walk(order.side, fillable, limit)
         makers = self_trade.own_makers(account, order, fills, fillable, limit)
         expire_taker = False
         if makers:
@@ -144,6 +144,7 @@ class TradingCore(CoreBase):
             if not order.is_open:
                 break
             self._fill(account, market, order, level.quantity, level.price, maker=False)
+            market.book.take(order.side, level.price, level.quantity)
         if not order.is_open:
             return
         if not expire_taker and order.type is OrderType.LIMIT and order.time_in_force in (
