@@ -4,7 +4,6 @@ them, and the CHANGELOG's query paths answer only when lenient."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -13,21 +12,9 @@ import aiohttp
 
 from execution.simulator import SimulatedExchange
 
+from .ws import receive_until
+
 SYMBOL = "BTCUSDT"
-
-
-async def _receive_until(ws: aiohttp.ClientWebSocketResponse, predicate: Any,
-                         wait_seconds: float = 10.0) -> dict[str, Any]:
-    async def loop() -> dict[str, Any]:
-        while True:
-            message = await ws.receive()
-            if message.type != aiohttp.WSMsgType.TEXT:
-                raise AssertionError(f"socket ended: {message}")
-            event = message.json()
-            if predicate(event):
-                return event
-
-    return await asyncio.wait_for(loop(), wait_seconds)
 
 
 def _otoco(price: Decimal, take: Decimal) -> dict[str, str]:
@@ -54,7 +41,7 @@ async def test_an_otoco_bracket_over_http_and_the_stream(
     assert placed.status == 200, placed.body
     assert (placed.body["strategyStatus"], placed.body["clientStrategyId"]) == (
         "WORKING", "bracket-1")
-    entry_event = await _receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
+    entry_event = await receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
     assert (entry_event["o"]["c"], entry_event["o"]["X"]) == ("entry-1", "NEW")
 
     query = {"clientStrategyId": "bracket-1", "strategyType": "OTOCO"}
@@ -63,7 +50,7 @@ async def test_an_otoco_bracket_over_http_and_the_stream(
                                                              "PENDING_NEW"]
     simulator.fill_order(SYMBOL, client_order_id="entry-1")
     for client_id in ("tp-1", "sl-1"):  # both exits placed once the entry filled
-        event = await _receive_until(ws, lambda e, c=client_id: e.get("e") ==
+        event = await receive_until(ws, lambda e, c=client_id: e.get("e") ==
                                      "ORDER_TRADE_UPDATE" and e["o"]["c"] == c)
         assert event["o"]["X"] == "NEW"
     open_orders = await client.v3("GET", "/fapi/v3/openOrders", {"symbol": SYMBOL})

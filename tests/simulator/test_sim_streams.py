@@ -11,22 +11,10 @@ import pytest
 
 from execution.simulator.engine.stream_names import parse as parse_stream
 
+from .ws import receive_until
+
 ORDER = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
          "quantity": "0.001", "price": "40000", "newClientOrderId": "ws-1"}
-
-
-async def _receive_until(ws: aiohttp.ClientWebSocketResponse, predicate: Any,
-                         wait_seconds: float = 10.0) -> dict[str, Any]:
-    async def loop() -> dict[str, Any]:
-        while True:
-            message = await ws.receive()
-            if message.type != aiohttp.WSMsgType.TEXT:
-                raise AssertionError(f"socket ended: {message}")
-            event = message.json()
-            if predicate(event):
-                return event
-
-    return await asyncio.wait_for(loop(), wait_seconds)
 
 
 async def test_listen_key_lifecycle(client) -> None:
@@ -50,16 +38,16 @@ async def test_user_stream_order_events(simulator, client, http) -> None:
     ws = await http.ws_connect(f"{simulator.ws_url}/ws/{key}")
     placed = await client.hmac("POST", "/fapi/v1/order", ORDER)
     assert placed.status == 200, placed.body
-    event = await _receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
+    event = await receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
     order = event["o"]
     assert (order["c"], order["X"], order["x"], order["s"]) == ("ws-1", "NEW", "NEW", "BTCUSDT")
     assert "E" in event and "T" in event
     simulator.fill_order("BTCUSDT", client_order_id="ws-1")
-    filled = await _receive_until(
+    filled = await receive_until(
         ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE" and e["o"]["X"] == "FILLED"
     )
     assert filled["o"]["z"] == "0.001"
-    account = await _receive_until(ws, lambda e: e.get("e") == "ACCOUNT_UPDATE")
+    account = await receive_until(ws, lambda e: e.get("e") == "ACCOUNT_UPDATE")
     assert account["a"]["B"] and account["a"]["P"]
     await ws.close()
 
@@ -69,7 +57,7 @@ async def test_v3_listen_key_stream(simulator, client, http) -> None:
     ws = await http.ws_connect(f"{simulator.ws_url}/ws/{key}")
     placed = await client.v3("POST", "/fapi/v3/order", {**ORDER, "newClientOrderId": "ws-3"})
     assert placed.status == 200, placed.body
-    event = await _receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
+    event = await receive_until(ws, lambda e: e.get("e") == "ORDER_TRADE_UPDATE")
     assert event["o"]["c"] == "ws-3"
     await ws.close()
 
@@ -79,7 +67,7 @@ async def test_listen_key_expiry(simulator_factory, make_client, http) -> None:
     client = make_client(sim)
     key = (await client.hmac("POST", "/fapi/v1/listenKey")).body["listenKey"]
     ws = await http.ws_connect(f"{sim.ws_url}/ws/{key}")
-    event = await _receive_until(ws, lambda e: e.get("e") == "listenKeyExpired")
+    event = await receive_until(ws, lambda e: e.get("e") == "listenKeyExpired")
     assert event["listenKey"] == key
     closing = await ws.receive(timeout=2)
     assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
@@ -108,12 +96,12 @@ async def test_market_streams_raw_and_combined(simulator, http) -> None:
     )
     simulator.set_price("BTCUSDT", Decimal("51000"))
     simulator.set_price("ETHUSDT", Decimal("3100"))
-    mark = await _receive_until(raw, lambda e: e.get("e") == "markPriceUpdate", 10)
+    mark = await receive_until(raw, lambda e: e.get("e") == "markPriceUpdate", 10)
     assert mark["s"] == "BTCUSDT" and Decimal(mark["p"]) > 0
-    book = await _receive_until(combined, lambda e: e.get("stream") == "ethusdt@bookTicker", 10)
+    book = await receive_until(combined, lambda e: e.get("stream") == "ethusdt@bookTicker", 10)
     assert book["data"]["s"] == "ETHUSDT" and "b" in book["data"] and "a" in book["data"]
     # labelled as subscribed: the 1-second stream is not the 3-second one
-    wrapped = await _receive_until(combined, lambda e: e.get("stream") == "btcusdt@markPrice@1s"
+    wrapped = await receive_until(combined, lambda e: e.get("stream") == "btcusdt@markPrice@1s"
                                    and e["data"]["p"] == "51000", 10)
     assert wrapped["data"]["e"] == "markPriceUpdate"
     await raw.close()
@@ -233,22 +221,22 @@ async def test_live_subscription_methods_and_the_combined_property(simulator, cl
                                                                   http) -> None:
     ws = await http.ws_connect(simulator.ws_url + "/ws")
     await ws.send_json({"method": "GET_PROPERTY", "params": ["combined"], "id": 1})
-    assert await _receive_until(ws, lambda e: e.get("id") == 1) == {"result": False, "id": 1}
+    assert await receive_until(ws, lambda e: e.get("id") == 1) == {"result": False, "id": 1}
     await ws.send_json({"method": "SUBSCRIBE", "params": ["BTCUSDT@aggTrade",
                                                           "btcusdt@depth"], "id": 2})
-    assert await _receive_until(ws, lambda e: e.get("id") == 2) == {"result": None, "id": 2}
+    assert await receive_until(ws, lambda e: e.get("id") == 2) == {"result": None, "id": 2}
     await ws.send_json({"method": "UNSUBSCRIBE", "params": ["btcusdt@depth"], "id": 3})
-    assert await _receive_until(ws, lambda e: e.get("id") == 3) == {"result": None, "id": 3}
+    assert await receive_until(ws, lambda e: e.get("id") == 3) == {"result": None, "id": 3}
     await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 4})
-    assert (await _receive_until(ws, lambda e: e.get("id") == 4))["result"] == [
+    assert (await receive_until(ws, lambda e: e.get("id") == 4))["result"] == [
         "btcusdt@aggTrade"]
     await ws.send_json({"method": "SET_PROPERTY", "params": ["combined", True], "id": 5})
-    assert await _receive_until(ws, lambda e: e.get("id") == 5) == {"result": None, "id": 5}
+    assert await receive_until(ws, lambda e: e.get("id") == 5) == {"result": None, "id": 5}
     await ws.send_json({"method": "GET_PROPERTY", "params": ["combined"], "id": 6})
-    assert (await _receive_until(ws, lambda e: e.get("id") == 6))["result"] is True
+    assert (await receive_until(ws, lambda e: e.get("id") == 6))["result"] is True
     market = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
     assert (await client.hmac("POST", "/fapi/v1/order", market)).status == 200
-    wrapped = await _receive_until(ws, lambda e: e.get("stream") == "btcusdt@aggTrade")
+    wrapped = await receive_until(ws, lambda e: e.get("stream") == "btcusdt@aggTrade")
     assert wrapped["data"]["e"] == "aggTrade"  # combined payloads on a raw connection
     await ws.close()
 
@@ -257,12 +245,12 @@ async def test_combined_off_on_a_stream_connection_sends_raw_payloads(simulator,
                                                                       http) -> None:
     ws = await http.ws_connect(simulator.ws_url + "/stream?streams=btcusdt@aggTrade")
     await ws.send_json({"method": "GET_PROPERTY", "params": ["combined"], "id": 1})
-    assert (await _receive_until(ws, lambda e: e.get("id") == 1))["result"] is True
+    assert (await receive_until(ws, lambda e: e.get("id") == 1))["result"] is True
     await ws.send_json({"method": "SET_PROPERTY", "params": ["combined", False], "id": 2})
-    assert await _receive_until(ws, lambda e: e.get("id") == 2) == {"result": None, "id": 2}
+    assert await receive_until(ws, lambda e: e.get("id") == 2) == {"result": None, "id": 2}
     market = {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01"}
     assert (await client.hmac("POST", "/fapi/v1/order", market)).status == 200
-    trade = await _receive_until(ws, lambda e: "stream" in e or e.get("e") == "aggTrade")
+    trade = await receive_until(ws, lambda e: "stream" in e or e.get("e") == "aggTrade")
     assert trade.get("e") == "aggTrade" and "stream" not in trade
     await ws.close()
 
@@ -302,11 +290,11 @@ async def test_live_requests_get_the_documented_error_answers(simulator, http) -
     ]
     for text, code, msg in cases:
         await ws.send_str(text)
-        answer = await _receive_until(ws, lambda e: "error" in e)
+        answer = await receive_until(ws, lambda e: "error" in e)
         assert answer["error"] == {"code": code, "msg": msg}, text
         await asyncio.sleep(0.11)  # under the 10 messages a second
     await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 9})
-    assert (await _receive_until(ws, lambda e: e.get("id") == 9))["result"] == []
+    assert (await receive_until(ws, lambda e: e.get("id") == 9))["result"] == []
     await ws.close()
 
 
@@ -334,14 +322,14 @@ async def _receive_until_closed(ws: aiohttp.ClientWebSocketResponse) -> bool:
 async def test_subscribe_messages_and_agg_trades(simulator, client, http) -> None:
     ws = await http.ws_connect(simulator.ws_url + "/ws")
     await ws.send_json({"method": "SUBSCRIBE", "params": ["btcusdt@aggTrade"], "id": 1})
-    assert await _receive_until(ws, lambda e: e.get("id") == 1) == {"result": None, "id": 1}
+    assert await receive_until(ws, lambda e: e.get("id") == 1) == {"result": None, "id": 1}
     await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 2})
-    listed = await _receive_until(ws, lambda e: e.get("id") == 2)
+    listed = await receive_until(ws, lambda e: e.get("id") == 2)
     assert listed["result"] == ["btcusdt@aggTrade"]
     market = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
     assert (await client.hmac("POST", "/fapi/v1/order", market)).status == 200
-    trade = await _receive_until(ws, lambda e: e.get("e") == "aggTrade")
+    trade = await receive_until(ws, lambda e: e.get("e") == "aggTrade")
     assert trade["s"] == "BTCUSDT" and Decimal(trade["q"]) > 0
     await ws.send_json({"method": "UNSUBSCRIBE", "params": ["btcusdt@aggTrade"], "id": 3})
-    assert (await _receive_until(ws, lambda e: e.get("id") == 3))["result"] is None
+    assert (await receive_until(ws, lambda e: e.get("id") == 3))["result"] is None
     await ws.close()

@@ -34,6 +34,7 @@ from execution.exchange.parsing import (
     parse_order_update,
 )
 from execution.models import OrderUpdate, StreamState, StreamStatus, UserEvent
+from execution.tasks import cancel_and_wait
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
@@ -104,10 +105,7 @@ class UserStream:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if self.listen_key is not None:
             key, self.listen_key = self.listen_key, None
             with contextlib.suppress(ExecutionError, aiohttp.ClientError, TimeoutError):

@@ -13,7 +13,6 @@ every position left without one; FLATTEN closes them). A clean stop disarms (cou
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from execution.coercion import to_enum, to_seconds
 from execution.errors import ExecutionError, ValidationError
 from execution.orders.core import ManagerCore
 from execution.orders.protection import ProtectionPolicy, ProtectionReport
+from execution.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +79,7 @@ class DeadMansSwitch:
     async def stop(self) -> None:
         """Stop the heartbeat and disarm every symbol (best effort: a failure is logged)."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         for symbol in list(self._renewed):
             await self._send(symbol, 0)
         self._renewed.clear()

@@ -11,7 +11,6 @@ unknown outcome: looked up with back-off, taken as never placed only after the h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -29,6 +28,7 @@ from execution.models import (
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
+from execution.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +129,8 @@ class EventFeed:
             self._poll_task = asyncio.create_task(self._poll_loop(), name="order-manager-poll")
 
     async def stop_polling(self) -> None:
-        if self._poll_task is not None:
-            self._poll_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poll_task
-            self._poll_task = None
+        task, self._poll_task = self._poll_task, None
+        await cancel_and_wait(task)
 
     async def _poll_loop(self) -> None:
         core = self._core
