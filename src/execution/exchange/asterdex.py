@@ -318,6 +318,10 @@ class AsterDEXExchange(BaseExchange):
         symbol = self.markets.check_symbol(symbol)
         return await self.orders.cancel(symbol, order_id, client_order_id)
 
+    @property
+    def modifies_in_place(self) -> bool:
+        return self.rest.has(ep.MODIFY_ORDER)
+
     async def modify_order(
         self,
         symbol: str,

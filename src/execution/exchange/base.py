@@ -13,7 +13,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from execution.errors import ExchangeError, ValidationError
+from execution.errors import ConfigurationError, ExchangeError, ValidationError
 from execution.intent import OrderIntent
 from execution.models import (
     Balance,
@@ -132,6 +132,26 @@ class BaseExchange(abc.ABC):
     @abc.abstractmethod
     async def cancel_all_orders(self, symbol: str) -> None:
         """Cancel every open order of a symbol."""
+
+    @property
+    def modifies_in_place(self) -> bool:
+        """Whether `modify_order` can change a resting LIMIT order under its ids (the
+        venue's PUT order, with these credentials)."""
+        return False
+
+    async def modify_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: Decimal,
+        price: Decimal,
+        *,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Change a resting LIMIT order's price and/or quantity in place (see
+        `modifies_in_place`); a venue without it refuses and sends nothing."""
+        raise ConfigurationError(f"{type(self).__name__} cannot modify an order in place")
 
     async def place(self, intent: OrderIntent, client_order_id: str) -> Order:
         """Send the order `intent` describes under `client_order_id`: the package's one

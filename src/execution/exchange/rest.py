@@ -65,6 +65,10 @@ class RestClient:
             for endpoint in profile.paths(scheme) if endpoint not in self._paths
         }
 
+    def has(self, endpoint: Endpoint) -> bool:
+        """Whether this venue and these credentials' scheme have `endpoint`."""
+        return endpoint in self._paths
+
     def path(self, endpoint: Endpoint) -> str:
         """The endpoint's path; `ConfigurationError` (nothing sent) when this venue, or
         these credentials' scheme, does not have it."""

@@ -102,7 +102,28 @@ class OrderLifecycle:
         except MismatchedAnswerError as exc:
             logger.error("%s", exc)
             return
+        if update.execution_type == "AMENDMENT":
+            self.amended(managed, snapshot)
+            return
         for event in events_from_update(managed, update, self._core.now_ms()):
+            self.apply(managed, event)
+
+    def amended(self, managed: ManagedOrder, snapshot: Order) -> None:
+        """The exchange changed the order's price or quantity in place (a modify): the
+        order takes its new figures, recorded with a note, then its state as shown."""
+        order = managed.order
+        before = {"price": str(order.price), "quantity": str(order.quantity)}
+        managed.check_describes(snapshot)
+        if snapshot.price is not None and snapshot.price > 0:
+            order.price = snapshot.price
+        if snapshot.quantity > 0:
+            order.quantity = snapshot.quantity
+        if before != {"price": str(order.price), "quantity": str(order.quantity)}:
+            self._recorder.record(managed)
+            self._recorder.note(managed, "AMENDED", {
+                "before": before, "price": str(order.price), "quantity": str(order.quantity),
+            })
+        for event in events_from_snapshot(managed, snapshot, self._core.now_ms()):
             self.apply(managed, event)
 
     def apply_snapshot(self, managed: ManagedOrder, snapshot: Order) -> None:

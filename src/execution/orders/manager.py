@@ -35,6 +35,7 @@ from execution.intent import OrderIntent
 from execution.models import Position, UserEvent
 from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
+from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketRequest
 from execution.orders.callbacks import OrderCallback, PositionCallback
@@ -273,14 +274,19 @@ class OrderManager(OrderEntry):
         new_price: Number | None = None,
         new_quantity: Number | None = None,
     ) -> ManagedOrder:
-        """Cancel and replace with a new price (limit price, or trigger of a stop/take-profit)
-        and/or a new total quantity. Returns the replacement, linked by `replaces`, or the
-        original if it filled first. Raises the cancel's error (original untouched) or
-        `ReplaceFailedError` (original cancelled, replacement refused: nothing live). A
-        replacement whose outcome is unknown is returned PENDING_NEW and settled later."""
+        """A new price (limit price, or trigger of a stop/take-profit) and/or a new total
+        quantity. A working LIMIT order is modified in place where the venue can (PUT order:
+        the same ids, no gap; see `amend`); any other is cancelled and replaced: the result
+        is the replacement, linked by `replaces`, or the original if it filled first; the
+        cancel's error leaves the original untouched, `ReplaceFailedError` says it was
+        cancelled and its replacement refused (nothing live); a replacement whose outcome
+        is unknown is returned PENDING_NEW and settled later."""
         managed = self._require(order_id)
         price = positive(new_price, "new_price") if new_price is not None else None
         quantity = positive(new_quantity, "new_quantity") if new_quantity is not None else None
+        if (price is not None or quantity is not None) and amendable(self._core, managed):
+            return await amend_in_place(self._core, self._placer, self._parts.lifecycle,
+                                        managed, new_price=price, new_quantity=quantity)
         replacement = await cancel_and_replace(
             self._core, self._placer, self._canceller, managed,
             new_price=price, new_quantity=quantity,
