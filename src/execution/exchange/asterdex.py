@@ -7,10 +7,8 @@ validation and rounding (`order_request`), signed requests with their retry poli
 `stream_link`). None of the parts knows this class. Time is read and waited on through an
 injected `timekeeping.Clock`.
 
-Exactly once: an order whose response is lost, or whose status the exchange reports as
-unknown (503/-1007) or fails with a 5xx, is looked up by its client order id; it is sent
-again, with the same id, only with proof that the first copy can no longer execute (v3: a
-noop with its nonce), as `outcome` explains. Without proof it is never sent again.
+Exactly once: an order whose answer is lost or unknown is looked up by its client order id
+and sent again only with proof the first copy cannot execute any more (`outcome`).
 """
 
 from __future__ import annotations
@@ -44,6 +42,7 @@ from execution.exchange.order_request import build_order_request
 from execution.exchange.rate_limit import RateLimiter
 from execution.exchange.rest import RestClient
 from execution.exchange.signing import RequestSigner
+from execution.exchange.strategy_orders import StrategyOrders
 from execution.exchange.stream_link import StreamLink
 from execution.exchange.tracked import TrackedOrders
 from execution.exchange.transport import Transport
@@ -156,6 +155,9 @@ class AsterDEXExchange(BaseExchange):
             server_clock=self.clock, resync=self.sync_clock, prove=self.prove_with_noop,
         )
         self.stream_link = StreamLink(rest=self.rest, desk=self.orders, now_ms=self.clock.now_ms)
+        self.modifies_in_place = self.rest.has(ep.MODIFY_ORDER)
+        self.strategy_orders = StrategyOrders(self.rest, self.markets, self.local_clock.sleep) \
+            if self.rest.has(ep.PLACE_STRATEGY_ORDER) else None
         self._stream: UserStream | None = None
         self._connected = False
         self._clock_task: asyncio.Task[None] | None = None
@@ -317,10 +319,6 @@ class AsterDEXExchange(BaseExchange):
         self._check_live()
         symbol = self.markets.check_symbol(symbol)
         return await self.orders.cancel(symbol, order_id, client_order_id)
-
-    @property
-    def modifies_in_place(self) -> bool:
-        return self.rest.has(ep.MODIFY_ORDER)
 
     async def modify_order(
         self,

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Self
 
 from execution.errors import ConfigurationError, ExchangeError, ValidationError
+from execution.exchange.strategy_orders import StrategyOrders
 from execution.intent import OrderIntent
 from execution.models import (
     Balance,
@@ -133,11 +134,11 @@ class BaseExchange(abc.ABC):
     async def cancel_all_orders(self, symbol: str) -> None:
         """Cancel every open order of a symbol."""
 
-    @property
-    def modifies_in_place(self) -> bool:
-        """Whether `modify_order` can change a resting LIMIT order under its ids (the
-        venue's PUT order, with these credentials)."""
-        return False
+    # The venue's strategy orders (OTO / OCO / OTOCO held by the exchange) with these
+    # credentials, or None where there are none.
+    strategy_orders: StrategyOrders | None = None
+    # Whether `modify_order` changes a resting LIMIT order under its ids (PUT order).
+    modifies_in_place: bool = False
 
     async def modify_order(
         self,

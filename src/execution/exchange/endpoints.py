@@ -105,6 +105,13 @@ BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
 ACCOUNT = _ep("account", "GET", "/fapi/v4/account", 5, v3="/fapi/v3/accountWithJoinMargin")
 POSITION_RISK = _ep("positionRisk", "GET", "/fapi/v2/positionRisk", 5)
 USER_TRADES = _ep("userTrades", "GET", "/fapi/v1/userTrades", 5)
+# v3 only: strategy orders (OTO / OCO / OTOCO), held and triggered by the exchange.
+PLACE_STRATEGY_ORDER = _ep("placeStrategyOrder", "POST", _UNDOCUMENTED, 50, order=True,
+                           idempotent=False)
+UPDATE_STRATEGY_ORDER = _ep("updateStrategyOrder", "POST", _UNDOCUMENTED, 50, order=True,
+                            idempotent=False)
+STRATEGY_OPEN_ORDER = _ep("strategyOpenOrder", "GET", _UNDOCUMENTED, 5)
+STRATEGY_HISTORY_ORDER = _ep("strategyHistoryOrder", "GET", _UNDOCUMENTED, 5)
 # v3 only: spends a nonce, cancelling a queued request signed with it (outcome.py).
 NOOP = _ep("noop", "POST", _UNDOCUMENTED, idempotent=False)
 
@@ -119,6 +126,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
     POSITION_RISK, USER_TRADES,
-    NOOP,
+    NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
+    STRATEGY_HISTORY_ORDER,
     LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,
 )  # fmt: skip
