@@ -23,6 +23,7 @@ from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
+from execution.orders.native_brackets import NativeBrackets
 from execution.orders.placement import OrderPlacer
 from execution.orders.protection import ProtectionConfig, ProtectionPolicy, ProtectionReport
 from execution.orders.protection_audit import ProtectionAuditor
@@ -86,7 +87,7 @@ def assemble(
     placer = OrderPlacer(core, lifecycle, lookup)
     canceller = OrderCanceller(core, lifecycle, lookup)
     exits = BracketExits(core, placer, canceller)
-    brackets = BracketCoordinator(core, placer, canceller, exits)
+    brackets = BracketCoordinator(core, placer, canceller, exits, lifecycle, lookup)
     feed = EventFeed(core, lifecycle, lookup)
     auditor = ProtectionAuditor(core, protection, placer, flatten)
 
@@ -101,5 +102,7 @@ def assemble(
     )
     return ManagerParts(
         core, lifecycle, lookup, placer, canceller, exits, brackets,
-        BracketOrders(core, placer, brackets), feed, auditor, session,
+        BracketOrders(core, placer, brackets,
+                      NativeBrackets(core, placer, lifecycle, lookup, brackets)),
+        feed, auditor, session,
     )

@@ -17,6 +17,24 @@ ZERO = Decimal(0)
 STOP_LOSS_PRICE = "stop_loss_price"  # entry attribute: the stop-loss trigger
 TAKE_PROFIT_PRICE = "take_profit_price"  # entry attribute: the take-profit trigger
 CLOSED_BECAUSE = "closed_because"  # attribute of a market order closing a crossed exit
+BACKEND = "bracket_backend"  # entry attribute: who holds the exits ("native" / "emulated")
+STRATEGY_ID = "strategy_id"  # entry attribute: the exchange's id of a native bracket
+LEG_OF = "strategy_leg_of"  # exit attribute: the client strategy id its leg belongs to
+
+
+class BracketBackend(enum.StrEnum):
+    """Who holds a bracket's exits. NATIVE: the exchange (an OTOCO strategy order: the
+    exits are there before the entry fills and cancel each other there, the process may
+    die); EMULATED: this process (the exits are placed as the entry fills)."""
+
+    NATIVE = "native"
+    EMULATED = "emulated"
+
+
+def waiting_leg(managed: ManagedOrder) -> bool:
+    """An exit of a native bracket the exchange holds until its trigger (no order id yet):
+    not an unknown outcome, and looked up through its strategy, not by its client id."""
+    return LEG_OF in managed.attributes and not managed.order_id and managed.is_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +52,7 @@ class BracketRequest:
     strategy_name: str | None = None
     tags: tuple[str, ...] = ()
     client_order_id: str | None = None
+    backend: BracketBackend | None = None  # None: native where the venue has it
 
 
 class BracketStatus(enum.Enum):
@@ -61,6 +80,7 @@ class Bracket:
     # The position went away without an exit of this bracket (liquidated, or closed by
     # another order): nothing is left to protect.
     closed_elsewhere: bool = False
+    backend: BracketBackend = BracketBackend.EMULATED
 
     @property
     def bracket_id(self) -> str:

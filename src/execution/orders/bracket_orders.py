@@ -15,6 +15,7 @@ from execution.orders.bracket import (
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.native_brackets import NativeBrackets, goes_native
 from execution.orders.placement import OrderPlacer
 from execution.orders.validation import check_bracket_prices
 from execution.rules import safe_price_rounding
@@ -24,11 +25,13 @@ class BracketOrders:
     """Places brackets; `coordinator` keeps their legs consistent afterwards."""
 
     def __init__(
-        self, core: ManagerCore, placer: OrderPlacer, coordinator: BracketCoordinator
+        self, core: ManagerCore, placer: OrderPlacer, coordinator: BracketCoordinator,
+        native: NativeBrackets,
     ) -> None:
         self._core = core
         self._placer = placer
         self._coordinator = coordinator
+        self._native = native
 
     async def place(self, request: BracketRequest) -> Bracket:
         """Check everything, send the entry, and place the exits if it filled at once."""
@@ -64,6 +67,9 @@ class BracketOrders:
             client_order_id = placer.new_client_order_id()
         else:
             check_client_order_id(client_order_id)
+        if goes_native(self._core, request):
+            return await self._native.place(request, intent, stop_loss, take_profit,
+                                            attributes, client_order_id)
         # The bracket exists before the entry is sent, so fills racing the REST answer
         # already find it.
         placeholder = ManagedOrder(

@@ -23,21 +23,27 @@ from typing import Any
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
 from execution.models import OrderSide, OrderStatus
 from execution.orders.bracket import (
+    BACKEND,
     CLOSED_BECAUSE,
     STOP_LOSS_PRICE,
     TAKE_PROFIT_PRICE,
     ZERO,
     Bracket,
+    BracketBackend,
     BracketStatus,
     attach_exit,
     bracket_of,
+    waiting_leg,
 )
 from execution.orders.bracket_exits import BracketExits
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.lookup import OrderLookup
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.placement import OrderPlacer
+from execution.orders.state import OrderCanceled, OrderRejected
 from execution.orders.validation import TriggerCrossedError
 
 __all__ = ["Bracket", "BracketCoordinator", "BracketStatus"]
@@ -75,8 +81,12 @@ class BracketCoordinator:
         placer: OrderPlacer,
         canceller: OrderCanceller,
         exits: BracketExits,
+        lifecycle: OrderLifecycle,
+        lookup: OrderLookup,
     ) -> None:
         self._core = core
+        self._lifecycle = lifecycle
+        self._lookup = lookup
         self._placer = placer
         self._canceller = canceller
         self._exits = exits
@@ -110,7 +120,8 @@ class BracketCoordinator:
             except KeyError:
                 logger.warning("bracket entry %s lacks its exit prices", entry.client_order_id)
                 continue
-            self.brackets[entry.client_order_id] = Bracket(entry, stop, profit)
+            backend = BracketBackend(entry.attributes.get(BACKEND, BracketBackend.EMULATED))
+            self.brackets[entry.client_order_id] = Bracket(entry, stop, profit, backend=backend)
         for m in orders:
             if m.role not in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
                 continue
@@ -196,7 +207,37 @@ class BracketCoordinator:
         elif entry.filled_quantity > 0:
             bracket.status = BracketStatus.ACTIVE
 
+    async def _sync_native(self, bracket: Bracket) -> None:
+        """A bracket the exchange holds: its exits are placed and cancel each other there;
+        here only what the exchange does not do is done. Once closed, what is left of the
+        entry is cancelled; once the entry ended without a fill, the waiting exits are
+        settled from the strategy (and, for an entry never placed, taken as never placed
+        too)."""
+        self._update_status(bracket)
+        entry = bracket.entry
+        if bracket.status is BracketStatus.CLOSED and entry.is_open:
+            await self._canceller.cancel_quietly(entry)
+        if bracket.status is BracketStatus.ACTIVE:
+            for leg in bracket.exits:  # placed by the entry's fill: the stream tells, or this
+                if waiting_leg(leg):
+                    await self._lookup.refresh(leg)
+        if bracket.status is not BracketStatus.CANCELED:
+            return
+        for leg in bracket.exits:
+            if waiting_leg(leg):
+                await self._lookup.refresh(leg)
+            if not waiting_leg(leg):
+                continue
+            # Its trigger (the entry's fill) can no longer come: it will never be placed.
+            now = self._core.now_ms()
+            self._lifecycle.apply(leg, OrderRejected(
+                leg.client_order_id, "its entry was never placed", now, local=True,
+            ) if entry.rejected_locally else OrderCanceled(leg.client_order_id, now))
+
     async def _sync(self, bracket: Bracket) -> None:
+        if bracket.backend is BracketBackend.NATIVE:
+            await self._sync_native(bracket)
+            return
         cancel_quietly = self._canceller.cancel_quietly
         self._update_status(bracket)
         live_exits = [x for x in (bracket.stop_loss, bracket.take_profit) if x and x.is_open]

@@ -14,7 +14,7 @@ from execution.coercion import to_enum
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.money import Number, positive
-from execution.orders.bracket import Bracket, BracketRequest
+from execution.orders.bracket import Bracket, BracketBackend, BracketRequest
 from execution.orders.managed import ManagedOrder
 from execution.rules import normalize_symbol
 
@@ -164,9 +164,15 @@ class OrderEntry:
         strategy_name: str | None = None,
         tags: Iterable[str] = (),
         client_order_id: str | None = None,
+        backend: BracketBackend | str | None = None,
     ) -> Bracket:
         """An entry (market, or limit at `entry_price`) with a reduce-only stop-loss and
-        take-profit, one-cancels-other, placed and sized as the entry fills.
+        take-profit, one-cancels-other.
+
+        `backend` says who holds the exits: "native" (the exchange: one OTOCO strategy
+        order, the exits there before the entry fills; the default where the venue and the
+        credentials have strategy orders, AsterDEX v3) or "emulated" (this process: the
+        exits placed and sized as the entry fills; the default elsewhere).
 
         Everything is checked before the entry is sent: the exit prices must sit on the
         right sides of the entry (or of the mark price for a market entry). An exit whose
@@ -183,4 +189,5 @@ class OrderEntry:
             symbol, side, quantity_value, stop_loss, take_profit, entry_price=entry,
             time_in_force=time_in_force, strategy_name=strategy_name, tags=tuple(tags),
             client_order_id=client_order_id,
+            backend=None if backend is None else to_enum(BracketBackend, backend, "backend"),
         ))

@@ -25,6 +25,7 @@ from execution.models import (
     StreamStatus,
     UserEvent,
 )
+from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
@@ -185,8 +186,8 @@ class EventFeed:
         lookups = self._lookups
         for managed in registry.open_orders():
             client_order_id = managed.client_order_id
-            if client_order_id in registry.in_flight:
-                continue
+            if client_order_id in registry.in_flight or waiting_leg(managed):
+                continue  # (a strategy's waiting leg is no unknown outcome)
             age = now - managed.submitted_at
             if managed.never_acknowledged:
                 done = lookups.get(client_order_id, 0)

@@ -12,17 +12,28 @@ follows the exchange.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from execution.errors import ExecutionError, OrderNotFoundError
+from execution.exchange.strategy_orders import StrategyType
+from execution.models import OrderStatus
+from execution.orders.bracket import LEG_OF, waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
 from execution.orders.missing import find_in_history, settle_missing
-from execution.orders.state import OrderRejected
+from execution.orders.state import OrderCanceled, OrderEvent, OrderExpired, OrderRejected
 
 logger = logging.getLogger(__name__)
 
 SECOND_LOOKS = 2  # looks at an order taken as never placed, after the horizon
+# A waiting strategy leg the exchange ended without placing it.
+_ENDED: dict[OrderStatus, Callable[[str, int], OrderEvent]] = {
+    OrderStatus.CANCELED: OrderCanceled,
+    OrderStatus.EXPIRED: OrderExpired,
+    OrderStatus.REJECTED: lambda client_order_id, at: OrderRejected(
+        client_order_id, "rejected by the exchange (strategy leg)", at),
+}
 
 
 class OrderLookup:
@@ -47,6 +58,9 @@ class OrderLookup:
         with no exchange order id) after the grace period never reached it: it is marked
         REJECTED (locally: should the exchange show it after all, it follows the exchange)."""
         core, lifecycle = self._core, self._lifecycle
+        if waiting_leg(managed):
+            await self._refresh_leg(managed)
+            return
         try:
             snapshot = await core.exchange.fetch_order(
                 managed.symbol, client_order_id=managed.client_order_id
@@ -63,6 +77,30 @@ class OrderLookup:
         # Open on the exchange with no cancel of ours in flight: a cancel that raced the
         # placement (or whose answer was lost) did not happen; the order is working.
         lifecycle.apply_open_snapshot(managed, snapshot)
+
+    async def _refresh_leg(self, managed: ManagedOrder) -> None:
+        """A native bracket's exit the exchange holds until its trigger: asked about
+        through its strategy. Placed since, it is an order like any other from here; ended
+        without being placed, it takes the strategy's word; still waiting, nothing moves."""
+        core = self._core
+        strategies = core.exchange.strategy_orders
+        if strategies is None:
+            return
+        try:
+            found = await strategies.find(StrategyType.OTOCO, managed.attributes[LEG_OF])
+            leg = None if found is None else found.leg(managed.client_order_id)
+            if leg is not None and leg.order_id:
+                snapshot = await core.exchange.fetch_order(
+                    managed.symbol, client_order_id=managed.client_order_id
+                )
+                self._lifecycle.apply_open_snapshot(managed, snapshot)
+                return
+        except ExecutionError as exc:
+            logger.warning("strategy leg %s: lookup failed: %s", managed.client_order_id, exc)
+            return
+        ended = None if leg is None else _ENDED.get(leg.status)
+        if ended is not None:
+            self._lifecycle.apply(managed, ended(managed.client_order_id, core.now_ms()))
 
     async def _settle_never_seen(self, managed: ManagedOrder) -> None:
         core, lifecycle = self._core, self._lifecycle

@@ -37,7 +37,7 @@ from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
-from execution.orders.bracket import Bracket, BracketRequest
+from execution.orders.bracket import Bracket, BracketRequest, waiting_leg
 from execution.orders.callbacks import OrderCallback, PositionCallback
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerSettings, Setting
@@ -202,7 +202,8 @@ class OrderManager(OrderEntry):
         registry = self._core.registry
         return [
             managed for managed in registry.open_orders()
-            if managed.never_acknowledged and managed.client_order_id not in registry.in_flight
+            if managed.never_acknowledged and not waiting_leg(managed)
+            and managed.client_order_id not in registry.in_flight
         ]
 
     @property

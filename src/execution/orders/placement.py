@@ -167,7 +167,7 @@ class OrderPlacer:
             await check_risk(self._core, checked, mark_price, position, replacing)
         return checked
 
-    async def submit(
+    def track(
         self,
         intent: OrderIntent,
         *,
@@ -178,14 +178,9 @@ class OrderPlacer:
         client_order_id: str | None = None,
         replaces: str | None = None,
         attributes: dict[str, str] | None = None,
-        on_registered: Callable[[ManagedOrder], None] | None = None,
     ) -> ManagedOrder:
-        """Send a validated intent exactly once and track it. The order is committed to the
-        store as PENDING_NEW before it is sent, so a crash cannot lose an order sent.
-
-        On an unknown outcome the order is queried by its client id; if that does not
-        settle it the error is raised and the order stays tracked as PENDING_NEW, for
-        the stream or polling to resolve."""
+        """Register a new order for a validated intent as PENDING_NEW (not yet recorded,
+        not sent): its client id is checked (or made) and must be new."""
         symbol = normalize_symbol(intent.symbol)
         if symbol != intent.symbol:
             intent = replace(intent, symbol=symbol)
@@ -222,6 +217,35 @@ class OrderPlacer:
         if intent.working_type is not None:  # persisted with the order (a replacement keeps it)
             managed.attributes[WORKING_TYPE] = intent.working_type.value
         registry.register(managed)
+        return managed
+
+    async def submit(
+        self,
+        intent: OrderIntent,
+        *,
+        strategy_name: str | None = None,
+        tags: tuple[str, ...] = (),
+        parent_order_id: str | None = None,
+        role: OrderRole = OrderRole.SINGLE,
+        client_order_id: str | None = None,
+        replaces: str | None = None,
+        attributes: dict[str, str] | None = None,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
+    ) -> ManagedOrder:
+        """Send a validated intent exactly once and track it. The order is committed to the
+        store as PENDING_NEW before it is sent, so a crash cannot lose an order sent.
+
+        On an unknown outcome the order is queried by its client id; if that does not
+        settle it the error is raised and the order stays tracked as PENDING_NEW, for
+        the stream or polling to resolve."""
+        managed = self.track(
+            intent, strategy_name=strategy_name, tags=tags, parent_order_id=parent_order_id,
+            role=role, client_order_id=client_order_id, replaces=replaces,
+            attributes=attributes,
+        )
+        intent = replace(intent, symbol=managed.symbol)
+        client_order_id = managed.client_order_id
+        registry = self._registry
         registry.in_flight.add(client_order_id)
         lifecycle = self._lifecycle
         try:

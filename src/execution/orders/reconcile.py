@@ -21,6 +21,7 @@ from decimal import Decimal
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import OrderStatus, Position
 from execution.orders.adoption import AdoptionLog, Origin, origin_of
+from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
@@ -193,6 +194,8 @@ class Reconciler:
                 pass  # already brought up to date by the stream since the baseline
             elif snapshot is not None:
                 lifecycle.apply_open_snapshot(managed, snapshot)
+            elif waiting_leg(managed):
+                await self._lookup.refresh(managed)  # through its strategy
             else:
                 try:
                     snapshot = await exchange.fetch_order(

@@ -1,0 +1,176 @@
+"""Native brackets: the entry, the stop-loss and the take-profit in one OTOCO strategy order,
+held by the exchange.
+
+The exits exist on the exchange before the entry fills: the entry's first fill places them
+there (`PARTIALLY_FILLED_OR_FILLED` -> `PLACE_ORDER`) and each one's fill cancels the other
+(`FILLED` -> `CANCEL_ORDER`), with nothing asked of this process. A crash between the
+entry's fill and the exits, or one exit filling while the other fills too, cannot happen
+here. The exits are reduce-only, sized to the entry's quantity (on a partial fill they
+reduce no more than is held).
+
+All three legs are tracked as orders from the start and committed to the store before the
+request leaves; the exits wait (`bracket.waiting_leg`: no order id) until the exchange
+places them, and are looked up through their strategy (`lookup`), never taken as unknown
+outcomes. A lost answer is settled by the client strategy id (the entry's client order
+id), never by sending again: when it cannot be settled the entry stays PENDING_NEW like any
+unknown outcome, and the exits follow it.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from execution.errors import (
+    ExchangeError,
+    ExecutionError,
+    StoreUnavailableError,
+    ValidationError,
+)
+from execution.exchange.strategy_orders import StrategyLeg, StrategyOrders, StrategyType
+from execution.intent import OrderIntent
+from execution.models import OrderType
+from execution.orders.bracket import (
+    BACKEND,
+    LEG_OF,
+    STRATEGY_ID,
+    Bracket,
+    BracketBackend,
+    BracketRequest,
+)
+from execution.orders.brackets import BracketCoordinator
+from execution.orders.core import ManagerCore
+from execution.orders.lifecycle import OrderLifecycle
+from execution.orders.lookup import OrderLookup
+from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.placement import OrderPlacer, is_final_rejection
+from execution.orders.state import OrderRejected
+
+logger = logging.getLogger(__name__)
+
+ON_ENTRY_FILL = "PARTIALLY_FILLED_OR_FILLED"
+CLIENT_STRATEGY_ID_LENGTH = 28
+
+
+class NativeBrackets:
+    """Sends brackets as OTOCO strategy orders."""
+
+    def __init__(
+        self,
+        core: ManagerCore,
+        placer: OrderPlacer,
+        lifecycle: OrderLifecycle,
+        lookup: OrderLookup,
+        coordinator: BracketCoordinator,
+    ) -> None:
+        self._core = core
+        self._placer = placer
+        self._lifecycle = lifecycle
+        self._lookup = lookup
+        self._coordinator = coordinator
+
+    async def place(
+        self,
+        request: BracketRequest,
+        entry_intent: OrderIntent,
+        stop_loss_price: Decimal,
+        take_profit_price: Decimal,
+        attributes: dict[str, str],
+        client_order_id: str,
+    ) -> Bracket:
+        """Track the three legs, commit them, send the strategy once, follow the answer."""
+        strategies = self._core.exchange.strategy_orders
+        assert strategies is not None  # chosen only where the venue has them
+        placer, recorder = self._placer, self._core.recorder
+        exit_side = entry_intent.side.opposite
+        stop_loss, take_profit = (
+            OrderIntent(entry_intent.symbol, exit_side, order_type, entry_intent.quantity,
+                        stop_price=price, reduce_only=True)
+            for order_type, price in ((OrderType.STOP_LOSS, stop_loss_price),
+                                      (OrderType.TAKE_PROFIT, take_profit_price))
+        )
+        # The client strategy id: the entry's client id, cut to the 28 characters the
+        # venue takes (docs/venue-decisions.md); the exits name it.
+        strategy_id = client_order_id[:CLIENT_STRATEGY_ID_LENGTH]
+        entry = placer.track(
+            entry_intent, role=OrderRole.ENTRY, client_order_id=client_order_id,
+            attributes={**attributes, BACKEND: BracketBackend.NATIVE.value},
+            strategy_name=request.strategy_name, tags=request.tags,
+        )
+        exits = [
+            placer.track(intent, role=role, parent_order_id=client_order_id,
+                         attributes={LEG_OF: strategy_id},
+                         strategy_name=request.strategy_name, tags=request.tags)
+            for intent, role in ((stop_loss, OrderRole.STOP_LOSS),
+                                 (take_profit, OrderRole.TAKE_PROFIT))
+        ]
+        bracket = Bracket(entry, stop_loss_price, take_profit_price,
+                          stop_loss=exits[0], take_profit=exits[1], exits=list(exits),
+                          backend=BracketBackend.NATIVE)
+        legs = (entry, *exits)
+        registry = self._core.registry
+        try:
+            for leg in exits:
+                recorder.record(leg)
+            await recorder.commit_before_send(entry, protective=False)
+        except StoreUnavailableError:
+            for leg in legs:
+                registry.unregister(leg)
+            raise
+        self._coordinator.add(bracket)  # before sending: fills racing the answer find it
+        registry.in_flight.add(client_order_id)
+        try:
+            placed = await strategies.place(
+                StrategyType.OTOCO, _legs(entry_intent, stop_loss, take_profit, legs),
+                client_strategy_id=strategy_id,
+            )
+        except ExecutionError as exc:
+            self._failed(bracket, exc)
+            raise
+        finally:
+            registry.in_flight.discard(client_order_id)
+        entry.attributes[STRATEGY_ID] = placed.strategy_id
+        recorder.record(entry)
+        logger.info("bracket %s held by the exchange: strategy %s", client_order_id,
+                    placed.strategy_id)
+        await self._lookup.refresh(entry)
+        await self._coordinator.sync(bracket)
+        return bracket
+
+    def _failed(self, bracket: Bracket, exc: ExecutionError) -> None:
+        if not is_final_rejection(exc):
+            # Nothing said about the strategy: the entry is an unknown outcome like any
+            # other order's (looked up by its client id); the exits follow it.
+            self._lifecycle.outcome_unknown(bracket.entry, exc)
+            return
+        local = not isinstance(exc, ExchangeError)
+        for leg in (bracket.entry, *bracket.exits):
+            self._lifecycle.apply(
+                leg, OrderRejected(leg.client_order_id, str(exc), self._core.now_ms(), local)
+            )
+        self._coordinator.brackets.pop(bracket.bracket_id, None)
+
+
+def _legs(
+    entry: OrderIntent, stop_loss: OrderIntent, take_profit: OrderIntent,
+    orders: tuple[ManagedOrder, ...],
+) -> list[StrategyLeg]:
+    entry_order, stop_order, take_order = orders
+    return [
+        StrategyLeg(entry, entry_order.client_order_id),
+        StrategyLeg(stop_loss, stop_order.client_order_id,
+                    first=(1, ON_ENTRY_FILL, "PLACE_ORDER"), second=(3, "FILLED", "CANCEL_ORDER")),
+        StrategyLeg(take_profit, take_order.client_order_id,
+                    first=(1, ON_ENTRY_FILL, "PLACE_ORDER"), second=(2, "FILLED", "CANCEL_ORDER")),
+    ]
+
+
+def goes_native(core: ManagerCore, request: BracketRequest) -> bool:
+    """Whether `request` goes out as a native bracket: where the venue and these
+    credentials have strategy orders, unless EMULATED is asked; NATIVE asked where they
+    have none is refused (nothing sent)."""
+    has = isinstance(core.exchange.strategy_orders, StrategyOrders)
+    if request.backend is BracketBackend.NATIVE and not has:
+        raise ValidationError("backend", request.backend.value,
+                              "this venue (or these credentials) has no strategy orders")
+    return has and request.backend is not BracketBackend.EMULATED
