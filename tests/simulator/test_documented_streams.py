@@ -14,6 +14,7 @@ from execution.simulator import SimulatedExchange
 from execution.venue_api import DocumentedStream, load
 
 from .contract import mismatches
+from .notices import is_event, liquidation_price, open_long, receive, walk_down_until_called
 
 API = load()
 SYMBOL = "BTCUSDT"
@@ -86,7 +87,8 @@ def test_stream_gaps_are_listed_in_one_place() -> None:
     assert SERVED_STREAMS == DOCUMENTED_STREAMS  # every documented market stream
     events = {st.event for st in API.streams if st.kind == "user_data"}
     assert events - API.events_not_yet_served == {
-        "ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "ACCOUNT_CONFIG_UPDATE", "listenKeyExpired"}
+        "ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "ACCOUNT_CONFIG_UPDATE", "listenKeyExpired",
+        "MARGIN_CALL", "announcement"}  # every documented user-data event
 
 
 def _concrete(name: str) -> str:
@@ -154,5 +156,50 @@ async def test_listen_key_expired_carries_the_documented_fields(
     try:
         expired = await _receive(ws, lambda e: e.get("e") == "listenKeyExpired")
         assert _problems(_documented("listenKeyExpired", "user_data"), expired) == []
+    finally:
+        await ws.close()
+
+
+def _every_documented(event: str) -> list[DocumentedStream]:
+    """Each documented payload of a user-data event, in every document that has it."""
+    found = [s for s in API.streams if s.event == event and s.kind == "user_data"]
+    assert found, event
+    return found
+
+
+async def test_margin_call_carries_the_documented_fields(
+    simulator: SimulatedExchange, client: Any, http: aiohttp.ClientSession
+) -> None:
+    await open_long(client)
+    entry, liquidation = await liquidation_price(client)
+    key = (await client.hmac("POST", "/fapi/v1/listenKey")).body["listenKey"]
+    ws = await http.ws_connect(f"{simulator.ws_url}/ws/{key}")
+    try:
+        walk_down_until_called(simulator, entry, liquidation)
+        call = await receive(ws, is_event("MARGIN_CALL"))
+        for documented in _every_documented("MARGIN_CALL"):  # v1 and v3
+            assert _problems(documented, call) == [], (documented.doc, call)
+    finally:
+        await ws.close()
+
+
+async def test_announcements_carry_the_documented_fields(
+    simulator: SimulatedExchange, client: Any, http: aiohttp.ClientSession
+) -> None:
+    key = (await client.v3("POST", "/fapi/v3/listenKey")).body["listenKey"]
+    ws = await http.ws_connect(f"{simulator.ws_url}/ws/{key}")
+    board = simulator.engine.announcements
+    try:
+        board.publish(simulator.account.account_id, [("en", "Direct", "sub", "<p>x</p>")],
+                      category="MAINTENANCE", publish_time=simulator.server_time_ms())
+        board.publish_public([("en", "Public", "sub", "<p>y</p>")],
+                             publish_time=simulator.server_time_ms())
+        direct = await receive(ws, is_event("announcement"))
+        public = await receive(ws, is_event("announcement"))
+        assert (direct["en"]["c"], public["en"]["c"]) == ("DIRECT", "NEW_LISTING")
+        # "Event: Public Announcement" and "Event: Direct Announcement" (v3)
+        for documented in _every_documented("announcement"):
+            for payload in (direct, public):
+                assert _problems(documented, payload) == [], payload
     finally:
         await ws.close()

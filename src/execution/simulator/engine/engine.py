@@ -26,6 +26,7 @@ from execution.simulator.engine.countdown import CountdownCancel
 from execution.simulator.engine.funding import FundingSettler
 from execution.simulator.engine.index_references import index_references
 from execution.simulator.engine.liquidation import Liquidator
+from execution.simulator.engine.margin_call import MarginCallDesk
 from execution.simulator.engine.market import Market
 from execution.simulator.engine.market_data import MarketData
 from execution.simulator.engine.mmp import MmpDesk
@@ -54,6 +55,7 @@ class Engine:
         self.market_data = MarketData(self.core)
         self.views = AccountViews(self.core)
         self.liquidator = Liquidator(self.core)
+        self.margin_calls = MarginCallDesk(self.core)
         self.funding = FundingSettler(self.core, self.config.funding_rate)
         self.position_margin = PositionMarginDesk(self.core)
         self.countdowns = CountdownCancel(self.core)
@@ -64,7 +66,7 @@ class Engine:
         self.mmp = MmpDesk(self.core)
         self.chases = ChaseDesk(self.core)
         self.wallet = WalletDesk(self.core)
-        self.announcements = AnnouncementBoard()
+        self.announcements = AnnouncementBoard(self.core)
         self._public_extra: dict[str, Callable[[dict[str, str]], Any]] = {
             "indexreferences": lambda params: index_references(
                 self.core.specs, self.core.now, params),
@@ -218,6 +220,7 @@ class Engine:
     def _after_move(self, market: Market) -> None:
         self.funding.settle_due()
         self.liquidator.check(market.spec.symbol)
+        self.margin_calls.check(market.spec.symbol)
         self.countdowns.fire_due()
         self.core.settle()
 
