@@ -46,6 +46,7 @@ async def test_an_otoco_bracket_in_one_request(simulator: SimulatedExchange) -> 
         entry, stop, take = found.legs
         assert entry.order_id and entry.status is OrderStatus.NEW
         assert (stop.order_id, stop.status) == ("", OrderStatus.PENDING_NEW)
+        assert (take.order_id, take.status) == ("", OrderStatus.PENDING_NEW)
         (resting,) = await client.get_open_orders(BTC)
         assert resting.client_order_id == "entry" and resting.price == D("49000")  # rounded
         simulator.fill_order(BTC, client_order_id="entry")
