@@ -29,6 +29,7 @@ from execution.store import OrderStore
 
 ZERO = Decimal(0)
 _IN_FLIGHT = (OrderStatus.PENDING_NEW.value, OrderStatus.PENDING_CANCEL.value)
+_ENDED = (OrderStatus.CANCELED.value, OrderStatus.EXPIRED.value, OrderStatus.REJECTED.value)
 
 
 @dataclass(slots=True)
@@ -81,6 +82,18 @@ def exchange_orders(sim: SimulatedExchange) -> dict[str, Order]:
     return orders
 
 
+def unplaced_legs(sim: SimulatedExchange) -> dict[str, str]:
+    """Strategy legs (a native bracket's exits) the exchange never placed, by client order
+    id: PENDING_NEW while they wait for their trigger, else the status they ended with."""
+    legs: dict[str, str] = {}
+    for strategy in sim.engine.strategies.strategies_of(sim.account.account_id):
+        for leg in strategy.legs:
+            client_order_id = leg.request.client_order_id
+            if leg.order is None and client_order_id:
+                legs[client_order_id] = leg.dropped or OrderStatus.PENDING_NEW.value
+    return legs
+
+
 def exchange_positions(sim: SimulatedExchange) -> dict[str, Decimal]:
     raw = sim.engine.private(sim.account.account_id, "GET", "positionRisk", {})
     positions: dict[str, Decimal] = {}
@@ -105,6 +118,7 @@ def _compare(
     known: dict[str, tuple[str, str, Decimal]],
     on_exchange: dict[str, Order],
     result: Verification,
+    unplaced: dict[str, str],
 ) -> None:
     for client_order_id, order in on_exchange.items():
         mine = known.get(client_order_id)
@@ -119,6 +133,12 @@ def _compare(
             )
     for client_order_id, (order_id, status, _) in known.items():
         if client_order_id in on_exchange:
+            continue
+        held = unplaced.get(client_order_id)
+        if held is not None:  # a strategy leg the exchange holds, or ended unplaced
+            if status != held and not (status in _ENDED and held in _ENDED):
+                result.mismatches.append(
+                    f"{client_order_id}: {where} {status}, its strategy leg {held}")
             continue
         if status in _IN_FLIGHT:
             result.mismatches.append(f"{client_order_id}: {where} still {status}")
@@ -176,8 +196,9 @@ async def verify(
     result.foreign_adopted += [f"{cid}: in the store" for cid in stored if is_foreign(cid)]
     stored = {c: row for c, row in stored.items() if not is_foreign(c)}
     result.store_orders = len(stored)
+    unplaced = unplaced_legs(sim)
     _compare("store", {c: (o, s, f) for c, (o, s, f, _, _) in stored.items()}, on_exchange,
-             result)
+             result, unplaced)
     implied: dict[str, Decimal] = {}
     for _, _, filled, symbol, side in stored.values():
         signed = filled if side == OrderSide.BUY.value else -filled
@@ -200,7 +221,7 @@ async def verify(
         for cid, o in manager_state["orders"].items() if not is_foreign(cid)
     }
     result.manager_orders = len(managed)
-    _compare("manager", managed, on_exchange, result)
+    _compare("manager", managed, on_exchange, result, unplaced)
     manager_positions = {s: Decimal(q) for s, q in manager_state["positions"].items()}
     for symbol in SYMBOLS:
         held, tracked = positions.get(symbol, ZERO), manager_positions.get(symbol, ZERO)

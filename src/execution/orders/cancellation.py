@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from execution.errors import ExecutionError, OrderNotFoundError
+from execution.errors import ExecutionError, OrderNotFoundError, ValidationError
+from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
@@ -32,7 +33,14 @@ class OrderCanceller:
 
     async def cancel(self, managed: ManagedOrder) -> None:
         """Cancel; on failure the order goes back to working, is refreshed, and the error
-        is raised."""
+        is raised. A native bracket's waiting exit is not on the book: refused (nothing
+        sent); cancelling its entry ends the bracket."""
+        if waiting_leg(managed):
+            raise ValidationError(
+                "order_id", managed.client_order_id,
+                "an exit the exchange holds for its bracket until the entry fills: cancel "
+                f"the entry {managed.parent_order_id} to end the bracket",
+            )
         lifecycle = self._lifecycle
         client_order_id = managed.client_order_id
         lifecycle.apply(managed, OrderCancelRequested(client_order_id, self._core.now_ms()))
@@ -72,8 +80,12 @@ class OrderCanceller:
         `tracked` (the manager's open orders of the symbol) to its state."""
         lifecycle = self._lifecycle
         cancelling = self._registry.cancelling
-        ids = [managed.client_order_id for managed in tracked]
+        # A native bracket's waiting exits are not on the book: nothing to cancel there;
+        # the strategy says afterwards what became of them (refreshed below).
+        ids = [managed.client_order_id for managed in tracked if not waiting_leg(managed)]
         for managed in tracked:
+            if waiting_leg(managed):
+                continue
             lifecycle.apply(
                 managed, OrderCancelRequested(managed.client_order_id, self._core.now_ms())
             )

@@ -55,6 +55,7 @@ class EventFeed:
         self._poll_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
+        self._leg_due: dict[str, int] = {}  # client id -> when a waiting leg is asked again
 
     # -- the user stream --------------------------------------------------------------------
 
@@ -186,8 +187,20 @@ class EventFeed:
         lookups = self._lookups
         for managed in registry.open_orders():
             client_order_id = managed.client_order_id
-            if client_order_id in registry.in_flight or waiting_leg(managed):
-                continue  # (a strategy's waiting leg is no unknown outcome)
+            if client_order_id in registry.in_flight:
+                continue
+            if waiting_leg(managed):
+                # Not an unknown outcome: its strategy is asked now and then (1, 2, 4, ...
+                # s apart, at most a horizon), in case the stream missed its placement.
+                done = lookups.get(client_order_id, 0)
+                due = self._leg_due.setdefault(client_order_id, now + LOOKUP_BACKOFF_MS)
+                if now < due:
+                    continue
+                lookups[client_order_id] = done + 1
+                self._leg_due[client_order_id] = now + min(
+                    LOOKUP_BACKOFF_MS << min(done + 1, 16), horizon_ms)
+                await self._lookup.refresh(managed)
+                continue
             age = now - managed.submitted_at
             if managed.never_acknowledged:
                 done = lookups.get(client_order_id, 0)

@@ -80,27 +80,53 @@ class OrderLookup:
 
     async def _refresh_leg(self, managed: ManagedOrder) -> None:
         """A native bracket's exit the exchange holds until its trigger: asked about
-        through its strategy. Placed since, it is an order like any other from here; ended
-        without being placed, it takes the strategy's word; still waiting, nothing moves."""
+        through its strategy. Still waiting, nothing moves; ended without being placed, it
+        takes the strategy's word; placed (or with no strategy to ask: other credentials,
+        or the strategy gone), it is looked up by its client id like any order."""
         core = self._core
         strategies = core.exchange.strategy_orders
-        if strategies is None:
-            return
-        try:
-            found = await strategies.find(StrategyType.OTOCO, managed.attributes[LEG_OF])
-            leg = None if found is None else found.leg(managed.client_order_id)
-            if leg is not None and leg.order_id:
-                snapshot = await core.exchange.fetch_order(
-                    managed.symbol, client_order_id=managed.client_order_id
-                )
-                self._lifecycle.apply_open_snapshot(managed, snapshot)
+        leg = None
+        if strategies is not None:
+            try:
+                found = await strategies.find(StrategyType.OTOCO, managed.attributes[LEG_OF])
+            except ExecutionError as exc:
+                logger.warning("strategy leg %s: lookup failed: %s", managed.client_order_id,
+                               exc)
                 return
+            leg = None if found is None else found.leg(managed.client_order_id)
+            if leg is not None and not leg.order_id:
+                ended = _ENDED.get(leg.status)
+                if ended is not None:
+                    self._lifecycle.apply(managed, ended(managed.client_order_id, core.now_ms()))
+                return
+        try:
+            snapshot = await core.exchange.fetch_order(
+                managed.symbol, client_order_id=managed.client_order_id
+            )
+        except OrderNotFoundError:
+            if leg is None:
+                self._leg_never_placed(managed)
+            return
         except ExecutionError as exc:
             logger.warning("strategy leg %s: lookup failed: %s", managed.client_order_id, exc)
             return
-        ended = None if leg is None else _ENDED.get(leg.status)
-        if ended is not None:
-            self._lifecycle.apply(managed, ended(managed.client_order_id, core.now_ms()))
+        self._lifecycle.apply_open_snapshot(managed, snapshot)
+
+    def _leg_never_placed(self, managed: ManagedOrder) -> None:
+        """No strategy tells, and the exchange has no order by the leg's client id. Its
+        entry ended without a fill: the trigger can no longer come (CANCELED). Its entry
+        has filled and the horizon is over: the leg was refused when triggered (REJECTED
+        locally, revised should it turn up). Otherwise it may still be placed."""
+        entry = self._core.registry.get(managed.parent_order_id or "")
+        if entry is None:
+            return
+        now = self._core.now_ms()
+        if not entry.is_open and entry.filled_quantity == 0:
+            self._lifecycle.apply(managed, OrderCanceled(managed.client_order_id, now))
+        elif entry.filled_quantity > 0 and self.grace_over(managed):
+            self._lifecycle.apply(managed, OrderRejected(
+                managed.client_order_id, "its strategy never placed it", now, local=True,
+            ))
 
     async def _settle_never_seen(self, managed: ManagedOrder) -> None:
         core, lifecycle = self._core, self._lifecycle
