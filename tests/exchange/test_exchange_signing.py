@@ -16,7 +16,17 @@ from execution.auth import (
     recover_signer,
 )
 from execution.exchange.clock import ServerClock
-from execution.exchange.endpoints import ALL_ENDPOINTS, MODIFY_ORDER, NOOP, AuthScheme, Security
+from execution.exchange.endpoints import (
+    ALL_ENDPOINTS,
+    MODIFY_ORDER,
+    NOOP,
+    PLACE_STRATEGY_ORDER,
+    STRATEGY_HISTORY_ORDER,
+    STRATEGY_OPEN_ORDER,
+    UPDATE_STRATEGY_ORDER,
+    AuthScheme,
+    Security,
+)
 from execution.exchange.signing import RequestSigner, encode_params
 from execution.secrets import Secret
 from execution.venue_api import load as load_venue_api
@@ -130,6 +140,9 @@ def test_endpoint_table_uses_only_documented_paths() -> None:
             assert endpoint.weight_for(has_symbol=True) == documented.weight, path
             assert endpoint.weight_for(has_symbol=False) == (
                 documented.weight_without_symbol or documented.weight), path
-    # only modify and noop lack a v1 path; every request has a v3 path
-    assert {e for e in ALL_ENDPOINTS if e.path(AuthScheme.HMAC) is None} == {MODIFY_ORDER, NOOP}
+    # only modify, noop and the strategy orders lack a v1 path; every request has a v3 path
+    assert {e for e in ALL_ENDPOINTS if e.path(AuthScheme.HMAC) is None} == {
+        MODIFY_ORDER, NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
+        STRATEGY_HISTORY_ORDER,
+    }
     assert all(e.path(AuthScheme.EIP712) for e in ALL_ENDPOINTS)
