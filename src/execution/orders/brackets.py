@@ -232,7 +232,7 @@ class BracketCoordinator:
             now = self._core.now_ms()
             self._lifecycle.apply(leg, OrderRejected(
                 leg.client_order_id, "its entry was never placed", now, local=True,
-            ) if entry.rejected_locally else OrderCanceled(leg.client_order_id, now))
+            ) if entry.status is OrderStatus.REJECTED else OrderCanceled(leg.client_order_id, now))
 
     async def _sync(self, bracket: Bracket) -> None:
         if bracket.backend is BracketBackend.NATIVE:

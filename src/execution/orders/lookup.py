@@ -121,7 +121,11 @@ class OrderLookup:
         if entry is None:
             return
         now = self._core.now_ms()
-        if not entry.is_open and entry.filled_quantity == 0:
+        if entry.status is OrderStatus.REJECTED:  # the strategy never existed
+            self._lifecycle.apply(managed, OrderRejected(
+                managed.client_order_id, "its entry was never placed", now, local=True,
+            ))
+        elif not entry.is_open and entry.filled_quantity == 0:
             self._lifecycle.apply(managed, OrderCanceled(managed.client_order_id, now))
         elif entry.filled_quantity > 0 and self.grace_over(managed):
             self._lifecycle.apply(managed, OrderRejected(
