@@ -209,6 +209,8 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
         ("simulator", lambda: simulator_bench(results, quick=quick)),
         ("unknown outcome", lambda: _rows_from(
             "Unknown outcome", "bench.bench_unknown_outcome", results, quick)),
+        ("protection", lambda: _rows_from(
+            "Protection", "bench.bench_protection", results, quick)),
     ]
     for label, step in steps:
         started = time.perf_counter()
