@@ -125,3 +125,30 @@ async def test_emulated_on_request_and_native_refused_where_there_is_none(
             BTC, OrderSide.BUY, D("0.01"), entry_price=D("49000"),
             stop_loss_price=D("47000"), take_profit_price=D("53000"), backend="native")
     assert strategy_requests(simulator) == 0
+
+
+async def test_a_native_stop_moves_with_the_strategy_not_by_cancel_and_replace(
+    v3: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path, wait_for: Waiter,
+) -> None:
+    async with OrderManager(v3, tmp_path / "orders.sqlite") as manager:
+        bracket = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.01"), entry_price=D("49000"),
+            stop_loss_price=D("47000"), take_profit_price=D("53000"))
+        stop = bracket.stop_loss
+        assert stop is not None
+        moved = await manager.modify_order(stop.client_order_id, new_price=D("47500.05"))
+        # waiting: amended there; a SELL trigger rounds up (it fires no later than asked)
+        assert moved is stop and stop.order.stop_price == D("47500.1")
+        simulator.fill_order(BTC, client_order_id=bracket.entry.client_order_id)
+        await wait_for(lambda: stop.status is OrderStatus.NEW)
+        (live,) = [o for o in await v3.get_open_orders(BTC)
+                   if o.client_order_id == stop.client_order_id]
+        assert live.stop_price == D("47500.1")  # placed with the moved trigger
+        await manager.modify_order(stop.client_order_id, new_price=D("48200"))  # trail it up
+        (live,) = [o for o in await v3.get_open_orders(BTC)
+                   if o.client_order_id == stop.client_order_id]
+        assert live.stop_price == D("48200") and live.order_id == stop.order_id
+        assert bracket.stop_loss_price == D("48200") and simulator.orders_created(
+            stop.client_order_id) == 1
+        with pytest.raises(ValidationError):  # above the market: would trigger at once
+            await manager.modify_order(stop.client_order_id, new_price=D("60000"))

@@ -30,6 +30,7 @@ from execution.errors import (
     ValidationError,
 )
 from execution.exchange import endpoints as ep
+from execution.exchange.error_map import map_error
 from execution.exchange.markets import Markets
 from execution.exchange.order_request import build_order_request, check_client_order_id
 from execution.exchange.outcome import OUTCOME_UNKNOWN
@@ -145,6 +146,28 @@ class StrategyOrders:
                 wire.update({f"{prefix}DrivenId": str(driver), f"{prefix}DrivenOn": event,
                              f"{prefix}Trigger": action})
         return wire
+
+    async def update(
+        self, strategy_type: StrategyType, strategy_id: str, sub_id: int, leg: StrategyLeg
+    ) -> None:
+        """Change one leg of a working strategy in place (its stop price, price or
+        quantity; a placed leg is amended on the book, a waiting one before it is placed):
+        no cancel-and-replace gap. The new figures are checked like a new order's; the
+        exchange's refusal of the leg is raised as its typed error. Sent once: after an
+        answer that says nothing the caller reads the strategy back."""
+        wire = self._wire_leg(sub_id, leg)
+        for key in ("clientOrderId", "firstDrivenId", "firstDrivenOn", "firstTrigger",
+                    "secondDrivenId", "secondDrivenOn", "secondTrigger"):
+            wire.pop(key, None)  # not updatable (the docs' update fields)
+        params = [("strategyId", strategy_id), ("strategyType", StrategyType(strategy_type).value),
+                  ("subOrderList", json.dumps([wire], separators=(",", ":")))]
+        answer = await self.rest.request(ep.UPDATE_STRATEGY_ORDER, params)
+        results = answer if isinstance(answer, list) else [answer]
+        for result in results:
+            if isinstance(result, dict) and result.get("updateStatus") not in (None, "SUCCESS"):
+                code = result.get("failureCode")
+                raise map_error(400, int(code) if code else None,
+                                str(result.get("failureReason") or "update refused"))
 
     async def _settle(
         self, strategy_type: StrategyType, client_strategy_id: str, cause: ExecutionError

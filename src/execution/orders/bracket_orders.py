@@ -31,7 +31,7 @@ class BracketOrders:
         self._core = core
         self._placer = placer
         self._coordinator = coordinator
-        self._native = native
+        self.native = native
 
     async def place(self, request: BracketRequest) -> Bracket:
         """Check everything, send the entry, and place the exits if it filled at once."""
@@ -68,7 +68,7 @@ class BracketOrders:
         else:
             check_client_order_id(client_order_id)
         if goes_native(self._core, request):
-            return await self._native.place(request, intent, stop_loss, take_profit,
+            return await self.native.place(request, intent, stop_loss, take_profit,
                                             attributes, client_order_id)
         # The bracket exists before the entry is sent, so fills racing the REST answer
         # already find it.

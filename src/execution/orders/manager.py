@@ -37,13 +37,13 @@ from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
-from execution.orders.bracket import Bracket, BracketRequest, waiting_leg
+from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
 from execution.orders.callbacks import OrderCallback, PositionCallback
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerSettings, Setting
 from execution.orders.deadman import DeadmanConfig
 from execution.orders.entry import OrderEntry, OrderLabels
-from execution.orders.managed import ManagedOrder
+from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
 from execution.orders.protection import ProtectionConfig, ProtectionReport
@@ -285,6 +285,11 @@ class OrderManager(OrderEntry):
         managed = self._require(order_id)
         price = positive(new_price, "new_price") if new_price is not None else None
         quantity = positive(new_quantity, "new_quantity") if new_quantity is not None else None
+        bracket = self._brackets.find(managed)
+        if (bracket is not None and bracket.backend is BracketBackend.NATIVE
+                and managed.role is not OrderRole.ENTRY):
+            return await self._parts.bracket_orders.native.move_exit(
+                bracket, managed, price, quantity)
         if (price is not None or quantity is not None) and amendable(self._core, managed):
             return await amend_in_place(self._core, self._placer, self._parts.lifecycle,
                                         managed, new_price=price, new_quantity=quantity)

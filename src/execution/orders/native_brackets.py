@@ -33,7 +33,9 @@ from execution.models import OrderType
 from execution.orders.bracket import (
     BACKEND,
     LEG_OF,
+    STOP_LOSS_PRICE,
     STRATEGY_ID,
+    TAKE_PROFIT_PRICE,
     Bracket,
     BracketBackend,
     BracketRequest,
@@ -45,6 +47,8 @@ from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.placement import OrderPlacer, is_final_rejection
 from execution.orders.state import OrderRejected
+from execution.orders.validation import TriggerCrossedError, trigger_crossed
+from execution.rules import safe_price_rounding
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +140,52 @@ class NativeBrackets:
         await self._lookup.refresh(entry)
         await self._coordinator.sync(bracket)
         return bracket
+
+    async def move_exit(
+        self, bracket: Bracket, leg: ManagedOrder, new_price: Decimal | None,
+        new_quantity: Decimal | None,
+    ) -> ManagedOrder:
+        """Move a native bracket's stop-loss or take-profit (its trigger and/or quantity)
+        with the strategy's update: the same leg, held by the exchange all along, no
+        cancel-and-replace gap. The new trigger must still be ahead of the market."""
+        strategies = self._core.exchange.strategy_orders
+        strategy_id = bracket.entry.attributes.get(STRATEGY_ID)
+        if strategies is None or not strategy_id or not leg.is_open:
+            raise ValidationError("order_id", leg.client_order_id,
+                                  "its strategy cannot be updated (no strategy id, other "
+                                  "credentials, or the leg has ended)")
+        order = leg.order
+        exchange = self._core.exchange
+        rules = await exchange.get_symbol_rules(order.symbol)
+        stop_price = order.stop_price if new_price is None else rules.round_price(
+            new_price, safe_price_rounding(order.side))
+        quantity = order.quantity if new_quantity is None else rules.round_quantity_down(
+            new_quantity, market=True)
+        assert stop_price is not None
+        rules.validate_price(stop_price, "new_price")
+        rules.validate_quantity(quantity, market=True)
+        mark = await exchange.fetch_mark_price(order.symbol)
+        if trigger_crossed(order.order_type, order.side, stop_price, mark):
+            raise TriggerCrossedError(order.order_type, order.side, stop_price, mark)
+        intent = OrderIntent(order.symbol, order.side, order.order_type, quantity,
+                             stop_price=stop_price, reduce_only=True)
+        sub_id = 2 if leg.role is OrderRole.STOP_LOSS else 3
+        await strategies.update(StrategyType.OTOCO, strategy_id, sub_id,
+                                StrategyLeg(intent, leg.client_order_id))
+        before = {"stop_price": str(order.stop_price), "quantity": str(order.quantity)}
+        order.stop_price, order.quantity = stop_price, quantity
+        if leg.role is OrderRole.STOP_LOSS:
+            bracket.stop_loss_price = stop_price
+            bracket.entry.attributes[STOP_LOSS_PRICE] = str(stop_price)
+        else:
+            bracket.take_profit_price = stop_price
+            bracket.entry.attributes[TAKE_PROFIT_PRICE] = str(stop_price)
+        recorder = self._core.recorder
+        recorder.record(leg)
+        recorder.record(bracket.entry)
+        recorder.note(leg, "AMENDED", {"before": before, "stop_price": str(stop_price),
+                                       "quantity": str(quantity), "by": "updateStrategyOrder"})
+        return leg
 
     def _failed(self, bracket: Bracket, exc: ExecutionError) -> None:
         if not is_final_rejection(exc):
