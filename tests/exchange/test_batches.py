@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from execution.errors import (
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.exchange.batches import BatchLeg
 from execution.intent import OrderIntent
-from execution.models import OrderSide, OrderStatus, OrderType
+from execution.models import OrderSide, OrderStatus, OrderType, PositionSide
 from execution.simulator import SimulatedExchange
 
 SYMBOL = "BTCUSDT"
@@ -185,3 +186,49 @@ async def test_batch_cancel_local_refusals(
     with pytest.raises(ValidationError):
         await exchange.batches.cancel(SYMBOL, order_ids=["12x"])
     assert batch_posts(simulator, "DELETE") == []
+
+
+async def test_a_leg_the_venue_does_not_take_refuses_the_batch_before_sending(
+    simulator: SimulatedExchange, make_client: Any
+) -> None:
+    """Binance takes no conditional order on the order endpoints: a stop leg stops the
+    whole batch here, as it would stop a single order."""
+    simulator.set_price(SYMBOL, MARK)
+    stop = OrderIntent(SYMBOL, OrderSide.SELL, OrderType.STOP_LOSS, Decimal("0.001"),
+                       stop_price=Decimal("45000"))
+    async with make_client(simulator, "hmac", venue="binance") as client:
+        with pytest.raises(ValidationError) as caught:
+            await client.batches.place([limit_leg("b-bn-0"), BatchLeg(stop, "b-bn-1")])
+    assert caught.value.field == "orders[1].order_type"
+    assert batch_posts(simulator) == []
+
+
+@pytest.mark.parametrize("auth", ["hmac"])
+async def test_a_batch_in_hedge_mode_carries_each_legs_position_side(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange
+) -> None:
+    simulator.set_price(SYMBOL, MARK)
+    await exchange.margin.set_position_mode("hedge")
+    long_entry = BatchLeg(market_leg("b-h-0").intent, "b-h-0", PositionSide.LONG)
+    short_entry = BatchLeg(
+        OrderIntent(SYMBOL, OrderSide.SELL, OrderType.MARKET, Decimal("0.002")), "b-h-1",
+        PositionSide.SHORT)
+    results = await exchange.batches.place([long_entry, short_entry])
+    assert all(r.ok for r in results), results
+    sides = {p.position_side: p.quantity for p in await exchange.get_positions(SYMBOL)}
+    assert sides == {PositionSide.LONG: Decimal("0.001"), PositionSide.SHORT: Decimal("-0.002")}
+
+
+async def test_a_batch_whose_response_is_lost_is_found_leg_by_leg(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, auth: str
+) -> None:
+    """Carried out, then the connection dropped unanswered: every leg is found by its
+    client order id (v3: the noop says "processed"), none is sent again."""
+    simulator.set_price(SYMBOL, MARK)
+    simulator.faults.drop_responses(count=1, path="batchOrders", method="POST")
+    ids = [f"b-drop-{auth}-{i}" for i in range(2)]
+    results = await exchange.batches.place([market_leg(ids[0]), limit_leg(ids[1])])
+    assert [r.order.status for r in results if r.order] == [
+        OrderStatus.FILLED, OrderStatus.NEW]
+    assert [simulator.orders_created(cid) for cid in ids] == [1, 1]
+    assert len(batch_posts(simulator)) == 1
