@@ -101,6 +101,36 @@ def _leg_error(item: object) -> ExchangeError | None:
     return None
 
 
+def read_answer(
+    requests: Sequence[OrderRequest], answer: object, *, resent: bool
+) -> dict[str, LegResult | ExecutionError]:
+    """A `POST batchOrders` answer, leg by leg (the venue answers in the order sent): each
+    leg's order or final error, or the error that leaves it open (an unknown outcome, an
+    unreadable entry, an answer about another order), to be looked up by its client id.
+    On a copy sent again, a duplicate client id means the first copy is open: looked up.
+    A list of the wrong length is `MalformedResponseError` (the whole batch is unknown)."""
+    if not isinstance(answer, list) or len(answer) != len(requests):
+        raise MalformedResponseError(
+            f"batchOrders: expected a list of {len(requests)} answers, got {answer!r:.80}")
+    results: dict[str, LegResult | ExecutionError] = {}
+    for request, item in zip(requests, answer, strict=True):
+        order = request.order
+        cid = order.client_order_id
+        error = _leg_error(item)
+        if error is not None:
+            open_elsewhere = resent and isinstance(error, DuplicateOrderError)
+            keep_open = isinstance(error, _LEG_UNKNOWN) or open_elsewhere
+            results[cid] = error if keep_open else LegResult(cid, error=error)
+            continue
+        try:
+            found = check_answer(parse_order(item), order.symbol, None, cid)
+        except _LEG_UNKNOWN as exc:
+            results[cid] = exc
+            continue
+        results[cid] = LegResult(cid, order=found)
+    return results
+
+
 class BatchDesk:
     """Batches over an `OrderDesk` (its REST client, markets, tracked orders, nonces and
     noop). `resync` re-measures the server clock; `guard()` refuses before anything is
@@ -166,7 +196,7 @@ class BatchDesk:
             tracked.track(request.order)
         sent = self._encode(requests)
         try:
-            results = self._read(requests, await self._send(sent), resent=False)
+            results = read_answer(requests, await self._send(sent), resent=False)
         except (*OUTCOME_UNKNOWN, MalformedResponseError) as exc:
             results = await self._settle(requests, sent, exc)
         except ExchangeError:  # the whole batch refused: nothing was placed
@@ -192,32 +222,6 @@ class BatchDesk:
             await self._resync()
             sent.nonce = desk.fresh_nonce()
             return await desk.rest.send(ep.BATCH_ORDERS, sent.encoded, weight, sent.nonce)
-
-    def _read(
-        self, requests: Sequence[OrderRequest], answer: object, *, resent: bool
-    ) -> dict[str, LegResult | ExecutionError]:
-        """Each leg's order, its final error, or (to look up) the error that left it open.
-        A duplicate id on a copy sent again means the first copy is open: looked up."""
-        if not isinstance(answer, list) or len(answer) != len(requests):
-            raise MalformedResponseError(
-                f"batchOrders: expected a list of {len(requests)} answers, got {answer!r:.80}")
-        results: dict[str, LegResult | ExecutionError] = {}
-        for request, item in zip(requests, answer, strict=True):
-            order = request.order
-            cid = order.client_order_id
-            error = _leg_error(item)
-            if error is not None:
-                open_elsewhere = resent and isinstance(error, DuplicateOrderError)
-                keep_open = isinstance(error, _LEG_UNKNOWN) or open_elsewhere
-                results[cid] = error if keep_open else LegResult(cid, error=error)
-                continue
-            try:
-                found = check_answer(parse_order(item), order.symbol, None, cid)
-            except _LEG_UNKNOWN as exc:
-                results[cid] = exc
-                continue
-            results[cid] = LegResult(cid, order=found)
-        return results
 
     async def _settle(
         self, requests: Sequence[OrderRequest], sent: SentOrder, cause: ExecutionError
@@ -247,7 +251,7 @@ class BatchDesk:
                 return results
             sent = self._encode(pending)
             try:
-                results.update(self._read(pending, await self._send(sent), resent=True))
+                results.update(read_answer(pending, await self._send(sent), resent=True))
                 return results
             except (*OUTCOME_UNKNOWN, MalformedResponseError) as exc:
                 last = exc  # the new copy's outcome is unknown in turn: prove again
