@@ -53,6 +53,7 @@ from execution.exchange.outcome import (
     prove,
 )
 from execution.exchange.parsing import MalformedResponseError, parse_order
+from execution.exchange.rest import RETRYABLE
 from execution.exchange.signing import encode_params
 from execution.intent import OrderIntent
 from execution.models import Order, OrderStatus, OrderType, PositionSide
@@ -76,7 +77,8 @@ class BatchLeg:
 @dataclass(frozen=True, slots=True)
 class LegResult:
     """What became of one leg: `order` (placed, found, cancelled) or `error` (refused by
-    the exchange, or `OrderStatusUnknownError` when its outcome is still unknown)."""
+    the exchange, or `OrderStatusUnknownError` when its outcome is still unknown). A
+    cancel by order id that found no order names it by that id."""
 
     client_order_id: str
     order: Order | None = None
@@ -353,7 +355,7 @@ class BatchDesk:
         while True:
             try:
                 return await rest.send_once(ep.CANCEL_BATCH, encoded, 1), attempt > 1
-            except (*OUTCOME_UNKNOWN, MalformedResponseError):
+            except (*RETRYABLE, MalformedResponseError):
                 if attempt >= rest.max_retries:
                     raise
             await rest.clock.sleep(rest.backoff(attempt))
