@@ -5,10 +5,12 @@ from __future__ import annotations
 from execution.cli.app import app
 from execution.cli.commands import (
     account,
+    batch,
     closing,
     countdown,
     demo,
     history,
+    margin,
     panic,
     sim,
     sizing,
@@ -16,7 +18,8 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "app", "closing", "countdown", "demo", "history", "panic", "run", "sim",
+    "account", "app", "batch", "closing", "countdown", "demo", "history", "margin", "panic",
+    "run", "sim",
     "sizing", "trading",
 ]
 

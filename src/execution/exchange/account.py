@@ -1,15 +1,13 @@
-"""`AccountDesk`: balances, positions, leverage and margin type over one `RestClient`."""
+"""`AccountDesk`: balances, positions and leverage over one `RestClient` (margin type and
+the account's modes: `margin_desk`)."""
 
 from __future__ import annotations
 
-from execution.coercion import to_enum
-from execution.errors import ExchangeError, ValidationError
+from execution.errors import ValidationError
 from execution.exchange import endpoints as ep
 from execution.exchange.parsing import MalformedResponseError, parse_balances, parse_positions
 from execution.exchange.rest import RestClient
-from execution.models import Balance, MarginType, Position
-
-NO_CHANGE_NEEDED = -4046  # "No need to change margin type": already so
+from execution.models import Balance, Position
 
 
 class AccountDesk:
@@ -37,16 +35,6 @@ class AccountDesk:
             return int(data.get("leverage", leverage))
         except (AttributeError, TypeError, ValueError):
             raise MalformedResponseError("leverage: unreadable response") from None
-
-    async def set_margin_type(self, symbol: str, margin_type: MarginType) -> None:
-        margin_type = to_enum(MarginType, margin_type, "margin_type")
-        try:
-            await self.rest.request(
-                ep.MARGIN_TYPE, [("symbol", symbol), ("marginType", margin_type.value)]
-            )
-        except ExchangeError as exc:
-            if exc.code != NO_CHANGE_NEEDED:
-                raise
 
     async def server_time(self) -> int:
         """The exchange's time in ms (`GET time`)."""

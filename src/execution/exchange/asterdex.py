@@ -26,6 +26,7 @@ from execution.errors import LiveTradingNotAllowedError, ValidationError
 from execution.exchange import endpoints as ep
 from execution.exchange.account import AccountDesk
 from execution.exchange.base import BaseExchange, UserEventHandler
+from execution.exchange.batches import BatchDesk
 from execution.exchange.clock import ServerClock
 from execution.exchange.config import (
     account_label,
@@ -36,7 +37,8 @@ from execution.exchange.config import (
     resolve_endpoints,
 )
 from execution.exchange.endpoints import AuthScheme
-from execution.exchange.markets import Markets
+from execution.exchange.margin_desk import MarginDesk
+from execution.exchange.markets import MARK_FRESH_SECONDS, Markets
 from execution.exchange.order_desk import OrderDesk
 from execution.exchange.order_request import build_order_request
 from execution.exchange.rate_limit import RateLimiter
@@ -63,8 +65,6 @@ from execution.rules import SymbolRules
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
-
-_MARK_FRESH_SECONDS = 30.0
 
 
 class AsterDEXExchange(BaseExchange):
@@ -154,6 +154,11 @@ class AsterDEXExchange(BaseExchange):
             rest=self.rest, markets=self.markets, tracked=TrackedOrders(),
             server_clock=self.clock, resync=self.sync_clock, prove=self.prove_with_noop,
         )
+        # batches (`exchange.batches.place/cancel`) and the account's modes and margin
+        self.batches = BatchDesk(self.orders, guard=self._check_live,
+                                 check_type=self.check_order_type, resync=self.sync_clock)
+        self.margin = MarginDesk(self.rest, check_symbol=self.markets.check_symbol,
+                                 guard=self._check_live, now_ms=self.clock.now_ms)
         self.stream_link = StreamLink(rest=self.rest, desk=self.orders, now_ms=self.clock.now_ms)
         self.modifies_in_place = self.rest.has(ep.MODIFY_ORDER)
         self.strategy_orders = StrategyOrders(self.rest, self.markets, self.local_clock.sleep) \
@@ -264,8 +269,7 @@ class AsterDEXExchange(BaseExchange):
         return await self.account.set_leverage(self.markets.check_symbol(symbol), leverage)
 
     async def set_margin_type(self, symbol: str, margin_type: MarginType) -> None:
-        self._check_live()
-        await self.account.set_margin_type(self.markets.check_symbol(symbol), margin_type)
+        await self.margin.set_margin_type(symbol, margin_type)  # already so: a no-op
 
     # -- orders ----------------------------------------------------------------------------
 
@@ -293,22 +297,13 @@ class AsterDEXExchange(BaseExchange):
         rules = self.markets.rules_for(symbol)
         reference = None
         if order_type is OrderType.MARKET:
-            reference = self.markets.recent_mark(rules.symbol, _MARK_FRESH_SECONDS)
+            reference = self.markets.recent_mark(rules.symbol, MARK_FRESH_SECONDS)
         request = build_order_request(
-            rules,
-            side,
-            order_type,
-            quantity,
-            price=price,
-            stop_price=stop_price,
-            time_in_force=time_in_force,
-            reduce_only=reduce_only,
-            close_position=close_position,
-            position_side=position_side,
-            working_type=working_type,
-            activation_price=activation_price,
-            callback_rate=callback_rate,
-            client_order_id=client_order_id,
+            rules, side, order_type, quantity, price=price, stop_price=stop_price,
+            time_in_force=time_in_force, reduce_only=reduce_only,
+            close_position=close_position, position_side=position_side,
+            working_type=working_type, activation_price=activation_price,
+            callback_rate=callback_rate, client_order_id=client_order_id,
             reference_price=reference,
         )
         return await self.orders.place(request)

@@ -112,6 +112,17 @@ UPDATE_STRATEGY_ORDER = _ep("updateStrategyOrder", "POST", _UNDOCUMENTED, 50, or
                             idempotent=False)
 STRATEGY_OPEN_ORDER = _ep("strategyOpenOrder", "GET", _UNDOCUMENTED, 5)
 STRATEGY_HISTORY_ORDER = _ep("strategyHistoryOrder", "GET", _UNDOCUMENTED, 5)
+# batches (`batches.py`): up to 5 new orders (one nonce for all), up to 10 cancels
+BATCH_ORDERS = _ep("batchOrders", "POST", "/fapi/v1/batchOrders", 5, order=True,
+                   idempotent=False)
+CANCEL_BATCH = _ep("batchOrders", "DELETE", "/fapi/v1/batchOrders")
+# account modes and isolated margin (`margin_desk.py`); setting a mode is idempotent
+POSITION_MODE = _ep("positionSide/dual", "GET", "/fapi/v1/positionSide/dual", 30)
+SET_POSITION_MODE = _ep("positionSide/dual", "POST", "/fapi/v1/positionSide/dual")
+MULTI_ASSETS = _ep("multiAssetsMargin", "GET", "/fapi/v1/multiAssetsMargin", 30)
+SET_MULTI_ASSETS = _ep("multiAssetsMargin", "POST", "/fapi/v1/multiAssetsMargin")
+POSITION_MARGIN = _ep("positionMargin", "POST", "/fapi/v1/positionMargin", idempotent=False)
+MARGIN_HISTORY = _ep("positionMargin/history", "GET", "/fapi/v1/positionMargin/history")
 # v3 only: spends a nonce, cancelling a queued request signed with it (outcome.py).
 NOOP = _ep("noop", "POST", _UNDOCUMENTED, idempotent=False)
 
@@ -126,6 +137,8 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
     POSITION_RISK, USER_TRADES,
+    BATCH_ORDERS, CANCEL_BATCH, POSITION_MODE, SET_POSITION_MODE, MULTI_ASSETS,
+    SET_MULTI_ASSETS, POSITION_MARGIN, MARGIN_HISTORY,
     NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
     STRATEGY_HISTORY_ORDER,
     LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,

@@ -18,6 +18,9 @@ from execution.exchange.rest import RestClient
 from execution.rules import SymbolRules, normalize_symbol
 from execution.timekeeping import Clock
 
+MARK_FRESH_SECONDS = 30.0
+"""How old a cached mark may be for checking a market order's notional."""
+
 
 def read_exchange_info(info: Any) -> tuple[dict[str, SymbolRules], list[Budget]]:
     """Symbol rules and rate-limit budgets of an `exchangeInfo` answer."""

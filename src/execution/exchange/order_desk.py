@@ -93,7 +93,7 @@ class OrderDesk:
             raise
         return self.tracked.track(order)
 
-    def _fresh_nonce(self) -> int | None:
+    def fresh_nonce(self) -> int | None:
         """The nonce for the next v3 request sent (None on v1: no nonce)."""
         if self.rest.scheme is AuthScheme.EIP712:
             return self.server_clock.next_nonce()
@@ -102,14 +102,20 @@ class OrderDesk:
     async def _send_new_order(self, sent: SentOrder) -> Order:
         """Send a new order once, remembering its nonce; a nonce or timestamp refused at
         the door (-1021, -4225: nothing processed) re-syncs the clock and signs anew."""
-        sent.nonce = self._fresh_nonce()
+        sent.nonce = self.fresh_nonce()
         try:
             data = await self.rest.send(ep.NEW_ORDER, sent.encoded, 1, sent.nonce)
         except TimestampError:
             await self._resync()
-            sent.nonce = self._fresh_nonce()
+            sent.nonce = self.fresh_nonce()
             data = await self.rest.send(ep.NEW_ORDER, sent.encoded, 1, sent.nonce)
         return parse_order(data)
+
+    @property
+    def noop_proof(self) -> Callable[[int], Awaitable[None]] | None:
+        """The noop that proves a request with a given nonce can no longer execute (v3,
+        when the client allows it), else None: an unknown outcome is only looked up."""
+        return self._noop if self.prove and self.rest.scheme is AuthScheme.EIP712 else None
 
     async def _noop(self, nonce: int) -> None:
         """`POST /fapi/v3/noop` with `nonce`: spends it if no request has yet."""
@@ -132,7 +138,7 @@ class OrderDesk:
             sent,
             query=look_up,
             resend=self._send_new_order,
-            noop=self._noop if self.prove and self.rest.scheme is AuthScheme.EIP712 else None,
+            noop=self.noop_proof,
             backoff=self.rest.backoff,
             queries=self.rest.max_retries + 1,
             sleep=self.rest.clock.sleep,

@@ -70,6 +70,33 @@ class Proof(enum.Enum):
     NONE = "none"  # no answer, or no noop on this venue
 
 
+async def prove(
+    noop: Callable[[int], Awaitable[None]] | None,
+    nonce: int | None,
+    backoff: Callable[[int], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> Proof:
+    """What a noop with `nonce` proves about the request first sent with it (one order, or
+    a whole batch: one request, one nonce). `Proof.NONE` without a noop or a nonce."""
+    if noop is None or nonce is None:
+        return Proof.NONE
+    for attempt in range(1, NOOP_ATTEMPTS + 1):
+        try:
+            await noop(nonce)
+            return Proof.CANNOT_EXECUTE
+        except ExchangeError as exc:
+            if exc.code == NONCE_SPENT:
+                # Spent by the first copy, or by an earlier noop whose answer was lost:
+                # either way nothing may be sent again.
+                return Proof.PROCESSED
+            if not isinstance(exc, _NO_ANSWER):
+                return Proof.NONE
+        except _NO_ANSWER:
+            pass
+        await sleep(backoff(attempt))
+    return Proof.NONE
+
+
 @dataclass(slots=True)
 class SentOrder:
     """The encoded parameters of a new order and the v3 nonce of its last copy sent."""
@@ -122,24 +149,7 @@ class OutcomeSettler:
         return await self._look_up(last, Proof.NONE)
 
     async def _prove(self) -> Proof:
-        noop, nonce = self.noop, self.sent.nonce
-        if noop is None or nonce is None:
-            return Proof.NONE
-        for attempt in range(1, NOOP_ATTEMPTS + 1):
-            try:
-                await noop(nonce)
-                return Proof.CANNOT_EXECUTE
-            except ExchangeError as exc:
-                if exc.code == NONCE_SPENT:
-                    # Spent by the first copy, or by an earlier noop whose answer was lost:
-                    # either way nothing may be sent again.
-                    return Proof.PROCESSED
-                if not isinstance(exc, _NO_ANSWER):
-                    return Proof.NONE
-            except _NO_ANSWER:
-                pass
-            await self.sleep(self.backoff(attempt))
-        return Proof.NONE
+        return await prove(self.noop, self.sent.nonce, self.backoff, self.sleep)
 
     async def _query_once(self) -> Order | None:
         try:
