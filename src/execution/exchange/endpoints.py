@@ -89,6 +89,9 @@ PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, security=
 TICKER_PRICE = _ep("ticker/price", "GET", "/fapi/v1/ticker/price", 1, weight_all=2,
                    security=_PUBLIC)
 DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 10, security=_PUBLIC)  # at the default limit 500
+TICKER_24HR = _ep("ticker/24hr", "GET", "/fapi/v1/ticker/24hr", 1, weight_all=40,
+                  security=_PUBLIC)
+KLINES = _ep("klines", "GET", "/fapi/v1/klines", 5, security=_PUBLIC)  # at the default 500
 
 NEW_ORDER = _ep("order", "POST", "/fapi/v1/order", order=True, idempotent=False)
 # the v1 document has no PUT order: modifying needs EIP-712 credentials
@@ -115,7 +118,7 @@ LISTEN_KEY_KEEPALIVE = _ep("listenKey", "PUT", "/fapi/v1/listenKey", security=_S
 LISTEN_KEY_DELETE = _ep("listenKey", "DELETE", "/fapi/v1/listenKey", security=_STREAM)
 
 ALL_ENDPOINTS: tuple[Endpoint, ...] = (
-    PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH,
+    PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH, TICKER_24HR, KLINES,
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
     POSITION_RISK, USER_TRADES,
