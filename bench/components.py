@@ -1,4 +1,5 @@
-"""The component benchmarks (simulator, order manager, sizer, signing), run in this tree.
+"""The component benchmarks (simulator, order manager, sizer, signing, local order book), run
+in this tree.
 
 Each lives in its own module (`bench/bench_*.py`, runnable alone); this module calls them
 and turns what they report into rows of the results table and the metrics the targets
@@ -209,6 +210,8 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
         ("simulator", lambda: simulator_bench(results, quick=quick)),
         ("unknown outcome", lambda: _rows_from(
             "Unknown outcome", "bench.bench_unknown_outcome", results, quick)),
+        ("local order book", lambda: _rows_from(
+            "Local order book", "bench.bench_local_book", results, quick)),
     ]
     for label, step in steps:
         started = time.perf_counter()

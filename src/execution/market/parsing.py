@@ -40,16 +40,23 @@ def _field(data: Mapping[str, Any], key: str, what: str) -> Any:
         raise MalformedResponseError(f"{what}: missing field {key!r}") from None
 
 
-def dec(data: Mapping[str, Any], key: str, what: str) -> Decimal:
-    """Field `key` of `data` as a Decimal (a JSON number read by `loads` is one already; a
-    float from another reader goes through `str`, as `to_decimal` does)."""
-    value = _field(data, key, what)
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
+_FIGURE_TYPES = (str, int, Decimal, float)
+
+
+def figure(value: Any, key: str, what: str) -> Decimal:
+    """`value` as a Decimal (a JSON number read by `loads` is one already; a float from
+    another reader goes through `str`, as `to_decimal` does)."""
+    if isinstance(value, bool) or not isinstance(value, _FIGURE_TYPES):
         raise MalformedResponseError(f"{what}: {key!r} is not a decimal ({value!r})")
     try:
         return to_decimal(value, key)
     except ValidationError as exc:
         raise MalformedResponseError(f"{what}: {exc}") from None
+
+
+def dec(data: Mapping[str, Any], key: str, what: str) -> Decimal:
+    """Field `key` of `data` as a Decimal (`figure`)."""
+    return figure(_field(data, key, what), key, what)
 
 
 def num(data: Mapping[str, Any], key: str, what: str) -> int:
@@ -68,8 +75,7 @@ def levels(raw: Any, what: str) -> tuple[Level, ...]:
     for level in raw:
         if not isinstance(level, list) or len(level) < 2:
             raise MalformedResponseError(f"{what}: a level is not [price, quantity]")
-        pair = {"price": level[0], "quantity": level[1]}
-        result.append((dec(pair, "price", what), dec(pair, "quantity", what)))
+        result.append((figure(level[0], "price", what), figure(level[1], "quantity", what)))
     return tuple(result)
 
 
