@@ -16,6 +16,7 @@ from execution.market.events import AggTrade, BookTicker, Kline, MarkPriceUpdate
 from execution.market.rest import MarketRest
 from execution.models import OrderSide, OrderType
 from execution.simulator import SimulatedExchange
+from execution.simulator.testing import credentials_for
 
 from .conftest import poll
 
@@ -53,6 +54,21 @@ async def test_live_subscribe_and_unsubscribe_with_typed_events(
         assert refused.value.code == 2 and "btcusdt@nosuchstream" not in stream.streams
     finally:
         await stream.stop()
+
+
+async def test_rest_reads_under_v3_credentials_too(book_sim: SimulatedExchange) -> None:
+    """EIP-712 credentials read the v3 document's paths (`/fapi/v3/depth`, ...)."""
+    client = AsterDEXExchange(credentials_for(book_sim, "eip712"), rest_urls=book_sim.rest_urls,
+                              ws_url=book_sim.ws_url, timeout=5.0, dotenv_path=None)
+    async with client:
+        reads = MarketRest(client.rest)
+        assert (await reads.depth("BTCUSDT", 5)).bids
+        assert (await reads.premium_index("BTCUSDT")).mark_price > 0
+        assert (await reads.ticker_24h("BTCUSDT")).last_price > 0
+        assert await reads.klines("BTCUSDT", "1m", 2)
+    paths = {record.path for record in book_sim.request_log}
+    assert {"/fapi/v3/depth", "/fapi/v3/premiumIndex", "/fapi/v3/ticker/24hr",
+            "/fapi/v3/klines"} <= paths
 
 
 async def test_rest_reads(book_sim: SimulatedExchange, market_rest: MarketRest) -> None:

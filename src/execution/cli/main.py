@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from execution.cli.app import app
-from execution.cli.commands import account, closing, demo, history, panic, sim, sizing, trading
+from execution.cli.commands import (
+    account,
+    closing,
+    demo,
+    history,
+    market,
+    panic,
+    sim,
+    sizing,
+    trading,
+)
 
 __all__ = [
-    "account", "app", "closing", "demo", "history", "panic", "run", "sim", "sizing", "trading",
+    "account", "app", "closing", "demo", "history", "market", "panic", "run", "sim", "sizing",
+    "trading",
 ]
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from execution.errors import ValidationError
+from execution.errors import ConfigurationError, ValidationError
 from execution.exchange import endpoints as ep
+from execution.exchange.asterdex import AsterDEXExchange
+from execution.exchange.base import BaseExchange
 from execution.exchange.markets import read_exchange_info
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rest import RestClient
@@ -77,3 +79,11 @@ class MarketRest:
         """Every symbol's filters from `exchangeInfo`."""
         rules, _budgets = read_exchange_info(await self.rest.request(ep.EXCHANGE_INFO))
         return rules
+
+
+def market_rest_of(exchange: BaseExchange) -> MarketRest:
+    """The market reads of an exchange client that has a `RestClient` (AsterDEX, Binance
+    and the simulator through the same client); `ConfigurationError` otherwise."""
+    if not isinstance(exchange, AsterDEXExchange):
+        raise ConfigurationError(f"{type(exchange).__name__} has no market-data REST reads")
+    return MarketRest(exchange.rest)
