@@ -4,7 +4,8 @@ It subscribes the symbol's diff-depth stream, buffers while it fetches the REST 
 (`MarketRest.depth`), and loads it by the recipe (`book`). A gap (`pu` not the previous
 `u`, a first event after the snapshot, or the socket lost) is said twice, a warning in the
 log and a `MarketStatus(BOOK_GAP)` to `on_status`, and a resync from a new snapshot starts at
-once; `MarketStatus(BOOK_SYNCED)` says when the book follows the stream again.
+once (after a lost socket: once the stream is back); `MarketStatus(BOOK_SYNCED)` says when
+the book follows the stream again.
 """
 
 from __future__ import annotations
@@ -90,13 +91,14 @@ class OrderBookKeeper:
         except Exception:
             logger.exception("order-book status callback failed")
 
-    async def _out_of_sync(self, reason: str) -> None:
+    async def _out_of_sync(self, reason: str, *, resync: bool = True) -> None:
         self._synced.clear()
         self.gaps += 1
         logger.warning("%s local order book out of sync (%s): resyncing from a snapshot",
                        self.symbol, reason)
         await self._say(MarketStatus(MarketState.BOOK_GAP, self.symbol, reason))
-        self._ensure_resync()
+        if resync:
+            self._ensure_resync()
 
     def _ensure_resync(self) -> None:
         if self._task is None or self._task.done():
@@ -108,10 +110,14 @@ class OrderBookKeeper:
                 return
             if self.book.apply(event) is Applied.GAP:
                 await self._out_of_sync(self.book.gap_reason)
-        elif (isinstance(event, MarketStatus) and event.state is MarketState.DISCONNECTED
-              and not self.book.waiting):
-            self.book.reset("the stream was disconnected")
-            await self._out_of_sync(self.book.gap_reason)
+        elif isinstance(event, MarketStatus):
+            if event.state is MarketState.DISCONNECTED and not self.book.waiting:
+                # what changes while the socket is down is lost: a snapshot taken before
+                # the stream is back could not be followed, so the resync waits for it
+                self.book.reset("the stream was disconnected")
+                await self._out_of_sync(self.book.gap_reason, resync=False)
+            elif event.state is MarketState.CONNECTED and self.book.waiting:
+                self._ensure_resync()
 
     async def _resync(self) -> None:
         attempt = 0

@@ -115,14 +115,24 @@ class MarketStream:
             await session.close()
 
     async def subscribe(self, *streams: str) -> None:
-        """Add streams (live `SUBSCRIBE` when connected). An error answer raises
-        `ExchangeError` with the venue's code and the set is left as it was."""
+        """Add streams (live `SUBSCRIBE` when connected, else at the next connect). The
+        venue's refusal raises `ExchangeError` with its code and the set is left as it was;
+        a connection lost meanwhile is no refusal: the next connect subscribes them."""
         new = [name for name in streams if name not in self._streams]
         if not new:
             return
-        if self.connected:
-            await self._request("SUBSCRIBE", new)
         self._streams.update(new)
+        if not self.connected:
+            return
+        try:
+            await self._request("SUBSCRIBE", new)
+        except ExchangeError as exc:
+            if exc.code is not None:  # the venue said no
+                self._streams.difference_update(new)
+                raise
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            logger.warning("market SUBSCRIBE unanswered (%s): sent again on reconnect",
+                           type(exc).__name__)
 
     async def unsubscribe(self, *streams: str) -> None:
         """Remove streams (live `UNSUBSCRIBE` when connected)."""
