@@ -91,3 +91,14 @@ async def test_rest_reads(book_sim: SimulatedExchange, market_rest: MarketRest) 
             await call()
     with pytest.raises(ValidationError):
         streams.diff_depth("BTCUSDT", "250")
+
+
+def test_depth_and_kline_weights_follow_the_limit_sent() -> None:
+    """The docs weigh `depth` and `klines` by the limit asked: a 1,000-level snapshot is
+    20, not the default's 10 (the budget would be under-counted)."""
+    from execution.exchange import endpoints as ep
+
+    assert [ep.DEPTH.weight_for(True, n) for n in (5, 50, 100, 500, 1000)] == [2, 2, 5, 10, 20]
+    assert [ep.KLINES.weight_for(True, n) for n in (1, 99, 100, 500, 1000, 1500)] == [
+        1, 1, 2, 5, 5, 10]
+    assert ep.DEPTH.weight_for(True) == 10 and ep.TICKER_24HR.weight_for(False) == 40
