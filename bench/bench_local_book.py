@@ -20,7 +20,7 @@ from execution.market.book import Applied, LocalOrderBook
 from execution.market.events import DepthSnapshot, DepthUpdate
 from execution.market.parsing import loads, parse_depth_update
 
-LOCAL_BOOK_UPDATES_PER_S = "local order book depth updates applied/s"
+LOCAL_BOOK_UPDATES_PER_S = "local order book depth updates applied/s"  # bench.components
 TARGET_UPDATES_PER_S = 50_000
 SNAPSHOT_ID = 1_000
 

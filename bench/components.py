@@ -28,6 +28,7 @@ ORDER_MANAGER_EVENTS_PER_S = "order manager stream events/s, with its SQLite sto
 ORDER_MANAGER_EVENTS_NO_STORE_PER_S = "order manager stream events/s, no store"
 SIZER_MIN_CALLS_PER_S = "sizer calls/s (slowest method)"
 EIP712_SIGN_US = "EIP-712 sign µs/request"
+LOCAL_BOOK_UPDATES_PER_S = "local order book depth updates applied/s"
 
 
 @dataclass(slots=True)
