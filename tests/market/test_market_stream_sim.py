@@ -52,6 +52,14 @@ async def test_live_subscribe_and_unsubscribe_with_typed_events(
         with pytest.raises(ExchangeError) as refused:
             await stream.subscribe("btcusdt@nosuchstream")
         assert refused.value.code == 2 and "btcusdt@nosuchstream" not in stream.streams
+        many = [streams.kline(s, i) for s in ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XUSDT",
+                                              "YUSDT", "ZUSDT", "WUSDT", "VUSDT",
+                                              "UUSDT", "TUSDT", "RUSDT", "QUSDT", "PUSDT",
+                                              "OUSDT")
+                for i in streams.KLINE_INTERVALS]
+        with pytest.raises(ValidationError, match="at most 200"):
+            await stream.subscribe(*many)  # refused before anything is sent
+        assert len(stream.streams) == 1
     finally:
         await stream.stop()
 

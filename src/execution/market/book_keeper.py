@@ -25,6 +25,7 @@ from execution.market.rest import MarketRest
 from execution.market.streams import diff_depth
 from execution.rules import normalize_symbol
 from execution.tasks import cancel_and_wait
+from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class OrderBookKeeper:
         limit: int = 1000,
         on_status: StatusCallback | None = None,
         retry_base: float = 0.2,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.symbol = normalize_symbol(symbol)
         self.stream_name = diff_depth(self.symbol, speed)
@@ -52,6 +54,7 @@ class OrderBookKeeper:
         self.gaps = 0  # times the book fell out of sync (after its first snapshot)
         self.resyncs = 0  # snapshots loaded
         self.retry_base = retry_base
+        self.clock = clock
         self._stream = stream
         self._rest = rest
         self._on_status = on_status
@@ -127,8 +130,8 @@ class OrderBookKeeper:
             except (ExecutionError, OSError, TimeoutError) as exc:
                 attempt += 1
                 logger.warning("%s depth snapshot failed (%s): retrying", self.symbol, exc)
-                await asyncio.sleep(min(5.0, self.retry_base * 2 ** attempt)
-                                    * (0.5 + random.random() / 2))
+                await self.clock.sleep(min(5.0, self.retry_base * 2 ** attempt)
+                                       * (0.5 + random.random() / 2))
                 continue
             self.resyncs += 1
             if self.book.load(snapshot) is Applied.GAP:

@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from execution.errors import ExchangeError
+from execution.errors import ExchangeError, ValidationError
 from execution.exchange.parsing import MalformedResponseError
 from execution.market.events import MarketEvent, MarketState, MarketStatus
 from execution.market.parsing import loads, parse_event
@@ -40,6 +40,7 @@ MessageFilter = Callable[[str, Any], bool]
 to lose messages on purpose)."""
 
 _ERRORS = (aiohttp.ClientError, TimeoutError, OSError, ExchangeError)
+MAX_STREAMS = 200  # the docs: "a single connection can listen to a maximum of 200 streams"
 
 
 class MarketStream:
@@ -121,6 +122,9 @@ class MarketStream:
         new = [name for name in streams if name not in self._streams]
         if not new:
             return
+        if len(self._streams) + len(new) > MAX_STREAMS:
+            raise ValidationError("streams", len(self._streams) + len(new),
+                                  f"a connection listens to at most {MAX_STREAMS} streams")
         self._streams.update(new)
         if not self.connected:
             return
