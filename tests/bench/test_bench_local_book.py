@@ -13,5 +13,5 @@ def test_the_local_book_bench_reports_its_metric() -> None:
     results = ComponentResults()
     _rows_from("Local order book", "bench.bench_local_book", results, quick=True)
     assert results.problems == []
-    assert [row.section for row in results.rows] == ["Local order book"] * 2
+    assert [row.section for row in results.rows] == ["Local order book"] * 3
     assert results.metrics[LOCAL_BOOK_UPDATES_PER_S] > 0

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from execution.exchange.parsing import MalformedResponseError
 from execution.market.events import AggTrade, BookTicker, Kline, MarkPriceUpdate
 from execution.market.parsing import (
+    clear_memo,
     loads,
     parse_depth_snapshot,
     parse_depth_update,
@@ -142,3 +143,18 @@ def test_ids_must_be_integers_and_unknown_kinds_are_skipped() -> None:
         parse_depth_update(payload)
     assert parse_event({"e": "24hrMiniTicker"}) is None
     assert parse_event([1, 2]) is None
+
+
+def test_remembered_texts_give_the_same_figures_and_bad_ones_stay_refused() -> None:
+    """The parser's memo of texts changes no figure (the exponent kept: "1.50" is not
+    "1.5"), and a bad text is refused however often it comes."""
+    clear_memo()
+    for _ in range(2):
+        event = parse_depth_update(_depth([(Decimal("1.50"), Decimal("2"))],
+                                          [(Decimal("1.5"), Decimal("0E-8"))]))
+        assert str(event.bids[0][0]) == "1.50" and str(event.asks[0][0]) == "1.5"
+        assert str(event.asks[0][1]) == "0E-8" and type(event.bids[0][1]) is Decimal
+        payload = _depth([], [])
+        payload["a"] = [["1.5", "NaN"]]
+        with pytest.raises(MalformedResponseError, match="quantity"):
+            parse_depth_update(payload)

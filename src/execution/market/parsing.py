@@ -41,13 +41,34 @@ def _field(data: Mapping[str, Any], key: str, what: str) -> Any:
 
 
 _FIGURE_TYPES = (str, int, Decimal, float)
+_MEMO_SIZE = 1 << 16
+_memo: dict[str, Decimal] = {}  # text -> to_decimal(text): a book's prices come back often
 
 
 def figure(value: Any, key: str, what: str) -> Decimal:
     """`value` as a Decimal (a JSON number read by `loads` is one already; a float from
-    another reader goes through `str`, as `to_decimal` does)."""
+    another reader goes through `str`, as `to_decimal` does). Texts already read are
+    remembered (a Decimal is immutable), so a level seen again costs a dict lookup."""
+    if type(value) is str:
+        known = _memo.get(value)
+        if known is not None:
+            return known
+        result = _checked(value, key, what)
+        if len(_memo) >= _MEMO_SIZE:
+            _memo.clear()
+        _memo[value] = result
+        return result
     if isinstance(value, bool) or not isinstance(value, _FIGURE_TYPES):
         raise MalformedResponseError(f"{what}: {key!r} is not a decimal ({value!r})")
+    return _checked(value, key, what)
+
+
+def clear_memo() -> None:
+    """Forget the texts read so far (the next sight of each costs `to_decimal` again)."""
+    _memo.clear()
+
+
+def _checked(value: str | int | Decimal | float, key: str, what: str) -> Decimal:
     try:
         return to_decimal(value, key)
     except ValidationError as exc:
