@@ -1,4 +1,5 @@
-"""The component benchmarks (simulator, order manager, sizer, signing), run in this tree.
+"""The component benchmarks (simulator, order manager, sizer, signing, local order book), run
+in this tree.
 
 Each lives in its own module (`bench/bench_*.py`, runnable alone); this module calls them
 and turns what they report into rows of the results table and the metrics the targets
@@ -27,6 +28,7 @@ ORDER_MANAGER_EVENTS_PER_S = "order manager stream events/s, with its SQLite sto
 ORDER_MANAGER_EVENTS_NO_STORE_PER_S = "order manager stream events/s, no store"
 SIZER_MIN_CALLS_PER_S = "sizer calls/s (slowest method)"
 EIP712_SIGN_US = "EIP-712 sign µs/request"
+LOCAL_BOOK_UPDATES_PER_S = "local order book depth updates applied/s"
 
 
 @dataclass(slots=True)
@@ -211,6 +213,8 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
             "Unknown outcome", "bench.bench_unknown_outcome", results, quick)),
         ("protection", lambda: _rows_from(
             "Protection", "bench.bench_protection", results, quick)),
+        ("local order book", lambda: _rows_from(
+            "Local order book", "bench.bench_local_book", results, quick)),
     ]
     for label, step in steps:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bench.components import (
     EIP712_SIGN_US,
+    LOCAL_BOOK_UPDATES_PER_S,
     ORDER_MANAGER_EVENTS_NO_STORE_PER_S,
     ORDER_MANAGER_EVENTS_PER_S,
     SIMULATOR_REQUESTS_PER_S,
@@ -173,6 +174,8 @@ def evaluate_targets(report: Report) -> list[Target]:
          ORDER_MANAGER_EVENTS_NO_STORE_PER_S, 20_000, "events/s"),
         ("(e) simulator signed order requests", SIMULATOR_REQUESTS_PER_S, 1_000, "requests/s"),
         ("(f) sizer calls (slowest method)", SIZER_MIN_CALLS_PER_S, 50_000, "calls/s"),
+        ("local order book depth updates applied", LOCAL_BOOK_UPDATES_PER_S, 50_000,
+         "updates/s"),
     ):
         value = metrics.get(metric, NAN)
         targets.append(Target(

@@ -134,8 +134,10 @@ def test_endpoint_table_uses_only_documented_paths() -> None:
             documented = api.endpoint(endpoint.method, path)
             assert documented is not None, (endpoint.method, path)
             assert documented.auth in expected_auth[scheme][endpoint.security], (path, scheme)
-            if documented.weight_by_limit:  # the client sends no limit: the default 500
-                assert endpoint.weight == dict(documented.weight_by_limit)[500], path
+            if documented.weight_by_limit:  # by the limit sent; without one, the default 500
+                steps = tuple(tuple(step) for step in documented.weight_by_limit)
+                assert endpoint.weight_by_limit == steps, path
+                assert endpoint.weight == endpoint.weight_for(True, 500), path
                 continue
             assert endpoint.weight_for(has_symbol=True) == documented.weight, path
             assert endpoint.weight_for(has_symbol=False) == (

@@ -11,6 +11,7 @@ from execution.cli.commands import (
     demo,
     history,
     margin,
+    market,
     panic,
     sim,
     sizing,
@@ -18,9 +19,8 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "app", "batch", "closing", "countdown", "demo", "history", "margin", "panic",
-    "run", "sim",
-    "sizing", "trading",
+    "account", "app", "batch", "closing", "countdown", "demo", "history", "margin", "market",
+    "panic", "run", "sim", "sizing", "trading",
 ]
 
 

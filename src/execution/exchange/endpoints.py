@@ -40,12 +40,21 @@ class Endpoint:
     security: Security = Security.SIGNED
     counts_as_order: bool = False
     idempotent: bool = True  # safe to repeat after a lost response
+    # (highest limit, weight) steps, lowest first: the weight of a request sending `limit`
+    weight_by_limit: tuple[tuple[int, int], ...] = ()
 
     def path(self, scheme: AuthScheme) -> str | None:
         """The documented path under `scheme`, None when that scheme's document lacks it."""
         return self.v3_path if scheme is AuthScheme.EIP712 else self.v1_path
 
-    def weight_for(self, has_symbol: bool) -> int:
+    def weight_for(self, has_symbol: bool, limit: int | None = None) -> int:
+        """The weight of a request with (or without) a symbol and with `limit` (None: the
+        endpoint's default)."""
+        if limit is not None and self.weight_by_limit:
+            for highest, weight in self.weight_by_limit:
+                if limit <= highest:
+                    return weight
+            return self.weight_by_limit[-1][1]
         if not has_symbol and self.weight_all is not None:
             return self.weight_all
         return self.weight
@@ -65,6 +74,7 @@ def _ep(
     security: Security = Security.SIGNED,
     order: bool = False,
     idempotent: bool = True,
+    by_limit: tuple[tuple[int, int], ...] = (),
 ) -> Endpoint:
     resource = name if v1 == _UNDOCUMENTED else v1.split("/", 3)[3]
     return Endpoint(
@@ -77,6 +87,7 @@ def _ep(
         security=security,
         counts_as_order=order,
         idempotent=idempotent,
+        weight_by_limit=by_limit,
     )
 
 
@@ -88,7 +99,12 @@ EXCHANGE_INFO = _ep("exchangeInfo", "GET", "/fapi/v1/exchangeInfo", security=_PU
 PREMIUM_INDEX = _ep("premiumIndex", "GET", "/fapi/v1/premiumIndex", 1, security=_PUBLIC)
 TICKER_PRICE = _ep("ticker/price", "GET", "/fapi/v1/ticker/price", 1, weight_all=2,
                    security=_PUBLIC)
-DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 10, security=_PUBLIC)  # at the default limit 500
+DEPTH = _ep("depth", "GET", "/fapi/v1/depth", 10, security=_PUBLIC,  # at the default 500
+            by_limit=((50, 2), (100, 5), (500, 10), (1000, 20)))
+TICKER_24HR = _ep("ticker/24hr", "GET", "/fapi/v1/ticker/24hr", 1, weight_all=40,
+                  security=_PUBLIC)
+KLINES = _ep("klines", "GET", "/fapi/v1/klines", 5, security=_PUBLIC,  # at the default 500
+             by_limit=((99, 1), (499, 2), (1000, 5), (1500, 10)))
 
 NEW_ORDER = _ep("order", "POST", "/fapi/v1/order", order=True, idempotent=False)
 # the v1 document has no PUT order: modifying needs EIP-712 credentials
@@ -133,7 +149,7 @@ LISTEN_KEY_KEEPALIVE = _ep("listenKey", "PUT", "/fapi/v1/listenKey", security=_S
 LISTEN_KEY_DELETE = _ep("listenKey", "DELETE", "/fapi/v1/listenKey", security=_STREAM)
 
 ALL_ENDPOINTS: tuple[Endpoint, ...] = (
-    PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH,
+    PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH, TICKER_24HR, KLINES,
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
     POSITION_RISK, USER_TRADES,

@@ -135,7 +135,9 @@ class RestClient:
     async def request(self, endpoint: Endpoint, params: Params | None = None) -> Any:
         """Send with the endpoint's retry policy: idempotent requests retry with backoff."""
         encoded = encode_params(params) if params else ""
-        weight = endpoint.weight_for(params is not None and params[0][0] == "symbol")
+        limit = next((int(value) for key, value in params if key == "limit"), None) if (
+            params and endpoint.weight_by_limit) else None
+        weight = endpoint.weight_for(params is not None and params[0][0] == "symbol", limit)
         attempts = self.max_retries if endpoint.idempotent else 1
         attempt = 1
         while True:
