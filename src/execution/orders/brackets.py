@@ -21,12 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
-from execution.models import OrderSide, OrderStatus
+from execution.models import OrderStatus
 from execution.orders.bracket import (
     CLOSED_BECAUSE,
     STOP_LOSS_PRICE,
     TAKE_PROFIT_PRICE,
-    ZERO,
     Bracket,
     BracketStatus,
     attach_exit,
@@ -224,6 +223,7 @@ class BracketCoordinator:
         target = bracket.open_quantity
         if target <= 0:
             return
+        held: Decimal | None = None  # the position on the bracket's side, read when needed
         for role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
             current = bracket.stop_loss if role is OrderRole.STOP_LOSS else bracket.take_profit
             if current is not None and current.client_order_id in bracket.detached:
@@ -231,22 +231,34 @@ class BracketCoordinator:
             ended_unfilled = current is not None and (
                 not current.is_open and current.status is not OrderStatus.FILLED
             )
-            if ended_unfilled and not await self._position_held(bracket):
-                # The exchange ended the exit and the position is gone (liquidated, or
-                # closed by some other order): re-placing it would protect nothing.
+            placing = current is None or ended_unfilled
+            if not placing and not (
+                current is not None and current.is_open
+                and current.order.remaining_quantity != target
+            ):
+                continue  # in line with the bracket (or filled)
+            if held is None:
+                held = await self._exits.held(bracket)
+            if held <= 0:
+                # The position is gone (liquidated, closed or netted away by some other
+                # order): an exit placed or put back would protect nothing.
                 await self._close_elsewhere(bracket)
                 return
+            # What the bracket holds, but no more than the position: the symbol's one
+            # position is shared with every other order on it (one-way mode), and a
+            # reduce-only exit larger than the position is refused, leaving it naked.
+            quantity = min(target, held)
             registered: list[ManagedOrder] = []
             try:
-                if current is None or ended_unfilled:
+                if placing:
                     placed = await self._exits.place_exit(
-                        bracket, role, target, registered.append
+                        bracket, role, quantity, registered.append
                     )
                     self.attach(bracket, role, placed)
-                elif current.is_open and current.order.remaining_quantity != target:
+                elif current is not None and current.order.remaining_quantity != quantity:
                     replacement = await cancel_and_replace(
                         self._core, self._placer, self._canceller, current,
-                        new_quantity=current.filled_quantity + target,
+                        new_quantity=current.filled_quantity + quantity,
                     )
                     if replacement is not current:
                         self.attach(bracket, role, replacement)
@@ -275,10 +287,7 @@ class BracketCoordinator:
 
     async def _position_held(self, bracket: Bracket) -> bool:
         """Whether the exchange still shows a position on the bracket's side."""
-        entry = bracket.entry.order
-        positions = await self._core.exchange.get_positions(entry.symbol)
-        held = sum((p.quantity for p in positions if p.symbol == entry.symbol), ZERO)
-        return held > 0 if entry.side is OrderSide.BUY else held < 0
+        return await self._exits.held(bracket) > 0
 
     def replaced(self, original: ManagedOrder, replacement: ManagedOrder) -> None:
         """The caller modified a leg (cancel and replace): the replacement takes its place."""

@@ -1,0 +1,69 @@
+"""Brackets in one-way mode share the symbol's one position: an exit is sized to what the
+bracket holds, but never above the position on the bracket's side, so that a position
+smaller than the bracket (netted by another order) still gets its stop.
+
+Before, such an exit was refused by the reduce-only check ("larger than the position") and
+the bracket was left with no exits at all: the position it held was naked (the fault soak's
+`test_no_bracketed_position_is_left_without_its_stop` failed so)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from execution.exchange.asterdex import AsterDEXExchange
+from execution.models import OrderSide, OrderType
+from execution.orders.brackets import Bracket, BracketStatus
+from execution.orders.manager import OrderManager
+
+D = Decimal
+BTC = "BTCUSDT"
+Waiter = Callable[..., Awaitable[None]]
+
+
+async def _position(exchange: AsterDEXExchange) -> Decimal:
+    return sum((p.quantity for p in await exchange.get_positions(BTC) if p.symbol == BTC), D(0))
+
+
+def _exits_live(bracket: Bracket, quantity: Decimal) -> bool:
+    exits = (bracket.stop_loss, bracket.take_profit)
+    return all(
+        x is not None and x.is_open and x.order_id and x.order.remaining_quantity == quantity
+        for x in exits
+    )
+
+
+async def test_an_entry_that_partly_nets_a_short_gets_exits_for_the_long_it_made(
+    manager: OrderManager, exchange: AsterDEXExchange, wait_for: Waiter,
+) -> None:
+    await exchange.create_order(BTC, OrderSide.SELL, OrderType.MARKET, D("0.004"))
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("48000"),
+        take_profit_price=D("52000"),
+    )
+    assert await _position(exchange) == D("0.006")
+    await wait_for(lambda: _exits_live(bracket, D("0.006")) or bracket.error is not None)
+    assert bracket.error is None and bracket.status is BracketStatus.ACTIVE
+    assert _exits_live(bracket, D("0.006"))
+
+
+async def test_an_exit_put_back_after_the_position_shrank_covers_what_is_left(
+    manager: OrderManager, exchange: AsterDEXExchange, wait_for: Waiter,
+) -> None:
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("48000"),
+        take_profit_price=D("52000"),
+    )
+    await wait_for(lambda: _exits_live(bracket, D("0.010")))
+    first = bracket.stop_loss
+    assert first is not None
+    # Another client sells part of the position and cancels the stop.
+    await exchange.create_order(BTC, OrderSide.SELL, OrderType.MARKET, D("0.004"))
+    await exchange.cancel_order(None, BTC, client_order_id=first.client_order_id)
+    await wait_for(lambda: (
+        bracket.stop_loss is not first and bracket.stop_loss is not None
+        and bracket.stop_loss.is_open and bool(bracket.stop_loss.order_id)
+    ) or bracket.error is not None)
+    assert bracket.error is None and not bracket.closed_elsewhere
+    stop = bracket.stop_loss
+    assert stop is not None and stop.order.remaining_quantity == D("0.006")
