@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.models import OrderSide, OrderType
+from execution.models import OrderSide, OrderStatus, OrderType
 from execution.orders.brackets import Bracket, BracketStatus
+from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.manager import OrderManager
+from execution.simulator import SimulatedExchange
 
 D = Decimal
 BTC = "BTCUSDT"
@@ -67,3 +69,51 @@ async def test_an_exit_put_back_after_the_position_shrank_covers_what_is_left(
     assert bracket.error is None and not bracket.closed_elsewhere
     stop = bracket.stop_loss
     assert stop is not None and stop.order.remaining_quantity == D("0.006")
+
+
+# -- a sync that a passing fault stopped is tried again --------------------------------------
+
+
+def _ban_once(simulator: SimulatedExchange, role: OrderRole) -> Callable[[ManagedOrder], None]:
+    """A callback banning every client (418, 1 s) when an order of `role` fills: the
+    bracket's sync that follows meets the ban."""
+    banned: list[int] = []
+
+    def ban(managed: ManagedOrder) -> None:
+        if managed.role is role and not banned:
+            banned.append(simulator.ban_clients(1))
+
+    return ban
+
+
+async def test_exits_a_ban_kept_from_being_placed_are_placed_once_it_is_over(
+    manager: OrderManager, exchange: AsterDEXExchange, simulator: SimulatedExchange,
+    wait_for: Waiter,
+) -> None:
+    manager.on("order_filled", _ban_once(simulator, OrderRole.ENTRY))
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("48000"),
+        take_profit_price=D("52000"),
+    )
+    assert bracket.error is not None  # the first sync met the ban: nothing placed
+    await wait_for(lambda: _exits_live(bracket, D("0.010")), seconds=30)
+    assert bracket.status is BracketStatus.ACTIVE
+
+
+async def test_the_other_exit_a_ban_kept_from_being_cancelled_is_cancelled_once_it_is_over(
+    manager: OrderManager, exchange: AsterDEXExchange, simulator: SimulatedExchange,
+    wait_for: Waiter,
+) -> None:
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("49000"),
+        take_profit_price=D("52000"),
+    )
+    await wait_for(lambda: _exits_live(bracket, D("0.010")))
+    take_profit = bracket.take_profit
+    assert take_profit is not None
+    manager.on("order_filled", _ban_once(simulator, OrderRole.STOP_LOSS))
+    simulator.set_price(BTC, D("48900"))  # the stop fills; the take-profit's cancel is banned
+    await wait_for(lambda: bracket.status is BracketStatus.CLOSED)
+    await wait_for(lambda: not take_profit.is_open, seconds=30)
+    assert take_profit.status is OrderStatus.CANCELED
+    assert [o for o in await exchange.get_open_orders(BTC)] == []

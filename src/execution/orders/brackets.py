@@ -32,6 +32,7 @@ from execution.orders.bracket import (
     bracket_of,
 )
 from execution.orders.bracket_exits import BracketExits
+from execution.orders.bracket_retry import SyncRetries
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
@@ -83,6 +84,7 @@ class BracketCoordinator:
         self._locks: dict[str, asyncio.Lock] = {}
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._retries = SyncRetries(core.clock, self._sync_again)
 
     def add(self, bracket: Bracket) -> None:
         self.brackets[bracket.bracket_id] = bracket
@@ -169,16 +171,34 @@ class BracketCoordinator:
         lock = self._locks.setdefault(bracket.bracket_id, asyncio.Lock())
         async with lock:
             self._dirty.discard(bracket.bracket_id)
+            undone = True
             try:
                 await self._sync(bracket)
+                undone = self._left_working(bracket)
             except ExecutionError as exc:
                 bracket.error = str(exc)
                 logger.error("bracket %s: %s", bracket.bracket_id, exc)
             except Exception:
                 logger.exception("bracket %s: sync failed", bracket.bracket_id)
+        if undone:
+            self._retries.again(bracket.bracket_id)  # a passing fault must not leave it so
+        else:
+            self._retries.done(bracket.bracket_id)
+
+    @staticmethod
+    def _left_working(bracket: Bracket) -> bool:
+        """A finished bracket with a leg still working (a cancel that failed)."""
+        legs = (bracket.entry, bracket.stop_loss, bracket.take_profit)
+        return bracket.is_done and any(leg is not None and leg.is_open for leg in legs)
+
+    def _sync_again(self, bracket_id: str) -> None:
+        bracket = self.brackets.get(bracket_id)
+        if bracket is not None:
+            self.schedule(bracket)
 
     async def drain(self, limit_seconds: float = 10.0) -> None:
-        """Wait for scheduled syncs (bounded)."""
+        """Stop retrying failed syncs, and wait for scheduled ones (bounded)."""
+        await self._retries.stop()
         while self._tasks:
             done, _ = await asyncio.wait(set(self._tasks), timeout=limit_seconds)
             if not done:
