@@ -196,6 +196,11 @@ class BracketCoordinator:
         if bracket is not None:
             self.schedule(bracket)
 
+    @property
+    def busy(self) -> bool:
+        """A sync is scheduled or running."""
+        return bool(self._tasks)
+
     async def drain(self, limit_seconds: float = 10.0) -> None:
         """Stop retrying failed syncs, and wait for scheduled ones (bounded)."""
         await self._retries.stop()

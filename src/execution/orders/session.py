@@ -27,6 +27,8 @@ from execution.store_interface import OrderStorage
 
 logger = logging.getLogger(__name__)
 
+STOP_SETTLE_SECONDS = 10.0  # how long a stop waits for the work running on its own
+
 
 class ManagerSession:
     """The start and the stop of one manager; `owner` is what claims the store's file."""
@@ -142,6 +144,32 @@ class ManagerSession:
         ):
             self._auditor.schedule()
 
+    async def _settle_background(self, limit: float = STOP_SETTLE_SECONDS) -> None:
+        """Let the work still running on its own (the catch-up pass after the stream came
+        back, a deferred cancel, an audit a resync asked for, a bracket's sync) finish
+        before the store closes: what it applied afterwards would change the orders in
+        memory and never reach the store. At most `limit` s; what is left then is
+        cancelled (the next start reconciles it) and named in the log."""
+        core, loop = self._core, asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while True:
+            await self._auditor.stop()
+            await self._brackets.drain(max(0.0, deadline - loop.time()))
+            pending = [task for task in core.background if not task.done()]
+            if not pending and not self._brackets.busy:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.warning("stopping with %d background task(s) and bracket syncs "
+                               "(%s) unfinished after %.0f s: cancelled", len(pending),
+                               self._brackets.busy, limit)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                return
+            if pending:
+                await asyncio.wait(pending, timeout=remaining)
+
     async def stop(self) -> None:
         """Stop polling and the stream, let pending work finish, and close the store."""
         if not self.started:
@@ -154,6 +182,7 @@ class ManagerSession:
         await self._brackets.drain()
         with contextlib.suppress(ExecutionError):
             await self._core.exchange.stop_user_stream()
+        await self._settle_background()
         await self._core.callbacks.drain()
         self._core.recorder.persist_dirty()
         store = self._store
