@@ -60,6 +60,7 @@ class ManagerSession:
         self.start_settled = False  # a start has run to its end (or failed)
         self._lock = asyncio.Lock()
         self.last_reconciliation: ReconciliationReport | None = None
+        self._finishing: asyncio.Future[None] | None = None  # `Reconciler.finish`, if due
 
     @property
     def _store(self) -> OrderStorage | None:
@@ -111,6 +112,8 @@ class ManagerSession:
         finally:
             lifecycle.adoption_log = None
         self.last_reconciliation = report
+        if report.unfinished:  # what the exchange would not tell now is asked again later
+            self._finishing = asyncio.ensure_future(self._finish_reconciliation(report))
         self._brackets.resume()
         self._feed.start_polling()
         self._auditor.start_periodic()
@@ -144,6 +147,12 @@ class ManagerSession:
         ):
             self._auditor.schedule()
 
+    async def _finish_reconciliation(self, report: ReconciliationReport) -> None:
+        try:
+            await self._reconciler.finish(report.unfinished)
+        except Exception:  # logged: the manager goes on without it
+            logger.exception("finishing the reconciliation failed")
+
     async def _settle_background(self, limit: float = STOP_SETTLE_SECONDS) -> None:
         """Let the work still running on its own (the catch-up pass after the stream came
         back, a deferred cancel, an audit a resync asked for, a bracket's sync) finish
@@ -175,6 +184,10 @@ class ManagerSession:
         if not self.started:
             return
         self.started = False
+        finishing, self._finishing = self._finishing, None
+        if finishing is not None:
+            finishing.cancel()
+            await asyncio.gather(finishing, return_exceptions=True)
         if self.deadman is not None:
             await self.deadman.stop()  # a clean stop disarms: the orders stay working
         await self._auditor.stop()
