@@ -80,3 +80,33 @@ async def test_an_order_the_start_could_not_query_is_brought_to_the_exchange_sta
         await wait_for(lambda: order.status is OrderStatus.CANCELED, seconds=30)
     finally:
         await second.stop()
+
+
+async def test_the_history_sweep_reads_past_a_full_page(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+    wait_for: Waiter,
+) -> None:
+    db = tmp_path / "orders.sqlite"
+    first = OrderManager(exchange, db)
+    await first.start()
+    known = await first.place_market_order(BTC, OrderSide.BUY, D("0.010"))
+    await wait_for(lambda: known.status is OrderStatus.FILLED)
+    prefix = first.client_order_id_prefix
+    await first.stop()
+    account_id = simulator.account.account_id
+    for n in range(1000):  # another trader's orders fill more than one page of history
+        side = "BUY" if n % 2 else "SELL"
+        simulator.engine.private(account_id, "POST", "order", {
+            "symbol": BTC, "side": side, "type": "MARKET", "quantity": "0.001",
+            "newClientOrderId": f"x-{n}",
+        })
+    lost = f"{prefix}-{'b' * 20}"  # sent from memory, then the process died
+    await exchange.create_order(BTC, OrderSide.SELL, OrderType.MARKET, D("0.004"),
+                                client_order_id=lost)
+    second = OrderManager(exchange, db, client_order_id_prefix=prefix)
+    await second.start()
+    try:
+        taken = second.get_order(lost)
+        assert taken is not None and taken.status is OrderStatus.FILLED
+    finally:
+        await second.stop()

@@ -108,6 +108,7 @@ def baseline_of(orders: list[ManagedOrder]) -> Baseline:
 
 HISTORY_MARGIN_MS = 300_000  # how far before the oldest open order the history is read
 RECENT_MS = 86_400_000  # a symbol whose last stored order is older is not read at start
+HISTORY_PAGE = 1000  # the most orders one history read returns (the venue's maximum)
 RETRY_FIRST = 1.0  # s before what a reconciliation could not read is read again, doubling
 RETRY_LAST = 30.0
 
@@ -207,9 +208,7 @@ class Reconciler:
         policy, recorded, reported). False (and flagged) when the history cannot be read."""
         core = self._core
         try:
-            history = await core.exchange.get_all_orders(
-                symbol, start_time=first - HISTORY_MARGIN_MS, limit=1000
-            )
+            history = await self._history(symbol, first - HISTORY_MARGIN_MS)
         except ExecutionError as exc:
             report.flagged.append(("", f"order history of {symbol} unreadable: {exc}"))
             return False
@@ -222,6 +221,21 @@ class Reconciler:
             ) in (Origin.OWN, Origin.EXCHANGE):
                 self._lifecycle.consider(snapshot)
         return True
+
+    async def _history(self, symbol: str, start_time: int) -> list[Order]:
+        """The symbol's orders from `start_time` on, page after page (a page holds at most
+        `HISTORY_PAGE`: a busy symbol has more since its oldest open order)."""
+        orders: dict[str, Order] = {}
+        while True:
+            page = await self._core.exchange.get_all_orders(
+                symbol, start_time=start_time, limit=HISTORY_PAGE
+            )
+            for order in page:
+                orders.setdefault(order.client_order_id, order)
+            latest = max((o.created_at or 0 for o in page), default=0)
+            if len(page) < HISTORY_PAGE or latest <= start_time:
+                return list(orders.values())
+            start_time = latest  # the next page from the last order's time (overlap: once)
 
     async def _check_order(
         self, client_order_id: str, before: tuple[OrderStatus, Decimal],
