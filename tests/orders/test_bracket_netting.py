@@ -4,12 +4,18 @@ smaller than the bracket (netted by another order) still gets its stop.
 
 Before, such an exit was refused by the reduce-only check ("larger than the position") and
 the bracket was left with no exits at all: the position it held was naked (the fault soak's
-`test_no_bracketed_position_is_left_without_its_stop` failed so)."""
+`test_no_bracketed_position_is_left_without_its_stop` failed so).
+
+And a sync a passing fault stopped (a ban while the exits were to be placed, or while the
+other exit of a closed bracket was to be cancelled) is tried again, also by the next
+process; before, it waited for an event of that bracket that might never come."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus, OrderType
@@ -117,3 +123,35 @@ async def test_the_other_exit_a_ban_kept_from_being_cancelled_is_cancelled_once_
     await wait_for(lambda: not take_profit.is_open, seconds=30)
     assert take_profit.status is OrderStatus.CANCELED
     assert [o for o in await exchange.get_open_orders(BTC)] == []
+
+
+async def test_an_exit_left_live_by_a_stopped_manager_is_cancelled_by_the_next(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+    wait_for: Waiter,
+) -> None:
+    db = tmp_path / "brackets.sqlite"
+    first = OrderManager(exchange, db)
+    await first.start()
+    bracket = await first.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("49000"),
+        take_profit_price=D("52000"),
+    )
+    await wait_for(lambda: _exits_live(bracket, D("0.010")))
+    take_profit = bracket.take_profit
+    assert take_profit is not None
+    first.on("order_filled", _ban_once(simulator, OrderRole.STOP_LOSS))
+    simulator.set_price(BTC, D("48900"))
+    await wait_for(lambda: bracket.status is BracketStatus.CLOSED)
+    await first.stop()  # before the retry: the take-profit is still live
+    await asyncio.sleep(1.5)  # the ban is over
+    assert [o.client_order_id for o in await exchange.get_open_orders(BTC)] == [
+        take_profit.client_order_id
+    ]
+    second = OrderManager(exchange, db, client_order_id_prefix=first.client_order_id_prefix)
+    await second.start()
+    try:
+        tracked = second.get_order(take_profit.client_order_id)
+        assert tracked is not None
+        await wait_for(lambda: tracked.status is OrderStatus.CANCELED, seconds=30)
+    finally:
+        await second.stop()

@@ -152,9 +152,10 @@ class BracketCoordinator:
                 self.schedule(bracket)
 
     def resume(self) -> None:
-        """Sync every bracket not done (after a start: what happened while away)."""
+        """Sync every bracket not done, or done with a leg still working (after a start:
+        what happened while away, and a cancel an earlier process could not make)."""
         for bracket in self.brackets.values():
-            if not bracket.is_done:
+            if not bracket.is_done or self._left_working(bracket):
                 self.schedule(bracket)
 
     def schedule(self, bracket: Bracket) -> None:
