@@ -261,8 +261,14 @@ async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, Ord
 
 
 def _unsettled(manager: OrderManager) -> list[str]:
+    """Orders in flight, and "reconciliation" while what the start could not read (a ban
+    during it) is still to be read again."""
     pending = (OrderStatus.PENDING_NEW, OrderStatus.PENDING_CANCEL)
-    return [m.client_order_id for m in manager.orders if m.status in pending]
+    unsettled = [m.client_order_id for m in manager.orders if m.status in pending]
+    report = manager.last_reconciliation
+    if report is not None and report.unfinished:
+        unsettled.append("reconciliation")
+    return unsettled
 
 
 async def settle(exchange: AsterDEXExchange, manager: OrderManager,

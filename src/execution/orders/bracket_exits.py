@@ -69,16 +69,22 @@ class BracketExits:
             on_registered=on_registered,
         )
 
+    async def held(self, bracket: Bracket) -> Decimal:
+        """The exchange's position on the bracket's side (what its reduce-only exits can
+        reduce): 0 when the symbol is flat or held the other way. In one-way mode every
+        bracket of a symbol shares its one position, so another order (another bracket's
+        entry, a flattening) may have made it smaller than what the bracket holds."""
+        entry = bracket.entry
+        position = ZERO
+        for held in await self._core.exchange.get_positions(entry.symbol):
+            if held.symbol == entry.symbol:
+                position += held.quantity
+        return max(ZERO, position if entry.order.side is OrderSide.BUY else -position)
+
     async def _closable(self, bracket: Bracket) -> Decimal:
         """What the bracket holds, but no more than the position on the exchange (an exit
         may have been executed there already)."""
-        entry = bracket.entry
-        held = ZERO
-        for position in await self._core.exchange.get_positions(entry.symbol):
-            if position.symbol == entry.symbol:
-                held += position.quantity
-        reducible = held if entry.order.side is OrderSide.BUY else -held
-        return max(ZERO, min(bracket.open_quantity, reducible))
+        return max(ZERO, min(bracket.open_quantity, await self.held(bracket)))
 
     async def close_at_market(
         self, bracket: Bracket, role: OrderRole, cause: BaseException

@@ -21,13 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
-from execution.models import OrderSide, OrderStatus
+from execution.models import OrderStatus
 from execution.orders.bracket import (
     BACKEND,
     CLOSED_BECAUSE,
     STOP_LOSS_PRICE,
     TAKE_PROFIT_PRICE,
-    ZERO,
     Bracket,
     BracketBackend,
     BracketStatus,
@@ -36,6 +35,7 @@ from execution.orders.bracket import (
     waiting_leg,
 )
 from execution.orders.bracket_exits import BracketExits
+from execution.orders.bracket_retry import SyncRetries
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
@@ -94,6 +94,7 @@ class BracketCoordinator:
         self._locks: dict[str, asyncio.Lock] = {}
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._retries = SyncRetries(core.clock, self._sync_again)
 
     def add(self, bracket: Bracket) -> None:
         self.brackets[bracket.bracket_id] = bracket
@@ -162,9 +163,10 @@ class BracketCoordinator:
                 self.schedule(bracket)
 
     def resume(self) -> None:
-        """Sync every bracket not done (after a start: what happened while away)."""
+        """Sync every bracket not done, or done with a leg still working (after a start:
+        what happened while away, and a cancel an earlier process could not make)."""
         for bracket in self.brackets.values():
-            if not bracket.is_done:
+            if not bracket.is_done or self._left_working(bracket):
                 self.schedule(bracket)
 
     def schedule(self, bracket: Bracket) -> None:
@@ -181,16 +183,39 @@ class BracketCoordinator:
         lock = self._locks.setdefault(bracket.bracket_id, asyncio.Lock())
         async with lock:
             self._dirty.discard(bracket.bracket_id)
+            undone = True
             try:
                 await self._sync(bracket)
+                undone = self._left_working(bracket)
             except ExecutionError as exc:
                 bracket.error = str(exc)
                 logger.error("bracket %s: %s", bracket.bracket_id, exc)
             except Exception:
                 logger.exception("bracket %s: sync failed", bracket.bracket_id)
+        if undone:
+            self._retries.again(bracket.bracket_id)  # a passing fault must not leave it so
+        else:
+            self._retries.done(bracket.bracket_id)
+
+    @staticmethod
+    def _left_working(bracket: Bracket) -> bool:
+        """A finished bracket with a leg still working (a cancel that failed)."""
+        legs = (bracket.entry, bracket.stop_loss, bracket.take_profit)
+        return bracket.is_done and any(leg is not None and leg.is_open for leg in legs)
+
+    def _sync_again(self, bracket_id: str) -> None:
+        bracket = self.brackets.get(bracket_id)
+        if bracket is not None:
+            self.schedule(bracket)
+
+    @property
+    def busy(self) -> bool:
+        """A sync is scheduled or running."""
+        return bool(self._tasks)
 
     async def drain(self, limit_seconds: float = 10.0) -> None:
-        """Wait for scheduled syncs (bounded)."""
+        """Stop retrying failed syncs, and wait for scheduled ones (bounded)."""
+        await self._retries.stop()
         while self._tasks:
             done, _ = await asyncio.wait(set(self._tasks), timeout=limit_seconds)
             if not done:
@@ -265,6 +290,7 @@ class BracketCoordinator:
         target = bracket.open_quantity
         if target <= 0:
             return
+        held: Decimal | None = None  # the position on the bracket's side, read when needed
         for role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
             current = bracket.stop_loss if role is OrderRole.STOP_LOSS else bracket.take_profit
             if current is not None and current.client_order_id in bracket.detached:
@@ -272,22 +298,34 @@ class BracketCoordinator:
             ended_unfilled = current is not None and (
                 not current.is_open and current.status is not OrderStatus.FILLED
             )
-            if ended_unfilled and not await self._position_held(bracket):
-                # The exchange ended the exit and the position is gone (liquidated, or
-                # closed by some other order): re-placing it would protect nothing.
+            placing = current is None or ended_unfilled
+            if not placing and not (
+                current is not None and current.is_open
+                and current.order.remaining_quantity != target
+            ):
+                continue  # in line with the bracket (or filled)
+            if held is None:
+                held = await self._exits.held(bracket)
+            if held <= 0:
+                # The position is gone (liquidated, closed or netted away by some other
+                # order): an exit placed or put back would protect nothing.
                 await self._close_elsewhere(bracket)
                 return
+            # What the bracket holds, but no more than the position: the symbol's one
+            # position is shared with every other order on it (one-way mode), and a
+            # reduce-only exit larger than the position is refused, leaving it naked.
+            quantity = min(target, held)
             registered: list[ManagedOrder] = []
             try:
-                if current is None or ended_unfilled:
+                if placing:
                     placed = await self._exits.place_exit(
-                        bracket, role, target, registered.append
+                        bracket, role, quantity, registered.append
                     )
                     self.attach(bracket, role, placed)
-                elif current.is_open and current.order.remaining_quantity != target:
+                elif current is not None and current.order.remaining_quantity != quantity:
                     replacement = await cancel_and_replace(
                         self._core, self._placer, self._canceller, current,
-                        new_quantity=current.filled_quantity + target,
+                        new_quantity=current.filled_quantity + quantity,
                     )
                     if replacement is not current:
                         self.attach(bracket, role, replacement)
@@ -316,10 +354,7 @@ class BracketCoordinator:
 
     async def _position_held(self, bracket: Bracket) -> bool:
         """Whether the exchange still shows a position on the bracket's side."""
-        entry = bracket.entry.order
-        positions = await self._core.exchange.get_positions(entry.symbol)
-        held = sum((p.quantity for p in positions if p.symbol == entry.symbol), ZERO)
-        return held > 0 if entry.side is OrderSide.BUY else held < 0
+        return await self._exits.held(bracket) > 0
 
     def replaced(self, original: ManagedOrder, replacement: ManagedOrder) -> None:
         """The caller modified a leg (cancel and replace): the replacement takes its place."""

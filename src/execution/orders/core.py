@@ -9,7 +9,8 @@ composes them (see docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
@@ -51,10 +52,19 @@ class ManagerCore:
     settings: ManagerSettings
     risk: RiskEngine
     positions: dict[str, Position] = field(default_factory=dict)
+    # Work a part started on its own (a catch-up pass, a deferred cancel): the stop waits
+    # for it before the store closes, so that nothing is applied to an order after that.
+    background: set[asyncio.Future[Any]] = field(default_factory=set)
 
     def now_ms(self) -> int:
         """The manager's time (the injected clock: step-immune by default)."""
         return self.clock.now_ms()
+
+    def in_background(self, work: Awaitable[Any]) -> None:
+        """Run `work` on its own, tracked in `background` until it ends."""
+        task = asyncio.ensure_future(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
 
 T = TypeVar("T")

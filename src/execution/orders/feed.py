@@ -53,7 +53,6 @@ class EventFeed:
         self._positions_touched: set[str] | None = None
         self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[Any]] = set()
         self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
         self._leg_due: dict[str, int] = {}  # client id -> when a waiting leg is asked again
 
@@ -87,9 +86,7 @@ class EventFeed:
                 self._in_background(self.poll_safely())
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._core.in_background(work)
 
     # -- positions --------------------------------------------------------------------------
 

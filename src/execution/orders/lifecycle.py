@@ -10,7 +10,6 @@ adopted or reported, as the manager's `adopt_policy` says (`adoption`); while an
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -67,7 +66,6 @@ class OrderLifecycle:
         self._callbacks = core.callbacks
         self._on_leg_change = on_leg_change
         self._cancel = cancel
-        self._background: set[asyncio.Future[None]] = set()
         self.adoption_log: AdoptionLog | None = None  # kept during a start
         self._left: set[str] = set()  # untracked orders reported and not adopted
 
@@ -164,9 +162,7 @@ class OrderLifecycle:
             return
         logger.info("order %s turned up: sending the cancel asked earlier",
                     managed.client_order_id)
-        task = asyncio.ensure_future(self._cancel(managed))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._core.in_background(self._cancel(managed))
 
     def _fire(self, managed: ManagedOrder, transition: Transition) -> None:
         before, after = transition.before, transition.after

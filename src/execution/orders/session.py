@@ -27,6 +27,8 @@ from execution.store_interface import OrderStorage
 
 logger = logging.getLogger(__name__)
 
+STOP_SETTLE_SECONDS = 10.0  # how long a stop waits for the work running on its own
+
 
 class ManagerSession:
     """The start and the stop of one manager; `owner` is what claims the store's file."""
@@ -58,6 +60,7 @@ class ManagerSession:
         self.start_settled = False  # a start has run to its end (or failed)
         self._lock = asyncio.Lock()
         self.last_reconciliation: ReconciliationReport | None = None
+        self._finishing: asyncio.Future[None] | None = None  # `Reconciler.finish`, if due
 
     @property
     def _store(self) -> OrderStorage | None:
@@ -109,6 +112,8 @@ class ManagerSession:
         finally:
             lifecycle.adoption_log = None
         self.last_reconciliation = report
+        if report.unfinished:  # what the exchange would not tell now is asked again later
+            self._finishing = asyncio.ensure_future(self._finish_reconciliation(report))
         self._brackets.resume()
         self._feed.start_polling()
         self._auditor.start_periodic()
@@ -142,11 +147,47 @@ class ManagerSession:
         ):
             self._auditor.schedule()
 
+    async def _finish_reconciliation(self, report: ReconciliationReport) -> None:
+        try:
+            await self._reconciler.finish(report.unfinished)
+        except Exception:  # logged: the manager goes on without it
+            logger.exception("finishing the reconciliation failed")
+
+    async def _settle_background(self, limit: float = STOP_SETTLE_SECONDS) -> None:
+        """Let the work still running on its own (the catch-up pass after the stream came
+        back, a deferred cancel, an audit a resync asked for, a bracket's sync) finish
+        before the store closes: what it applied afterwards would change the orders in
+        memory and never reach the store. At most `limit` s; what is left then is
+        cancelled (the next start reconciles it) and named in the log."""
+        core, loop = self._core, asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while True:
+            await self._auditor.stop()
+            await self._brackets.drain(max(0.0, deadline - loop.time()))
+            pending = [task for task in core.background if not task.done()]
+            if not pending and not self._brackets.busy:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                logger.warning("stopping with %d background task(s) and bracket syncs "
+                               "(%s) unfinished after %.0f s: cancelled", len(pending),
+                               self._brackets.busy, limit)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                return
+            if pending:
+                await asyncio.wait(pending, timeout=remaining)
+
     async def stop(self) -> None:
         """Stop polling and the stream, let pending work finish, and close the store."""
         if not self.started:
             return
         self.started = False
+        finishing, self._finishing = self._finishing, None
+        if finishing is not None:
+            finishing.cancel()
+            await asyncio.gather(finishing, return_exceptions=True)
         if self.deadman is not None:
             await self.deadman.stop()  # a clean stop disarms: the orders stay working
         await self._auditor.stop()
@@ -154,6 +195,7 @@ class ManagerSession:
         await self._brackets.drain()
         with contextlib.suppress(ExecutionError):
             await self._core.exchange.stop_user_stream()
+        await self._settle_background()
         await self._core.callbacks.drain()
         self._core.recorder.persist_dirty()
         store = self._store
