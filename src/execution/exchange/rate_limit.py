@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from multidict import CIMultiDict, CIMultiDictProxy
+
 from execution.errors import IpBannedError, RateLimitError
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
@@ -169,17 +171,19 @@ class RateLimiter:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
         if not self._budgets_known:
             return
-        now = self.now_s()
-        for name, value in headers.items():
-            if not name.upper().startswith("X-MBX-"):
-                continue
-            budget = self._by_header.get(name.lower())
-            if budget is None:
+        if not isinstance(headers, CIMultiDictProxy | CIMultiDict):  # not case-blind
+            headers = {name.lower(): value for name, value in headers.items()}
+        now: float | None = None
+        for name, budget in self._by_header.items():  # a few budgets, many headers
+            value = headers.get(name)
+            if value is None:
                 continue
             try:
                 used = int(value)
             except ValueError:
                 continue
+            if now is None:
+                now = self.now_s()
             budget._roll(now)
             budget.used = used
 

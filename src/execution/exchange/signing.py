@@ -7,6 +7,7 @@ v3 adds `nonce` (µs, strictly increasing), `user` and `signer` and an EIP-712 s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -15,13 +16,18 @@ from execution.exchange.clock import ServerClock
 from execution.exchange.endpoints import AuthScheme
 
 Params = Iterable[tuple[str, str]]
+# what percent-encoding leaves as it is (RFC 3986 unreserved characters): sent unchanged
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def encode_params(params: Params) -> str:
     """`k=v&k=v` with every value percent-encoded (values are sent as given, in order)."""
-    return "&".join(f"{key}={quote(value, safe='')}" for key, value in params)
+    return "&".join(
+        f"{key}={value if _UNRESERVED.fullmatch(value) else quote(value, safe='')}"
+        for key, value in params
+    )
 
 
 class RequestSigner:
