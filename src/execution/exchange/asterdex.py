@@ -74,6 +74,8 @@ class AsterDEXExchange(BaseExchange):
     reads time and waits (back-offs, rate-limit pauses, cool-downs, the mark cache, the
     user stream's pacing), `SYSTEM_CLOCK` by default. Signing keeps its own estimate of
     the exchange's clock (`self.clock`, a `ServerClock` on the machine's time sources).
+    `nonce_slot` (0-99): each process signing for the same v3 user takes its own, and their
+    nonces can never collide (`ServerClock.next_nonce`).
     """
 
     name = "asterdex"
@@ -96,6 +98,7 @@ class AsterDEXExchange(BaseExchange):
         chain_id: int | None = None,
         prove_with_noop: bool = True,
         clock: Clock | None = None,
+        nonce_slot: int | None = None,
     ) -> None:
         profile = venue_profile(venue)
         # arguments, then the environment, then `.env`: the same variables as the CLI
@@ -127,7 +130,7 @@ class AsterDEXExchange(BaseExchange):
         # look it up, as on v1 and on a venue without the noop (never sent again).
         self.prove_with_noop = prove_with_noop and profile.supports(Capability.NOOP_PROOF)
         self.timeout = timeout
-        self.clock = ServerClock()
+        self.clock = ServerClock(nonce_slot=nonce_slot)
         self.rate_limiter = RateLimiter(max_wait=timeout * 3, clock=self.local_clock)
         self.transport = Transport(
             self.rest_urls, limiter=self.rate_limiter, timeout=timeout, cooldown=cooldown,

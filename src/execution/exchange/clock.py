@@ -20,12 +20,16 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from execution.errors import ValidationError
+
 logger = logging.getLogger(__name__)
 
 # Nonces issued within this long are never issued again, even after a re-base: more than
 # the venue remembers (the v3 doc: the last 100 per user; a later revision: every nonce
 # within ±60 s per signer). The count is capped to bound memory at extreme request rates.
 RECENT_NONCE_NS = 120 * 10**9
+# Processes on one user take nonce slots: a nonce's value modulo this is its slot.
+NONCE_SLOTS = 100
 RECENT_NONCES_MAX = 100_000
 DEFAULT_RESYNC_INTERVAL = 300.0  # seconds: bounds the drift of the monotonic clock
 
@@ -44,6 +48,7 @@ class ServerClock:
         "_issued_set",
         "_last_nonce",
         "monotonic_ns",
+        "nonce_slot",
         "offset_ms",
         "round_trip_ms",
         "synced",
@@ -55,7 +60,15 @@ class ServerClock:
         self,
         wall_ns: Callable[[], int] = time.time_ns,
         monotonic_ns: Callable[[], int] = time.monotonic_ns,
+        nonce_slot: int | None = None,
     ) -> None:
+        if nonce_slot is not None and (
+            isinstance(nonce_slot, bool) or not isinstance(nonce_slot, int)
+            or not 0 <= nonce_slot < NONCE_SLOTS
+        ):
+            raise ValidationError("nonce_slot", nonce_slot,
+                                  f"a whole number from 0 to {NONCE_SLOTS - 1}, or None")
+        self.nonce_slot = nonce_slot
         self.wall_ns = wall_ns
         self.monotonic_ns = monotonic_ns
         self.offset_ms = 0  # server minus local wall clock, as measured at the last sync
@@ -80,13 +93,19 @@ class ServerClock:
 
     def next_nonce(self) -> int:
         """Server time in µs, above every nonce issued since the last re-base and never
-        one of the recently issued ones (a v3 nonce is used once)."""
+        one of the recently issued ones (a v3 nonce is used once per user). With a
+        `nonce_slot`, every nonce ends in that slot (its value modulo `NONCE_SLOTS`): the
+        processes sharing one user (and signer) each take their own slot and can never
+        issue the same nonce, however close their clocks."""
         nonce = self.now_us()
+        step = 1 if self.nonce_slot is None else NONCE_SLOTS
+        if self.nonce_slot is not None:
+            nonce += (self.nonce_slot - nonce) % NONCE_SLOTS  # the next µs in the slot
         if nonce <= self._last_nonce:
-            nonce = self._last_nonce + 1
+            nonce = self._last_nonce + step
         issued = self._issued_set
         while nonce in issued:
-            nonce += 1
+            nonce += step
         self._last_nonce = nonce
         now = self.monotonic_ns()
         recent = self._issued
