@@ -11,19 +11,17 @@ import enum
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from execution.errors import ValidationError
 from execution.orders.managed import ManagedOrder
-
-if TYPE_CHECKING:
-    from execution.orders.protection import PositionProtection
+from execution.orders.protection import PositionProtection
 
 logger = logging.getLogger(__name__)
 
 OrderCallback = Callable[[ManagedOrder], Awaitable[None] | None]
 # `position_unprotected` callbacks receive the audit's `PositionProtection` instead.
-PositionCallback = Callable[["PositionProtection"], Awaitable[None] | None]
+PositionCallback = Callable[[PositionProtection], Awaitable[None] | None]
 _Callback = Callable[[Any], Awaitable[None] | None]
 
 class CallbackEvent(enum.StrEnum):
