@@ -104,6 +104,9 @@ class SoakReport:
             "longest_without_stop_driver_up_s": (
                 round(stops.longest_driver_up, 3) if stops else None
             ),
+            "longest_without_stop_by_scheme_s": (
+                {k: round(v, 3) for k, v in stops.longest_by_auth.items()} if stops else None
+            ),
             "bracket_unprotected_at_end": self.bracket_unprotected_at_end,
             "unexpected": len(self.unexpected),
             "wall_seconds": round(self.wall_seconds, 1),
@@ -178,6 +181,9 @@ def _stop_lines(report: SoakReport) -> list[str]:
         f"{stops.gaps} gaps, {stops.total:.2f} s in all; LONGEST {stops.longest:.2f} s "
         f"(longest begun while a driver was up: {stops.longest_driver_up:.2f} s); "
         f"longest with stops for less than the position: {stops.longest_under_covered:.2f} s",
+        "  begun while a driver was up, by its scheme (v3: native brackets, v1: emulated): "
+        + (", ".join(f"{auth} {gap:.2f} s" for auth, gap in sorted(stops.longest_by_auth.items()))
+           or "no gap"),
     ]
     if end is not None:
         verdict = (

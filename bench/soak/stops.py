@@ -6,7 +6,8 @@ and its open reduce-only stop orders. A gap starts when the position is not zero
 live stop closes it (a STOP/STOP_MARKET on the closing side, reduce-only or close-position)
 and ends when one appears or the position is flat. The longest gap is reported, with the
 longest of those that began while a driver was up (the others began while the driver was
-dead: an entry filled between two lives).
+dead: an entry filled between two lives), and that per scheme of the driver up: v3 lives
+place native brackets (exits held by the exchange), v1 lives emulated ones.
 """
 
 from __future__ import annotations
@@ -65,11 +66,16 @@ class StopWatch(Background):
     task_name = "soak-stopwatch"
 
     def __init__(self, sim: SimulatedExchange, interval: float,
-                 driver_up: Callable[[], bool]) -> None:
+                 driver_up: Callable[[], bool],
+                 driver_auth: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
         self.sim = sim
         self.interval = interval
         self.driver_up = driver_up
+        self.driver_auth = driver_auth  # the running life's scheme: v3 brackets are native
+        # the longest gap that began while a driver of each scheme was up
+        self.longest_by_auth: dict[str, float] = {}
+        self._began_auth: str | None = None
         self.samples = 0
         self.unprotected_samples = 0
         self.gaps = 0
@@ -105,6 +111,7 @@ class StopWatch(Background):
             self.unprotected_samples += 1
             if self._since is None:
                 self._since, self._began_up = now, self.driver_up()
+                self._began_auth = self.driver_auth() if self._began_up else None
                 self.gaps += 1
         else:
             self._close(now)
@@ -117,4 +124,6 @@ class StopWatch(Background):
         self.longest = max(self.longest, gap)
         if self._began_up:
             self.longest_driver_up = max(self.longest_driver_up, gap)
+            auth = self._began_auth or "?"
+            self.longest_by_auth[auth] = max(self.longest_by_auth.get(auth, 0.0), gap)
         self._since = None

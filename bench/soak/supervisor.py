@@ -306,7 +306,7 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         watch = StopWatch(sim, config.stop_sample_interval, lambda: bool(
             supervisor.current and supervisor.current.running
             and supervisor.current.ready.is_set()
-        ))
+        ), lambda: supervisor.current.auth if supervisor.current else None)
         mover.start()
         watch.start()
         injector.start()
