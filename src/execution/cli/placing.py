@@ -19,6 +19,7 @@ from execution.intent import OrderIntent
 from execution.models import Order, WorkingType
 from execution.money import format_decimal
 from execution.orders.manager import OrderManager
+from execution.risk.limits import RiskLimits
 
 
 def describe(intent: OrderIntent) -> str:
@@ -45,6 +46,7 @@ async def place_order(
     strategy: str | None,
     client_order_id: str | None,
     working_type: WorkingType | None,
+    risk: RiskLimits | None = None,
 ) -> Order:
     """Check and round `intent` through an order manager, say what was rounded, announce
     the order (and ask on mainnet), then send it once through the manager."""
@@ -52,7 +54,7 @@ async def place_order(
     await exchange.get_symbol_rules(intent.symbol)  # an unknown symbol stops here
     if working_type is not None:
         intent = replace(intent, working_type=working_type)
-    async with OrderManager(exchange, store=store) as manager:
+    async with OrderManager(exchange, store=store, risk=risk) as manager:
         checked = await manager.check_order(intent)
         for notice in checked.rounded:
             out.notice(f"[yellow]{notice}[/yellow]")

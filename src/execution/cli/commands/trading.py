@@ -23,6 +23,7 @@ from execution.exchange.order_request import check_order_id
 from execution.intent import OrderIntent
 from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
 from execution.money import positive
+from execution.risk.limits import RiskLimits
 from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
@@ -207,6 +208,12 @@ StrategyOpt = Annotated[
     typer.Option("--strategy", help="Strategy name recorded with the order (with --store).",
                  show_default=False),
 ]
+RiskOpt = Annotated[
+    Path | None,
+    typer.Option("--risk", envvar="ASTER_RISK", show_default=False,
+                 help="Risk limits (TOML or JSON: execution.risk.RiskLimits) the order must "
+                 "pass; with --store, today's fills count toward the loss limits."),
+]
 WorkingOpt = Annotated[
     WorkingChoice | None,
     typer.Option("--working-type", help="Trigger on the mark or the contract price.",
@@ -221,6 +228,7 @@ def place(
     request: OrderRequest,
     store: Path | None = None,
     strategy: str | None = None,
+    risk: Path | None = None,
 ) -> None:
     """Send one order through an `OrderManager` (`cli.placing`): every check applies and
     any rounding is said; with an order store the order and its events are recorded for
@@ -233,6 +241,7 @@ def place(
             "--store", str(store),
             "needs a venue that outlives the command: pass --url of a running simulator",
         )
+    limits = None if risk is None else RiskLimits.from_file(risk)  # refused before connecting
     intent = OrderIntent(request.symbol, request.side, request.order_type, request.quantity,
                          price=request.price, stop_price=request.stop_price,
                          time_in_force=request.time_in_force, reduce_only=request.reduce_only)
@@ -242,6 +251,7 @@ def place(
             return await place_order(
                 out, venue, connection, intent, yes=yes, store=store, strategy=strategy,
                 client_order_id=request.client_order_id, working_type=request.working_type,
+                risk=limits,
             )
 
     show_order(out, "Order", run_async(body()))
@@ -265,12 +275,13 @@ def _trade(side: OrderSide) -> None:
         working_type: WorkingOpt = None,
         store: StoreOpt = None,
         strategy: StrategyOpt = None,
+        risk: RiskOpt = None,
     ) -> None:
         request = build_order_request(
             side, symbol, quantity, kind, price, stop_price, time_in_force, reduce_only,
             client_id, working_type,
         )
-        place(out, venue, yes, request, store, strategy)
+        place(out, venue, yes, request, store, strategy, risk)
 
     trade.__doc__ = (
         f"Place a {verb} order: market (default), limit (--price), stop or take-profit "
