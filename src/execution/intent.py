@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
-from execution.models import OrderSide, OrderType, TimeInForce, WorkingType
+from execution.models import OrderSide, OrderType, PositionSide, TimeInForce, WorkingType
 from execution.money import format_decimal, to_decimal
 
 __all__ = ["OrderIntent", "RoundingNotice"]
@@ -53,6 +53,9 @@ class OrderIntent:
     time_in_force: TimeInForce | None = None
     reduce_only: bool = False
     working_type: WorkingType | None = None  # what a trigger watches (MARK_PRICE, ...)
+    # BOTH in one-way mode; LONG or SHORT (the leg) in hedge mode, where `reduce_only`
+    # means "on the closing side of the leg" and is not sent (the venue refuses it there)
+    position_side: PositionSide = PositionSide.BOTH
     # Set by `validate_order`: every figure it rounded (empty when nothing was).
     rounded: tuple[RoundingNotice, ...] = ()
 
@@ -72,5 +75,8 @@ class OrderIntent:
         if self.working_type is not None and type(self.working_type) is not WorkingType:
             coerce(self, "working_type",
                    optional_enum(WorkingType, self.working_type, "working_type"))
+        if type(self.position_side) is not PositionSide:
+            coerce(self, "position_side",
+                   to_enum(PositionSide, self.position_side, "position_side"))
         if not isinstance(self.reduce_only, bool):
             raise ValidationError("reduce_only", self.reduce_only, "must be True or False")

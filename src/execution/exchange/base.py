@@ -158,10 +158,13 @@ class BaseExchange(abc.ABC):
         """Send the order `intent` describes under `client_order_id`: the package's one
         request type, as the order manager checked and rounded it (the client checks it
         again by the symbol's rules before anything leaves)."""
+        hedged = intent.position_side is not PositionSide.BOTH
         return await self.create_order(
             intent.symbol, intent.side, intent.order_type, intent.quantity,
             price=intent.price, stop_price=intent.stop_price,
-            time_in_force=intent.time_in_force, reduce_only=intent.reduce_only,
+            time_in_force=intent.time_in_force,
+            reduce_only=intent.reduce_only and not hedged,  # hedge mode: not sent
+            position_side=intent.position_side,
             working_type=intent.working_type, client_order_id=client_order_id,
         )
 

@@ -113,6 +113,12 @@ def build_order_request(
         ("type", order_type.exchange_type),
     ]
     if position_side is not PositionSide.BOTH:
+        if reduce_only:
+            raise ValidationError(
+                "reduce_only", True,
+                f"cannot be sent in hedge mode (positionSide {position_side.value}): an "
+                "order on the closing side of a leg only reduces it",
+            )
         params.append(("positionSide", position_side.value))
 
     # quantity

@@ -225,6 +225,7 @@ class OrderLifecycle:
             stop_price=snapshot.stop_price,
             time_in_force=snapshot.time_in_force,
             reduce_only=snapshot.reduce_only,
+            position_side=snapshot.position_side,
             created_at=snapshot.created_at,
         )
         tags: tuple[str, ...] = ("adopted",)

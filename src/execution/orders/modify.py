@@ -17,11 +17,12 @@ from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
 from execution.intent import OrderIntent
-from execution.models import OrderStatus, WorkingType
+from execution.models import OrderStatus, PositionSide, WorkingType
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
 from execution.orders.placement import (
+    POSITION_SIDE,
     WORKING_TYPE,
     OrderPlacer,
     is_final_rejection,
@@ -76,6 +77,8 @@ def modified_intent(
         time_in_force=order.time_in_force,
         reduce_only=order.reduce_only,
         working_type=order.working_type or _stored_working_type(managed),
+        position_side=PositionSide(
+            managed.attributes.get(POSITION_SIDE, order.position_side.value)),
     )
 
 

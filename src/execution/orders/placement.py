@@ -37,7 +37,7 @@ from execution.errors import (
 )
 from execution.exchange.order_request import check_client_order_id
 from execution.intent import OrderIntent
-from execution.models import Order, OrderStatus, OrderType
+from execution.models import Order, OrderStatus, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
@@ -67,6 +67,7 @@ _NOT_ABOUT_THE_ORDER = (
 
 NO_GUARDS = OrderGuards()
 WORKING_TYPE = "working_type"  # `ManagedOrder.attributes` key: what the trigger watches
+POSITION_SIDE = "position_side"  # `ManagedOrder.attributes` key: a hedge-mode order's leg
 LIMIT_MARK_MAX_AGE = 5.0  # s: how old a mark may be for a limit order's PERCENT_PRICE check
 
 # Protective work (a bracket's exits, the market close of a crossed exit, flattening a
@@ -155,8 +156,11 @@ class OrderPlacer:
         position: Decimal | None = None
         if intent.reduce_only:
             position = ZERO
+            leg = intent.position_side
             for held in await exchange.get_positions(symbol):
-                if held.symbol == symbol:
+                if held.symbol == symbol and (
+                    leg is PositionSide.BOTH or held.position_side is leg
+                ):  # in hedge mode, the leg the order reduces
                     position += held.quantity
         open_orders = self._registry.open_count(symbol)
         if replacing is not None and replacing.is_open:
@@ -201,6 +205,7 @@ class OrderPlacer:
             stop_price=intent.stop_price,
             time_in_force=intent.time_in_force,
             reduce_only=intent.reduce_only,
+            position_side=intent.position_side,
             working_type=intent.working_type,
         )
         managed = ManagedOrder(
@@ -216,6 +221,8 @@ class OrderPlacer:
         )
         if intent.working_type is not None:  # persisted with the order (a replacement keeps it)
             managed.attributes[WORKING_TYPE] = intent.working_type.value
+        if intent.position_side is not PositionSide.BOTH:  # the hedge-mode leg, persisted
+            managed.attributes[POSITION_SIDE] = intent.position_side.value
         registry.register(managed)
         return managed
 
