@@ -18,12 +18,11 @@ from typing import Annotated, Any
 import typer
 
 from execution.cli.app import command, run_async
+from execution.cli.commands.order_options import OrderKind, TifChoice
 from execution.cli.commands.trading import (
     ORDER_COLUMNS,
     ORDER_NUMERIC,
-    OrderKind,
     OrderRequest,
-    TifChoice,
     build_order_request,
     order_row,
 )

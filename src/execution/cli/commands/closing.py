@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from execution.cli.app import command, run_async
-from execution.cli.commands.trading import StoreOpt, StrategyOpt, SymbolArg, show_orders
+from execution.cli.commands.order_options import StoreOpt, StrategyOpt, SymbolArg
+from execution.cli.commands.trading import show_orders
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output

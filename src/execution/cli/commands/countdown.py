@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from execution.cli.app import command, run_async
-from execution.cli.commands.trading import SymbolArg
+from execution.cli.commands.order_options import SymbolArg
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output

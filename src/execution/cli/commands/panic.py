@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from execution.cli.app import command, run_async
-from execution.cli.commands.trading import StoreOpt, show_orders
+from execution.cli.commands.order_options import StoreOpt
+from execution.cli.commands.trading import show_orders
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +12,24 @@ import typer
 from rich.markup import escape
 
 from execution.cli.app import command, run_async
+from execution.cli.commands.order_options import (
+    ClientIdOpt,
+    KindOpt,
+    LegOpt,
+    OrderKind,
+    PriceOpt,
+    QuantityArg,
+    ReduceOpt,
+    RiskOpt,
+    StopOpt,
+    StoreOpt,
+    StrategyOpt,
+    SymbolArg,
+    TifChoice,
+    TifOpt,
+    WorkingChoice,
+    WorkingOpt,
+)
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
@@ -21,32 +38,20 @@ from execution.cli.safety import announce
 from execution.errors import ValidationError
 from execution.exchange.order_request import check_order_id
 from execution.intent import OrderIntent
-from execution.models import Order, OrderSide, OrderType, TimeInForce, WorkingType
+from execution.models import (
+    Order,
+    OrderSide,
+    OrderType,
+    PositionSide,
+    TimeInForce,
+    WorkingType,
+)
 from execution.money import positive
 from execution.risk.limits import RiskLimits
 from execution.rules import normalize_symbol
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 _NUMBER_CONTEXT = {"ignore_unknown_options": True}  # lets "-1" reach validation as a number
-
-
-class OrderKind(enum.StrEnum):
-    MARKET = "market"
-    LIMIT = "limit"
-    STOP = "stop"
-    TAKE_PROFIT = "take-profit"
-
-
-class TifChoice(enum.StrEnum):
-    GTC = "GTC"
-    IOC = "IOC"
-    FOK = "FOK"
-    GTX = "GTX"
-
-
-class WorkingChoice(enum.StrEnum):
-    MARK = "mark"
-    CONTRACT = "contract"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,58 +174,6 @@ def show_orders(out: Output, title: str, orders: list[Order], empty: str) -> Non
               empty=empty)
 
 
-SymbolArg = Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT.")]
-QuantityArg = Annotated[str, typer.Argument(help="Quantity in the base asset, e.g. 0.01.")]
-KindOpt = Annotated[
-    OrderKind | None,
-    typer.Option("--type", "-t", help="Order type (default: limit with --price, else market).",
-                 case_sensitive=False, show_default=False),
-]
-PriceOpt = Annotated[
-    str | None, typer.Option("--price", "-p", help="Limit price.", show_default=False)
-]
-StopOpt = Annotated[
-    str | None,
-    typer.Option("--stop-price", help="Trigger price of a stop or take-profit order.",
-                 show_default=False),
-]
-TifOpt = Annotated[
-    TifChoice | None,
-    typer.Option("--tif", help="Time in force of a priced order (default GTC; GTX is "
-                 "post-only).", case_sensitive=False, show_default=False),
-]
-ReduceOpt = Annotated[
-    bool, typer.Option("--reduce-only", help="Only reduce an existing position.")
-]
-ClientIdOpt = Annotated[
-    str | None,
-    typer.Option("--client-id", help="Client order id (generated when not given).",
-                 show_default=False),
-]
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option("--store", envvar="ASTER_STORE", show_default=False,
-                 help="Record the order and its events in this order store (SQLite), "
-                 "for 'aster-exec history'; the order manager then places it."),
-]
-StrategyOpt = Annotated[
-    str | None,
-    typer.Option("--strategy", help="Strategy name recorded with the order (with --store).",
-                 show_default=False),
-]
-RiskOpt = Annotated[
-    Path | None,
-    typer.Option("--risk", envvar="ASTER_RISK", show_default=False,
-                 help="Risk limits (TOML or JSON: execution.risk.RiskLimits) the order must "
-                 "pass; with --store, today's fills count toward the loss limits."),
-]
-WorkingOpt = Annotated[
-    WorkingChoice | None,
-    typer.Option("--working-type", help="Trigger on the mark or the contract price.",
-                 case_sensitive=False, show_default=False),
-]
-
-
 def place(
     out: Output,
     venue: VenueConfig,
@@ -229,6 +182,7 @@ def place(
     store: Path | None = None,
     strategy: str | None = None,
     risk: Path | None = None,
+    position_side: PositionSide | None = None,
 ) -> None:
     """Send one order through an `OrderManager` (`cli.placing`): every check applies and
     any rounding is said; with an order store the order and its events are recorded for
@@ -244,7 +198,8 @@ def place(
     limits = None if risk is None else RiskLimits.from_file(risk)  # refused before connecting
     intent = OrderIntent(request.symbol, request.side, request.order_type, request.quantity,
                          price=request.price, stop_price=request.stop_price,
-                         time_in_force=request.time_in_force, reduce_only=request.reduce_only)
+                         time_in_force=request.time_in_force, reduce_only=request.reduce_only,
+                         position_side=position_side or PositionSide.BOTH)
 
     async def body() -> Order:
         async with open_exchange(venue) as connection:
@@ -276,12 +231,13 @@ def _trade(side: OrderSide) -> None:
         store: StoreOpt = None,
         strategy: StrategyOpt = None,
         risk: RiskOpt = None,
+        position_side: LegOpt = None,
     ) -> None:
         request = build_order_request(
             side, symbol, quantity, kind, price, stop_price, time_in_force, reduce_only,
             client_id, working_type,
         )
-        place(out, venue, yes, request, store, strategy, risk)
+        place(out, venue, yes, request, store, strategy, risk, position_side)
 
     trade.__doc__ = (
         f"Place a {verb} order: market (default), limit (--price), stop or take-profit "
