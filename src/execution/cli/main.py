@@ -5,6 +5,7 @@ from __future__ import annotations
 from execution.cli.app import app
 from execution.cli.commands import (
     account,
+    account_history,
     batch,
     closing,
     countdown,
@@ -19,8 +20,8 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "app", "batch", "closing", "countdown", "demo", "history", "margin", "market",
-    "panic", "run", "sim", "sizing", "trading",
+    "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
+    "margin", "market", "panic", "run", "sim", "sizing", "trading",
 ]
 
 

@@ -121,6 +121,7 @@ BALANCE = _ep("balance", "GET", "/fapi/v2/balance", 5)
 ACCOUNT = _ep("account", "GET", "/fapi/v4/account", 5, v3="/fapi/v3/accountWithJoinMargin")
 POSITION_RISK = _ep("positionRisk", "GET", "/fapi/v2/positionRisk", 5)
 USER_TRADES = _ep("userTrades", "GET", "/fapi/v1/userTrades", 5)
+INCOME = _ep("income", "GET", "/fapi/v1/income", 30)
 # v3 only: strategy orders (OTO / OCO / OTOCO), held and triggered by the exchange.
 PLACE_STRATEGY_ORDER = _ep("placeStrategyOrder", "POST", _UNDOCUMENTED, 50, order=True,
                            idempotent=False)
@@ -152,7 +153,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     PING, TIME, EXCHANGE_INFO, PREMIUM_INDEX, TICKER_PRICE, DEPTH, TICKER_24HR, KLINES,
     NEW_ORDER, MODIFY_ORDER, QUERY_ORDER, CANCEL_ORDER, OPEN_ORDERS, ALL_ORDERS,
     CANCEL_ALL_ORDERS, COUNTDOWN_CANCEL_ALL, LEVERAGE, MARGIN_TYPE, BALANCE, ACCOUNT,
-    POSITION_RISK, USER_TRADES,
+    POSITION_RISK, USER_TRADES, INCOME,
     BATCH_ORDERS, CANCEL_BATCH, POSITION_MODE, SET_POSITION_MODE, MULTI_ASSETS,
     SET_MULTI_ASSETS, POSITION_MARGIN, MARGIN_HISTORY,
     NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
