@@ -3,13 +3,14 @@ a long of the default account near its liquidation price (a margin call)."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
 from execution.simulator import SimulatedExchange
+
+from .ws import receive_until
 
 SYMBOL = "BTCUSDT"
 TICK = Decimal("0.1")
@@ -18,16 +19,7 @@ TICK = Decimal("0.1")
 async def receive(ws: aiohttp.ClientWebSocketResponse, predicate: Any,
                   wait_seconds: float = 20.0) -> dict[str, Any]:
     """The first event on `ws` that `predicate` accepts."""
-    async def loop() -> dict[str, Any]:
-        while True:
-            message = await ws.receive()
-            if message.type != aiohttp.WSMsgType.TEXT:
-                raise AssertionError(f"socket ended: {message}")
-            event = message.json()
-            if predicate(event):
-                return event
-
-    return await asyncio.wait_for(loop(), wait_seconds)
+    return await receive_until(ws, predicate, wait_seconds)
 
 
 def is_event(kind: str) -> Any:
