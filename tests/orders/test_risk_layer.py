@@ -159,3 +159,4 @@ def test_limits_from_a_file_keep_exact_figures_and_refuse_unknown_keys(tmp_path:
         RiskLimits(loss_action="ACTIVE")
     with pytest.raises(ValidationError):
         RiskLimits(daily_loss_limit=D("-5"))
+

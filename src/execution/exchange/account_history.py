@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from execution.errors import ConfigurationError, ValidationError
+from execution.errors import ValidationError
 from execution.exchange import endpoints as ep
 from execution.exchange.base import BaseExchange
 from execution.exchange.parsing import MalformedResponseError
-from execution.exchange.rest import RestClient
+from execution.exchange.rest import RestClient, rest_client_of
 from execution.models import OrderSide
 from execution.money import to_decimal
 from execution.rules import normalize_symbol
@@ -135,7 +135,4 @@ class AccountHistory:
 
 def account_history_of(exchange: BaseExchange) -> AccountHistory:
     """The history reads of an exchange client that has a `RestClient`."""
-    rest = getattr(exchange, "rest", None)
-    if not isinstance(rest, RestClient):
-        raise ConfigurationError(f"{type(exchange).__name__} has no account history reads")
-    return AccountHistory(rest)
+    return AccountHistory(rest_client_of(exchange, "account history reads"))

@@ -154,3 +154,13 @@ class RestClient:
             await self.clock.sleep(self.backoff(attempt))
             attempt += 1
 
+
+
+def rest_client_of(exchange: object, what: str) -> RestClient:
+    """The `RestClient` of an exchange client that signs its own requests (AsterDEX,
+    Binance and the simulator through the same client); `ConfigurationError` naming
+    `what` needs it otherwise."""
+    rest = getattr(exchange, "rest", None)
+    if not isinstance(rest, RestClient):
+        raise ConfigurationError(f"{type(exchange).__name__} has no {what}")
+    return rest

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from execution.errors import ConfigurationError, ValidationError
+from execution.errors import ValidationError
 from execution.exchange import endpoints as ep
-from execution.exchange.asterdex import AsterDEXExchange
 from execution.exchange.base import BaseExchange
 from execution.exchange.markets import read_exchange_info
 from execution.exchange.parsing import MalformedResponseError
-from execution.exchange.rest import RestClient
+from execution.exchange.rest import RestClient, rest_client_of
 from execution.market.events import DepthSnapshot, Kline, PremiumIndex, Ticker24h
 from execution.market.parsing import (
     parse_depth_snapshot,
@@ -84,6 +83,4 @@ class MarketRest:
 def market_rest_of(exchange: BaseExchange) -> MarketRest:
     """The market reads of an exchange client that has a `RestClient` (AsterDEX, Binance
     and the simulator through the same client); `ConfigurationError` otherwise."""
-    if not isinstance(exchange, AsterDEXExchange):
-        raise ConfigurationError(f"{type(exchange).__name__} has no market-data REST reads")
-    return MarketRest(exchange.rest)
+    return MarketRest(rest_client_of(exchange, "market-data REST reads"))

@@ -87,7 +87,7 @@ def assemble(
     placer = OrderPlacer(core, lifecycle, lookup)
     canceller = OrderCanceller(core, lifecycle, lookup)
     exits = BracketExits(core, placer, canceller)
-    brackets = BracketCoordinator(core, placer, canceller, exits, lifecycle, lookup)
+    brackets = BracketCoordinator(core, placer, canceller, exits, lookup)
     feed = EventFeed(core, lifecycle, lookup)
     auditor = ProtectionAuditor(core, protection, placer, flatten)
 

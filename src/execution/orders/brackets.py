@@ -38,12 +38,10 @@ from execution.orders.bracket_exits import BracketExits
 from execution.orders.bracket_retry import SyncRetries
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
-from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.placement import OrderPlacer
-from execution.orders.state import OrderCanceled, OrderRejected
 from execution.orders.validation import TriggerCrossedError
 
 __all__ = ["Bracket", "BracketCoordinator", "BracketStatus"]
@@ -81,11 +79,9 @@ class BracketCoordinator:
         placer: OrderPlacer,
         canceller: OrderCanceller,
         exits: BracketExits,
-        lifecycle: OrderLifecycle,
         lookup: OrderLookup,
     ) -> None:
         self._core = core
-        self._lifecycle = lifecycle
         self._lookup = lookup
         self._placer = placer
         self._canceller = canceller
@@ -251,13 +247,8 @@ class BracketCoordinator:
         for leg in bracket.exits:
             if waiting_leg(leg):
                 await self._lookup.refresh(leg)
-            if not waiting_leg(leg):
-                continue
-            # Its trigger (the entry's fill) can no longer come: it will never be placed.
-            now = self._core.now_ms()
-            self._lifecycle.apply(leg, OrderRejected(
-                leg.client_order_id, "its entry was never placed", now, local=True,
-            ) if entry.status is OrderStatus.REJECTED else OrderCanceled(leg.client_order_id, now))
+            if waiting_leg(leg):
+                self._lookup.end_orphan_leg(leg)  # its trigger can no longer come
 
     async def _sync(self, bracket: Bracket) -> None:
         if bracket.backend is BracketBackend.NATIVE:

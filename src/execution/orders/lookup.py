@@ -118,19 +118,26 @@ class OrderLookup:
         has filled and the horizon is over: the leg was refused when triggered (REJECTED
         locally, revised should it turn up). Otherwise it may still be placed."""
         entry = self._core.registry.get(managed.parent_order_id or "")
-        if entry is None:
+        if entry is None or self.end_orphan_leg(managed):
             return
+        if entry.filled_quantity > 0 and self.grace_over(managed):
+            self._lifecycle.apply(managed, OrderRejected(
+                managed.client_order_id, "its strategy never placed it", self._core.now_ms(),
+                local=True,
+            ))
+
+    def end_orphan_leg(self, managed: ManagedOrder) -> bool:
+        """A waiting leg whose entry ended without a fill: its trigger can no longer come.
+        Never placed itself when the entry was not (REJECTED locally), else CANCELED.
+        False when its entry may still fill."""
+        entry = self._core.registry.get(managed.parent_order_id or "")
+        if entry is None or entry.is_open or entry.filled_quantity > 0:
+            return False
         now = self._core.now_ms()
-        if entry.status is OrderStatus.REJECTED:  # the strategy never existed
-            self._lifecycle.apply(managed, OrderRejected(
-                managed.client_order_id, "its entry was never placed", now, local=True,
-            ))
-        elif not entry.is_open and entry.filled_quantity == 0:
-            self._lifecycle.apply(managed, OrderCanceled(managed.client_order_id, now))
-        elif entry.filled_quantity > 0 and self.grace_over(managed):
-            self._lifecycle.apply(managed, OrderRejected(
-                managed.client_order_id, "its strategy never placed it", now, local=True,
-            ))
+        self._lifecycle.apply(managed, OrderRejected(
+            managed.client_order_id, "its entry was never placed", now, local=True,
+        ) if entry.status is OrderStatus.REJECTED else OrderCanceled(managed.client_order_id, now))
+        return True
 
     async def _settle_never_seen(self, managed: ManagedOrder) -> None:
         core, lifecycle = self._core, self._lifecycle

@@ -31,13 +31,14 @@ async def check_risk(
     held = core.positions.get(symbol)
     if position is None:
         position = held.quantity if held is not None else ZERO
-    if mark_price is None:
+    limits = core.risk.limits
+    if mark_price is None and limits.needs_mark:  # no request when no check values it
         mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
         if mark_price is None:
             mark_price = await core.exchange.fetch_mark_price(symbol)
     pending = ZERO
     open_orders = conditional = 0
-    for managed in core.registry.open_orders():
+    for managed in core.registry.open_orders() if limits.counts_orders else ():
         if managed is replacing:
             continue
         open_orders += 1
@@ -48,7 +49,7 @@ async def check_risk(
             pending += remaining if order.side is OrderSide.BUY else -remaining
     other = sum((p.notional for s, p in core.positions.items() if s != symbol), ZERO)
     context = RiskContext(
-        mark_price=mark_price,
+        mark_price=mark_price or ZERO,
         position=position,
         pending=pending,
         other_notional=other,

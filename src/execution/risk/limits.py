@@ -111,6 +111,19 @@ class RiskLimits:
             raise ValidationError("refuse_stops_beyond_liquidation",
                                   self.refuse_stops_beyond_liquidation, "must be True or False")
 
+    @property
+    def needs_mark(self) -> bool:
+        """Whether a check values the order at the mark (exposure caps, the price band)."""
+        return (self.max_symbol_notional is not None or bool(self.symbol_notional)
+                or self.max_account_notional is not None
+                or self.price_band_percent is not None)
+
+    @property
+    def counts_orders(self) -> bool:
+        """Whether a check needs this manager's open orders (counts, or exposure)."""
+        return (self.max_open_orders is not None or self.max_conditional_orders is not None
+                or self.needs_mark)
+
     def notional_cap(self, symbol: str) -> Decimal | None:
         """The position cap of `symbol` (its own, else the general one)."""
         return self.symbol_notional.get(symbol, self.max_symbol_notional)
