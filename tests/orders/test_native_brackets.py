@@ -152,3 +152,33 @@ async def test_a_native_stop_moves_with_the_strategy_not_by_cancel_and_replace(
             stop.client_order_id) == 1
         with pytest.raises(ValidationError):  # above the market: would trigger at once
             await manager.modify_order(stop.client_order_id, new_price=D("60000"))
+
+
+async def test_an_ioc_entry_never_goes_out_as_a_strategy_order(
+    v3: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+) -> None:
+    # The docs' sub-order table: "IOC and FOK are not supported".
+    async with OrderManager(v3, tmp_path / "orders.sqlite") as manager:
+        with pytest.raises(ValidationError, match="IOC and FOK"):
+            await manager.place_bracket_order(
+                BTC, OrderSide.BUY, D("0.01"), entry_price=D("49000"), time_in_force="IOC",
+                stop_loss_price=D("47000"), take_profit_price=D("53000"), backend="native")
+        assert strategy_requests(simulator) == 0
+        auto = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.01"), entry_price=D("49000"), time_in_force="IOC",
+            stop_loss_price=D("47000"), take_profit_price=D("53000"))
+        assert auto.backend is BracketBackend.EMULATED and strategy_requests(simulator) == 0
+
+
+async def test_a_stop_moves_even_when_the_strategy_id_was_never_recorded(
+    v3: AsterDEXExchange, tmp_path: Path,
+) -> None:
+    async with OrderManager(v3, tmp_path / "orders.sqlite") as manager:
+        bracket = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.01"), entry_price=D("49000"),
+            stop_loss_price=D("47000"), take_profit_price=D("53000"))
+        del bracket.entry.attributes["strategy_id"]  # as if the process died before writing it
+        stop = bracket.stop_loss
+        assert stop is not None
+        await manager.modify_order(stop.client_order_id, new_price=D("46000"))
+        assert stop.order.stop_price == D("46000")

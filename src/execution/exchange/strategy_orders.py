@@ -37,11 +37,12 @@ from execution.exchange.outcome import OUTCOME_UNKNOWN
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rest import RestClient
 from execution.intent import OrderIntent
-from execution.models import OrderStatus
+from execution.models import OrderStatus, TimeInForce
 from execution.rules import normalize_symbol
 
 LOOKUP_DELAYS = (0.5, 1.0, 2.0)  # s: looks for a strategy whose placement answer was lost
 _NEEDS_LEGS = {"OTO": 2, "OCO": 2, "OTOCO": 3}
+UNSUPPORTED_TIF = frozenset({TimeInForce.IOC, TimeInForce.FOK})  # the docs' sub-order table
 
 
 class StrategyType(enum.StrEnum):
@@ -130,6 +131,9 @@ class StrategyOrders:
 
     def _wire_leg(self, number: int, leg: StrategyLeg) -> dict[str, Any]:
         intent = leg.intent
+        if intent.time_in_force in UNSUPPORTED_TIF:
+            raise ValidationError("time_in_force", intent.time_in_force.value,
+                                  "IOC and FOK are not supported in strategy orders (the docs)")
         rules = self.markets.rules_for(normalize_symbol(intent.symbol))
         request = build_order_request(
             rules, intent.side, intent.order_type, intent.quantity, price=intent.price,

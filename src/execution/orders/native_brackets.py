@@ -27,7 +27,12 @@ from execution.errors import (
     StoreUnavailableError,
     ValidationError,
 )
-from execution.exchange.strategy_orders import StrategyLeg, StrategyOrders, StrategyType
+from execution.exchange.strategy_orders import (
+    UNSUPPORTED_TIF,
+    StrategyLeg,
+    StrategyOrders,
+    StrategyType,
+)
 from execution.intent import OrderIntent
 from execution.models import OrderType
 from execution.orders.bracket import (
@@ -150,6 +155,10 @@ class NativeBrackets:
         cancel-and-replace gap. The new trigger must still be ahead of the market."""
         strategies = self._core.exchange.strategy_orders
         strategy_id = bracket.entry.attributes.get(STRATEGY_ID)
+        if strategies is not None and not strategy_id and LEG_OF in leg.attributes:
+            # not recorded (the process died before the answer was written): ask
+            found = await strategies.find(StrategyType.OTOCO, leg.attributes[LEG_OF])
+            strategy_id = found.strategy_id if found is not None else None
         if strategies is None or not strategy_id or not leg.is_open:
             raise ValidationError("order_id", leg.client_order_id,
                                   "its strategy cannot be updated (no strategy id, other "
@@ -223,4 +232,6 @@ def goes_native(core: ManagerCore, request: BracketRequest) -> bool:
     if request.backend is BracketBackend.NATIVE and not has:
         raise ValidationError("backend", request.backend.value,
                               "this venue (or these credentials) has no strategy orders")
+    if request.backend is None and request.time_in_force in UNSUPPORTED_TIF:
+        return False  # an IOC / FOK entry, which strategy orders do not take: emulated
     return has and request.backend is not BracketBackend.EMULATED
