@@ -7,11 +7,23 @@ uses it to find the orders that closed while the stream was down.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import operator
 from collections import OrderedDict
 
 from execution.models import Order
 
 TRACKED_LIMIT = 10_000
+
+_ORDER_FIELD_VALUES = operator.attrgetter(*(field.name for field in dataclasses.fields(Order)))
+
+
+def copy_order(order: Order) -> Order:
+    """A shallow copy of `order`, field by field: `copy.copy`'s generic path through
+    `__reduce_ex__` costs about five times as much, on every order placed or cancelled."""
+    if type(order) is not Order:  # a subclass may carry fields of its own
+        return copy.copy(order)
+    return Order(*_ORDER_FIELD_VALUES(order))
 
 
 class TrackedOrders:
@@ -24,7 +36,7 @@ class TrackedOrders:
     def track(self, order: Order) -> Order:
         """Remember a copy of `order`'s state; returns `order` itself."""
         orders = self._orders
-        orders[order.client_order_id] = copy.copy(order)
+        orders[order.client_order_id] = copy_order(order)
         orders.move_to_end(order.client_order_id)
         if len(orders) > self.limit:
             orders.popitem(last=False)
