@@ -17,11 +17,13 @@ from execution.cli.commands import (
     sim,
     sizing,
     trading,
+    trading_state,
 )
 
 __all__ = [
     "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
     "margin", "market", "panic", "run", "sim", "sizing", "trading",
+    "trading_state",
 ]
 
 

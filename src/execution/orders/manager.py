@@ -48,6 +48,7 @@ from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
 from execution.orders.protection import ProtectionConfig, ProtectionReport
 from execution.orders.reconcile import ReconciliationReport
+from execution.orders.risk_setup import risk_engine_for
 from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards
 from execution.risk.engine import RiskEngine
@@ -81,7 +82,8 @@ class OrderManager(OrderEntry):
     as never placed (REJECTED locally; should the exchange show it later, it follows).
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
-    by default no limits, but a trading state `panic()` can halt). `deadman` arms the
+    by default no limits, but a trading state `panic()` can halt, kept next to a SQLite
+    store's file so that a restart keeps it: `risk.state_file`). `deadman` arms the
     exchange's dead man's switch on every symbol traded (`deadman.DeadmanConfig`).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
@@ -116,7 +118,8 @@ class OrderManager(OrderEntry):
         )
         parts = self._parts = assemble(
             exchange, self.store, settings, clock or SYSTEM_CLOCK,
-            protection or ProtectionConfig(), _risk_engine(risk, clock or SYSTEM_CLOCK), deadman,
+            protection or ProtectionConfig(),
+            risk_engine_for(risk, clock or SYSTEM_CLOCK, self.store), deadman,
             owner=self, owns_store=owns_store,
         )
         self._core, self._session = parts.core, parts.session
@@ -388,11 +391,3 @@ class OrderManager(OrderEntry):
     async def flush(self) -> None:
         """Wait until every order and event known so far is committed to the store."""
         await self._core.recorder.flush()
-
-
-def _risk_engine(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
-    if isinstance(risk, RiskEngine):
-        return risk
-    if risk is None or isinstance(risk, RiskLimits):
-        return RiskEngine(risk, clock)
-    raise ValidationError("risk", type(risk).__name__, "a RiskEngine, RiskLimits or None")

@@ -88,6 +88,10 @@ async def panic(
         left = [p for p in await exchange.get_positions(symbol) if p.quantity]
     except ExecutionError as exc:
         errors.append(f"reading the positions after: {exc}")
+    try:
+        await core.risk.flush_state()  # the halt outlives this process
+    except OSError as exc:
+        errors.append(f"the halt is not recorded on disk ({exc}): a restart would trade again")
     report = PanicReport(tuple(sorted(symbols)), tuple(open_before), tuple(closing),
                          tuple(errors), tuple(left), core.risk.state)
     (logger.warning if report.flat else logger.error)("%s", report.summary())

@@ -131,6 +131,7 @@ class ManagerSession:
         except BaseException:
             self.started = False
             raise
+        await self._core.risk.restore()  # a halt recorded before the restart holds
         loaded = await store.load_orders()
         for managed in loaded:
             self._core.registry.register(managed)
@@ -198,6 +199,8 @@ class ManagerSession:
         await self._settle_background()
         await self._core.callbacks.drain()
         self._core.recorder.persist_dirty()
+        with contextlib.suppress(OSError):  # logged by the state file; memory still holds it
+            await self._core.risk.flush_state()
         store = self._store
         if store is not None:
             store.release(self._owner)

@@ -10,6 +10,10 @@ The day's result (realised PnL less fees of the fills since 00:00 UTC, from the 
 own events, so a restart loses nothing) is followed on every fill; a loss past
 `daily_loss_limit`, or a fall from the day's best past `max_drawdown`, switches the state
 to `loss_action` until it is set back with `set_state`.
+
+With a `state_file` (the manager gives one next to its SQLite store), the trading state
+survives a restart: `restore` (at the manager's start) brings back a HALTED or REDUCING
+state recorded before, and every change is written to the file (`risk.state_file`).
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderFilled
 from execution.risk.limits import DenialReason, RiskDeniedError, RiskLimits, TradingState
+from execution.risk.state_file import SavedTradingState, TradingStateFile
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
@@ -63,9 +69,19 @@ class RiskEngine:
     """The limits, the trading state and the day's result of one manager (or several:
     managers given the same engine share its state and limits)."""
 
-    def __init__(self, limits: RiskLimits | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        limits: RiskLimits | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        state_file: TradingStateFile | Path | str | None = None,
+    ) -> None:
         self.limits = limits or RiskLimits()
         self._clock = clock
+        self.state_file = (
+            state_file if isinstance(state_file, TradingStateFile | None)
+            else TradingStateFile(state_file)
+        )
         self.state = TradingState.ACTIVE
         self.state_reason = ""
         self._sent: deque[int] = deque()  # ms of the recent submits and modifications
@@ -84,6 +100,22 @@ class RiskEngine:
         if new is not self.state:
             logger.warning("trading state %s -> %s: %s", self.state.value, new.value, reason)
         self.state, self.state_reason = new, reason
+        if self.state_file is not None:
+            self.state_file.save_soon(SavedTradingState(new, reason, self._clock.now_ms()))
+
+    async def restore(self) -> None:
+        """Take up the state recorded in the state file before a restart (HALTED when the
+        file is unreadable); nothing without a file or a record."""
+        if self.state_file is None:
+            return
+        saved = await self.state_file.load()
+        if saved is not None and saved.state is not self.state:
+            self.set_state(saved.state, f"{saved.reason} (recorded before the restart)")
+
+    async def flush_state(self) -> None:
+        """Wait until the current state is in the state file (`OSError` if it cannot be)."""
+        if self.state_file is not None:
+            await self.state_file.flush()
 
     # -- the check --------------------------------------------------------------------------
 
