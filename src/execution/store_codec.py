@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
+from execution.models import Order, OrderSide, OrderStatus, OrderType, PositionSide, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.state import (
     EVENT_TYPES,
@@ -98,6 +98,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at,
         attributes,
     ) = tuple(row)
+    facts = json.loads(attributes)
     order = Order(
         symbol=symbol,
         side=OrderSide(side),
@@ -112,6 +113,8 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         average_price=_decimal(average_price),
         time_in_force=TimeInForce(time_in_force) if time_in_force else None,
         reduce_only=bool(reduce_only),
+        # a hedge-mode order's leg, kept in its attributes (`placement.POSITION_SIDE`)
+        position_side=PositionSide(facts.get("position_side", "BOTH")),
         commission=Decimal(commission),
         commission_asset=commission_asset,
         realized_pnl=Decimal(realized_pnl),
@@ -129,7 +132,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         adopted=bool(adopted),
         submitted_at=submitted_at,
         filled_at=filled_at,
-        attributes=json.loads(attributes),
+        attributes=facts,
     )
 
 

@@ -95,7 +95,7 @@ class DeadMansSwitch:
     def _traded(self) -> set[str]:
         core = self._core
         symbols = set(core.registry.symbols_with_open_orders())
-        symbols.update(s for s, p in core.positions.items() if p.quantity)
+        symbols.update(p.symbol for p in core.positions.legs())  # either leg, hedge mode
         return symbols
 
     async def beat(self) -> None:

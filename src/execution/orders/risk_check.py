@@ -3,17 +3,25 @@
 Positions come from the manager's `positions` (kept by the user stream's account updates
 and REST reads), or from the answer placement just read; the open orders are this
 manager's. The mark is the one placement fetched, else one fetched in the last seconds.
+
+Hedge mode: the order's `position` is its leg's (LONG counted positive, SHORT negative),
+its pending orders those of the same leg, and the symbol's exposure is gross: the other
+leg's notional is added (`other_leg_notional`), never netted away, since either leg can be
+closed alone and leave the other's full size. Every other symbol counts both its legs.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from execution.errors import ValidationError
 from execution.intent import OrderIntent
-from execution.models import OrderSide
+from execution.models import OrderSide, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
-from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
+from execution.risk.engine import CONDITIONAL_TYPES, RiskContext, RiskEngine
+from execution.risk.limits import RiskLimits
+from execution.timekeeping import Clock
 
 ZERO = Decimal(0)
 MARK_MAX_AGE = 5.0  # s
@@ -27,8 +35,9 @@ async def check_risk(
     replacing: ManagedOrder | None,
 ) -> None:
     """Run the risk engine on a rounded, valid `intent` (raises `RiskDeniedError`)."""
-    symbol = intent.symbol
-    held = core.positions.get(symbol)
+    symbol, leg = intent.symbol, intent.position_side
+    book = core.positions
+    held = book.leg(symbol, leg)
     if position is None:
         position = held.quantity if held is not None else ZERO
     limits = core.risk.limits
@@ -44,18 +53,31 @@ async def check_risk(
         open_orders += 1
         order = managed.order
         conditional += order.order_type in CONDITIONAL_TYPES
-        if order.symbol == symbol and not order.reduce_only and order.side is intent.side:
+        if (order.symbol == symbol and not order.reduce_only and order.side is intent.side
+                and order.position_side is leg):
             remaining = order.quantity - order.filled_quantity
             pending += remaining if order.side is OrderSide.BUY else -remaining
-    other = sum((p.notional for s, p in core.positions.items() if s != symbol), ZERO)
+    other = sum((p.notional for p in book.legs() if p.symbol != symbol), ZERO)
+    other_leg = sum((p.notional for p in book.legs(symbol) if p.position_side is not leg
+                     and leg is not PositionSide.BOTH), ZERO)
     context = RiskContext(
         mark_price=mark_price or ZERO,
         position=position,
         pending=pending,
         other_notional=other,
+        other_leg_notional=other_leg,
         position_leverage=held.leverage if held is not None and held.quantity else 0,
         liquidation_price=held.liquidation_price if held is not None else ZERO,
         open_orders=open_orders,
         conditional_orders=conditional,
     )
     core.risk.check(intent, context, modify=replacing is not None)
+
+
+def risk_engine_of(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
+    """The manager's risk engine from its `risk` argument (an engine, its limits, None)."""
+    if isinstance(risk, RiskEngine):
+        return risk
+    if risk is None or isinstance(risk, RiskLimits):
+        return RiskEngine(risk, clock)
+    raise ValidationError("risk", type(risk).__name__, "a RiskEngine, RiskLimits or None")
