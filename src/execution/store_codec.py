@@ -66,12 +66,18 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+# A hedge-mode order's leg, kept in its attributes (the key of `placement.POSITION_SIDE`).
+POSITION_SIDE = "position_side"
+
+
 def order_row(managed: ManagedOrder) -> OrderRow:
     """A snapshot of `managed` as a row of the orders table (runs once per changed order
     per loop iteration: enum values are read from their slots, not their properties)."""
     o = managed.order
     price, stop_price, average_price = o.price, o.stop_price, o.average_price
     time_in_force, tags, attributes = o.time_in_force, managed.tags, managed.attributes
+    if o.position_side is not PositionSide.BOTH and POSITION_SIDE not in attributes:
+        attributes = {**attributes, POSITION_SIDE: o.position_side._value_}  # (adopted)
     return (
         o.client_order_id, o.order_id, o.symbol, o.side._value_, o.order_type._name_,
         str(o.quantity), None if price is None else str(price),
@@ -113,8 +119,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         average_price=_decimal(average_price),
         time_in_force=TimeInForce(time_in_force) if time_in_force else None,
         reduce_only=bool(reduce_only),
-        # a hedge-mode order's leg, kept in its attributes (`placement.POSITION_SIDE`)
-        position_side=PositionSide(facts.get("position_side", "BOTH")),
+        position_side=PositionSide(facts.get(POSITION_SIDE, "BOTH")),
         commission=Decimal(commission),
         commission_asset=commission_asset,
         realized_pnl=Decimal(realized_pnl),

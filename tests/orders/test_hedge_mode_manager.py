@@ -247,10 +247,18 @@ async def test_a_restarted_manager_keeps_each_orders_leg(
 ) -> None:
     await hedge(exchange, simulator)
     store = tmp_path / "orders.sqlite"
-    async with OrderManager(exchange, store) as manager:
+    # An order placed elsewhere, adopted: its leg comes from the exchange's answer.
+    elsewhere = await exchange.create_order(
+        BTC, OrderSide.BUY, OrderType.LIMIT, D("0.01"), price=D("44000"), time_in_force="GTC",
+        position_side=LONG)
+    async with OrderManager(exchange, store, adopt="all") as manager:
         resting = await manager.place_order(OrderIntent(
             BTC, OrderSide.SELL, OrderType.LIMIT, D("0.01"), price=D("56000"),
             time_in_force="GTC", position_side=SHORT))
+        adopted = manager.get_order(elsewhere.client_order_id)
+        assert adopted is not None and adopted.adopted
     async with client_for(simulator) as again, OrderManager(again, store) as restarted:
         restored = restarted.get_order(resting.client_order_id)
         assert restored is not None and restored.order.position_side is SHORT
+        adopted = restarted.get_order(elsewhere.client_order_id)
+        assert adopted is not None and adopted.order.position_side is LONG

@@ -50,6 +50,7 @@ async def test_one_verdict_per_leg(
         assert naked.position_side is LONG and naked.closing_side is OrderSide.SELL
         assert manager.last_reconciliation is not None
         assert manager.last_reconciliation.unprotected == [BTC]
+        assert manager.last_reconciliation.unprotected_legs == [(BTC, LONG)]
 
 
 async def test_rearm_places_a_stop_on_each_naked_leg(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from decimal import Decimal
 
 from execution.auth import Credentials, Eip712Credentials, HmacCredentials
@@ -50,7 +51,10 @@ async def main(rest_url: str, ws_url: str, auth: str, keys: str, db: str) -> Non
     short = await manager.place_bracket_order(
         BTC, OrderSide.SELL, D("0.01"), stop_loss_price=D("53000"),
         take_profit_price=D("47000"), position_side="SHORT", strategy_name="hedge")
+    deadline = time.monotonic() + 60
     while not (live(long) and live(short)):
+        if time.monotonic() > deadline:
+            raise SystemExit("the exits of both legs did not go live")
         await asyncio.sleep(0.02)
     await manager.flush()
     print("READY " + json.dumps({"long": long.bracket_id, "short": short.bracket_id}),
