@@ -10,8 +10,10 @@ from pathlib import Path
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.intent import OrderIntent
-from execution.models import OrderSide, OrderStatus, OrderType, PositionSide
+from execution.models import MarginType, OrderSide, OrderStatus, OrderType, PositionSide
+from execution.orders.bracket import BracketStatus
 from execution.orders.deadman import DeadmanConfig
+from execution.orders.managed import LIQUIDATION_TAG
 from execution.orders.manager import OrderManager
 from execution.orders.protection import REARM_TAG, ProtectionConfig
 from execution.simulator import SimulatedExchange
@@ -149,3 +151,29 @@ async def test_the_dead_mans_switch_rearms_each_leg(
                    if REARM_TAG in m.tags}
         assert rearmed == {LONG: OrderSide.SELL, SHORT: OrderSide.BUY}
         assert (await manager.audit_protection()).is_protected
+
+
+async def test_a_liquidated_leg_ends_its_own_bracket_only(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+    wait_for: Waiter,
+) -> None:
+    await hedge(exchange, simulator)
+    await exchange.set_margin_type(BTC, MarginType.ISOLATED)
+    await exchange.set_leverage(BTC, 20)
+    async with OrderManager(exchange, tmp_path / "o.sqlite", protection=NO_PERIODIC) as manager:
+        long = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.01"), stop_loss_price=D("40000"),
+            take_profit_price=D("60000"), position_side=LONG)
+        short = await manager.place_bracket_order(
+            BTC, OrderSide.SELL, D("0.01"), stop_loss_price=D("60000"),
+            take_profit_price=D("40000"), position_side=SHORT)
+        await wait_for(lambda: long.status is short.status is BracketStatus.ACTIVE
+                       and short.stop_loss is not None and short.stop_loss.is_open, 15.0)
+        held = {p.position_side: p for p in await exchange.get_positions(BTC)}
+        below = (held[LONG].liquidation_price * D("0.999")).quantize(D("0.1"))
+        assert below > D("40000")  # the long leg's stop is beyond its liquidation
+        simulator.set_price(BTC, below)
+        await wait_for(lambda: long.status is BracketStatus.CLOSED, 15.0)
+        assert long.closed_elsewhere and long.exit_reason == LIQUIDATION_TAG
+        assert short.status is BracketStatus.ACTIVE and not short.closed_elsewhere
+        assert {p.position_side for p in await exchange.get_positions(BTC)} == {SHORT}

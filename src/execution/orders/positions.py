@@ -9,8 +9,8 @@ and is also, for the callers written for one-way mode, a mapping symbol -> posit
 - `book[symbol]`: the symbol's position as one figure. One-way: the position itself. In
   hedge mode the legs combined into one BOTH `Position` (quantity: the net, signed; the
   legs' mark; PnL summed), so code that asked "how much of X do I hold, net" keeps a
-  meaningful answer. Exposure is gross (`gross_notional`: both legs counted, what the risk
-  layer uses), and per-leg work must use `leg`/`legs`.
+  meaningful answer. Exposure is gross (both legs counted: what the risk layer uses,
+  `risk_check`), and per-leg work must use `leg`/`legs`.
 
 `PositionReads` gives the `OrderManager` facade its public reads (`positions`,
 `position(symbol, side=...)`, `position_legs(symbol)`).
@@ -48,10 +48,6 @@ class PositionBook(MutableMapping[str, Position]):
         return [p for (s, _), p in sorted(self._legs.items(), key=_order)
                 if symbol is None or s == symbol]
 
-    def keys_held(self) -> list[LegKey]:
-        """Every open leg's (symbol, position side)."""
-        return sorted(self._legs, key=lambda key: (key[0], key[1].value))
-
     def apply(self, position: Position) -> None:
         """One leg's news: kept when open, dropped when flat."""
         key = (position.symbol, position.position_side)
@@ -59,9 +55,6 @@ class PositionBook(MutableMapping[str, Position]):
             self._legs.pop(key, None)
         else:
             self._legs[key] = position
-
-    def drop(self, key: LegKey) -> None:
-        self._legs.pop(key, None)
 
     def replace_all(self, held: Iterable[Position], keep: set[LegKey]) -> None:
         """Set the legs to `held` (a REST read), except those in `keep` (newer news)."""
@@ -72,10 +65,6 @@ class PositionBook(MutableMapping[str, Position]):
         for key, position in answer.items():
             if key not in keep:
                 self._legs[key] = position
-
-    def gross_notional(self, symbol: str) -> Decimal:
-        """Both legs of `symbol` counted (the exposure: a hedge does not net it away)."""
-        return sum((p.notional for p in self.legs(symbol)), ZERO)
 
     # -- the one-way mapping ----------------------------------------------------------------
 
