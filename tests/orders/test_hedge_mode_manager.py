@@ -262,3 +262,26 @@ async def test_a_restarted_manager_keeps_each_orders_leg(
         assert restored is not None and restored.order.position_side is SHORT
         adopted = restarted.get_order(elsewhere.client_order_id)
         assert adopted is not None and adopted.order.position_side is LONG
+
+
+@pytest.mark.parametrize("auth", ["hmac", "eip712"])
+async def test_closing_a_bracketed_leg_leaves_the_other_bracket_working(
+    simulator: SimulatedExchange, tmp_path: Path, wait_for: Waiter, auth: str,
+) -> None:
+    from execution.simulator.testing import credentials_for
+
+    client = AsterDEXExchange(credentials_for(simulator, auth), rest_urls=simulator.rest_urls,
+                              ws_url=simulator.ws_url, dotenv_path=None)
+    async with client:
+        await hedge(client, simulator)
+        async with OrderManager(client, tmp_path / "orders.sqlite") as manager:
+            long, short = await place_leg_brackets(manager)
+            await wait_for(lambda: exits_live(long) and exits_live(short), 15.0)
+            (closing,) = await manager.close_position(BTC, position_side="LONG")
+            assert closing.status is OrderStatus.FILLED
+            await wait_for(lambda: not any(x.is_open for x in long.exits), 15.0)
+            assert short.status is BracketStatus.ACTIVE and exits_live(short)
+            open_ids = {o.client_order_id for o in await client.get_open_orders(BTC)}
+            assert open_ids == {short.stop_loss.client_order_id,  # type: ignore[union-attr]
+                                short.take_profit.client_order_id}  # type: ignore[union-attr]
+            assert (await manager.audit_protection()).is_protected

@@ -20,6 +20,7 @@ from decimal import Decimal
 from execution.errors import ValidationError
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderStatus, OrderType, Position, PositionSide
+from execution.orders.bracket import waiting_leg
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
 from execution.orders.managed import CLOSE_TAG, ManagedOrder
@@ -130,7 +131,8 @@ def leg_canceller(
             return
         registry = core.registry
         for managed in registry.open_orders(symbol):
-            if managed.order.position_side is leg:
+            # (a native bracket's waiting exit is not on the book: its strategy ends it)
+            if managed.order.position_side is leg and not waiting_leg(managed):
                 detach(managed)
                 await canceller.cancel_quietly(managed)
         for order in await core.exchange.get_open_orders(symbol):
