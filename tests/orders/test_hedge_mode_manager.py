@@ -232,8 +232,15 @@ async def test_the_symbol_exposure_counts_both_legs(
         with pytest.raises(RiskDeniedError):
             await manager.place_order(OrderIntent(
                 BTC, OrderSide.SELL, OrderType.MARKET, D("0.015"), position_side=SHORT))
-        small = await manager.place_order(OrderIntent(
-            BTC, OrderSide.SELL, OrderType.MARKET, D("0.01"), position_side=SHORT))
+        # An open order that adds to the long leg counts as filled: 1000 + 200 + 500.
+        resting = await manager.place_order(OrderIntent(
+            BTC, OrderSide.BUY, OrderType.LIMIT, D("0.004"), price=D("45000"),
+            time_in_force="GTC", position_side=LONG))
+        short = OrderIntent(BTC, OrderSide.SELL, OrderType.MARKET, D("0.01"), position_side=SHORT)
+        with pytest.raises(RiskDeniedError):
+            await manager.place_order(short)
+        await manager.cancel_order(resting.client_order_id)
+        small = await manager.place_order(short)
         assert small.status is OrderStatus.FILLED  # 1000 + 500 = 1500: within 1510
         # Reducing a leg is never held up by the exposure limit.
         reduce = await manager.place_order(OrderIntent(

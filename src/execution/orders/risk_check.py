@@ -6,8 +6,9 @@ manager's. The mark is the one placement fetched, else one fetched in the last s
 
 Hedge mode: the order's `position` is its leg's (LONG counted positive, SHORT negative),
 its pending orders those of the same leg, and the symbol's exposure is gross: the other
-leg's notional is added (`other_leg_notional`), never netted away, since either leg can be
-closed alone and leave the other's full size. Every other symbol counts both its legs.
+leg's notional, with this manager's orders that open it counted as filled, is added
+(`other_leg_notional`), never netted away, since either leg can be closed alone and leave
+the other's full size. Every other symbol counts both its legs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 
 from execution.errors import ValidationError
 from execution.intent import OrderIntent
-from execution.models import OrderSide, PositionSide
+from execution.models import Order, OrderSide, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
 from execution.risk.engine import CONDITIONAL_TYPES, RiskContext, RiskEngine
@@ -45,7 +46,7 @@ async def check_risk(
         mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
         if mark_price is None:
             mark_price = await core.exchange.fetch_mark_price(symbol)
-    pending = ZERO
+    pending = other_pending = ZERO  # (other_pending: what opens the symbol's other leg)
     open_orders = conditional = 0
     for managed in core.registry.open_orders() if limits.counts_orders else ():
         if managed is replacing:
@@ -57,9 +58,11 @@ async def check_risk(
                 and order.position_side is leg):
             remaining = order.quantity - order.filled_quantity
             pending += remaining if order.side is OrderSide.BUY else -remaining
+        elif order.symbol == symbol and _opens_other_leg(order, leg):
+            other_pending += order.quantity - order.filled_quantity
     other = sum((p.notional for p in book.legs() if p.symbol != symbol), ZERO)
     other_leg = sum((p.notional for p in book.legs(symbol) if p.position_side is not leg
-                     and leg is not PositionSide.BOTH), ZERO)
+                     and leg is not PositionSide.BOTH), ZERO) + other_pending * (mark_price or ZERO)
     context = RiskContext(
         mark_price=mark_price or ZERO,
         position=position,
@@ -72,6 +75,13 @@ async def check_risk(
         conditional_orders=conditional,
     )
     core.risk.check(intent, context, modify=replacing is not None)
+
+
+def _opens_other_leg(order: Order, leg: PositionSide) -> bool:
+    """Hedge mode: `order` adds to the other leg than `leg` (BUY LONG, SELL SHORT)."""
+    opening = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
+    return (leg is not PositionSide.BOTH and order.position_side not in (leg, PositionSide.BOTH)
+            and not order.reduce_only and order.side is opening[order.position_side])
 
 
 def risk_engine_of(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
