@@ -292,3 +292,36 @@ async def test_closing_a_bracketed_leg_leaves_the_other_bracket_working(
             assert open_ids == {short.stop_loss.client_order_id,  # type: ignore[union-attr]
                                 short.take_profit.client_order_id}  # type: ignore[union-attr]
             assert (await manager.audit_protection()).is_protected
+
+
+@pytest.mark.parametrize("auth", ["hmac", "eip712"])
+async def test_moving_a_legs_stop_keeps_it_on_its_leg(
+    simulator: SimulatedExchange, tmp_path: Path, wait_for: Waiter, auth: str,
+) -> None:
+    from execution.simulator.testing import credentials_for
+
+    client = AsterDEXExchange(credentials_for(simulator, auth), rest_urls=simulator.rest_urls,
+                              ws_url=simulator.ws_url, dotenv_path=None)
+    async with client:
+        await hedge(client, simulator)
+        async with OrderManager(client, tmp_path / "orders.sqlite") as manager:
+            long, short = await place_leg_brackets(manager)
+            await wait_for(lambda: exits_live(long) and exits_live(short), 15.0)
+            short_exits = {x.client_order_id for x in (short.stop_loss, short.take_profit) if x}
+            assert long.stop_loss is not None
+            moved = await manager.modify_order(long.stop_loss.client_order_id,
+                                               new_price=D("48500"))
+            assert moved.order.position_side is LONG and moved.order.stop_price == D("48500")
+            if auth == "hmac":  # cancel and replace: the replacement is on the leg
+                assert long.stop_loss is moved
+                check_exit_wires(simulator, long, LONG)
+            else:  # updateStrategyOrder: the same leg, its sub-order names the leg
+                (update,) = [r for r in simulator.request_log
+                             if r.path.endswith("updateStrategyOrder")]
+                (leg,) = json.loads(update.params["subOrderList"])
+                assert (leg["side"], leg["positionSide"]) == ("SELL", "LONG")
+                assert "reduceOnly" not in leg
+            stops = {o.client_order_id: o for o in await client.get_open_orders(BTC)}
+            assert stops[long.stop_loss.client_order_id].stop_price == D("48500")
+            assert short_exits <= set(stops) and exits_live(short)
+            assert (await manager.audit_protection()).is_protected
