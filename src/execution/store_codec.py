@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from execution.models import Order, OrderSide, OrderStatus, OrderType, TimeInForce
+from execution.models import Order, OrderSide, OrderStatus, OrderType, PositionSide, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.state import (
     EVENT_TYPES,
@@ -66,12 +66,18 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+# A hedge-mode order's leg, kept in its attributes (the key of `placement.POSITION_SIDE`).
+POSITION_SIDE = "position_side"
+
+
 def order_row(managed: ManagedOrder) -> OrderRow:
     """A snapshot of `managed` as a row of the orders table (runs once per changed order
     per loop iteration: enum values are read from their slots, not their properties)."""
     o = managed.order
     price, stop_price, average_price = o.price, o.stop_price, o.average_price
     time_in_force, tags, attributes = o.time_in_force, managed.tags, managed.attributes
+    if o.position_side is not PositionSide.BOTH and POSITION_SIDE not in attributes:
+        attributes = {**attributes, POSITION_SIDE: o.position_side._value_}  # (adopted)
     return (
         o.client_order_id, o.order_id, o.symbol, o.side._value_, o.order_type._name_,
         str(o.quantity), None if price is None else str(price),
@@ -98,6 +104,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         parent_order_id, role, replaces, replaced_by, adopted, submitted_at, filled_at,
         attributes,
     ) = tuple(row)
+    facts = json.loads(attributes)
     order = Order(
         symbol=symbol,
         side=OrderSide(side),
@@ -112,6 +119,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         average_price=_decimal(average_price),
         time_in_force=TimeInForce(time_in_force) if time_in_force else None,
         reduce_only=bool(reduce_only),
+        position_side=PositionSide(facts.get(POSITION_SIDE, "BOTH")),
         commission=Decimal(commission),
         commission_asset=commission_asset,
         realized_pnl=Decimal(realized_pnl),
@@ -129,7 +137,7 @@ def managed_from_row(row: sqlite3.Row | OrderRow) -> ManagedOrder:
         adopted=bool(adopted),
         submitted_at=submitted_at,
         filled_at=filled_at,
-        attributes=json.loads(attributes),
+        attributes=facts,
     )
 
 

@@ -37,7 +37,7 @@ from execution.exchange.outcome import OUTCOME_UNKNOWN
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rest import RestClient
 from execution.intent import OrderIntent
-from execution.models import OrderStatus, TimeInForce
+from execution.models import OrderStatus, PositionSide, TimeInForce
 from execution.rules import normalize_symbol
 
 LOOKUP_DELAYS = (0.5, 1.0, 2.0)  # s: looks for a strategy whose placement answer was lost
@@ -138,7 +138,9 @@ class StrategyOrders:
         request = build_order_request(
             rules, intent.side, intent.order_type, intent.quantity, price=intent.price,
             stop_price=intent.stop_price, time_in_force=intent.time_in_force,
-            reduce_only=intent.reduce_only, working_type=intent.working_type,
+            # hedge mode: the leg's positionSide, and no reduceOnly (the docs refuse it)
+            reduce_only=intent.reduce_only and intent.position_side is PositionSide.BOTH,
+            position_side=intent.position_side, working_type=intent.working_type,
             client_order_id=leg.client_order_id,
         )
         wire: dict[str, Any] = {"strategySubId": str(number), "securityType": "USDT_FUTURES"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from execution.exchange.base import BaseExchange
+from execution.models import PositionSide
 from execution.orders.bracket_exits import BracketExits
 from execution.orders.bracket_orders import BracketOrders
 from execution.orders.brackets import BracketCoordinator
@@ -79,8 +80,11 @@ def assemble(
     async def cancel_quietly(managed: ManagedOrder) -> None:
         await canceller.cancel_quietly(managed)
 
-    async def flatten(symbol: str, tags: tuple[str, ...]) -> list[ManagedOrder]:
-        return await close_position(core, placer, symbol, cancel_all=None, tags=tags)
+    async def flatten(
+        symbol: str, leg: PositionSide, tags: tuple[str, ...]
+    ) -> list[ManagedOrder]:
+        return await close_position(core, placer, symbol, cancel_all=None,
+                                    position_side=leg, tags=tags)
 
     lifecycle = OrderLifecycle(core, leg_changed, cancel_quietly)
     lookup = OrderLookup(core, lifecycle)

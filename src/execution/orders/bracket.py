@@ -10,7 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from execution.models import OrderSide, TimeInForce
+from execution.errors import ValidationError
+from execution.models import OrderSide, PositionSide, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
 
 ZERO = Decimal(0)
@@ -53,6 +54,9 @@ class BracketRequest:
     tags: tuple[str, ...] = ()
     client_order_id: str | None = None
     backend: BracketBackend | None = None  # None: native where the venue has it
+    # Hedge mode: the leg the entry opens (BUY LONG, SELL SHORT); its exits close that leg
+    # only (positionSide the same, the other side, no reduceOnly on the wire).
+    position_side: PositionSide = PositionSide.BOTH
 
 
 class BracketStatus(enum.Enum):
@@ -60,6 +64,15 @@ class BracketStatus(enum.Enum):
     ACTIVE = "ACTIVE"  # a position is held and protected
     CLOSED = "CLOSED"  # an exit closed the position
     CANCELED = "CANCELED"  # the entry ended without a fill
+
+
+def check_leg_opens(side: OrderSide, position_side: PositionSide) -> None:
+    """A hedge-mode bracket's entry must open its leg: BUY on LONG, SELL on SHORT."""
+    opening = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
+    wanted = opening.get(position_side)
+    if wanted is not None and side is not wanted:
+        raise ValidationError("side", side.value, f"a bracket on the {position_side.value} "
+                              f"leg opens it: {wanted.value}")
 
 
 @dataclass(eq=False)
@@ -85,6 +98,11 @@ class Bracket:
     @property
     def bracket_id(self) -> str:
         return self.entry.client_order_id
+
+    @property
+    def position_side(self) -> PositionSide:
+        """The leg the bracket holds (BOTH in one-way mode), kept with its entry."""
+        return self.entry.order.position_side
 
     @property
     def exited_quantity(self) -> Decimal:

@@ -57,7 +57,8 @@ class BracketExits:
             OrderType.STOP_LOSS if is_stop else OrderType.TAKE_PROFIT,
             quantity,
             stop_price=bracket.stop_loss_price if is_stop else bracket.take_profit_price,
-            reduce_only=True,
+            reduce_only=True,  # hedge mode: not sent, the leg's positionSide closes
+            position_side=bracket.position_side,
         )
         intent = await self._placer.validate(intent, protective=True)
         return await self._placer.submit(
@@ -73,11 +74,12 @@ class BracketExits:
         """The exchange's position on the bracket's side (what its reduce-only exits can
         reduce): 0 when the symbol is flat or held the other way. In one-way mode every
         bracket of a symbol shares its one position, so another order (another bracket's
-        entry, a flattening) may have made it smaller than what the bracket holds."""
-        entry = bracket.entry
+        entry, a flattening) may have made it smaller than what the bracket holds. In
+        hedge mode only the bracket's leg counts (the other leg is not its to close)."""
+        entry, leg = bracket.entry, bracket.position_side
         position = ZERO
         for held in await self._core.exchange.get_positions(entry.symbol):
-            if held.symbol == entry.symbol:
+            if held.symbol == entry.symbol and held.position_side is leg:
                 position += held.quantity
         return max(ZERO, position if entry.order.side is OrderSide.BUY else -position)
 
@@ -117,7 +119,7 @@ class BracketExits:
         if quantity > 0:
             intent = OrderIntent(
                 entry.symbol, entry.order.side.opposite, OrderType.MARKET, quantity,
-                reduce_only=True,
+                reduce_only=True, position_side=bracket.position_side,
             )
             placer = self._placer
             # Reduce-only risk reduction: the configurable guards (max notional, open orders

@@ -11,6 +11,7 @@ from execution.orders.bracket import (
     TAKE_PROFIT_PRICE,
     Bracket,
     BracketRequest,
+    check_leg_opens,
 )
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
@@ -42,6 +43,8 @@ class BracketOrders:
         # refuse the bracket before the entry goes out.
         exchange.check_order_type(OrderType.STOP_LOSS)
         exchange.check_order_type(OrderType.TAKE_PROFIT)
+        leg = request.position_side
+        check_leg_opens(side, leg)
         exit_side = side.opposite
         rules = await exchange.get_symbol_rules(symbol)
         stop_loss = rules.round_price(request.stop_loss_price, safe_price_rounding(exit_side))
@@ -51,12 +54,12 @@ class BracketOrders:
         rules.validate_price(stop_loss, "stop_loss_price")
         rules.validate_price(take_profit, "take_profit_price")
         if entry_price is None:
-            intent = OrderIntent(symbol, side, OrderType.MARKET, quantity)
+            intent = OrderIntent(symbol, side, OrderType.MARKET, quantity, position_side=leg)
             reference = await exchange.fetch_mark_price(symbol)
         else:
             intent = OrderIntent(
                 symbol, side, OrderType.LIMIT, quantity,
-                price=entry_price, time_in_force=request.time_in_force,
+                price=entry_price, time_in_force=request.time_in_force, position_side=leg,
             )
             reference = rules.round_price(entry_price, safe_price_rounding(side))
         check_bracket_prices(side, reference, stop_loss, take_profit)
@@ -73,7 +76,8 @@ class BracketOrders:
         # The bracket exists before the entry is sent, so fills racing the REST answer
         # already find it.
         placeholder = ManagedOrder(
-            Order(symbol, side, intent.order_type, intent.quantity, client_order_id),
+            Order(symbol, side, intent.order_type, intent.quantity, client_order_id,
+                  position_side=leg),
             role=OrderRole.ENTRY,
             attributes=attributes,
         )

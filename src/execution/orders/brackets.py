@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
-from execution.models import OrderStatus
+from execution.models import OrderStatus, PositionSide
 from execution.orders.bracket import (
     BACKEND,
     CLOSED_BECAUSE,
@@ -141,16 +141,18 @@ class BracketCoordinator:
         """An order of a bracket changed: schedule a sync of that bracket. A liquidation
         of the symbol ends every bracket holding a position in it."""
         if LIQUIDATION_TAG in managed.tags:
-            self._liquidated(managed.order.symbol)
+            self._liquidated(managed.order.symbol, managed.order.position_side)
             return
         bracket = self.find(managed)
         if bracket is not None and not bracket.is_done:
             self.schedule(bracket)
 
-    def _liquidated(self, symbol: str) -> None:
+    def _liquidated(self, symbol: str, leg: PositionSide) -> None:
+        """The liquidation of `leg` (hedge mode: that leg only; BOTH: the symbol's)."""
         for bracket in self.brackets.values():
             if (
                 bracket.entry.order.symbol == symbol
+                and (leg is PositionSide.BOTH or bracket.position_side is leg)
                 and not bracket.is_done
                 and bracket.entry.filled_quantity > 0
             ):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from execution.exchange.base import BaseExchange
-from execution.models import Position
 from execution.orders.adoption import AdoptPolicy
 from execution.orders.callbacks import CallbackRegistry
+from execution.orders.positions import PositionBook
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.validation import OrderGuards
@@ -51,7 +51,7 @@ class ManagerCore:
     clock: Clock
     settings: ManagerSettings
     risk: RiskEngine
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: PositionBook = field(default_factory=PositionBook)  # by (symbol, side)
     # Work a part started on its own (a catch-up pass, a deferred cancel): the stop waits
     # for it before the store closes, so that nothing is applied to an order after that.
     background: set[asyncio.Future[Any]] = field(default_factory=set)

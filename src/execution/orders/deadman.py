@@ -7,7 +7,8 @@ exchange cancels every open order of the symbol, so nothing it left working can 
 unattended. That also cancels the protective stops; when the manager reaches the exchange
 again after a gap longer than the countdown, the switch has fired: it says so and runs the
 protection audit with `on_fired` (by default REARM: a reduce-only stop is placed again for
-every position left without one; FLATTEN closes them). A clean stop disarms (countdown 0).
+every position left without one, per leg in hedge mode: the countdown is the symbol's, the
+re-armed stops are each leg's; FLATTEN closes them). A clean stop disarms (countdown 0).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class DeadMansSwitch:
     def _traded(self) -> set[str]:
         core = self._core
         symbols = set(core.registry.symbols_with_open_orders())
-        symbols.update(s for s, p in core.positions.items() if p.quantity)
+        symbols.update(p.symbol for p in core.positions.legs())  # either leg, hedge mode
         return symbols
 
     async def beat(self) -> None:

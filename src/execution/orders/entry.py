@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from execution.coercion import to_enum
 from execution.intent import OrderIntent
-from execution.models import OrderSide, OrderType, TimeInForce
+from execution.models import OrderSide, OrderType, PositionSide, TimeInForce
 from execution.money import Number, positive
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest
 from execution.orders.managed import ManagedOrder
@@ -165,6 +165,7 @@ class OrderEntry:
         tags: Iterable[str] = (),
         client_order_id: str | None = None,
         backend: BracketBackend | str | None = None,
+        position_side: PositionSide | str = PositionSide.BOTH,
     ) -> Bracket:
         """An entry (market, or limit at `entry_price`) with a reduce-only stop-loss and
         take-profit, one-cancels-other.
@@ -177,7 +178,8 @@ class OrderEntry:
         Everything is checked before the entry is sent: the exit prices must sit on the
         right sides of the entry (or of the mark price for a market entry). An exit whose
         trigger the market has passed by the time it is placed is replaced by closing the
-        position at market (see `bracket_orders`)."""
+        position at market (see `bracket_orders`). Hedge mode: `position_side` is the leg
+        the entry opens (BUY LONG, SELL SHORT); the exits close that leg only."""
         symbol = normalize_symbol(symbol)
         side = to_enum(OrderSide, side, "side")
         time_in_force = to_enum(TimeInForce, time_in_force, "time_in_force")
@@ -190,4 +192,5 @@ class OrderEntry:
             time_in_force=time_in_force, strategy_name=strategy_name, tags=tuple(tags),
             client_order_id=client_order_id,
             backend=None if backend is None else to_enum(BracketBackend, backend, "backend"),
+            position_side=to_enum(PositionSide, position_side, "position_side"),
         ))

@@ -29,6 +29,7 @@ from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
+from execution.orders.positions import LegKey
 from execution.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -48,9 +49,9 @@ class EventFeed:
         self._lookup = lookup
         self._positions = core.positions
         self._stream_was_down = False
-        # Symbols an ACCOUNT_UPDATE touched while a REST read of the positions was in
-        # flight (None: no read in flight): the stream's news is newer than that answer.
-        self._positions_touched: set[str] | None = None
+        # Legs (symbol, position side) an ACCOUNT_UPDATE touched while a REST read of the
+        # positions was in flight (None: no read in flight): the stream's is newer.
+        self._positions_touched: set[LegKey] | None = None
         self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
@@ -66,11 +67,8 @@ class EventFeed:
             touched = self._positions_touched
             for position in event.positions:
                 if touched is not None:
-                    touched.add(position.symbol)
-                if position.quantity == 0:
-                    self._positions.pop(position.symbol, None)
-                else:
-                    self._positions[position.symbol] = position
+                    touched.add((position.symbol, position.position_side))
+                self._positions.apply(position)  # per leg: hedge mode's two never collide
         elif isinstance(event, StreamStatus):
             if event.state is StreamState.DISCONNECTED:
                 logger.warning("user stream down (%s): polling", event.detail)
@@ -95,23 +93,14 @@ class EventFeed:
         while the request was in flight keeps the stream's newer value. Returns what the
         exchange answered."""
         async with self._positions_lock:
-            touched: set[str] = set()
+            touched: set[LegKey] = set()
             self._positions_touched = touched
             try:
                 held = await self._core.exchange.get_positions()
             finally:
                 self._positions_touched = None
-            self._set_positions(held, touched)
+            self._positions.replace_all(held, touched)
         return held
-
-    def _set_positions(self, held: list[Position], touched: set[str]) -> None:
-        answer = {p.symbol: p for p in held if p.quantity != 0}
-        for symbol in list(self._positions):
-            if symbol not in answer and symbol not in touched:
-                del self._positions[symbol]
-        for symbol, position in answer.items():
-            if symbol not in touched:
-                self._positions[symbol] = position
 
     async def refresh_positions_safely(self) -> None:
         try:

@@ -32,20 +32,21 @@ from execution.coercion import to_enum, to_seconds
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
-from execution.models import Position, UserEvent
+from execution.models import Position, PositionSide, UserEvent
 from execution.money import Number, positive
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
 from execution.orders.callbacks import OrderCallback, PositionCallback
-from execution.orders.closing import close_position
+from execution.orders.closing import close_position, leg_canceller
 from execution.orders.core import ManagerSettings, Setting
 from execution.orders.deadman import DeadmanConfig
 from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
+from execution.orders.positions import PositionReads, parse_side
 from execution.orders.protection import ProtectionConfig, ProtectionReport
 from execution.orders.reconcile import ReconciliationReport
 from execution.orders.risk_setup import risk_engine_for
@@ -61,7 +62,7 @@ from execution.timekeeping import SYSTEM_CLOCK, Clock
 __all__ = ["Bracket", "ManagedOrder", "OrderGuards", "OrderManager", "ReplaceFailedError"]
 
 
-class OrderManager(OrderEntry):
+class OrderManager(OrderEntry, PositionReads):
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
     `store` is an `OrderStorage`, a path to its SQLite file, a store URL
@@ -126,7 +127,7 @@ class OrderManager(OrderEntry):
         self._placer, self._canceller, self._brackets = (
             parts.placer, parts.canceller, parts.brackets
         )
-        self.positions: dict[str, Position] = parts.core.positions
+        self._positions = parts.core.positions  # read through `positions`, `position()`
 
     # -- settings (each settable) -------------------------------------------------------
 
@@ -333,16 +334,21 @@ class OrderManager(OrderEntry):
         cancel_orders: bool = True,
         strategy_name: str | None = None,
         tags: Iterable[str] = (),
+        position_side: PositionSide | str | None = None,
     ) -> list[ManagedOrder]:
         """Flatten `symbol`: cancel its open orders (unless `cancel_orders` is False), then
         close the position with reduce-only market orders, split at the exchange's largest
         market quantity. Returns the closing orders (tagged "close_position"); [] when flat.
-        Stops at the first closing order that did not fill."""
+        Stops at the first closing order that did not fill. Hedge mode: one leg,
+        `position_side` LONG or SHORT (required when both are open: `AmbiguousLegError`),
+        only that leg's orders cancelled (see `closing`)."""
         symbol = normalize_symbol(symbol)
+        leg = None if position_side is None else parse_side(position_side)
         await self._session.ensure_started()
         return await close_position(
-            self._core, self._placer, symbol,
-            cancel_all=self.cancel_all_orders if cancel_orders else None,
+            self._core, self._placer, symbol, position_side=leg,
+            cancel_all=leg_canceller(self._core, self._canceller, self._brackets.detach,
+                                     self.cancel_all_orders) if cancel_orders else None,
             strategy_name=strategy_name, tags=tags,
         )
 

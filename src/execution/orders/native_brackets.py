@@ -94,7 +94,8 @@ class NativeBrackets:
         exit_side = entry_intent.side.opposite
         stop_loss, take_profit = (
             OrderIntent(entry_intent.symbol, exit_side, order_type, entry_intent.quantity,
-                        stop_price=price, reduce_only=True)
+                        stop_price=price, reduce_only=True,
+                        position_side=entry_intent.position_side)
             for order_type, price in ((OrderType.STOP_LOSS, stop_loss_price),
                                       (OrderType.TAKE_PROFIT, take_profit_price))
         )
@@ -177,7 +178,8 @@ class NativeBrackets:
         if trigger_crossed(order.order_type, order.side, stop_price, mark):
             raise TriggerCrossedError(order.order_type, order.side, stop_price, mark)
         intent = OrderIntent(order.symbol, order.side, order.order_type, quantity,
-                             stop_price=stop_price, reduce_only=True)
+                             stop_price=stop_price, reduce_only=True,
+                             position_side=order.position_side)
         sub_id = 2 if leg.role is OrderRole.STOP_LOSS else 3
         await strategies.update(StrategyType.OTOCO, strategy_id, sub_id,
                                 StrategyLeg(intent, leg.client_order_id))

@@ -5,7 +5,9 @@ every symbol with an open order or a position on the exchange (not only the mana
 own), cancels all open orders and closes the position with reduce-only market orders.
 Each step's failure is recorded and the next step still runs: a kill switch that stops
 at the first error protects nothing. The report lists what was cancelled, what was sent to
-close, what failed and the positions the exchange still shows at the end.
+close, what failed and the positions the exchange still shows at the end. In hedge mode
+both legs of a symbol are closed, each on its own (a failure on one does not keep the
+other open).
 """
 
 from __future__ import annotations
@@ -79,10 +81,16 @@ async def panic(
         except ExecutionError as exc:
             errors.append(f"{name}: cancel all: {exc}")
         try:
-            closing += await close_position(core, placer, name, cancel_all=None,
-                                            tags=(PANIC_TAG,))
+            legs = {p.position_side for p in await exchange.get_positions(name) if p.quantity}
         except ExecutionError as exc:
-            errors.append(f"{name}: close: {exc}")
+            errors.append(f"{name}: reading the position: {exc}")
+            continue
+        for leg in sorted(legs, key=lambda side: side.value):  # both legs in hedge mode
+            try:
+                closing += await close_position(core, placer, name, cancel_all=None,
+                                                position_side=leg, tags=(PANIC_TAG,))
+            except ExecutionError as exc:
+                errors.append(f"{name} {leg.value}: close: {exc}")
     left: list[Position] = []
     try:
         left = [p for p in await exchange.get_positions(symbol) if p.quantity]

@@ -1,5 +1,12 @@
 """`ProtectionAuditor`: runs the protection audit (see `protection`) for one manager, on
-demand, after stream resyncs and periodically, and acts on what it finds by the policy."""
+demand, after stream resyncs and periodically, and acts on what it finds by the policy.
+
+One verdict per leg: in hedge mode a symbol's LONG and SHORT legs are assessed, re-armed
+and flattened each on its own (a LONG leg without a stop is unprotected even when the
+SHORT leg has one). A re-armed stop of a hedge leg goes out on the leg's position side and
+closing side, without reduceOnly (the docs refuse it there; the position side makes it
+closing); a symbol's `rearm_prices` entry serves the leg it is a stop for (below the mark:
+the LONG leg, above: the SHORT leg), the other leg's stop is placed at the distance."""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from execution.errors import ExecutionError, ValidationError
+from execution.errors import ExecutionError
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, PositionSide
 from execution.orders.core import ManagerCore
@@ -29,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 _HUNDRED = Decimal(100)
 
-# Closes a position at market: (symbol, tags) -> the closing orders.
-Flatten = Callable[[str, tuple[str, ...]], Awaitable[list[ManagedOrder]]]
+# Closes one leg at market: (symbol, position side, tags) -> the closing orders.
+Flatten = Callable[[str, PositionSide, tuple[str, ...]], Awaitable[list[ManagedOrder]]]
 
 
 class ProtectionAuditor:
@@ -103,26 +110,27 @@ class ProtectionAuditor:
         return acted
 
     async def _rearm(self, finding: PositionProtection) -> str:
-        if finding.position_side is not PositionSide.BOTH:
-            raise ValidationError("position_side", finding.position_side.value,
-                                  "rearm places reduce-only stops: one-way mode only")
         side = finding.closing_side
         price = self.config.rearm_prices.get(finding.symbol)
+        mark = finding.mark_price or await self._core.exchange.fetch_mark_price(finding.symbol)
+        if price is not None and finding.position_side is not PositionSide.BOTH and (
+            (side is OrderSide.SELL) != (Decimal(price) < mark)
+        ):
+            price = None  # hedge mode: the symbol's price protects the leg it is a stop for
         if price is None:
-            mark = finding.mark_price or await self._core.exchange.fetch_mark_price(
-                finding.symbol
-            )
             distance = Decimal(self.config.rearm_distance_percent) / _HUNDRED
             price = mark * (1 - distance) if side is OrderSide.SELL else mark * (1 + distance)
         intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,
-                             stop_price=Decimal(price), reduce_only=True)
+                             stop_price=Decimal(price), reduce_only=True,
+                             position_side=finding.position_side)
         # Risk reduction: the operator's guards (max notional, open orders) do not apply.
         intent = await self._placer.validate(intent, apply_guards=False, protective=True)
         stop = await self._placer.submit(intent, tags=(REARM_TAG,))
         return f"rearmed {stop.client_order_id}"
 
     async def _flatten(self, finding: PositionProtection) -> str:
-        closing = await self._flatten_position(finding.symbol, (FLATTEN_TAG,))
+        closing = await self._flatten_position(finding.symbol, finding.position_side,
+                                               (FLATTEN_TAG,))
         return "flattened " + ",".join(m.client_order_id for m in closing)
 
     async def run_deferred(self) -> None:

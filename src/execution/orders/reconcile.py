@@ -8,8 +8,9 @@ with no exchange order id: cancelled while its placement was in flight), once th
 period is over. Open orders the store does not know are adopted or only reported, as the
 manager's adoption policy says (`adoption`); the report lists every order adopted during
 the start, including those the user stream's resync or polling met first. The
-positions are read into `manager.positions` and reported, with those no tracked reduce-only
-order protects.
+positions are read into `manager.positions` (per leg: hedge mode's LONG and SHORT apart)
+and reported, with those no live stop on the exchange protects (`unprotected`: symbols;
+`unprotected_legs`: each (symbol, position side), one verdict per leg).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from execution.errors import ExecutionError, OrderNotFoundError
-from execution.models import Order, OrderStatus, Position
+from execution.models import Order, OrderStatus, Position, PositionSide
 from execution.orders.adoption import AdoptionLog, Origin, origin_of
 from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
@@ -81,6 +82,7 @@ class ReconciliationReport:
     flagged: list[tuple[str, str]] = field(default_factory=list)  # (client id, why)
     positions: list[Position] = field(default_factory=list)
     unprotected: list[str] = field(default_factory=list)  # symbols
+    unprotected_legs: list[tuple[str, PositionSide]] = field(default_factory=list)
     unfinished: Unfinished = field(default_factory=Unfinished)  # done again later
 
     @property
@@ -340,6 +342,7 @@ class Reconciler:
         # From the protection audit: the exchange's own open orders, not local state.
         audit = await self._auditor.audit(act=False)
         report.unprotected = audit.unprotected_symbols
+        report.unprotected_legs = [(p.symbol, p.position_side) for p in audit.unprotected]
         if audit.error is not None:
             unfinished.protection = True
             report.flagged.append(("", f"protection could not be checked: {audit.error}"))

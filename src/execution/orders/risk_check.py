@@ -3,6 +3,12 @@
 Positions come from the manager's `positions` (kept by the user stream's account updates
 and REST reads), or from the answer placement just read; the open orders are this
 manager's. The mark is the one placement fetched, else one fetched in the last seconds.
+
+Hedge mode: the order's `position` is its leg's (LONG counted positive, SHORT negative),
+its pending orders those of the same leg, and the symbol's exposure is gross: the other
+leg's notional, with this manager's orders that open it counted as filled, is added
+(`other_leg_notional`), never netted away, since either leg can be closed alone and leave
+the other's full size. Every other symbol counts both its legs.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from execution.intent import OrderIntent
-from execution.models import OrderSide
+from execution.models import Order, OrderSide, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
 from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
@@ -27,8 +33,9 @@ async def check_risk(
     replacing: ManagedOrder | None,
 ) -> None:
     """Run the risk engine on a rounded, valid `intent` (raises `RiskDeniedError`)."""
-    symbol = intent.symbol
-    held = core.positions.get(symbol)
+    symbol, leg = intent.symbol, intent.position_side
+    book = core.positions
+    held = book.leg(symbol, leg)
     if position is None:
         position = held.quantity if held is not None else ZERO
     limits = core.risk.limits
@@ -36,7 +43,7 @@ async def check_risk(
         mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
         if mark_price is None:
             mark_price = await core.exchange.fetch_mark_price(symbol)
-    pending = ZERO
+    pending = other_pending = ZERO  # (other_pending: what opens the symbol's other leg)
     open_orders = conditional = 0
     for managed in core.registry.open_orders() if limits.counts_orders else ():
         if managed is replacing:
@@ -44,18 +51,31 @@ async def check_risk(
         open_orders += 1
         order = managed.order
         conditional += order.order_type in CONDITIONAL_TYPES
-        if order.symbol == symbol and not order.reduce_only and order.side is intent.side:
+        if (order.symbol == symbol and not order.reduce_only and order.side is intent.side
+                and order.position_side is leg):
             remaining = order.quantity - order.filled_quantity
             pending += remaining if order.side is OrderSide.BUY else -remaining
-    other = sum((p.notional for s, p in core.positions.items() if s != symbol), ZERO)
+        elif order.symbol == symbol and _opens_other_leg(order, leg):
+            other_pending += order.quantity - order.filled_quantity
+    other = sum((p.notional for p in book.legs() if p.symbol != symbol), ZERO)
+    other_leg = sum((p.notional for p in book.legs(symbol) if p.position_side is not leg
+                     and leg is not PositionSide.BOTH), ZERO) + other_pending * (mark_price or ZERO)
     context = RiskContext(
         mark_price=mark_price or ZERO,
         position=position,
         pending=pending,
         other_notional=other,
+        other_leg_notional=other_leg,
         position_leverage=held.leverage if held is not None and held.quantity else 0,
         liquidation_price=held.liquidation_price if held is not None else ZERO,
         open_orders=open_orders,
         conditional_orders=conditional,
     )
     core.risk.check(intent, context, modify=replacing is not None)
+
+
+def _opens_other_leg(order: Order, leg: PositionSide) -> bool:
+    """Hedge mode: `order` adds to the other leg than `leg` (BUY LONG, SELL SHORT)."""
+    opening = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
+    return (leg is not PositionSide.BOTH and order.position_side not in (leg, PositionSide.BOTH)
+            and not order.reduce_only and order.side is opening[order.position_side])

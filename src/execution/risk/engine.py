@@ -53,12 +53,15 @@ class RiskContext:
     `position` is the symbol's signed position; `pending` the signed quantity of this
     manager's open orders of the symbol that add to exposure; `other_notional` the
     notional of every other symbol's position; `position_leverage` and
-    `liquidation_price` come from the exchange's position (0: unknown or flat)."""
+    `liquidation_price` come from the exchange's position (0: unknown or flat). Hedge
+    mode: `position` is the order's leg, `other_leg_notional` the notional of the symbol's
+    other leg, counted in the symbol's exposure (gross: a hedge does not net it away)."""
 
     mark_price: Decimal
     position: Decimal = ZERO
     pending: Decimal = ZERO
     other_notional: Decimal = ZERO
+    other_leg_notional: Decimal = ZERO
     position_leverage: int = 0
     liquidation_price: Decimal = ZERO
     open_orders: int = 0
@@ -145,7 +148,7 @@ class RiskEngine:
     def _check_exposure(self, intent: OrderIntent, context: RiskContext) -> None:
         signed = intent.quantity if intent.side is OrderSide.BUY else -intent.quantity
         after = context.position + context.pending + signed
-        notional = abs(after) * context.mark_price
+        notional = abs(after) * context.mark_price + context.other_leg_notional
         cap = self.limits.notional_cap(intent.symbol)
         if cap is not None and notional > cap:
             raise RiskDeniedError(

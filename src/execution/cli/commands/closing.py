@@ -1,4 +1,5 @@
-"""`close`: flatten a symbol (cancel its orders, close its position at market)."""
+"""`close`: flatten a symbol (cancel its orders, close its position at market); in hedge
+mode one leg (`--position-side LONG|SHORT`: that leg's orders and position only)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Annotated
 import typer
 
 from execution.cli.app import command, run_async
-from execution.cli.commands.order_options import StoreOpt, StrategyOpt, SymbolArg
+from execution.cli.commands.order_options import LegOpt, StoreOpt, StrategyOpt, SymbolArg
 from execution.cli.commands.trading import show_orders
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
 from execution.errors import ValidationError
-from execution.models import Order
+from execution.models import Order, PositionSide
 from execution.money import format_decimal
 from execution.rules import normalize_symbol
 
@@ -31,9 +32,11 @@ def close(
     ] = False,
     store: StoreOpt = None,
     strategy: StrategyOpt = None,
+    position_side: LegOpt = None,
 ) -> None:
     """Close a position: cancel the symbol's open orders, then reduce-only market orders
-    until flat (split at the exchange's largest market order)."""
+    until flat (split at the exchange's largest market order). Hedge mode: name the leg
+    with --position-side when both are open; only its orders are cancelled."""
     symbol = normalize_symbol(symbol)
     venue.require_trading_allowed()
     if store is not None and venue.embedded:
@@ -48,15 +51,19 @@ def close(
         async with open_exchange(venue) as connection:
             exchange = connection.exchange
             await exchange.get_symbol_rules(symbol)  # an unknown symbol stops here
-            held = sum((p.quantity for p in await exchange.get_positions(symbol)), Decimal(0))
-            what = f"close the {symbol} position ({format_decimal(held)})" if held else (
-                f"close {symbol} (no open position)")
+            held = sum((p.quantity for p in await exchange.get_positions(symbol)
+                        if position_side in (None, p.position_side)), Decimal(0))
+            leg = "" if position_side in (None, PositionSide.BOTH) else (
+                f" {position_side.value}")
+            what = f"close the {symbol}{leg} position ({format_decimal(held)})" if held else (
+                f"close {symbol}{leg} (no open position)")
             if not keep_orders:
                 what += " and cancel its open orders"
             announce(out, venue, connection, what, yes=yes)
             async with OrderManager(exchange, store=store) as manager:
                 closing = await manager.close_position(
-                    symbol, cancel_orders=not keep_orders, strategy_name=strategy)
+                    symbol, cancel_orders=not keep_orders, strategy_name=strategy,
+                    position_side=position_side)
                 return [managed.order for managed in closing]
 
     closing = run_async(body())
