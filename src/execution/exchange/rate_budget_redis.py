@@ -31,10 +31,10 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from execution.errors import ConfigurationError, RateLimitError
+from execution.errors import ConfigurationError, NetworkError, RateLimitError
 from execution.exchange.clock import ServerClock
 from execution.exchange.rate_budget_lua import ACQUIRE, EXTEND, FOLD
-from execution.exchange.rate_budget_slots import NonceSlotLease
+from execution.exchange.rate_budget_slots import LEASE_SECONDS, NonceSlotLease
 from execution.exchange.rate_budget_spec import RateBudgetSpec
 from execution.exchange.rate_limit import (
     ORDERS,
@@ -90,6 +90,7 @@ class RedisRateBudget:
         self._fold_task: asyncio.Task[None] | None = None
         self._lease_request: tuple[ServerClock, str, int | None] | None = None
         self.lease: NonceSlotLease | None = None
+        self.lease_ttl = LEASE_SECONDS  # a nonce-slot lease's expiry (renewed at a third)
         self._layout()
 
     # -- configuration ---------------------------------------------------------------------
@@ -174,7 +175,8 @@ class RedisRateBudget:
             await self._run_acquire(0, False)
             if self._lease_request is not None:
                 clock, user, slot = self._lease_request
-                self.lease = NonceSlotLease(client, clock, user, slot, sleep=self.clock.sleep)
+                self.lease = NonceSlotLease(client, clock, user, slot, sleep=self.clock.sleep,
+                                            ttl=self.lease_ttl)
                 await self.lease.start()
         except _LOST as exc:
             await self._drop_client()
@@ -224,8 +226,9 @@ class RedisRateBudget:
             wait = max(local.paused_until, self._order_paused_until if is_order else 0.0)
             wait -= clock.monotonic()
             if wait <= 0:
-                if self._client is None:
-                    await self.open()
+                if self._client is None:  # never reopened behind the caller's back
+                    raise NetworkError(f"the rate budget {self.spec.label} is not open: "
+                                       "call connect() first")
                 if self._fallback and not await self._try_return():
                     await local.acquire(weight, is_order)  # the local share
                     return

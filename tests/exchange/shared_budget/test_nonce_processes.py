@@ -144,14 +144,15 @@ async def test_a_lease_taken_over_moves_an_auto_process_to_a_free_slot(
     simulator: SimulatedExchange, make_client: Any, redis_url: str, budget_name: str
 ) -> None:
     url = f"{redis_url}#{budget_name}"
-    async with make_client(simulator, "eip712", nonce_slot="auto", rate_budget=url) as client:
-        budget = client.rate_limiter
-        assert isinstance(budget, RedisRateBudget) and budget.lease is not None
+    client = make_client(simulator, "eip712", nonce_slot="auto", rate_budget=url)
+    budget = client.rate_limiter
+    assert isinstance(budget, RedisRateBudget)
+    budget.lease_ttl = 0.6  # renewed every 0.2 s
+    async with client:
         lease = budget.lease
         first = client.clock.nonce_slot
-        assert first is not None
+        assert lease is not None and first is not None
         await budget._client.set(lease.key(first), "another-host:1:ffff")  # type: ignore[union-attr]
-        lease.ttl = 0.3  # renew soon
         deadline = asyncio.get_running_loop().time() + 30
         while client.clock.nonce_slot == first:
             assert asyncio.get_running_loop().time() < deadline, "never moved"

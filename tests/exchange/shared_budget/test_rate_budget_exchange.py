@@ -14,7 +14,13 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from execution.errors import ConfigurationError, IpBannedError, RateLimitError
+from execution.errors import (
+    ConfigurationError,
+    ExchangeUnavailableError,
+    IpBannedError,
+    NetworkError,
+    RateLimitError,
+)
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.exchange.rate_budget_redis import RedisRateBudget
 from execution.exchange.rate_limit import WEIGHT, Budget, RateLimiter
@@ -180,3 +186,14 @@ def test_a_budget_names_one_scope_or_two() -> None:
     split = parse_rate_budget("rediss://h/2#ip=host-a&account=acct-1")
     assert (split.weight_scope, split.orders_scope) == ("host-a", "acct-1")
     assert "pw" not in both.label
+
+
+async def test_a_closed_client_does_not_reopen_its_budget(
+    simulator: SimulatedExchange, make_client: Any, redis_url: str, budget_name: str
+) -> None:
+    client = make_client(simulator, "hmac", rate_budget=f"{redis_url}#{budget_name}")
+    async with client:
+        await client.server_time()
+    with pytest.raises((NetworkError, ExchangeUnavailableError)):  # retried, then given up
+        await client.server_time()
+    assert not budget_of(client).shared  # no connection, no membership left behind
