@@ -82,6 +82,30 @@ async def test_a_ban_known_before_redis_was_lost_still_halts(redis_server: Redis
         await second.close()
 
 
+async def test_a_ban_recorded_while_redis_was_away_reaches_the_others_when_it_is_back(
+    redis_server: RedisServer,
+) -> None:
+    first, second = make_budget(redis_server.url, 100), make_budget(redis_server.url, 100)
+    await first.open()
+    await second.open()
+    try:
+        redis_server.stop()
+        await first.note_ban(time.time() + 60)  # Redis away: kept here, and halts here
+        assert not first.shared
+        redis_server.start()
+        deadline = time.monotonic() + 60
+        while not first.shared:
+            assert time.monotonic() < deadline, "never shared again"
+            with pytest.raises(IpBannedError):
+                await first.acquire(1)
+            await asyncio.sleep(0.05)
+        with pytest.raises(IpBannedError):
+            await second.acquire(1)  # handed on once Redis answered
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_a_client_trades_on_while_redis_is_away_and_shares_again_after(
     simulator: SimulatedExchange, make_client: Any, redis_server: RedisServer,
 ) -> None:
