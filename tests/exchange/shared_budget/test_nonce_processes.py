@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from execution.errors import ConfigurationError
+from execution.errors import ConfigurationError, ValidationError
 from execution.exchange.clock import NONCE_SLOTS
 from execution.exchange.rate_budget_redis import RedisRateBudget
 from execution.simulator import SimulatedExchange
@@ -167,3 +167,12 @@ def test_auto_without_a_shared_budget_is_refused(
     monkeypatch.delenv("ASTER_RATE_BUDGET", raising=False)
     with pytest.raises(ConfigurationError, match="shared rate budget"):
         make_client(simulator, "eip712", nonce_slot="auto")
+
+
+@pytest.mark.parametrize("slot", ["any", "3", -1, 100, True])
+def test_a_slot_that_is_neither_a_number_nor_auto_is_refused(
+    simulator: SimulatedExchange, make_client: Any, slot: Any
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_client(simulator, "eip712", nonce_slot=slot)
+    assert refused.value.field == "nonce_slot"

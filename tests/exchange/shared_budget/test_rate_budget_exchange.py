@@ -72,7 +72,7 @@ async def test_a_429_seen_by_one_client_pauses_the_other_for_its_retry_after(
     simulator_factory: SimulatorFactory, make_client: Any, redis_url: str, budget_name: str
 ) -> None:
     sim = await simulator_factory(
-        rate_limits=RateLimitConfig(weight_per_minute=30, minute_ms=4000, ban_seconds=60))
+        rate_limits=RateLimitConfig(weight_per_minute=30, minute_ms=8000, ban_seconds=60))
     url = f"{redis_url}#{budget_name}"
     first, second = (make_client(sim, "hmac", rate_budget=url) for _ in range(2))
     async with first, second:
