@@ -48,6 +48,31 @@ async def eventually_succeeds(call: Any) -> None:
             await asyncio.sleep(0.2)
 
 
+async def test_two_clients_on_one_budget_share_the_weight(
+    simulator: SimulatedExchange, make_client: Any, redis_url: str, budget_name: str
+) -> None:
+    url = f"{redis_url}#{budget_name}"
+    first, second = make_client(simulator, "hmac", rate_budget=url), make_client(
+        simulator, "eip712", rate_budget=url)
+    async with first, second:
+        for client in (first, second):
+            budget_of(client).set_budgets([Budget(WEIGHT, DAY, 40)])
+            budget_of(client).max_wait = 0.01
+        sent = len(simulator.request_log)
+        answered = {first: 0, second: 0}
+        halted: set[AsterDEXExchange] = set()
+        while len(halted) < 2:
+            for client in (first, second):
+                try:
+                    await client.server_time()  # weight 1
+                    answered[client] += 1
+                except RateLimitError:
+                    halted.add(client)
+        assert answered[first] > 0 and answered[second] > 0
+        assert sum(answered.values()) == 40  # the two together, not 40 each
+        assert len(simulator.request_log) - sent == 40  # a refused take sent nothing
+
+
 async def test_a_ban_seen_by_one_client_halts_the_other_until_it_ends(
     simulator: SimulatedExchange, make_client: Any, redis_url: str, budget_name: str
 ) -> None:
