@@ -134,3 +134,23 @@ async def test_a_pause_recorded_by_one_budget_holds_the_other_back(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_an_order_count_header_raises_the_accounts_count(
+    redis_url: str, budget_name: str
+) -> None:
+    limits = [Budget(WEIGHT, DAY, 1000), Budget(ORDERS, 3600, 5)]
+    ip_a = make_budget(redis_url, f"ip=a-{budget_name}&account={budget_name}", *limits)
+    ip_b = make_budget(redis_url, f"ip=b-{budget_name}&account={budget_name}", *limits)
+    await ip_a.open()
+    await ip_b.open()
+    try:
+        assert await taken(ip_a, 1, is_order=True)
+        await ip_a.note_usage({"X-MBX-ORDER-COUNT-1H": "4"})  # the account placed 3 more
+        await ip_a.flush()
+        assert await taken(ip_b, 1, is_order=True)  # the 5th, from the other host
+        assert not await taken(ip_b, 1, is_order=True)
+        assert await taken(ip_b, 1)  # the IP's weight is not the account's orders
+    finally:
+        await ip_a.close()
+        await ip_b.close()
