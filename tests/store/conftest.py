@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from execution.store_postgres_cluster import ENV_URL, PostgresCluster, create_database, unavailable
+
 from .backends import BACKENDS, POSTGRES, Backend, postgres_backend
-from .postgres_server import ENV_URL, PostgresCluster, create_database, unavailable
 
 
 @pytest.fixture(scope="session")

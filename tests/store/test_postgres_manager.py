@@ -19,9 +19,9 @@ from execution.orders.adoption import Origin, origin_of
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.store_postgres import PostgresOrderStore
+from execution.store_postgres_cluster import PostgresCluster, unavailable, wait_until_up
 
 from .backends import make_order, with_prefix
-from .postgres_server import PostgresCluster, unavailable, wait_until_up
 
 D = Decimal
 BTC = "BTCUSDT"
