@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from execution.errors import ValidationError
 from execution.orders.adoption import check_prefix
-from execution.store_location import redact_url
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_LEASE = 30.0  # s
@@ -33,8 +32,28 @@ class PostgresTarget:
     lease: float
 
 
+def _shown(url: str) -> str:
+    """`url` for an error: the password and any secret parameter as `***` (the last "@"
+    ends the credentials, so an unencoded "@" or "/" in a password leaves nothing)."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, tail = rest.rpartition("@")[2].partition("/") if "@" in rest else (
+        rest.partition("/"))
+    if "@" in rest:
+        userinfo = rest.rpartition("@")[0]
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{netloc}" if ":" in userinfo else (
+            f"{userinfo}@{netloc}")
+    path, mark, query = tail.partition("?")
+    if mark:
+        query = "&".join(
+            f"{item.partition('=')[0]}=***" if item.partition("=")[0].lower() in _SECRET_KEYS
+            else item for item in query.split("&"))
+    return f"{head}://{netloc}{slash}{path}{mark}{query}"
+
+
 def _refuse(url: str, rule: str) -> ValidationError:
-    return ValidationError("store", redact_url(url), rule)
+    return ValidationError("store", _shown(url), rule)
 
 
 def parse_target(url: str) -> PostgresTarget:

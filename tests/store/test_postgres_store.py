@@ -237,3 +237,18 @@ async def test_a_manager_prefix_disagreeing_with_the_urls_is_refused(pg_database
         bound.bind_prefix("bot2")
     free = PostgresOrderStore(pg_database)
     assert free.bind_prefix("bot9") == "bot9" and free.location.endswith("?prefix=bot9")
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://bot:s3cret@db:port/orders", "postgresql://bot:***@db:port/orders"),
+    ("postgresql://bot:p@ss/w0rd@db:x/o", "postgresql://bot:***@db:x/o"),
+    ("postgresql://db/a/b?password=s3cret&lease=0",
+     "postgresql://db/a/b?password=***&lease=0"),
+    ("postgresql://bot@db/orders?prefix=a-b", "postgresql://bot@db/orders?prefix=a-b"),
+])
+def test_a_refused_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        PostgresOrderStore(url)
+    assert refused.value.field in ("store", "client_order_id_prefix")
+    if refused.value.field == "store":
+        assert refused.value.value == shown
