@@ -21,6 +21,7 @@ from execution.errors import (
     StoreVersionError,
     ValidationError,
 )
+from execution.models import OrderStatus
 from execution.orders.adoption import default_prefix
 from execution.orders.managed import OrderRole
 from execution.store_location import open_store
@@ -252,3 +253,22 @@ def test_a_refused_url_is_shown_without_its_password(url: str, shown: str) -> No
     assert refused.value.field in ("store", "client_order_id_prefix")
     if refused.value.field == "store":
         assert refused.value.value == shown
+
+
+async def test_a_large_batch_goes_in_by_copy_in_order_and_merges_as_an_upsert(
+    pg_database: str,
+) -> None:
+    async with store(pg_database, "bulk") as bulk:
+        orders = [make_order(f"bulk-{n}", at=1) for n in range(300)]  # one submission time
+        bulk.save_orders(orders)
+        await bulk.flush()
+        for managed in orders[::2]:
+            managed.order.status = OrderStatus.CANCELED
+        adopted = make_order("bulk-7", adopted=True, role=OrderRole.SINGLE, tags=())
+        bulk.save_orders([*orders, adopted])
+        await bulk.flush()
+        loaded = await bulk.load_orders()
+        assert [m.client_order_id for m in loaded] == [f"bulk-{n}" for n in range(300)]
+        assert [m.status for m in loaded[:2]] == [OrderStatus.CANCELED, orders[1].status]
+        assert (loaded[7].role, loaded[7].tags, loaded[7].adopted) == (
+            OrderRole.STOP_LOSS, ("a", "b"), False)  # the placer's fields kept
