@@ -216,7 +216,7 @@ class PostgresOrderStore(QueuedStore):
         try:
             self.migrated_from = migrate(connection, location)
             self.reclaimed = claim(connection, location, prefix, self.holder, self.lease)
-            keeper = LeaseKeeper(self._connect, prefix, self.holder, self.lease,
+            keeper = LeaseKeeper(self._connect, location, prefix, self.holder, self.lease,
                                  self.renew_interval, self._lease_lost)
             keeper.refresh(connection)
         except psycopg.Error as exc:
