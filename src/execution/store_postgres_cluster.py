@@ -76,7 +76,10 @@ class PostgresCluster:
         if binaries is None:
             raise RuntimeError(unavailable())
         self.bin = binaries
-        self.root = Path(tempfile.mkdtemp(prefix="aster-pg-"))
+        # As root the server runs as `postgres`, which must reach the directory: under
+        # /tmp, whatever TMPDIR says (it may be a private directory of root's).
+        self.root = Path(tempfile.mkdtemp(prefix="aster-pg-",
+                                          dir="/tmp" if os.geteuid() == 0 else None))
         self.data = self.root / "data"
         self.port = free_port()
         self.fsync = fsync

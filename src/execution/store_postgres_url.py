@@ -13,12 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 from execution.errors import ValidationError
 from execution.orders.adoption import check_prefix
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_LEASE = 30.0  # s
 _SECRET_KEYS = frozenset({"password", "passfile", "sslpassword", "sslkey"})
+# A server that does not answer is unavailable, not waited for: connecting gives up after
+# 5 s, and a connection whose sent data goes unacknowledged for 10 s (a host gone, a
+# partition: no reset ever comes) is dropped, so that a flush fails instead of hanging;
+# idle connections are probed. The URL's own values win.
+TIMEOUTS = {"connect_timeout": "5", "tcp_user_timeout": "10000", "keepalives": "1",
+            "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +108,10 @@ def location_of(base: str, prefix: str | None) -> str:
     if prefix is None:
         return base
     return base + ("&" if "?" in base else "?") + f"prefix={prefix}"
+
+
+def with_timeouts(conninfo: str) -> str:
+    """`conninfo` with `TIMEOUTS` for the parameters it does not set itself."""
+    given = conninfo_to_dict(conninfo)
+    missing = {key: value for key, value in TIMEOUTS.items() if key not in given}
+    return make_conninfo(conninfo, **missing)

@@ -272,3 +272,17 @@ async def test_a_large_batch_goes_in_by_copy_in_order_and_merges_as_an_upsert(
         assert [m.status for m in loaded[:2]] == [OrderStatus.CANCELED, orders[1].status]
         assert (loaded[7].role, loaded[7].tags, loaded[7].adopted) == (
             OrderRole.STOP_LOSS, ("a", "b"), False)  # the placer's fields kept
+
+
+async def test_a_server_that_is_not_there_makes_open_unavailable() -> None:
+    from execution.store_postgres_cluster import free_port
+
+    nowhere = PostgresOrderStore(f"postgresql://bot:s3cret@127.0.0.1:{free_port()}/x?prefix=n")
+    with pytest.raises(StoreUnavailableError, match="cannot be opened") as refused:
+        await nowhere.open()
+    assert "s3cret" not in str(refused.value)
+    with pytest.raises(StoreUnavailableError, match="not open"):
+        await nowhere.flush()
+    assert "tcp_user_timeout=10000" in nowhere._conninfo
+    assert "connect_timeout=2" in PostgresOrderStore(
+        "postgresql://db/x?connect_timeout=2")._conninfo  # the URL's own value wins
