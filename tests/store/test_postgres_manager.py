@@ -168,3 +168,21 @@ async def test_a_taken_over_prefix_counts_as_the_managers_own(
         await hung.flush()
     with pytest.raises(StoreUnavailableError):
         await hung.close()
+
+
+async def test_the_manager_takes_its_prefix_from_a_shared_store(
+    exchange: AsterDEXExchange, pg_database: str
+) -> None:
+    from execution.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="bound to the prefix"):
+        OrderManager(exchange, with_prefix(pg_database, "named"),
+                     client_order_id_prefix="other")
+    unnamed = OrderManager(exchange, pg_database, client_order_id_prefix="given")
+    assert unnamed.store is not None and unnamed.store.location.endswith("?prefix=given")
+    derived = OrderManager(exchange, pg_database)  # none anywhere: one from the database
+    assert isinstance(derived.store, PostgresOrderStore)
+    assert derived.client_order_id_prefix == derived.store.prefix
+    again = OrderManager(exchange, pg_database).store
+    assert isinstance(again, PostgresOrderStore)
+    assert again.prefix == derived.client_order_id_prefix  # the same after a restart
