@@ -34,7 +34,7 @@ from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import Position, PositionSide, UserEvent
 from execution.money import Number, positive
-from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
+from execution.orders.adoption import AdoptPolicy, check_prefix, manager_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
@@ -75,7 +75,9 @@ class OrderManager(OrderEntry, PositionReads):
     `adopt_unknown` is the older switch (True: the default, False: "none").
     `client_order_id_prefix` starts every client id this manager makes (`<prefix>-<hex>`);
     by default it is derived from the store file (`adoption.default_prefix`), so managers
-    on different files never share one: give each process its own file or prefix.
+    on different files never share one: give each process its own file or prefix. On a
+    store several managers share (`postgresql://...?prefix=NAME`) it is the store's prefix,
+    held by a lease (docs/postgresql.md); a different one given is a `ValidationError`.
     `poll_interval` (s) paces REST polling while the user stream is down. An order left
     PENDING_NEW by an unknown outcome (never sent again without proof) is looked up by its
     client id with back-off, and from the stream; only when `pending_grace` (s, the
@@ -108,8 +110,8 @@ class OrderManager(OrderEntry, PositionReads):
         self.exchange = exchange
         owns_store = isinstance(store, str | Path)
         self.store: OrderStorage | None = None if store is None else open_store(store)
-        if client_order_id_prefix is None:
-            client_order_id_prefix = default_prefix(self.store.location if self.store else None)
+        # On a store shared by several managers (PostgreSQL) the prefix is bound to it.
+        client_order_id_prefix = manager_prefix(self.store, client_order_id_prefix)
         settings = ManagerSettings(
             guards=guards or OrderGuards(),
             poll_interval=to_seconds(poll_interval, "poll_interval"),
