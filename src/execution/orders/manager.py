@@ -85,9 +85,8 @@ class OrderManager(OrderEntry, PositionReads):
     as never placed (REJECTED locally; should the exchange show it later, it follows).
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
-    by default no limits, but a trading state `panic()` can halt, kept next to a SQLite
-    store's file so that a restart keeps it: `risk.state_file`). `deadman` arms the
-    exchange's dead man's switch on every symbol traded (`deadman.DeadmanConfig`).
+    by default no limits; the trading state `panic()` halts is kept across restarts next to
+    a SQLite store). `deadman` arms the dead man's switch (`deadman.DeadmanConfig`).
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
