@@ -208,8 +208,20 @@ class ManagedOrder:
     def check_describes(self, snapshot: Order) -> None:
         """Raise `MismatchedAnswerError` unless `snapshot` (a REST answer or a stream
         update) is about this order: same symbol, client order id and, once both are known,
-        exchange order id. A field the snapshot leaves empty is not held against it."""
+        exchange order id. A field the snapshot leaves empty is not held against it.
+
+        An algo order (Binance) is known by its algo id until it triggers; the actual
+        order then has its own id under the same client id: a snapshot naming this order's
+        algo id (`Order.algo_id`) with another order id hands that id over."""
         mine = self.order
+        if (
+            snapshot.algo_id and mine.order_id == snapshot.algo_id and snapshot.order_id
+            and snapshot.order_id != mine.order_id
+            and snapshot.client_order_id == mine.client_order_id
+        ):
+            logger.info("order %s: algo order %s triggered as order %s", mine.client_order_id,
+                        snapshot.algo_id, snapshot.order_id)
+            mine.order_id = snapshot.order_id
         check_answer(snapshot, mine.symbol, mine.order_id or None, mine.client_order_id)
 
     def _shows_order(self, event: OrderEvent) -> bool:
