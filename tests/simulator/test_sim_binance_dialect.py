@@ -180,3 +180,37 @@ async def test_ccxt_binanceusdm_places_a_stop_through_the_algo_endpoints(
     finally:
         await exchange.close()
     assert sim.orders_created(stop["clientOrderId"]) == 1
+
+
+def _python_binance_stop(sim: SimulatedExchange) -> dict[str, Any]:
+    from binance.client import Client
+
+    client = Client(sim.account.api_key, sim.account.api_secret, ping=False)
+    client.FUTURES_URL = sim.rest_url.rstrip("/") + "/fapi"
+    client.futures_create_order(symbol=BTC, side="BUY", type="MARKET", quantity="0.01")
+    placed = client.futures_create_order(symbol=BTC, side="SELL", type="STOP_MARKET",
+                                         quantity="0.01", stopPrice="49000",
+                                         reduceOnly="true", clientAlgoId="pb-stop")
+    found = client.futures_get_algo_order(clientAlgoId="pb-stop")
+    open_algo = client.futures_get_open_algo_orders(symbol=BTC)
+    cancelled = client.futures_cancel_algo_order(clientAlgoId="pb-stop")
+    return {"placed": placed, "found": found, "open": open_algo, "cancelled": cancelled}
+
+
+async def test_python_binance_routes_a_stop_to_the_algo_endpoint(
+    simulator_factory: Any
+) -> None:
+    """python-binance (1.0.37 here) sends a conditional `futures_create_order` to
+    `POST algoOrder` (stopPrice renamed triggerPrice), a second referee for the dialect."""
+    import asyncio
+
+    pytest.importorskip("binance.client")
+    sim = await simulator_factory(dialect="binance")
+    result = await asyncio.get_running_loop().run_in_executor(None, _python_binance_stop, sim)
+    assert result["placed"]["algoStatus"] == "NEW"
+    assert result["placed"]["triggerPrice"] == "49000"
+    assert result["found"]["clientAlgoId"] == "pb-stop"
+    assert [o["clientAlgoId"] for o in result["open"]] == ["pb-stop"]
+    assert result["cancelled"]["code"] == "200"
+    assert _private(sim, "GET", "algoOrder", {"clientAlgoId": "pb-stop"})["algoStatus"] == (
+        "CANCELED")
