@@ -143,3 +143,23 @@ async def test_a_new_manager_reattaches_to_an_open_algo_order(
         assert reattached.order_id != waiting.order_id
         assert await second_client.get_positions(BTC) == []
         assert second.unknown_outcomes() == []
+
+
+async def test_an_algo_stop_protects_and_panic_clears_both_kinds(
+    client: AsterDEXExchange, binance_sim: SimulatedExchange, tmp_path: Path, wait_for: Waiter
+) -> None:
+    """The protection audit sees a waiting algo stop as the position's live stop; panic
+    cancels the algo orders with the regular ones and flattens."""
+    async with OrderManager(client, tmp_path / "orders.sqlite", poll_interval=0.1) as manager:
+        await manager.place_market_order(BTC, OrderSide.BUY, D("0.01"))
+        assert not (await manager.audit_protection()).is_protected
+        stop = await manager.place_stop_loss_order(BTC, OrderSide.SELL, D("0.01"), D("49000"))
+        assert (await manager.audit_protection()).is_protected
+        await manager.place_take_profit_order(BTC, OrderSide.SELL, D("0.01"), D("52000"))
+        await manager.place_limit_order(BTC, OrderSide.BUY, D("0.01"), D("45000"))
+        report = await manager.panic(BTC)
+        assert report.flat, report.summary()
+        assert len(report.cancelled) == 3
+        await wait_for(lambda: stop.status is OrderStatus.CANCELED, 10.0)
+        assert await client.get_open_orders(BTC) == []
+        assert await client.get_positions(BTC) == []
