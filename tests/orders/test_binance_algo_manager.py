@@ -11,9 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from execution.auth import HmacCredentials
+from execution.errors import OrderStatusUnknownError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.exchange.venues import BINANCE, Capability
 from execution.models import OrderSide, OrderStatus, OrderType
@@ -163,3 +165,30 @@ async def test_an_algo_stop_protects_and_panic_clears_both_kinds(
         await wait_for(lambda: stop.status is OrderStatus.CANCELED, 10.0)
         assert await client.get_open_orders(BTC) == []
         assert await client.get_positions(BTC) == []
+
+
+async def test_a_stop_executed_late_after_an_unknown_outcome_is_one_algo_order(
+    client: AsterDEXExchange, binance_sim: SimulatedExchange, tmp_path: Path, wait_for: Waiter
+) -> None:
+    """503 on `POST algoOrder`, carried out seconds later: the manager keeps the stop as an
+    unknown outcome (never sent again) until the algo order shows up, then follows it."""
+    async with OrderManager(client, tmp_path / "orders.sqlite", poll_interval=0.1,
+                            pending_grace=30.0) as manager:
+        await manager.place_market_order(BTC, OrderSide.BUY, D("0.01"))
+        binance_sim.faults.fail_requests(count=1, status=503, code=-1007, execute=True,
+                                         execute_after_ms=6000, path="algoOrder",
+                                         method="POST")
+        client_id = "x-late-stop-1"
+        with pytest.raises(OrderStatusUnknownError):
+            await manager.place_stop_loss_order(BTC, OrderSide.SELL, D("0.01"), D("49000"),
+                                                client_order_id=client_id)
+        stop = manager.get_order(client_id)
+        assert stop is not None and stop.status is OrderStatus.PENDING_NEW
+        await wait_for(lambda: stop.status is OrderStatus.NEW, 30.0)
+        assert stop.order_id == stop.order.algo_id and manager.unknown_outcomes() == []
+        assert binance_sim.orders_created(client_id) == 1
+        posts = [r for r in binance_sim.request_log
+                 if r.method == "POST" and r.path == "/fapi/v1/algoOrder"]
+        assert len(posts) == 1
+        binance_sim.set_price(BTC, D("48900"))
+        await wait_for(lambda: stop.status is OrderStatus.FILLED, 10.0)
