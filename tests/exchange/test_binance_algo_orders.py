@@ -233,3 +233,21 @@ async def test_a_late_execution_of_an_unknown_algo_order_is_found_not_duplicated
         order = await client.fetch_order(BTC, client_order_id=client_id)
     assert order.algo_id and binance_sim.orders_created(client_id) == 1
     assert _posts(binance_sim, ALGO_PATH) == 1
+
+
+async def test_a_stop_refused_at_its_trigger_ends_as_expired(
+    client: AsterDEXExchange, binance_sim: SimulatedExchange
+) -> None:
+    """Reduce-only with the position gone by the trigger: the algo order is REJECTED by the
+    matching engine, which the client reads as the order's end without a fill (EXPIRED)."""
+    updates = await _events(client)
+    await _long(client)
+    order = await client.create_order(BTC, OrderSide.SELL, OrderType.STOP_LOSS, D("0.01"),
+                                      stop_price=D("49000"), reduce_only=True)
+    await client.create_order(BTC, OrderSide.SELL, OrderType.MARKET, D("0.01"))  # flat
+    binance_sim.set_price(BTC, D("48900"))
+    await _until(lambda: any(u.order.status is OrderStatus.EXPIRED
+                             for u in _of(updates, order)))
+    looked_up = await client.fetch_order(BTC, client_order_id=order.client_order_id)
+    assert looked_up.status is OrderStatus.EXPIRED and looked_up.filled_quantity == 0
+    assert await client.get_open_orders(BTC) == []
