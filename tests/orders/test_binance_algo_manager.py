@@ -192,3 +192,26 @@ async def test_a_stop_executed_late_after_an_unknown_outcome_is_one_algo_order(
         assert len(posts) == 1
         binance_sim.set_price(BTC, D("48900"))
         await wait_for(lambda: stop.status is OrderStatus.FILLED, 10.0)
+
+
+async def test_an_exit_the_algo_service_refuses_as_crossed_closes_at_market(
+    client: AsterDEXExchange, binance_sim: SimulatedExchange, tmp_path: Path, wait_for: Waiter
+) -> None:
+    """`POST algoOrder` answers -2021 (would immediately trigger: the price moved between
+    the check and the request): the emulated bracket closes the position at market."""
+    async with OrderManager(client, tmp_path / "orders.sqlite", poll_interval=0.1) as manager:
+        bracket = await manager.place_bracket_order(
+            BTC, OrderSide.BUY, D("0.010"), entry_price=D("49900"),
+            stop_loss_price=D("49000"), take_profit_price=D("51000"),
+        )
+        binance_sim.faults.fail_requests(count=1, status=400, code=-2021, path="algoOrder",
+                                         method="POST")
+        binance_sim.fill_order(BTC, client_order_id=bracket.entry.client_order_id)
+        await wait_for(lambda: bracket.status is BracketStatus.CLOSED, 10.0)
+        close = bracket.stop_loss
+        assert close is not None
+        await wait_for(lambda: close.status is OrderStatus.FILLED, 10.0)
+        assert close.order.order_type is OrderType.MARKET and close.order.reduce_only
+        assert bracket.exit_reason is not None and "-2021" in bracket.exit_reason
+        assert await client.get_positions(BTC) == []
+        assert await client.get_open_orders(BTC) == []
