@@ -7,7 +7,8 @@ Time to protection: a bracket's limit entry is filled by the exchange; measured 
 from that fill to a live stop-loss for the position on the exchange (read from the
 simulator's book of orders, polled every 0.2 ms). Native (AsterDEX v3: an OTOCO strategy
 order) places it in the same step as the fill; emulated (v1 credentials) places it when the
-fill reaches the manager and its exit order reaches the exchange.
+fill reaches the manager and its exit order reaches the exchange; on Binance (the
+simulator's Binance dialect) the emulated exit is an algo order (`POST algoOrder`).
 Panic: 50 open orders on 3 symbols and a position on each; measured is `panic()` from the
 call until every order is cancelled and every position flat.
 """
@@ -35,14 +36,19 @@ PRICES = {"BTCUSDT": Decimal("50000"), "ETHUSDT": Decimal("3000"), "SOLUSDT": De
 QUANTITIES = {"BTCUSDT": Decimal("0.001"), "ETHUSDT": Decimal("0.01"), "SOLUSDT": Decimal("1")}
 
 
-def _client(sim: SimulatedExchange, auth: str) -> AsterDEXExchange:
+def _client(sim: SimulatedExchange, auth: str, venue: str = "asterdex") -> AsterDEXExchange:
     return AsterDEXExchange(credentials_for(sim, auth), rest_urls=sim.rest_urls,
-                            ws_url=sim.ws_url, dotenv_path=None)
+                            ws_url=sim.ws_url, dotenv_path=None, venue=venue)
 
 
 def _live_stop(sim: SimulatedExchange) -> bool:
+    account = sim.account.account_id
     orders: list[dict[str, Any]] = sim.engine.private(
-        sim.account.account_id, "GET", "openOrders", {"symbol": SYMBOL})
+        account, "GET", "openOrders", {"symbol": SYMBOL})
+    if sim.dialect == "binance":  # a waiting stop is an algo order there
+        orders = orders + [
+            {**o, "type": o["orderType"]} for o in sim.engine.private(
+                account, "GET", "openAlgoOrders", {"symbol": SYMBOL})]
     return any(o["type"] == "STOP_MARKET" for o in orders)
 
 
@@ -55,11 +61,11 @@ async def _until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.0002)
 
 
-async def _protection_trial(auth: str, number: int, folder: Path) -> float:
-    async with SimulatedExchange(seed=number) as sim:
+async def _protection_trial(auth: str, number: int, folder: Path, venue: str) -> float:
+    async with SimulatedExchange(seed=number, dialect=venue) as sim:
         sim.set_price(SYMBOL, PRICES[SYMBOL])
-        async with _client(sim, auth) as client, OrderManager(
-            client, folder / f"protect-{auth}-{number}.sqlite") as manager:
+        async with _client(sim, auth, venue) as client, OrderManager(
+            client, folder / f"protect-{venue}-{auth}-{number}.sqlite") as manager:
             bracket = await manager.place_bracket_order(
                 SYMBOL, OrderSide.BUY, Decimal("0.002"), entry_price=Decimal("49000"),
                 stop_loss_price=Decimal("47000"), take_profit_price=Decimal("53000"))
@@ -95,10 +101,13 @@ async def _measure(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-protection-") as name:
         folder = Path(name)
-        for auth, backend in (("eip712", "native"), ("hmac", "emulated")):
-            seconds = [await _protection_trial(auth, n, folder) for n in range(trials)]
+        for auth, backend, venue in (("eip712", "native", "asterdex"),
+                                     ("hmac", "emulated", "asterdex"),
+                                     ("hmac", "emulated", "binance")):
+            seconds = [await _protection_trial(auth, n, folder, venue) for n in range(trials)]
+            where = " on binance (algo orders)" if venue == "binance" else ""
             rows.append({
-                "name": f"time to protection, {backend} bracket",
+                "name": f"time to protection, {backend} bracket{where}",
                 "value": statistics.median(seconds) * 1000, "unit": "ms",
                 "note": f"entry fill to a live stop on the exchange; median of {trials}, "
                         f"max {max(seconds) * 1000:.2f} ms",

@@ -170,6 +170,9 @@ class Order:
     realized_pnl: Decimal = ZERO
     created_at: int = 0  # ms since epoch, exchange time
     updated_at: int = 0
+    # Binance's algo orders: the algo order's own id. Until it triggers the order is known
+    # by it (`order_id` is the algo id too); then `order_id` is the actual order's.
+    algo_id: str = ""
 
     @property
     def remaining_quantity(self) -> Decimal:

@@ -79,14 +79,18 @@ def test_a_venue_without_a_capability_refuses_naming_both(
     assert name in str(raised.value) and Capability.CONDITIONAL_ORDERS.value in str(raised.value)
 
 
-async def test_binance_refuses_a_conditional_order_and_a_modify_before_sending(
+async def test_binance_refuses_a_batched_conditional_order_and_a_modify_before_sending(
     simulator: SimulatedExchange, make_client: Any
 ) -> None:
+    """Binance takes conditional orders one at a time through its algo-order API (tested
+    against the Binance dialect in test_binance_algo_orders.py): in a batch they are
+    refused before sending, as is a modify (no PUT order)."""
     async with make_client(simulator, "hmac", venue=BINANCE) as client:
         assert client.profile is BINANCE and not client.prove_with_noop
-        with pytest.raises(ValidationError, match="binance does not support conditional"):
-            await client.create_order("BTCUSDT", OrderSide.SELL, OrderType.STOP_LOSS,
-                                      Decimal("0.01"), stop_price=Decimal("45000"))
+        assert client.orders.algo is not None
+        client.check_order_type(OrderType.STOP_LOSS)  # alone: through the algo endpoint
+        with pytest.raises(ValidationError, match="binance takes conditional orders one at"):
+            client.check_order_type(OrderType.STOP_LOSS, batch=True)
         with pytest.raises(ConfigurationError, match="binance has no PUT order endpoint"):
             await client.modify_order("BTCUSDT", OrderSide.BUY, Decimal("0.01"),
                                       Decimal("45000"), client_order_id="x-1")

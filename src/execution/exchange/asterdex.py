@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
@@ -161,7 +162,8 @@ class AsterDEXExchange(BaseExchange):
         )
         # batches (`exchange.batches.place/cancel`) and the account's modes and margin
         self.batches = BatchDesk(self.orders, guard=self._check_live,
-                                 check_type=self.check_order_type, resync=self.sync_clock)
+                                 check_type=functools.partial(self.check_order_type, batch=True),
+                                 resync=self.sync_clock)
         self.margin = MarginDesk(self.rest, check_symbol=self.markets.check_symbol,
                                  guard=self._check_live, now_ms=self.clock.now_ms)
         self.stream_link = StreamLink(rest=self.rest, desk=self.orders, now_ms=self.clock.now_ms)
@@ -225,12 +227,11 @@ class AsterDEXExchange(BaseExchange):
             self.rate_limiter.set_budgets(budgets)
         return rules
 
-    def check_order_type(self, order_type: OrderType) -> None:
+    def check_order_type(self, order_type: OrderType, *, batch: bool = False) -> None:
         """As `BaseExchange.check_order_type`, plus what the venue's profile refuses
-        (Binance: conditional orders, which it takes only through its algo-order API),
-        before anything is sent."""
+        (Binance: conditional orders in a batch: algo orders go one at a time)."""
         super().check_order_type(order_type)
-        self.profile.check_order_type(order_type)
+        self.profile.check_order_type(order_type, batch=batch)
 
     def _check_live(self) -> None:
         if self.is_live and not self._live_allowed:

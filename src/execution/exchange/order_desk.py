@@ -5,6 +5,8 @@ A new order is sent once; a lost or "unknown" answer is settled by `outcome.Outc
 repeated after a lost answer (a repeat that finds the order gone looks it up: an earlier
 copy may have cancelled it). A modify is never repeated: the caller re-reads the order.
 Every answer is checked against the order asked about (`check_answer`) and tracked.
+On a venue whose conditional orders are algo orders (Binance) those go through
+`algo_orders.AlgoOrders`, and lookups, cancels and listings cover both kinds.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from execution.errors import (
     TimestampError,
     ValidationError,
 )
+from execution.exchange import algo_endpoints as aep
 from execution.exchange import endpoints as ep
+from execution.exchange.algo_orders import AlgoOrders
 from execution.exchange.clock import ServerClock
 from execution.exchange.endpoints import AuthScheme
 from execution.exchange.markets import Markets
@@ -74,11 +78,20 @@ class OrderDesk:
         self.server_clock = server_clock
         self.prove = prove
         self._resync = resync
+        self.algo: AlgoOrders | None = None
+        if rest.has(aep.NEW_ALGO_ORDER):
+            self.algo = AlgoOrders(
+                rest=rest, tracked=tracked, fetch_regular=self.fetch_regular,
+                cancel_regular=self.cancel_regular, repeat_cancel=self.repeat_cancel,
+                resync=resync,
+            )
 
     # -- new orders ------------------------------------------------------------------------
 
     async def place(self, request: OrderRequest) -> Order:
         """Send a validated order exactly once (see the module docstring)."""
+        if self.algo is not None and request.order.order_type.is_conditional:
+            return await self.algo.place(request)
         symbol = request.order.symbol
         client_id = request.order.client_order_id
         self.tracked.track(request.order)
@@ -151,20 +164,39 @@ class OrderDesk:
         self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> Order:
         """Cancel one order, repeated after a lost answer (see the module docstring)."""
-        params = order_ref(symbol, order_id, client_order_id)
-        encoded = encode_params(params)
+        if self.algo is not None:
+            return await self.algo.cancel(symbol, order_id, client_order_id)
+        return await self.cancel_regular(symbol, order_id, client_order_id)
+
+    async def cancel_regular(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> Order:
+        """`DELETE order`, repeated after a lost answer."""
+        encoded = encode_params(order_ref(symbol, order_id, client_order_id))
+
+        async def send() -> Order:
+            data = await self.rest.send_once(ep.CANCEL_ORDER, encoded, ep.CANCEL_ORDER.weight)
+            order = check_answer(parse_order(data), symbol, order_id, client_order_id)
+            return self.tracked.track(order)
+
+        return await self.repeat_cancel(
+            send, lambda: self.fetch(symbol, order_id, client_order_id))
+
+    async def repeat_cancel(
+        self, send: Callable[[], Awaitable[Order]], look_up: Callable[[], Awaitable[Order]]
+    ) -> Order:
+        """One cancel request, repeated after a lost answer; a repeat that finds the order
+        gone looks it up (`look_up`): an earlier copy may have cancelled it."""
         lost = False
         attempt = 1
         while True:
             try:
-                data = await self.rest.send_once(ep.CANCEL_ORDER, encoded, ep.CANCEL_ORDER.weight)
-                order = check_answer(parse_order(data), symbol, order_id, client_order_id)
-                return self.tracked.track(order)
+                return await send()
             except OrderNotFoundError:
                 if not lost:
                     raise
                 # an earlier attempt may have cancelled it before its response was lost
-                order = await self.fetch(symbol, order_id, client_order_id)
+                order = await look_up()
                 if order.status is OrderStatus.CANCELED:
                     return order
                 raise
@@ -200,6 +232,15 @@ class OrderDesk:
     async def fetch(
         self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> Order:
+        """One order by client id (or order id); an algo order too where there are any."""
+        if self.algo is not None:
+            return await self.algo.fetch(symbol, order_id, client_order_id)
+        return await self.fetch_regular(symbol, order_id, client_order_id)
+
+    async def fetch_regular(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> Order:
+        """`GET order`: the matching engine's order."""
         params = order_ref(symbol, order_id, client_order_id)
         order = parse_order(await self.rest.request(ep.QUERY_ORDER, params))
         return self.tracked.track(check_answer(order, symbol, order_id, client_order_id))
@@ -207,6 +248,8 @@ class OrderDesk:
     async def open_orders(self, symbol: str | None) -> list[Order]:
         params = [("symbol", symbol)] if symbol else None
         orders = parse_orders(await self.rest.request(ep.OPEN_ORDERS, params))
+        if self.algo is not None:
+            orders = self.algo.merge(orders, await self.algo.open_algo_orders(symbol))
         for order in orders:
             self.tracked.track(order)
         return orders
@@ -217,7 +260,10 @@ class OrderDesk:
         params = [("symbol", symbol), ("limit", str(limit))]
         if start_time is not None:
             params.append(("startTime", str(start_time)))
-        return parse_orders(await self.rest.request(ep.ALL_ORDERS, params))
+        orders = parse_orders(await self.rest.request(ep.ALL_ORDERS, params))
+        if self.algo is None:
+            return orders
+        return self.algo.merge(orders, await self.algo.all_algo_orders(symbol, start_time, limit))
 
     async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:
         if isinstance(countdown_ms, bool) or not isinstance(countdown_ms, int) or (
@@ -232,5 +278,8 @@ class OrderDesk:
     async def cancel_all(self, symbol: str) -> None:
         # The answer names no order: what each tracked order became (cancelled, or filled or
         # expired before the cancel landed) is the exchange's to say, in its events or when
-        # it is queried. Nothing is marked here.
+        # it is queried. Nothing is marked here. Algo orders too, where there are any.
+        if self.algo is not None:
+            await self.algo.cancel_all(symbol)
+            return
         await self.rest.request(ep.CANCEL_ALL_ORDERS, [("symbol", symbol)])

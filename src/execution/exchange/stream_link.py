@@ -33,7 +33,10 @@ class StreamLink:
         self._now_ms = now_ms
 
     async def on_user_event(self, event: UserEvent) -> None:
-        """Track an order event, then pass every event to the handler."""
+        """Track an order event, then pass every event to the handler (an algo order's
+        with its algo id, `AlgoOrders.on_event`)."""
+        if self.desk.algo is not None:
+            event = self.desk.algo.on_event(event)
         if isinstance(event, OrderUpdate):
             self.desk.tracked.track(event.order)
         handler = self.handler

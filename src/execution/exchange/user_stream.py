@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 
 from execution.errors import ExchangeError, ExecutionError
+from execution.exchange.algo_parsing import parse_algo_update
 from execution.exchange.parsing import (
     MalformedResponseError,
     parse_account_update,
@@ -224,6 +225,10 @@ class UserStream:
                 await self._emit(parse_order_update(payload))
             elif kind == "ACCOUNT_UPDATE":
                 await self._emit(parse_account_update(payload))
+            elif kind == "ALGO_UPDATE":  # Binance's algo orders: the order they stand for
+                algo_update = parse_algo_update(payload)
+                if algo_update is not None:
+                    await self._emit(algo_update)
             elif kind == "listenKeyExpired":
                 logger.info("listenKey expired: reconnecting with a new one")
                 return False

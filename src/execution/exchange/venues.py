@@ -3,8 +3,9 @@
 AsterDEX and Binance USDⓈ-M speak the same protocol; they differ in their hosts, the
 signing schemes they take, the environment variables their credentials are read from and
 what they accept (Binance takes conditional orders only through its algo-order API since
-2025-12-09; only AsterDEX's v3 has the noop that proves an unknown outcome). Each venue is
-one `VenueProfile` in `VENUES`; code asks the profile, never compares venue names.
+2025-12-09, `extra` endpoints this client speaks to it; only AsterDEX has strategy orders
+and the v3 noop that proves an unknown outcome). Each venue is one `VenueProfile` in
+`VENUES`; code asks the profile, never compares venue names.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from execution.auth import EIP712_CHAIN_ID, EIP712_TESTNET_CHAIN_ID
 from execution.errors import ConfigurationError, ValidationError
 from execution.exchange import endpoints as ep
+from execution.exchange.algo_endpoints import ALGO_ENDPOINTS
 from execution.exchange.endpoints import AuthScheme, Endpoint
 from execution.models import OrderType
 
@@ -26,6 +28,8 @@ class Capability(enum.Enum):
     """Something a venue may or may not offer through this client."""
 
     CONDITIONAL_ORDERS = "conditional orders (stop, take-profit, trailing stop)"
+    ALGO_ORDERS = "conditional orders through the algo-order API (algoOrder, ALGO_UPDATE)"
+    STRATEGY_ORDERS = "strategy orders (OTO / OCO / OTOCO): a bracket held by the exchange"
     NOOP_PROOF = "the v3 noop that proves an unknown outcome cannot execute"
 
 
@@ -65,7 +69,8 @@ class VenueProfile:
 
     `missing` says, for each capability the venue lacks, why and what to do instead (the
     text of the refusal); `lacks` names endpoints the venue does not have under any scheme;
-    `domains` are the venue's own host names (a simulator URL must never be one).
+    `extra` names endpoints only this venue has (Binance's algo orders, outside AsterDEX's
+    documents); `domains` are the venue's own host names (a simulator URL must never be one).
     """
 
     name: str
@@ -77,6 +82,7 @@ class VenueProfile:
     domains: tuple[str, ...]
     missing: Mapping[Capability, str] = field(default_factory=lambda: MappingProxyType({}))
     lacks: frozenset[Endpoint] = frozenset()
+    extra: frozenset[Endpoint] = frozenset()
 
     def hosts(self, testnet: bool) -> VenueHosts:
         return self.testnet if testnet else self.mainnet
@@ -95,10 +101,17 @@ class VenueProfile:
             + (f": {why}" if why else ""),
         )
 
-    def check_order_type(self, order_type: OrderType) -> None:
-        """Refuse an order type this venue does not accept (before anything is sent)."""
+    def check_order_type(self, order_type: OrderType, *, batch: bool = False) -> None:
+        """Refuse an order type this venue does not accept (before anything is sent); in a
+        batch, also a conditional order where those are algo orders (one at a time)."""
         if order_type.is_conditional:
             self.require(Capability.CONDITIONAL_ORDERS, "order_type", order_type.value)
+            if batch and Capability.ALGO_ORDERS in self.capabilities:
+                raise ValidationError(
+                    "order_type", order_type.value,
+                    f"{self.name} takes conditional orders one at a time through its "
+                    "algo-order API, not in a batch",
+                )
 
     def check_scheme(self, scheme: AuthScheme) -> None:
         """Raise `ConfigurationError` for credentials of a scheme the venue does not take."""
@@ -111,7 +124,7 @@ class VenueProfile:
     def paths(self, scheme: AuthScheme) -> dict[Endpoint, str]:
         """The endpoints this venue has under `scheme`, with their paths."""
         return {
-            endpoint: path for endpoint in ep.ALL_ENDPOINTS
+            endpoint: path for endpoint in (*ep.ALL_ENDPOINTS, *self.extra)
             if endpoint not in self.lacks and (path := endpoint.path(scheme)) is not None
         }
 
@@ -138,8 +151,13 @@ ASTERDEX = VenueProfile(
     credentials=CredentialNames(
         "ASTER_API_KEY", "ASTER_API_SECRET", "ASTER_USER", "ASTER_SIGNER", "ASTER_PRIVATE_KEY"
     ),
-    capabilities=frozenset({Capability.CONDITIONAL_ORDERS, Capability.NOOP_PROOF}),
+    capabilities=frozenset({
+        Capability.CONDITIONAL_ORDERS, Capability.NOOP_PROOF, Capability.STRATEGY_ORDERS,
+    }),
     domains=("asterdex.com", "asterdex-testnet.com"),
+    missing=MappingProxyType({
+        Capability.ALGO_ORDERS: "AsterDEX takes conditional orders on its order endpoint",
+    }),
 )
 
 BINANCE = VenueProfile(
@@ -150,17 +168,19 @@ BINANCE = VenueProfile(
     ),
     auth_schemes=frozenset({AuthScheme.HMAC}),
     credentials=CredentialNames("BINANCE_API_KEY", "BINANCE_API_SECRET"),
-    capabilities=frozenset(),
+    # conditional orders go through the algo-order API (since 2025-12-09, -4120 on the
+    # order endpoint): `exchange.algo_orders`
+    capabilities=frozenset({Capability.CONDITIONAL_ORDERS, Capability.ALGO_ORDERS}),
     domains=("binance.com", "binancefuture.com"),
     missing=MappingProxyType({
-        Capability.CONDITIONAL_ORDERS: (
-            "Binance takes conditional orders only through its algo-order API (since "
-            "2025-12-09, -4120 on the order endpoint), which this client does not support; "
-            "use AsterDEX or the simulator, or protect the position with your own logic"
-        ),
         Capability.NOOP_PROOF: "Binance has no v3 API: an unknown outcome is only looked up",
+        Capability.STRATEGY_ORDERS: (
+            "Binance has no OTO / OCO / OTOCO order: a bracket's exits are placed by this "
+            "process as the entry fills (the emulated backend)"
+        ),
     }),
     lacks=frozenset({ep.NOOP, ep.MODIFY_ORDER}),
+    extra=ALGO_ENDPOINTS,
 )
 
 VENUES: Mapping[str, VenueProfile] = MappingProxyType(

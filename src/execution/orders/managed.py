@@ -30,6 +30,8 @@ from execution.orders.state import (
 )
 
 logger = logging.getLogger(__name__)
+# Marker (in `ManagedOrder.attributes`, persisted) of an algo order's algo id (Binance).
+ALGO_ID = "algo_id"
 
 ZERO = Decimal(0)
 LIQUIDATION_TAG = "liquidation"  # the tag of an adopted liquidation order ("autoclose-...")
@@ -208,8 +210,24 @@ class ManagedOrder:
     def check_describes(self, snapshot: Order) -> None:
         """Raise `MismatchedAnswerError` unless `snapshot` (a REST answer or a stream
         update) is about this order: same symbol, client order id and, once both are known,
-        exchange order id. A field the snapshot leaves empty is not held against it."""
+        exchange order id. A field the snapshot leaves empty is not held against it.
+
+        An algo order (Binance) is known by its algo id until it triggers; the actual
+        order then has its own id under the same client id (ours are never reused): while
+        this order is known by its algo id (`Order.algo_id`, kept in `attributes` across a
+        restart), a snapshot with its client id and another order id hands that id over."""
         mine = self.order
+        same_client = snapshot.client_order_id == mine.client_order_id
+        if snapshot.algo_id and same_client and ALGO_ID not in self.attributes:
+            self.attributes[ALGO_ID] = snapshot.algo_id
+        algo_id = mine.algo_id = mine.algo_id or self.attributes.get(ALGO_ID, "")
+        if (
+            algo_id and mine.order_id == algo_id and same_client and snapshot.order_id
+            and snapshot.order_id != algo_id
+        ):
+            logger.info("order %s: algo order %s triggered as order %s", mine.client_order_id,
+                        algo_id, snapshot.order_id)
+            mine.order_id = snapshot.order_id
         check_answer(snapshot, mine.symbol, mine.order_id or None, mine.client_order_id)
 
     def _shows_order(self, event: OrderEvent) -> bool:

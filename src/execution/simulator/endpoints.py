@@ -44,6 +44,8 @@ class Endpoint:
     handler: Handler = Handler.ENGINE
     # signed with the user's own wallet key over the docs' message, not by an API wallet
     self_signed: bool = False
+    # served only when the simulator speaks that dialect (Binance's algo orders)
+    dialect: str | None = None
 
     def weight_for(self, params: dict[str, str]) -> int:
         if self.weight_without_symbol is not None and "symbol" not in params:
@@ -66,6 +68,9 @@ _KLINE_WEIGHTS = ((99, 1), (499, 2), (1000, 5), (1500, 10))
 _N, _S, _U = Security.NONE, Security.SIGNED, Security.USER_STREAM
 _SERVER = Handler.SERVER
 _ADMIN = Handler.ADMIN
+ASTERDEX = "asterdex"
+BINANCE = "binance"
+DIALECTS = (ASTERDEX, BINANCE)
 
 _TABLE: tuple[Endpoint, ...] = (
     # market data
@@ -147,6 +152,13 @@ _TABLE: tuple[Endpoint, ...] = (
     Endpoint("strategyHistoryOrder", "GET", _S, 5),
     Endpoint("strategyOrder", "GET", _S, 5),
     Endpoint("strategyOrder/history", "GET", _S, 5),
+    # Binance's algo orders (`SimulatedExchange(dialect="binance")`; not AsterDEX's API)
+    Endpoint("algoOrder", "POST", _S, new_orders=True, dialect=BINANCE),
+    Endpoint("algoOrder", "GET", _S, dialect=BINANCE),
+    Endpoint("algoOrder", "DELETE", _S, dialect=BINANCE),
+    Endpoint("openAlgoOrders", "GET", _S, 1, weight_without_symbol=40, dialect=BINANCE),
+    Endpoint("allAlgoOrders", "GET", _S, 5, dialect=BINANCE),
+    Endpoint("algoOpenOrders", "DELETE", _S, dialect=BINANCE),
     # user data stream
     Endpoint("listenKey", "POST", _U, handler=_SERVER),
     Endpoint("listenKey", "PUT", _U, handler=_SERVER),
@@ -179,9 +191,16 @@ class Route:
 class Router:
     """(method, path) -> Route, built from the documented API (plus extras when lenient)."""
 
-    def __init__(self, *, lenient: bool = False) -> None:
+    def __init__(self, *, lenient: bool = False, dialect: str = ASTERDEX) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
         self.lenient = lenient
+        self.dialect = dialect
         self.routes = documented_routes()
+        for endpoint in _TABLE:  # the dialect's own endpoints, on v1 with HMAC
+            if endpoint.dialect is not None and endpoint.dialect == dialect:
+                key = (endpoint.method, f"/fapi/v1/{endpoint.name}")
+                self.routes[key] = Route("v1", endpoint, Auth.HMAC)
         if lenient:
             # Binance's own clients sign v3 paths with HMAC too: the header decides
             self.routes = {
@@ -191,8 +210,10 @@ class Router:
             }
             for version in sorted(VERSIONS):
                 for endpoint in _TABLE:
-                    if endpoint.handler is Handler.ADMIN:
-                        continue  # signed in their own way: only where the docs put them
+                    if endpoint.handler is Handler.ADMIN or endpoint.dialect not in (
+                        None, dialect
+                    ):
+                        continue  # signed in their own way, or another venue's
                     key = (endpoint.method, f"/fapi/{version}/{endpoint.name}")
                     self.routes.setdefault(key, Route(version, endpoint, Auth.LEGACY))
 

@@ -25,6 +25,7 @@ from aiohttp import web
 from execution.auth import EIP712_CHAIN_ID
 from execution.simulator.accounts import SimAccount
 from execution.simulator.api import EngineProtocol
+from execution.simulator.endpoints import ASTERDEX, BINANCE, DIALECTS
 from execution.simulator.faults import FaultController
 from execution.simulator.ratelimit import RateLimitConfig, RateLimiter
 from execution.simulator.server import RequestRecord, SimulatorServer
@@ -67,12 +68,18 @@ class SimulatedExchange:
         symbols: Sequence[SymbolSpec] | None = None,
         symbols_file: str | Path | None = None,
         book_refill_ms: int | None = None,
+        dialect: str = ASTERDEX,
     ) -> None:
         """`symbols` (engine `SymbolSpec`s) or `symbols_file` (a saved exchangeInfo JSON,
         `engine.symbols.load_symbols`) replace the default contracts; `book_refill_ms` is
-        how long an emptied book level takes to fill up again (0: at once)."""
+        how long an emptied book level takes to fill up again (0: at once). `dialect`
+        "binance" runs it as a Binance USDⓈ-M venue: conditional orders only through the
+        algo-order API (`engine.algo_orders`), -4120 on the order endpoint."""
         if endpoints < 1:
             raise ValueError("a simulator needs at least one endpoint")
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+        self.dialect = dialect
         # the engine's market settings: contracts and the book's refill time
         self.market_config: dict[str, Any] = {}
         if symbols_file is not None:
@@ -134,6 +141,8 @@ class SimulatedExchange:
                                            self.market_config)
         engine = self._engine
         engine.set_listener(self.hub.on_event)
+        if self.dialect == BINANCE:
+            engine.enable_algo_orders()
         self.hub.set_source(getattr(engine, "render_stream", None))
         for account in self.accounts:
             engine.add_account(account.account_id, dict(account.balances))
@@ -143,7 +152,7 @@ class SimulatedExchange:
                 self.auth.register_user(account.user, account.signers, account.account_id)
         self._server = SimulatorServer(
             engine, self.auth, self.limiter, self.faults, self.hub, self.server_time_ms,
-            self.request_log, self.rate_limits, lenient=self.lenient,
+            self.request_log, self.rate_limits, lenient=self.lenient, dialect=self.dialect,
         )
         self._runner = web.AppRunner(
             self._server.app(), handle_signals=False, access_log=None, shutdown_timeout=0.5

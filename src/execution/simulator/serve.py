@@ -102,15 +102,16 @@ async def serve(
     lenient: bool = False,
     testnet: bool = False,
     symbols: Sequence[SymbolSpec] | None = None,
+    dialect: str = "asterdex",
 ) -> None:
     """Run a simulator until cancelled, printing its URLs, generated credentials and
-    `simulator ready` once it listens."""
+    `simulator ready` once it listens (`dialect` "binance": as a Binance venue)."""
     generated = not accounts
     sim = SimulatedExchange(
         seed=seed, accounts=accounts, endpoints=endpoints, auto_tick=auto_tick,
         tick_interval=tick_interval, host=host, port=port, price_replay=price_replay,
         lenient=lenient, chain_id=EIP712_TESTNET_CHAIN_ID if testnet else EIP712_CHAIN_ID,
-        symbols=symbols,
+        symbols=symbols, dialect=dialect,
     )
     async with sim:
         for rest_url, ws_url in zip(sim.rest_urls, sim.ws_urls, strict=True):

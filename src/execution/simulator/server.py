@@ -71,8 +71,9 @@ class SimulatorServer:
         rate_limits: RateLimitConfig,
         *,
         lenient: bool = False,
+        dialect: str = "asterdex",
     ) -> None:
-        self.router = Router(lenient=lenient)
+        self.router = Router(lenient=lenient, dialect=dialect)
         self.engine = engine
         self.auth = authenticator
         self.admin = AccountAdmin(engine, authenticator)

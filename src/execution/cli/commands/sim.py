@@ -81,6 +81,9 @@ def sim(
         "(/fapi/v2 and v1 variants, spot ping/time/exchangeInfo) for third-party bots.")] = False,
     testnet: Annotated[bool, typer.Option(
         "--testnet", help="Verify v3 signatures under the testnet's chain id (714).")] = False,
+    dialect: Annotated[str, typer.Option(
+        "--dialect", help="asterdex, or binance: run as a Binance USDⓈ-M venue (conditional "
+        "orders only through the algo-order API, -4120 on the order endpoint).")] = "asterdex",
     symbols_file: Annotated[str | None, typer.Option(
         "--symbols", help="Contracts from a saved exchangeInfo JSON file instead of BTCUSDT, "
         "ETHUSDT and SOLUSDT (a symbol may add 'startPrice').", show_default=False)] = None,
@@ -106,6 +109,7 @@ def sim(
     it prints. State lives as long as this process.
     """
     from execution.simulator.accounts import SimAccount
+    from execution.simulator.endpoints import DIALECTS
     from execution.simulator.serve import (
         account_from_options,
         describe_account,
@@ -113,6 +117,8 @@ def sim(
         serve,
     )
 
+    if dialect not in DIALECTS:
+        raise ValidationError("dialect", dialect, f"must be one of {', '.join(DIALECTS)}")
     symbols = _load_symbols(symbols_file)
     price_replay = _load_replays(klines or [], symbols)
     balances = parse_balances(balance) if balance else None
@@ -132,6 +138,7 @@ def sim(
             host, port, accounts=accounts, seed=seed, endpoints=endpoints,
             auto_tick=not no_ticks, tick_interval=tick_interval, print_line=_print_line,
             price_replay=price_replay, lenient=lenient, testnet=testnet, symbols=symbols,
+            dialect=dialect,
         ))
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -19,6 +19,7 @@ from execution.simulator.engine.account_modes import AccountModes
 from execution.simulator.engine.account_settings import AccountSettings
 from execution.simulator.engine.account_views import AccountViews
 from execution.simulator.engine.accounts import Account
+from execution.simulator.engine.algo_orders import AlgoDesk
 from execution.simulator.engine.announcements import AnnouncementBoard
 from execution.simulator.engine.chase import ChaseDesk
 from execution.simulator.engine.config import Clock, EngineConfig
@@ -76,6 +77,7 @@ class Engine:
         for market in self.core.markets.values():
             self.motion.attach_book(market)
         self._listener: EventListener = self.core.listener
+        self.algo: AlgoDesk | None = None  # Binance's algo orders (`enable_algo_orders`)
         self._private: dict[tuple[str, str], PrivateHandler] = {
             ("POST", "order"): self._new_order,
             ("POST", "order/test"): self._test_order,
@@ -125,7 +127,20 @@ class Engine:
 
     def set_listener(self, listener: EventListener) -> None:
         self._listener = listener
-        self.core.listener = self._publish
+        algo = self.algo
+        self.core.listener = self._publish if algo is None else algo.listener(self._publish)
+
+    def enable_algo_orders(self) -> None:
+        """Speak Binance's dialect: conditional orders only through the algo endpoints
+        (-4120 on the order endpoint), waiting ones hidden from the regular endpoints, and
+        their events as `ALGO_UPDATE` (`algo_orders`)."""
+        if self.algo is not None:
+            return
+        self.algo = AlgoDesk(self.core)
+        self._private.update(self.algo.handlers)
+        self._private.update(self.algo.regular_views(self._private))
+        self.core.gates.append(self.algo.gate)
+        self.set_listener(self._listener)
 
     def _publish(self, account_id: str | None, event: dict[str, Any]) -> None:
         """Hand an event on; each public trade also goes out as `tradepro`."""
