@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from execution.errors import ExecutionError, OrderNotFoundError
+from execution.errors import ExecutionError, MismatchedAnswerError, OrderNotFoundError
 from execution.models import Order, OrderStatus, Position, PositionSide
 from execution.orders.adoption import AdoptionLog, Origin, origin_of, owners_of
 from execution.orders.bracket import waiting_leg
@@ -252,24 +252,30 @@ class Reconciler:
         if managed is None:
             return True
         report.checked += 1
-        if not managed.is_open:
-            pass  # already brought up to date (by the stream) since the baseline
-        elif snapshot is not None:
-            lifecycle.apply_open_snapshot(managed, snapshot)
-        elif waiting_leg(managed):
-            await self._lookup.refresh(managed)  # through its strategy
-        else:
-            try:
-                snapshot = await core.exchange.fetch_order(
-                    managed.symbol, client_order_id=client_order_id
-                )
-            except OrderNotFoundError as exc:
-                await self._not_found(managed, before, exc, report)
-                return True
-            except ExecutionError as exc:
-                report.flagged.append((client_order_id, f"could not be queried: {exc}"))
-                return False
-            lifecycle.apply_open_snapshot(managed, snapshot)
+        try:
+            if not managed.is_open:
+                pass  # already brought up to date (by the stream) since the baseline
+            elif snapshot is not None:
+                lifecycle.apply_open_snapshot(managed, snapshot)
+            elif waiting_leg(managed):
+                await self._lookup.refresh(managed)  # through its strategy
+            else:
+                try:
+                    snapshot = await core.exchange.fetch_order(
+                        managed.symbol, client_order_id=client_order_id
+                    )
+                except OrderNotFoundError as exc:
+                    await self._not_found(managed, before, exc, report)
+                    return True
+                lifecycle.apply_open_snapshot(managed, snapshot)
+        except MismatchedAnswerError as exc:
+            # Not this order (the store names another exchange order under its client id):
+            # nothing is applied or guessed; the operator is told, the start goes on.
+            report.flagged.append((client_order_id, f"left as stored: {exc}"))
+            return True
+        except ExecutionError as exc:
+            report.flagged.append((client_order_id, f"could not be queried: {exc}"))
+            return False
         if (managed.status, managed.filled_quantity) != before:
             report.changed.append(OrderChange(
                 client_order_id, before[0], managed.status, before[1], managed.filled_quantity,
