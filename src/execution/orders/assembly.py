@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
 from execution.orders.bracket_exits import BracketExits
 from execution.orders.bracket_orders import BracketOrders
@@ -23,6 +24,7 @@ from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
+from execution.orders.marks import MarkSource
 from execution.orders.native_brackets import NativeBrackets
 from execution.orders.placement import OrderPlacer
 from execution.orders.protection import ProtectionConfig, ProtectionPolicy, ProtectionReport
@@ -32,6 +34,7 @@ from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.session import ManagerSession
 from execution.risk.engine import RiskEngine
+from execution.risk.limits import RiskLimits
 from execution.store_interface import OrderStorage
 from execution.timekeeping import Clock
 
@@ -59,17 +62,18 @@ def assemble(
     settings: ManagerSettings,
     clock: Clock,
     protection: ProtectionConfig,
-    risk: RiskEngine,
+    risk: RiskEngine | RiskLimits | None,
     deadman: DeadmanConfig | None = None,
     *,
     owner: object,
     owns_store: bool,
+    marks: MarkSource | None = None,
 ) -> ManagerParts:
     """Build the parts of a manager over `exchange` and `store`; `owner` claims the store."""
     callbacks = CallbackRegistry()
     core = ManagerCore(
         exchange, OrderRegistry(), OrderRecorder(store, callbacks, clock), callbacks, clock,
-        settings, risk,
+        settings, risk_engine(risk, clock), marks=marks,
     )
     # The lifecycle sits below brackets and cancellation: these close over the parts
     # built after it, and are only called once everything exists.
@@ -106,3 +110,12 @@ def assemble(
                       NativeBrackets(core, placer, lifecycle, lookup, brackets)),
         feed, auditor, session,
     )
+
+
+def risk_engine(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
+    """The risk layer from what the manager was given: an engine, its limits, or none."""
+    if isinstance(risk, RiskEngine):
+        return risk
+    if risk is None or isinstance(risk, RiskLimits):
+        return RiskEngine(risk, clock)
+    raise ValidationError("risk", type(risk).__name__, "a RiskEngine, RiskLimits or None")

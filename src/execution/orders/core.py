@@ -16,8 +16,10 @@ from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from execution.exchange.base import BaseExchange
 from execution.models import Position
+from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy
 from execution.orders.callbacks import CallbackRegistry
+from execution.orders.marks import MarkSource
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
 from execution.orders.validation import OrderGuards
@@ -52,6 +54,8 @@ class ManagerCore:
     settings: ManagerSettings
     risk: RiskEngine
     positions: dict[str, Position] = field(default_factory=dict)
+    account: AccountConfig = field(default_factory=AccountConfig)  # leverage per symbol, modes
+    marks: MarkSource | None = None  # a live mark (the market stream); None: REST only
     # Work a part started on its own (a catch-up pass, a deferred cancel): the stop waits
     # for it before the store closes, so that nothing is applied to an order after that.
     background: set[asyncio.Future[Any]] = field(default_factory=set)

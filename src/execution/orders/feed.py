@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from execution.errors import ExecutionError
 from execution.models import (
+    AccountConfigUpdate,
     AccountUpdate,
+    MarginCall,
     OrderStatus,
     OrderUpdate,
     Position,
@@ -51,6 +54,9 @@ class EventFeed:
         # Symbols an ACCOUNT_UPDATE touched while a REST read of the positions was in
         # flight (None: no read in flight): the stream's news is newer than that answer.
         self._positions_touched: set[str] | None = None
+        # Likewise the symbols whose leverage an ACCOUNT_CONFIG_UPDATE changed meanwhile.
+        self._config_touched: set[str] | None = None
+        self._leverage_asked: set[str] = set()  # symbols whose leverage was read for
         self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
@@ -59,18 +65,29 @@ class EventFeed:
     # -- the user stream --------------------------------------------------------------------
 
     def handle_event(self, event: UserEvent) -> None:
-        """The user-stream handler: order updates, account updates, stream up/down."""
+        """The user-stream handler: order updates, account updates, margin calls, account
+        configuration changes, stream up/down."""
         if isinstance(event, OrderUpdate):
             self._lifecycle.apply_update(event)
         elif isinstance(event, AccountUpdate):
             touched = self._positions_touched
+            account, marks = self._core.account, self._core.marks
             for position in event.positions:
                 if touched is not None:
                     touched.add(position.symbol)
                 if position.quantity == 0:
                     self._positions.pop(position.symbol, None)
                 else:
-                    self._positions[position.symbol] = position
+                    previous = self._positions.get(position.symbol)
+                    self._positions[position.symbol] = account.with_leverage(position, previous)
+                    if previous is None and position.symbol not in account.leverage:
+                        self._read_leverage(position.symbol)
+                    if marks is not None:
+                        marks.follow(position.symbol)  # its mark-based checks come next
+        elif isinstance(event, MarginCall):
+            self._margin_call(event)
+        elif isinstance(event, AccountConfigUpdate):
+            self._config_changed(event)
         elif isinstance(event, StreamStatus):
             if event.state is StreamState.DISCONNECTED:
                 logger.warning("user stream down (%s): polling", event.detail)
@@ -85,6 +102,36 @@ class EventFeed:
                 # orders: catch up on them once.
                 self._in_background(self.poll_safely())
 
+    def _read_leverage(self, symbol: str) -> None:
+        """A position opened whose leverage was never told (the exchange lists no flat
+        symbol): read the positions once, so the risk layer checks the real leverage."""
+        if symbol not in self._leverage_asked:
+            self._leverage_asked.add(symbol)
+            self._in_background(self.refresh_positions_safely())
+
+    def _margin_call(self, event: MarginCall) -> None:
+        for held in event.positions:
+            logger.warning(
+                "MARGIN CALL: %s %s %s at mark %s, maintenance margin %s, unrealised %s",
+                held.symbol, held.position_side.value, held.quantity, held.mark_price,
+                held.maintenance_margin, held.unrealized_pnl,
+            )
+        self._core.callbacks.emit("margin_call", event)
+
+    def _config_changed(self, event: AccountConfigUpdate) -> None:
+        """A leverage (or an account mode) changed: what the manager knows follows, then
+        the callbacks are told."""
+        self._core.account.apply(event)
+        symbol, leverage = event.symbol, event.leverage
+        if symbol is not None and leverage is not None:
+            if self._config_touched is not None:
+                self._config_touched.add(symbol)
+            for key, held in list(self._positions.items()):
+                if held.symbol == symbol and held.leverage != leverage:
+                    self._positions[key] = replace(held, leverage=leverage)
+            logger.info("leverage of %s is now %sx", symbol, leverage)
+        self._core.callbacks.emit("account_config_updated", event)
+
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         self._core.in_background(work)
 
@@ -97,15 +144,26 @@ class EventFeed:
         async with self._positions_lock:
             touched: set[str] = set()
             self._positions_touched = touched
+            config_touched: set[str] = set()
+            self._config_touched = config_touched
             try:
                 held = await self._core.exchange.get_positions()
             finally:
-                self._positions_touched = None
-            self._set_positions(held, touched)
+                self._positions_touched = self._config_touched = None
+            self._set_positions(held, touched, config_touched)
         return held
 
-    def _set_positions(self, held: list[Position], touched: set[str]) -> None:
-        answer = {p.symbol: p for p in held if p.quantity != 0}
+    def _set_positions(
+        self, held: list[Position], touched: set[str], config_touched: set[str]
+    ) -> None:
+        account = self._core.account
+        for position in held:  # every symbol's leverage (also flat ones), unless newer news
+            if position.symbol not in config_touched:
+                account.leverage[position.symbol] = position.leverage
+        answer = {
+            p.symbol: account.with_leverage(p, None) if p.symbol in config_touched else p
+            for p in held if p.quantity != 0
+        }
         for symbol in list(self._positions):
             if symbol not in answer and symbol not in touched:
                 del self._positions[symbol]

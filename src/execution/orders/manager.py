@@ -34,16 +34,18 @@ from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import Position, UserEvent
 from execution.money import Number, positive
+from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
-from execution.orders.callbacks import OrderCallback, PositionCallback
+from execution.orders.callbacks import Callback
 from execution.orders.closing import close_position
 from execution.orders.core import ManagerSettings, Setting
 from execution.orders.deadman import DeadmanConfig
 from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.marks import MarkSource
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
 from execution.orders.protection import ProtectionConfig, ProtectionReport
@@ -82,7 +84,9 @@ class OrderManager(OrderEntry):
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
     by default no limits, but a trading state `panic()` can halt). `deadman` arms the
-    exchange's dead man's switch on every symbol traded (`deadman.DeadmanConfig`).
+    exchange's dead man's switch on every symbol traded (`deadman.DeadmanConfig`). `marks`
+    is a live mark source (`market.marks.StreamMarks`) the mark-based checks read first;
+    without one, or when it is stale, the mark is read over REST.
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -101,6 +105,7 @@ class OrderManager(OrderEntry):
         clock: Clock | None = None,
         risk: RiskEngine | RiskLimits | None = None,
         deadman: DeadmanConfig | None = None,
+        marks: MarkSource | None = None,
     ) -> None:
         self.exchange = exchange
         owns_store = isinstance(store, str | Path)
@@ -116,14 +121,16 @@ class OrderManager(OrderEntry):
         )
         parts = self._parts = assemble(
             exchange, self.store, settings, clock or SYSTEM_CLOCK,
-            protection or ProtectionConfig(), _risk_engine(risk, clock or SYSTEM_CLOCK), deadman,
-            owner=self, owns_store=owns_store,
+            protection or ProtectionConfig(), risk, deadman,
+            owner=self, owns_store=owns_store, marks=marks,
         )
         self._core, self._session = parts.core, parts.session
         self._placer, self._canceller, self._brackets = (
             parts.placer, parts.canceller, parts.brackets
         )
         self.positions: dict[str, Position] = parts.core.positions
+        # The leverage of each symbol and the account's modes, as the exchange last said.
+        self.account: AccountConfig = parts.core.account
 
     # -- settings (each settable) -------------------------------------------------------
 
@@ -216,12 +223,13 @@ class OrderManager(OrderEntry):
         by strategy, over every order tracked."""
         return compute_statistics(self._core.registry.by_client_id.values())
 
-    def on(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def on(self, event_name: str, callback: Callback) -> None:
         """Register `callback(managed_order)` (sync or async) for a `CallbackEvent`; a
-        `position_unprotected` callback gets the audit's `PositionProtection`."""
+        `position_unprotected` callback gets the audit's `PositionProtection`, `margin_call`
+        a `MarginCall`, `account_config_updated` an `AccountConfigUpdate`."""
         self._core.callbacks.add(event_name, callback)
 
-    def off(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def off(self, event_name: str, callback: Callback) -> None:
         """Remove a callback registered with `on`."""
         self._core.callbacks.remove(event_name, callback)
 
@@ -389,10 +397,3 @@ class OrderManager(OrderEntry):
         """Wait until every order and event known so far is committed to the store."""
         await self._core.recorder.flush()
 
-
-def _risk_engine(risk: RiskEngine | RiskLimits | None, clock: Clock) -> RiskEngine:
-    if isinstance(risk, RiskEngine):
-        return risk
-    if risk is None or isinstance(risk, RiskLimits):
-        return RiskEngine(risk, clock)
-    raise ValidationError("risk", type(risk).__name__, "a RiskEngine, RiskLimits or None")

@@ -13,6 +13,7 @@ from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
+from execution.orders.marks import read_mark
 from execution.orders.placement import OrderPlacer
 from execution.orders.protection import (
     FLATTEN_TAG,
@@ -109,9 +110,8 @@ class ProtectionAuditor:
         side = finding.closing_side
         price = self.config.rearm_prices.get(finding.symbol)
         if price is None:
-            mark = finding.mark_price or await self._core.exchange.fetch_mark_price(
-                finding.symbol
-            )
+            mark = finding.mark_price or await read_mark(
+                self._core.exchange, self._core.marks, finding.symbol)
             distance = Decimal(self.config.rearm_distance_percent) / _HUNDRED
             price = mark * (1 - distance) if side is OrderSide.SELL else mark * (1 + distance)
         intent = OrderIntent(finding.symbol, side, OrderType.STOP_LOSS, finding.uncovered,

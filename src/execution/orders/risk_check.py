@@ -2,7 +2,8 @@
 
 Positions come from the manager's `positions` (kept by the user stream's account updates
 and REST reads), or from the answer placement just read; the open orders are this
-manager's. The mark is the one placement fetched, else one fetched in the last seconds.
+manager's. The mark is the one placement read, else the market stream's (`core.marks`) when
+fresh, else one fetched in the last seconds, else one fetched now.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from execution.intent import OrderIntent
 from execution.models import OrderSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
+from execution.orders.marks import read_mark
 from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
 
 ZERO = Decimal(0)
@@ -33,9 +35,7 @@ async def check_risk(
         position = held.quantity if held is not None else ZERO
     limits = core.risk.limits
     if mark_price is None and limits.needs_mark:  # no request when no check values it
-        mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
-        if mark_price is None:
-            mark_price = await core.exchange.fetch_mark_price(symbol)
+        mark_price = await read_mark(core.exchange, core.marks, symbol, MARK_MAX_AGE)
     pending = ZERO
     open_orders = conditional = 0
     for managed in core.registry.open_orders() if limits.counts_orders else ():
