@@ -17,11 +17,12 @@ from execution.cli.commands import (
     sim,
     sizing,
     trading,
+    watch,
 )
 
 __all__ = [
     "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
-    "margin", "market", "panic", "run", "sim", "sizing", "trading",
+    "margin", "market", "panic", "run", "sim", "sizing", "trading", "watch",
 ]
 
 
