@@ -5,12 +5,12 @@ declined confirmation sends nothing."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from textual.widgets import DataTable
 
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.models import OrderSide, OrderStatus, OrderType
+from execution.models import MarginType, OrderSide, OrderStatus, OrderType
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.watch.app import WatchApp
@@ -134,3 +134,20 @@ async def test_flatten_with_confirmation_closes_the_position(
         assert (await exchange.fetch_order(
             BTC, client_order_id=resting.client_order_id)).status is OrderStatus.CANCELED
         await until(lambda: len(rows(app, "fills")) == 2)  # the entry and the close
+
+
+async def test_margin_calls_and_leverage_changes_show_as_notices(
+    manager: OrderManager, exchange: AsterDEXExchange, simulator: SimulatedExchange,
+) -> None:
+    await exchange.set_margin_type(BTC, MarginType.ISOLATED)
+    app = WatchApp(WatchFeed(manager))
+    async with app.run_test(size=SIZE):
+        await exchange.set_leverage(BTC, 20)
+        await until(lambda: any("leverage now 20x" in n for n in app.feed.snapshot().notices))
+        entry = await manager.place_market_order(BTC, OrderSide.BUY, D("0.010"))
+        await until(lambda: entry.status is OrderStatus.FILLED)
+        (position,) = [p for p in await exchange.get_positions(BTC) if p.quantity]
+        near = (position.liquidation_price * D("1.0004")).quantize(D("0.1"), rounding=ROUND_UP)
+        simulator.set_price(BTC, near)
+        await until(lambda: any("MARGIN CALL" in n for n in app.feed.snapshot().notices))
+        await until(lambda: "MARGIN CALL" in str(app.query_one("#notices").render()))

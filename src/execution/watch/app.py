@@ -28,6 +28,10 @@ from execution.watch.model import FillRow, OrderRow, PnlSummary, PositionRow, Wa
 
 logger = logging.getLogger(__name__)
 
+# The API reference (pdoc) leaves the Textual classes out: their inherited members'
+# annotations cannot be evaluated outside Textual. docs/watch.md describes them.
+__all__ = ["POSITION_COLUMNS", "pnl_line", "show"]
+
 POSITION_COLUMNS = ("symbol", "side", "quantity", "entry", "mark", "unrealised PnL",
                     "leverage", "protection")
 ORDER_COLUMNS = ("client id", "symbol", "side", "type", "quantity", "filled", "price",
@@ -65,6 +69,7 @@ def _fill_cells(row: FillRow) -> tuple[str, ...]:
 
 
 def pnl_line(pnl: PnlSummary, snapshot: WatchSnapshot) -> str:
+    """The PnL line: realised, fees, net, unrealised, the fill count, the stream's state."""
     fees = ", ".join(f"{show(v)} {k}" for k, v in sorted(pnl.fees.items())) or "0"
     parts = [f"realised {show(pnl.realized)}", f"fees {fees}",
              f"net {show(pnl.net)}", f"unrealised {show(pnl.unrealized)}",

@@ -14,6 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+# The API reference (pdoc) leaves the Textual classes out: their inherited members'
+# annotations cannot be evaluated outside Textual. docs/watch.md describes them.
+__all__: list[str] = []
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks `question`; dismissed with True (yes) or False (no)."""

@@ -1,9 +1,10 @@
 """`WatchFeed`: an order manager (its callbacks) and a mark source wired to a `WatchModel`,
 and the two actions the view offers (cancel an order, flatten a symbol).
 
-The manager's callbacks come from the user-data stream (fills, placements, cancels,
-liquidations, margin calls, leverage changes); the marks from the market stream
-(`market.marks.StreamMarks`). Nothing here draws: the app asks for `snapshot()`.
+The manager's callbacks come from the user-data stream (fills, leverage changes), its
+warnings (margin calls, liquidations, unprotected positions) become notices; the marks come
+from the market stream (`market.marks.StreamMarks`). Nothing here draws: the app asks for
+`snapshot()`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from execution.errors import ExecutionError
-from execution.models import AccountConfigUpdate, MarginCall
+from execution.models import AccountConfigUpdate
 from execution.orders.managed import ManagedOrder
 from execution.orders.manager import OrderManager
 from execution.orders.marks import STREAM_MARK_MAX_AGE, MarkSource
@@ -23,6 +24,21 @@ from execution.watch.model import WatchModel, WatchSnapshot
 logger = logging.getLogger(__name__)
 
 _FILL_EVENTS = ("order_filled", "order_partially_filled")
+
+
+class NoticeHandler(logging.Handler):
+    """The package's warnings as notices of the view (a log line written to the terminal
+    would tear through the screen)."""
+
+    def __init__(self, model: WatchModel) -> None:
+        super().__init__(logging.WARNING)
+        self.model = model
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.model.notice(record.getMessage())
+        except Exception:  # a logging handler must never raise
+            self.handleError(record)
 
 
 class WatchFeed:
@@ -38,15 +54,15 @@ class WatchFeed:
         self.marks = marks
         self._callbacks: list[tuple[str, Any]] = [
             *((name, self._filled) for name in _FILL_EVENTS),
-            ("position_liquidated", self._liquidated),
-            ("margin_call", self._margin_call),
             ("account_config_updated", self._config),
         ]
+        self._log_handler = NoticeHandler(self.model)
 
     def attach(self) -> None:
         """Register the callbacks and take the fills of the orders tracked already."""
         for name, callback in self._callbacks:
             self.manager.on(name, callback)
+        logging.getLogger("execution").addHandler(self._log_handler)
         for managed in self.manager.orders:
             self.model.record_fills(managed)
         if self.marks is not None:
@@ -56,6 +72,7 @@ class WatchFeed:
     def detach(self) -> None:
         for name, callback in self._callbacks:
             self.manager.off(name, callback)
+        logging.getLogger("execution").removeHandler(self._log_handler)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -64,18 +81,9 @@ class WatchFeed:
         if self.marks is not None:
             self.marks.follow(managed.order.symbol)
 
-    def _liquidated(self, managed: ManagedOrder) -> None:
-        what = "auto-deleveraged" if "adl" in managed.tags else "liquidated"
-        self.model.notice(f"{managed.order.symbol} {what}: {managed.order.side.value} "
-                          f"{managed.order.quantity} ({managed.client_order_id})")
-
-    def _margin_call(self, call: MarginCall) -> None:
-        for held in call.positions:
-            self.model.notice(
-                f"MARGIN CALL {held.symbol} {held.position_side.value} {held.quantity} at "
-                f"mark {held.mark_price}: maintenance margin {held.maintenance_margin}")
-
     def _config(self, update: AccountConfigUpdate) -> None:
+        # (margin calls, liquidations and unprotected positions are the manager's warnings:
+        # notices by the `NoticeHandler`)
         if update.symbol is not None:
             self.model.notice(f"{update.symbol} leverage now {update.leverage}x")
         elif update.multi_assets is not None:

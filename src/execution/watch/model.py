@@ -107,6 +107,7 @@ class WatchSnapshot:
 
 
 def position_key(position: Position) -> str:
+    """A position's row key: its symbol, with the leg in hedge mode."""
     if position.position_side.value == "BOTH":
         return position.symbol
     return f"{position.symbol}:{position.position_side.value}"
@@ -247,6 +248,7 @@ class WatchModel:
 
 
 def order_row(managed: ManagedOrder) -> OrderRow:
+    """An open order's row."""
     order = managed.order
     return OrderRow(
         client_order_id=managed.client_order_id, symbol=order.symbol,
