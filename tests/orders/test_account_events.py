@@ -19,6 +19,7 @@ from execution.models import (
     OrderStatus,
     PositionSide,
 )
+from execution.orders.brackets import BracketStatus
 from execution.orders.managed import ManagedOrder
 from execution.orders.manager import OrderManager
 from execution.risk.engine import DenialReason, RiskDeniedError
@@ -135,3 +136,25 @@ async def test_an_auto_deleverage_order_is_tagged_and_told_like_a_liquidation(
     simulator.hub.on_event(account_id, _adl_update(simulator, "FILLED", "TRADE", "0.004"))
     await wait_for(lambda: adl.status is OrderStatus.FILLED)
     assert adl.filled_quantity == D("0.004") and len(liquidated) == 1
+
+
+async def test_an_auto_deleverage_leaves_the_brackets_of_the_position_working(
+    manager: OrderManager, simulator: SimulatedExchange, wait_for: Waiter,
+) -> None:
+    # An ADL may take part of the position only: unlike a liquidation it does not end
+    # the symbol's brackets (their exits still protect what is left).
+    liquidated: list[ManagedOrder] = []
+    manager.on("position_liquidated", liquidated.append)
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.010"), entry_price=None, stop_loss_price=D("45000"),
+        take_profit_price=D("55000"),
+    )
+    await wait_for(lambda: bracket.stop_loss is not None and bracket.take_profit is not None)
+    account_id = simulator.account.account_id
+    simulator.hub.on_event(account_id, _adl_update(simulator, "NEW_ADL", "NEW", "0"))
+    simulator.hub.on_event(account_id, _adl_update(simulator, "FILLED", "TRADE", "0.004"))
+    await wait_for(lambda: bool(liquidated) and liquidated[0].status is OrderStatus.FILLED)
+    await manager.flush()
+    assert bracket.status is BracketStatus.ACTIVE and not bracket.is_done
+    assert bracket.stop_loss is not None and bracket.stop_loss.is_open
+    assert bracket.take_profit is not None and bracket.take_profit.is_open
