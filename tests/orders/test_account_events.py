@@ -158,3 +158,27 @@ async def test_an_auto_deleverage_leaves_the_brackets_of_the_position_working(
     assert bracket.status is BracketStatus.ACTIVE and not bracket.is_done
     assert bracket.stop_loss is not None and bracket.stop_loss.is_open
     assert bracket.take_profit is not None and bracket.take_profit.is_open
+
+
+async def test_a_stop_beyond_liquidation_is_refused_after_a_fill_changed_the_position(
+    manager_factory: ManagerFactory, exchange: AsterDEXExchange, wait_for: Waiter,
+) -> None:
+    # ACCOUNT_UPDATE carries no liquidation price either: the risk layer reads it when a
+    # stop needs it, instead of taking 0 ("unknown") and letting any stop through.
+    await exchange.set_margin_type(BTC, MarginType.ISOLATED)
+    manager = await manager_factory(risk=RiskLimits())
+    await exchange.set_leverage(BTC, 20)  # told by the stream: no position read follows
+    await wait_for(lambda: manager.account.leverage.get(BTC) == 20)
+    entry = await manager.place_market_order(BTC, OrderSide.BUY, D("0.010"))
+    await wait_for(lambda: entry.status is OrderStatus.FILLED and BTC in manager.positions)
+    (position,) = [p for p in await exchange.get_positions(BTC) if p.quantity]
+    assert position.liquidation_price > 0
+    below = (position.liquidation_price - 500).quantize(D("0.1"))
+    with pytest.raises(RiskDeniedError) as denied:
+        await manager.place_stop_loss_order(BTC, OrderSide.SELL, D("0.010"), below,
+                                            reduce_only=True)
+    assert denied.value.reason is DenialReason.STOP_BEYOND_LIQUIDATION
+    above = (position.liquidation_price + 500).quantize(D("0.1"))
+    stop = await manager.place_stop_loss_order(BTC, OrderSide.SELL, D("0.010"), above,
+                                               reduce_only=True)
+    assert stop.status is OrderStatus.NEW

@@ -1,7 +1,8 @@
 """The risk engine's view of the account for one order, from what the manager knows.
 
 Positions come from the manager's `positions` (kept by the user stream's account updates
-and REST reads), or from the answer placement just read; the open orders are this
+and REST reads; a stop's check reads the liquidation price an account update does not
+carry), or from the answer placement just read; the open orders are this
 manager's. The mark is the one placement read, else the market stream's (`core.marks`) when
 fresh, else one fetched in the last seconds, else one fetched now.
 """
@@ -11,11 +12,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from execution.intent import OrderIntent
-from execution.models import OrderSide
+from execution.models import OrderSide, Position
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
 from execution.orders.marks import read_mark
-from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
+from execution.risk.engine import CONDITIONAL_TYPES, STOP_TYPES, RiskContext
 
 ZERO = Decimal(0)
 MARK_MAX_AGE = 5.0  # s
@@ -31,9 +32,12 @@ async def check_risk(
     """Run the risk engine on a rounded, valid `intent` (raises `RiskDeniedError`)."""
     symbol = intent.symbol
     held = core.positions.get(symbol)
+    limits = core.risk.limits
+    if (held is not None and held.quantity and not held.liquidation_price
+            and limits.refuse_stops_beyond_liquidation and intent.order_type in STOP_TYPES):
+        held = await _with_liquidation_price(core, held)
     if position is None:
         position = held.quantity if held is not None else ZERO
-    limits = core.risk.limits
     if mark_price is None and limits.needs_mark:  # no request when no check values it
         mark_price = await read_mark(core.exchange, core.marks, symbol, MARK_MAX_AGE)
     pending = ZERO
@@ -59,3 +63,12 @@ async def check_risk(
         conditional_orders=conditional,
     )
     core.risk.check(intent, context, modify=replacing is not None)
+
+
+async def _with_liquidation_price(core: ManagerCore, held: Position) -> Position:
+    """`held` as the exchange shows it now: a position the user stream brought carries no
+    liquidation price (0, unknown), which a stop's check needs."""
+    for answer in await core.exchange.get_positions(held.symbol):
+        if answer.symbol == held.symbol and answer.position_side is held.position_side:
+            return answer
+    return held
