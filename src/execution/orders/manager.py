@@ -129,8 +129,7 @@ class OrderManager(OrderEntry):
             parts.placer, parts.canceller, parts.brackets
         )
         self.positions: dict[str, Position] = parts.core.positions
-        # The leverage of each symbol and the account's modes, as the exchange last said.
-        self.account: AccountConfig = parts.core.account
+        self.account: AccountConfig = parts.core.account  # leverage per symbol, modes
 
     # -- settings (each settable) -------------------------------------------------------
 
