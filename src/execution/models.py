@@ -321,4 +321,45 @@ class StreamStatus:
     detail: str = ""
 
 
-UserEvent = OrderUpdate | AccountUpdate | StreamStatus
+@dataclass(frozen=True, slots=True)
+class MarginCallPosition:
+    """One position named by a `MARGIN_CALL`: its size, mark, unrealised PnL and the
+    maintenance margin it requires (`mm`), each as the exchange sent it."""
+
+    symbol: str
+    position_side: PositionSide
+    quantity: Decimal
+    margin_type: MarginType
+    isolated_wallet: Decimal
+    mark_price: Decimal
+    unrealized_pnl: Decimal
+    maintenance_margin: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCall:
+    """A `MARGIN_CALL`: the account's positions near liquidation ("risk guidance", the
+    docs say: the positions may already be liquidated). `cross_wallet_balance` is only
+    sent for a call on crossed positions (else None)."""
+
+    event_time: int
+    positions: tuple[MarginCallPosition, ...]
+    cross_wallet_balance: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfigUpdate:
+    """An `ACCOUNT_CONFIG_UPDATE`: a symbol's leverage changed (`symbol`, `leverage`), or
+    the account's configuration did (`multi_assets`, `fee_deduction`, `dual_side`); what
+    the event does not carry is None."""
+
+    event_time: int
+    transaction_time: int
+    symbol: str | None = None
+    leverage: int | None = None
+    multi_assets: bool | None = None
+    fee_deduction: bool | None = None
+    dual_side: bool | None = None
+
+
+UserEvent = OrderUpdate | AccountUpdate | StreamStatus | MarginCall | AccountConfigUpdate

@@ -1,6 +1,6 @@
-"""Our user stream while the venue pushes the events it does not act on (`MARGIN_CALL`,
-`announcement`): they are ignored, the stream stays on the same socket and keeps
-delivering order updates."""
+"""Our user stream while the venue pushes events beside order updates (`MARGIN_CALL`,
+delivered as a typed `MarginCall`; `announcement`, ignored): the stream stays on the same
+socket and keeps delivering order updates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from execution.exchange.asterdex import AsterDEXExchange
-from execution.models import OrderSide, OrderStatus, OrderType, OrderUpdate, UserEvent
+from execution.models import (
+    MarginCall,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    OrderUpdate,
+    UserEvent,
+)
 from execution.simulator import SimulatedExchange
 
 from .test_listen_key_recovery import SYMBOL, Recorder
@@ -47,6 +54,7 @@ async def test_margin_calls_and_announcements_do_not_break_the_user_stream(
         stream = client.user_stream
         assert stream is not None
         await _margin_call(simulator, client)
+        await events.wait_for(lambda e: isinstance(e, MarginCall))
         board = simulator.engine.announcements
         now = simulator.server_time_ms()
         board.publish(simulator.account.account_id, [("en", "Direct", "", "<p>x</p>")],

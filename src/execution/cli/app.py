@@ -107,7 +107,7 @@ app = typer.Typer(
     "so nothing persists between commands; run 'aster-exec sim' and pass --url to keep "
     "state.\n\nExit codes:\n\n" + _EXIT_CODES_TEXT,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )

@@ -18,12 +18,13 @@ from execution.cli.commands import (
     sizing,
     trading,
     trading_state,
+    watch,
 )
 
 __all__ = [
     "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
     "margin", "market", "panic", "run", "sim", "sizing", "trading",
-    "trading_state",
+    "trading_state", "watch",
 ]
 
 

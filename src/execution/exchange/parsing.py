@@ -14,8 +14,11 @@ from typing import Any
 from execution.errors import ExchangeError
 from execution.models import (
     ZERO,
+    AccountConfigUpdate,
     AccountUpdate,
     Balance,
+    MarginCall,
+    MarginCallPosition,
     MarginType,
     Order,
     OrderSide,
@@ -41,9 +44,12 @@ _EXACT_TYPES = (str, int)
 # value -> member of each enum read from the wire: a dict lookup instead of `EnumType(value)`,
 # which costs a few calls per field.
 _MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {
-    # EXPIRED_IN_MATCH (expired by self-trade prevention) ends an order like EXPIRED does.
+    # EXPIRED_IN_MATCH (expired by self-trade prevention) ends an order like EXPIRED does;
+    # a liquidation order starts as NEW_INSURANCE (insurance fund) or NEW_ADL (counterparty
+    # liquidation, the docs' order statuses): new, open orders.
     OrderStatus: {member.value: member for member in OrderStatus}
-    | {"EXPIRED_IN_MATCH": OrderStatus.EXPIRED},
+    | {"EXPIRED_IN_MATCH": OrderStatus.EXPIRED, "NEW_INSURANCE": OrderStatus.NEW,
+       "NEW_ADL": OrderStatus.NEW},
 }
 
 
@@ -289,4 +295,58 @@ def parse_account_update(event: Any) -> AccountUpdate:
         reason=str(a.get("m") or ""),
         balances=balances,
         positions=positions,
+    )
+
+
+def parse_margin_call(event: Any) -> MarginCall:
+    """A `MARGIN_CALL` event: `cw` (crossed calls only) and the positions `p`."""
+    event = _mapping(event, "event")
+    positions = tuple(
+        MarginCallPosition(
+            symbol=str(_get(p, "s")),
+            position_side=_enum(PositionSide, p, "ps", PositionSide.BOTH),
+            quantity=_dec(p, "pa", None),
+            margin_type=_margin_type(p.get("mt")),
+            isolated_wallet=_dec(p, "iw"),
+            mark_price=_dec(p, "mp", None),
+            unrealized_pnl=_dec(p, "up"),
+            maintenance_margin=_dec(p, "mm", None),
+        )
+        for p in (_mapping(x, "position") for x in _list(_get(event, "p"), "p"))
+    )
+    cross = event.get("cw")
+    return MarginCall(
+        event_time=_int(event, "E"),
+        positions=positions,
+        cross_wallet_balance=None if cross is None or cross == "" else _dec(event, "cw"),
+    )
+
+
+def _opt_bool(data: Mapping[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise MalformedResponseError(f"field {key!r} is not a boolean: {value!r}")
+
+
+def parse_account_config_update(event: Any) -> AccountConfigUpdate:
+    """An `ACCOUNT_CONFIG_UPDATE` event: `ac` (a symbol's leverage `l`) or `ai` (the
+    account's multi-assets mode `j`, fee deduction `f`, position mode `d`)."""
+    event = _mapping(event, "event")
+    event_time, transaction_time = _int(event, "E"), _int(event, "T")
+    if event.get("ac") is not None:
+        ac = _mapping(event["ac"], "event field 'ac'")
+        leverage = _int(ac, "l", -1)
+        if leverage < 1:
+            raise MalformedResponseError(f"field 'l' is not a leverage: {ac.get('l')!r}")
+        return AccountConfigUpdate(event_time, transaction_time, symbol=str(_get(ac, "s")),
+                                   leverage=leverage)
+    ai = _mapping(_get(event, "ai"), "event field 'ai'")
+    return AccountConfigUpdate(
+        event_time, transaction_time, multi_assets=_opt_bool(ai, "j"),
+        fee_deduction=_opt_bool(ai, "f"), dual_side=_opt_bool(ai, "d"),
     )

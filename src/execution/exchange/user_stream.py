@@ -31,7 +31,9 @@ from execution.errors import ExchangeError, ExecutionError
 from execution.exchange.algo_parsing import parse_algo_update
 from execution.exchange.parsing import (
     MalformedResponseError,
+    parse_account_config_update,
     parse_account_update,
+    parse_margin_call,
     parse_order_update,
 )
 from execution.models import OrderUpdate, StreamState, StreamStatus, UserEvent
@@ -45,6 +47,15 @@ KEEPALIVE_RETRY = 60.0  # after a keepalive that failed for another reason than 
 STABLE_AFTER = 10.0  # a connection that lasted this long (or delivered an event) succeeded
 MAX_REST_PER_MINUTE = 12  # listenKey and resync calls of the stream
 UNKNOWN_LISTEN_KEY = -1125
+
+
+# The events read off the stream, each into its typed model (anything else is ignored).
+_PARSERS: dict[str, Callable[[Any], UserEvent]] = {
+    "ORDER_TRADE_UPDATE": parse_order_update,
+    "ACCOUNT_UPDATE": parse_account_update,
+    "MARGIN_CALL": parse_margin_call,
+    "ACCOUNT_CONFIG_UPDATE": parse_account_config_update,
+}
 
 
 def is_unknown_listen_key(exc: BaseException) -> bool:
@@ -221,10 +232,9 @@ class UserStream:
             return True
         kind = payload.get("e")
         try:
-            if kind == "ORDER_TRADE_UPDATE":
-                await self._emit(parse_order_update(payload))
-            elif kind == "ACCOUNT_UPDATE":
-                await self._emit(parse_account_update(payload))
+            parse = _PARSERS.get(kind) if isinstance(kind, str) else None
+            if parse is not None:
+                await self._emit(parse(payload))
             elif kind == "ALGO_UPDATE":  # Binance's algo orders: the order they stand for
                 algo_update = parse_algo_update(payload)
                 if algo_update is not None:

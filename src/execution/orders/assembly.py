@@ -24,6 +24,7 @@ from execution.orders.feed import EventFeed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import ManagedOrder
+from execution.orders.marks import MarkSource
 from execution.orders.native_brackets import NativeBrackets
 from execution.orders.placement import OrderPlacer
 from execution.orders.protection import ProtectionConfig, ProtectionPolicy, ProtectionReport
@@ -31,8 +32,10 @@ from execution.orders.protection_audit import ProtectionAuditor
 from execution.orders.reconcile import Reconciler
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
+from execution.orders.risk_setup import risk_engine_for
 from execution.orders.session import ManagerSession
 from execution.risk.engine import RiskEngine
+from execution.risk.limits import RiskLimits
 from execution.store_interface import OrderStorage
 from execution.timekeeping import Clock
 
@@ -60,17 +63,18 @@ def assemble(
     settings: ManagerSettings,
     clock: Clock,
     protection: ProtectionConfig,
-    risk: RiskEngine,
+    risk: RiskEngine | RiskLimits | None,
     deadman: DeadmanConfig | None = None,
     *,
     owner: object,
     owns_store: bool,
+    marks: MarkSource | None = None,
 ) -> ManagerParts:
     """Build the parts of a manager over `exchange` and `store`; `owner` claims the store."""
     callbacks = CallbackRegistry()
     core = ManagerCore(
         exchange, OrderRegistry(), OrderRecorder(store, callbacks, clock), callbacks, clock,
-        settings, risk,
+        settings, risk_engine_for(risk, clock, store), marks=marks,
     )
     # The lifecycle sits below brackets and cancellation: these close over the parts
     # built after it, and are only called once everything exists.

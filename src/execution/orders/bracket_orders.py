@@ -16,6 +16,7 @@ from execution.orders.bracket import (
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.marks import read_mark
 from execution.orders.native_brackets import NativeBrackets, goes_native
 from execution.orders.placement import OrderPlacer
 from execution.orders.validation import check_bracket_prices
@@ -55,7 +56,7 @@ class BracketOrders:
         rules.validate_price(take_profit, "take_profit_price")
         if entry_price is None:
             intent = OrderIntent(symbol, side, OrderType.MARKET, quantity, position_side=leg)
-            reference = await exchange.fetch_mark_price(symbol)
+            reference = await read_mark(exchange, self._core.marks, symbol)
         else:
             intent = OrderIntent(
                 symbol, side, OrderType.LIMIT, quantity,

@@ -22,6 +22,7 @@ from typing import Any
 
 from execution.errors import ExecutionError, InvalidOrderError, ValidationError
 from execution.models import OrderStatus, PositionSide
+from execution.orders.adoption import ADL_TAG
 from execution.orders.bracket import (
     BACKEND,
     CLOSED_BECAUSE,
@@ -139,8 +140,9 @@ class BracketCoordinator:
 
     def notify(self, managed: ManagedOrder) -> None:
         """An order of a bracket changed: schedule a sync of that bracket. A liquidation
-        of the symbol ends every bracket holding a position in it."""
-        if LIQUIDATION_TAG in managed.tags:
+        of the symbol ends every bracket holding a position in it (not an auto-deleverage,
+        which may take part of the position only: exits whose position went follow it)."""
+        if LIQUIDATION_TAG in managed.tags and ADL_TAG not in managed.tags:
             self._liquidated(managed.order.symbol, managed.order.position_side)
             return
         bracket = self.find(managed)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from execution.errors import ValidationError
+from execution.models import AccountConfigUpdate, MarginCall
 from execution.orders.managed import ManagedOrder
 from execution.orders.protection import PositionProtection
 
@@ -22,6 +23,12 @@ logger = logging.getLogger(__name__)
 OrderCallback = Callable[[ManagedOrder], Awaitable[None] | None]
 # `position_unprotected` callbacks receive the audit's `PositionProtection` instead.
 PositionCallback = Callable[[PositionProtection], Awaitable[None] | None]
+# `margin_call` callbacks receive the `MarginCall`, `account_config_updated` ones the
+# `AccountConfigUpdate` (after the manager took it in).
+MarginCallCallback = Callable[[MarginCall], Awaitable[None] | None]
+AccountConfigCallback = Callable[[AccountConfigUpdate], Awaitable[None] | None]
+Callback = OrderCallback | PositionCallback | MarginCallCallback | AccountConfigCallback
+Subject = ManagedOrder | PositionProtection | MarginCall | AccountConfigUpdate
 _Callback = Callable[[Any], Awaitable[None] | None]
 
 class CallbackEvent(enum.StrEnum):
@@ -51,6 +58,14 @@ class CallbackEvent(enum.StrEnum):
     # The protection audit found an open position without a live stop on the exchange
     # (the callback gets the `protection.PositionProtection`, after the policy acted).
     POSITION_UNPROTECTED = "position_unprotected"
+    # The exchange's MARGIN_CALL: positions near liquidation (the callback gets the
+    # `models.MarginCall`, every figure a Decimal). "Risk guidance", the docs say: the
+    # positions may be liquidated already.
+    MARGIN_CALL = "margin_call"
+    # ACCOUNT_CONFIG_UPDATE: a symbol's leverage or the account's multi-assets / position
+    # mode changed (the callback gets the `models.AccountConfigUpdate`; the manager's
+    # `account` already says the new values).
+    ACCOUNT_CONFIG_UPDATED = "account_config_updated"
 
 
 CALLBACK_EVENTS: frozenset[str] = frozenset(event.value for event in CallbackEvent)
@@ -63,23 +78,23 @@ class CallbackRegistry:
         self._callbacks: dict[str, list[_Callback]] = {name: [] for name in CALLBACK_EVENTS}
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def add(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def add(self, event_name: str, callback: Callback) -> None:
         if event_name not in self._callbacks:
             raise ValidationError(
                 "event_name", event_name, f"must be one of {sorted(CALLBACK_EVENTS)}"
             )
         self._callbacks[event_name].append(callback)
 
-    def remove(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def remove(self, event_name: str, callback: Callback) -> None:
         callbacks = self._callbacks.get(event_name, [])
         if callback in callbacks:
             callbacks.remove(callback)
 
-    def emit(self, event_name: str, managed: ManagedOrder | PositionProtection) -> None:
-        label = managed.client_order_id if isinstance(managed, ManagedOrder) else managed.symbol
+    def emit(self, event_name: str, subject: Subject) -> None:
+        label = _label(subject)
         for callback in self._callbacks[event_name]:
             try:
-                result = callback(managed)
+                result = callback(subject)
             except Exception:
                 logger.exception("callback %r for %s on %s raised", callback, event_name, label)
                 continue
@@ -99,3 +114,14 @@ class CallbackRegistry:
         """Wait (a bounded time) for async callbacks still running."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=limit_seconds)
+
+
+def _label(subject: Subject) -> str:
+    """What a log line names a callback's subject by."""
+    if isinstance(subject, ManagedOrder):
+        return subject.client_order_id
+    if isinstance(subject, MarginCall):
+        return ",".join(sorted({p.symbol for p in subject.positions})) or "margin call"
+    if isinstance(subject, AccountConfigUpdate):
+        return subject.symbol or "account"
+    return subject.symbol

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from execution.exchange.base import BaseExchange
+from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy
 from execution.orders.callbacks import CallbackRegistry
+from execution.orders.marks import MarkSource
 from execution.orders.positions import PositionBook
 from execution.orders.recorder import OrderRecorder
 from execution.orders.registry import OrderRegistry
@@ -52,6 +54,8 @@ class ManagerCore:
     settings: ManagerSettings
     risk: RiskEngine
     positions: PositionBook = field(default_factory=PositionBook)  # by (symbol, side)
+    account: AccountConfig = field(default_factory=AccountConfig)  # leverage per symbol, modes
+    marks: MarkSource | None = None  # a live mark source (the market stream); None: REST only
     # Work a part started on its own (a catch-up pass, a deferred cancel): the stop waits
     # for it before the store closes, so that nothing is applied to an order after that.
     background: set[asyncio.Future[Any]] = field(default_factory=set)

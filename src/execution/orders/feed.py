@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from execution.errors import ExecutionError
 from execution.models import (
+    AccountConfigUpdate,
     AccountUpdate,
+    MarginCall,
     OrderStatus,
     OrderUpdate,
     Position,
@@ -52,6 +55,9 @@ class EventFeed:
         # Legs (symbol, position side) an ACCOUNT_UPDATE touched while a REST read of the
         # positions was in flight (None: no read in flight): the stream's is newer.
         self._positions_touched: set[LegKey] | None = None
+        # Likewise the symbols whose leverage an ACCOUNT_CONFIG_UPDATE changed meanwhile.
+        self._config_touched: set[str] | None = None
+        self._leverage_asked: set[str] = set()  # symbols whose leverage was read for
         self._positions_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, int] = {}  # client id -> lookups of an unknown outcome
@@ -60,15 +66,28 @@ class EventFeed:
     # -- the user stream --------------------------------------------------------------------
 
     def handle_event(self, event: UserEvent) -> None:
-        """The user-stream handler: order updates, account updates, stream up/down."""
+        """The user-stream handler: order updates, account updates, margin calls, account
+        configuration changes, stream up/down."""
         if isinstance(event, OrderUpdate):
             self._lifecycle.apply_update(event)
         elif isinstance(event, AccountUpdate):
             touched = self._positions_touched
+            account, marks = self._core.account, self._core.marks
             for position in event.positions:
                 if touched is not None:
                     touched.add((position.symbol, position.position_side))
+                if position.quantity != 0:
+                    previous = self._positions.leg(position.symbol, position.position_side)
+                    position = account.with_leverage(position, previous)
+                    if previous is None and position.symbol not in account.leverage:
+                        self._read_leverage(position.symbol)
+                    if marks is not None:
+                        marks.follow(position.symbol)  # its mark-based checks come next
                 self._positions.apply(position)  # per leg: hedge mode's two never collide
+        elif isinstance(event, MarginCall):
+            self._margin_call(event)
+        elif isinstance(event, AccountConfigUpdate):
+            self._config_changed(event)
         elif isinstance(event, StreamStatus):
             if event.state is StreamState.DISCONNECTED:
                 logger.warning("user stream down (%s): polling", event.detail)
@@ -83,6 +102,36 @@ class EventFeed:
                 # orders: catch up on them once.
                 self._in_background(self.poll_safely())
 
+    def _read_leverage(self, symbol: str) -> None:
+        """A position opened whose leverage was never told (the exchange lists no flat
+        symbol): read the positions once, so the risk layer checks the real leverage."""
+        if symbol not in self._leverage_asked:
+            self._leverage_asked.add(symbol)
+            self._in_background(self.refresh_positions_safely())
+
+    def _margin_call(self, event: MarginCall) -> None:
+        for held in event.positions:
+            logger.warning(
+                "MARGIN CALL: %s %s %s at mark %s, maintenance margin %s, unrealised %s",
+                held.symbol, held.position_side.value, held.quantity, held.mark_price,
+                held.maintenance_margin, held.unrealized_pnl,
+            )
+        self._core.callbacks.emit("margin_call", event)
+
+    def _config_changed(self, event: AccountConfigUpdate) -> None:
+        """A leverage (or an account mode) changed: what the manager knows follows, then
+        the callbacks are told."""
+        self._core.account.apply(event)
+        symbol, leverage = event.symbol, event.leverage
+        if symbol is not None and leverage is not None:
+            if self._config_touched is not None:
+                self._config_touched.add(symbol)
+            for held in self._positions.legs(symbol):  # each leg in hedge mode
+                if held.leverage != leverage:
+                    self._positions.apply(replace(held, leverage=leverage))
+            logger.info("leverage of %s is now %sx", symbol, leverage)
+        self._core.callbacks.emit("account_config_updated", event)
+
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         self._core.in_background(work)
 
@@ -95,12 +144,26 @@ class EventFeed:
         async with self._positions_lock:
             touched: set[LegKey] = set()
             self._positions_touched = touched
+            config_touched: set[str] = set()
+            self._config_touched = config_touched
             try:
                 held = await self._core.exchange.get_positions()
             finally:
-                self._positions_touched = None
-            self._positions.replace_all(held, touched)
+                self._positions_touched = self._config_touched = None
+            self._set_positions(held, touched, config_touched)
         return held
+
+    def _set_positions(
+        self, held: list[Position], touched: set[LegKey], config_touched: set[str]
+    ) -> None:
+        account = self._core.account
+        for position in held:  # every symbol's leverage (also flat ones), unless newer news
+            if position.symbol not in config_touched:
+                account.leverage[position.symbol] = position.leverage
+        self._positions.replace_all(
+            [account.with_leverage(p, None) if p.symbol in config_touched else p for p in held],
+            touched,
+        )
 
     async def refresh_positions_safely(self) -> None:
         try:

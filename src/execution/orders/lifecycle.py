@@ -215,9 +215,11 @@ class OrderLifecycle:
     def adopt(self, snapshot: Order) -> ManagedOrder:
         """Start tracking an order this manager did not place (found on the exchange).
         The exchange's liquidation orders are tagged "liquidation" and reported through
-        the `position_liquidated` callback; its auto-deleveraging orders are tagged "adl"."""
+        the `position_liquidated` callback; its auto-deleveraging orders ("adl_autoclose",
+        the docs' counterparty liquidation) likewise, tagged "adl" too."""
         client_order_id = snapshot.client_order_id
-        liquidation = client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX)
+        adl = client_order_id.startswith(ADL_CLIENT_ID)
+        liquidation = adl or client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX)
         order = Order(
             symbol=snapshot.symbol,
             side=snapshot.side,
@@ -233,9 +235,7 @@ class OrderLifecycle:
         )
         tags: tuple[str, ...] = ("adopted",)
         if liquidation:
-            tags = ("adopted", LIQUIDATION_TAG)
-        elif client_order_id.startswith(ADL_CLIENT_ID):
-            tags = ("adopted", ADL_TAG)
+            tags = ("adopted", LIQUIDATION_TAG, ADL_TAG) if adl else ("adopted", LIQUIDATION_TAG)
         managed = ManagedOrder(order, tags=tags, adopted=True,
                                submitted_at=self._core.now_ms())
         self._registry.register(managed)
@@ -243,9 +243,9 @@ class OrderLifecycle:
         self._recorder.note(managed, "ADOPTED", {"order_id": snapshot.order_id})
         self.apply_snapshot(managed, snapshot)
         if liquidation:
-            logger.warning("position liquidated: %s %s %s (liquidation order %s)",
-                           snapshot.symbol, snapshot.side.value, snapshot.quantity,
-                           managed.client_order_id)
+            logger.warning("position %s: %s %s %s (order %s)",
+                           "auto-deleveraged" if adl else "liquidated", snapshot.symbol,
+                           snapshot.side.value, snapshot.quantity, managed.client_order_id)
             self._callbacks.emit("position_liquidated", managed)
             self._on_leg_change(managed)  # the symbol's brackets have nothing left to protect
         else:

@@ -34,22 +34,23 @@ from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import Position, PositionSide, UserEvent
 from execution.money import Number, positive
+from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy, check_prefix, manager_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
-from execution.orders.callbacks import OrderCallback, PositionCallback
+from execution.orders.callbacks import Callback
 from execution.orders.closing import close_position, leg_canceller
 from execution.orders.core import ManagerSettings, Setting
 from execution.orders.deadman import DeadmanConfig
 from execution.orders.entry import OrderEntry, OrderLabels
 from execution.orders.managed import ManagedOrder, OrderRole
+from execution.orders.marks import MarkSource
 from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
 from execution.orders.positions import PositionReads, parse_side
 from execution.orders.protection import ProtectionConfig, ProtectionReport
 from execution.orders.reconcile import ReconciliationReport
-from execution.orders.risk_setup import risk_engine_for
 from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards
 from execution.risk.engine import RiskEngine
@@ -86,7 +87,9 @@ class OrderManager(OrderEntry, PositionReads):
     `clock` is where the manager reads time and waits (`timekeeping.ManualClock` in tests).
     `risk` is the risk layer every order passes (`risk.RiskEngine`, or its `RiskLimits`;
     by default no limits; the trading state `panic()` halts is kept across restarts next to
-    a SQLite store). `deadman` arms the dead man's switch (`deadman.DeadmanConfig`).
+    a SQLite store). `deadman` arms the dead man's switch (`deadman.DeadmanConfig`). `marks`
+    is a live mark source (`market.marks.StreamMarks`) the mark-based checks read first;
+    without one, or when it is stale, the mark is read over REST.
     Symbols may be given as "BTCUSDT", "BTC/USDT" or "BTC/USDT:USDT".
     """
 
@@ -105,6 +108,7 @@ class OrderManager(OrderEntry, PositionReads):
         clock: Clock | None = None,
         risk: RiskEngine | RiskLimits | None = None,
         deadman: DeadmanConfig | None = None,
+        marks: MarkSource | None = None,
     ) -> None:
         self.exchange = exchange
         owns_store = isinstance(store, str | Path)
@@ -120,15 +124,15 @@ class OrderManager(OrderEntry, PositionReads):
         )
         parts = self._parts = assemble(
             exchange, self.store, settings, clock or SYSTEM_CLOCK,
-            protection or ProtectionConfig(),
-            risk_engine_for(risk, clock or SYSTEM_CLOCK, self.store), deadman,
-            owner=self, owns_store=owns_store,
+            protection or ProtectionConfig(), risk, deadman,
+            owner=self, owns_store=owns_store, marks=marks,
         )
         self._core, self._session = parts.core, parts.session
         self._placer, self._canceller, self._brackets = (
             parts.placer, parts.canceller, parts.brackets
         )
         self._positions = parts.core.positions  # read through `positions`, `position()`
+        self.account: AccountConfig = parts.core.account  # leverage per symbol, modes
 
     # -- settings (each settable) -------------------------------------------------------
 
@@ -221,12 +225,13 @@ class OrderManager(OrderEntry, PositionReads):
         by strategy, over every order tracked."""
         return compute_statistics(self._core.registry.by_client_id.values())
 
-    def on(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def on(self, event_name: str, callback: Callback) -> None:
         """Register `callback(managed_order)` (sync or async) for a `CallbackEvent`; a
-        `position_unprotected` callback gets the audit's `PositionProtection`."""
+        `position_unprotected` callback gets the audit's `PositionProtection`, `margin_call`
+        a `MarginCall`, `account_config_updated` an `AccountConfigUpdate`."""
         self._core.callbacks.add(event_name, callback)
 
-    def off(self, event_name: str, callback: OrderCallback | PositionCallback) -> None:
+    def off(self, event_name: str, callback: Callback) -> None:
         """Remove a callback registered with `on`."""
         self._core.callbacks.remove(event_name, callback)
 

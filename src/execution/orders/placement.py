@@ -42,6 +42,7 @@ from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import CLOSE_TAG, ManagedOrder, OrderRole
+from execution.orders.marks import read_mark
 from execution.orders.risk_check import check_risk
 from execution.orders.state import OrderRejected
 from execution.orders.validation import (
@@ -145,14 +146,14 @@ class OrderPlacer:
         rules = await exchange.get_symbol_rules(symbol)
         # The mark: for triggers and market notionals; for a limit order's PERCENT_PRICE
         # band, a mark fetched in the last seconds serves (no request per order).
+        # The stream's mark (`core.marks`) serves both when fresh.
+        marks = self._core.marks
         if intent.order_type is not OrderType.LIMIT:
-            mark_price: Decimal | None = await exchange.fetch_mark_price(symbol)
+            mark_price: Decimal | None = await read_mark(exchange, marks, symbol)
         elif rules.multiplier_up is None and rules.multiplier_down is None:
             mark_price = None
         else:
-            mark_price = exchange.recent_mark_price(symbol, LIMIT_MARK_MAX_AGE)
-            if mark_price is None:
-                mark_price = await exchange.fetch_mark_price(symbol)
+            mark_price = await read_mark(exchange, marks, symbol, LIMIT_MARK_MAX_AGE)
         position: Decimal | None = None
         if intent.reduce_only:
             position = ZERO

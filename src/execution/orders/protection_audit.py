@@ -20,6 +20,7 @@ from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
+from execution.orders.marks import read_mark
 from execution.orders.placement import OrderPlacer
 from execution.orders.protection import (
     FLATTEN_TAG,
@@ -112,7 +113,8 @@ class ProtectionAuditor:
     async def _rearm(self, finding: PositionProtection) -> str:
         side = finding.closing_side
         price = self.config.rearm_prices.get(finding.symbol)
-        mark = finding.mark_price or await self._core.exchange.fetch_mark_price(finding.symbol)
+        mark = finding.mark_price or await read_mark(
+            self._core.exchange, self._core.marks, finding.symbol)
         if price is not None and finding.position_side is not PositionSide.BOTH and (
             (side is OrderSide.SELL) != (Decimal(price) < mark)
         ):

@@ -1,8 +1,10 @@
 """The risk engine's view of the account for one order, from what the manager knows.
 
 Positions come from the manager's `positions` (kept by the user stream's account updates
-and REST reads), or from the answer placement just read; the open orders are this
-manager's. The mark is the one placement fetched, else one fetched in the last seconds.
+and REST reads; a stop's check reads the liquidation price an account update does not
+carry), or from the answer placement just read; the open orders are this manager's. The
+mark is the one placement read, else the market stream's (`core.marks`) when fresh, else
+one fetched in the last seconds, else one fetched now.
 
 Hedge mode: the order's `position` is its leg's (LONG counted positive, SHORT negative),
 its pending orders those of the same leg, and the symbol's exposure is gross: the other
@@ -16,10 +18,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from execution.intent import OrderIntent
-from execution.models import Order, OrderSide, PositionSide
+from execution.models import Order, OrderSide, Position, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.managed import ManagedOrder
-from execution.risk.engine import CONDITIONAL_TYPES, RiskContext
+from execution.orders.marks import read_mark
+from execution.risk.engine import CONDITIONAL_TYPES, STOP_TYPES, RiskContext
 
 ZERO = Decimal(0)
 MARK_MAX_AGE = 5.0  # s
@@ -36,13 +39,14 @@ async def check_risk(
     symbol, leg = intent.symbol, intent.position_side
     book = core.positions
     held = book.leg(symbol, leg)
+    limits = core.risk.limits
+    if (held is not None and held.quantity and not held.liquidation_price
+            and limits.refuse_stops_beyond_liquidation and intent.order_type in STOP_TYPES):
+        held = await _with_liquidation_price(core, held)
     if position is None:
         position = held.quantity if held is not None else ZERO
-    limits = core.risk.limits
     if mark_price is None and limits.needs_mark:  # no request when no check values it
-        mark_price = core.exchange.recent_mark_price(symbol, MARK_MAX_AGE)
-        if mark_price is None:
-            mark_price = await core.exchange.fetch_mark_price(symbol)
+        mark_price = await read_mark(core.exchange, core.marks, symbol, MARK_MAX_AGE)
     pending = other_pending = ZERO  # (other_pending: what opens the symbol's other leg)
     open_orders = conditional = 0
     for managed in core.registry.open_orders() if limits.counts_orders else ():
@@ -79,3 +83,12 @@ def _opens_other_leg(order: Order, leg: PositionSide) -> bool:
     opening = {PositionSide.LONG: OrderSide.BUY, PositionSide.SHORT: OrderSide.SELL}
     return (leg is not PositionSide.BOTH and order.position_side not in (leg, PositionSide.BOTH)
             and not order.reduce_only and order.side is opening[order.position_side])
+
+
+async def _with_liquidation_price(core: ManagerCore, held: Position) -> Position:
+    """`held` as the exchange shows it now: a position the user stream brought carries no
+    liquidation price (0, unknown), which a stop's check needs."""
+    for answer in await core.exchange.get_positions(held.symbol):
+        if answer.symbol == held.symbol and answer.position_side is held.position_side:
+            return answer
+    return held

@@ -11,6 +11,7 @@ from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.order_params import STP_MODES
 from execution.simulator.engine.orders import StpMode
+from execution.simulator.engine.trading import TradingCore
 
 SUCCESS = {"code": 200, "msg": "success"}
 
@@ -18,7 +19,8 @@ SUCCESS = {"code": 200, "msg": "success"}
 class AccountModes:
     """The handlers of the account-wide modes."""
 
-    def __init__(self) -> None:
+    def __init__(self, core: TradingCore | None = None) -> None:
+        self.core = core  # pushes ACCOUNT_CONFIG_UPDATE when the multi-assets mode changes
         self.handlers = {
             ("GET", "stpMode"): self.get_stp_mode,
             ("POST", "stpMode"): self.set_stp_mode,
@@ -44,8 +46,7 @@ class AccountModes:
     def get_multi_assets(account: Account, params: p.Params) -> Any:
         return {"multiAssetsMargin": account.multi_assets}
 
-    @staticmethod
-    def set_multi_assets(account: Account, params: p.Params) -> Any:
+    def set_multi_assets(self, account: Account, params: p.Params) -> Any:
         """"true" or "false" (the docs' strings); setting the mode it is in already is a
         success too (the docs give no code for it). Multi-assets mode needs every symbol
         crossed, as on Binance (-4047 would be wrong: -4168 is undocumented; -1130)."""
@@ -55,5 +56,12 @@ class AccountModes:
         wanted = text == "true"
         if wanted and any(s.isolated for s in account.settings.values()):
             raise r.invalid_param("multiAssetsMargin")
+        changed = account.multi_assets != wanted
         account.multi_assets = wanted
+        if changed and self.core is not None:  # the docs' `ai` form of the event
+            now = self.core.now()
+            self.core.listener(account.account_id, {
+                "e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": now,
+                "ai": {"j": wanted, "f": False, "d": account.dual_side},
+            })
         return dict(SUCCESS)

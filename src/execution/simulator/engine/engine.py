@@ -61,7 +61,7 @@ class Engine:
         self.position_margin = PositionMarginDesk(self.core)
         self.countdowns = CountdownCancel(self.core)
         self.strategies = StrategyDesk(self.core)
-        self.modes = AccountModes()
+        self.modes = AccountModes(self.core)
         self.settings = AccountSettings(self.core)
         self.risk = RiskViews(self.core)
         self.mmp = MmpDesk(self.core)
