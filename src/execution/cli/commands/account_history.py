@@ -48,9 +48,7 @@ def _sums(pairs: list[tuple[str | None, Decimal | None]]) -> str:
 
 
 def _fee(fill: LedgerFill) -> str:
-    if fill.commission is None:
-        return UNKNOWN
-    return f"{format_decimal(fill.commission)} {fill.commission_asset or ''}".strip()
+    return UNKNOWN if fill.commission is None else format_decimal(fill.commission)
 
 
 TRADE_COLUMNS = ["time", "symbol", "side", "price", "qty", "fee", "fee asset", "realised PnL",
