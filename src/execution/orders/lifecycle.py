@@ -93,7 +93,12 @@ class OrderLifecycle:
         snapshot = update.order
         managed = self._registry.find(snapshot.client_order_id, snapshot.order_id)
         if managed is None:
-            self.consider(snapshot)
+            adopted = self.consider(snapshot)
+            if adopted is not None and update.trade_id and not update.from_resync:
+                # The adoption counted the quantity from the snapshot; the trade itself
+                # (its id, fee, realised PnL) is this update's: recorded as well.
+                for event in events_from_update(adopted, update, self._core.now_ms()):
+                    self.apply(adopted, event)
             return
         try:
             managed.check_describes(snapshot)
