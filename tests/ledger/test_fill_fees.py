@@ -7,13 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from tests.ledger.conftest import wait_until
+
 from execution.exchange.account_history import account_history_of
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide
 from execution.orders.managed import ManagedOrder
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
-from tests.ledger.conftest import wait_until
 
 D = Decimal
 

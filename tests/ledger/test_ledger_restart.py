@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.ledger.conftest import wait_until
+
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.ledger import LedgerFill, RoundTrip, read_ledger
 from execution.ledger.sync import sync_ledger
@@ -20,7 +22,6 @@ from execution.models import OrderSide
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.store import SQLiteOrderStore
-from tests.ledger.conftest import wait_until
 
 D = Decimal
 DRIVER = Path(__file__).with_name("ledger_driver.py")
