@@ -124,3 +124,63 @@ async def test_funding_on_a_held_position_is_in_funding_pnl_and_the_ledger(
     assert [(r.symbol, r.income) for r in income] == [("BTCUSDT", D("-0.05"))]
     again = _json(await cli.arun("sync", "--store", str(store), "--json", env=env))["sync"]
     assert again["income_new"] == 0 and again["fills_new"] == 0  # nothing counts twice
+
+
+async def test_close_prints_what_the_close_realised_and_its_stored_fill_has_the_fee(
+    cli: Any, simulator: SimulatedExchange, sim_env: Any, tmp_path: Path,
+) -> None:
+    env = sim_env(simulator)
+    store = tmp_path / "orders.sqlite"
+    simulator.set_price("BTCUSDT", D("50000"))
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--yes", env=env)).exit_code == 0
+    simulator.set_price("BTCUSDT", D("50500"))
+    closed = _json(await cli.arun("close", "BTCUSDT", "--yes", "--store", str(store),
+                                  "--json", env=env))
+    (order,) = closed["orders"]
+    assert D(closed["fees"]) > 0 and D(closed["realized_pnl"]) > 0
+    assert D(closed["net_pnl"]) == D(closed["realized_pnl"]) - D(closed["fees"])
+    assert D(order["commission"]) == D(closed["fees"])
+    (fill,) = await SQLiteOrderStore(store).load_fills()
+    assert fill.commission == D(closed["fees"]) and fill.order_id == order["order_id"]
+    simulator.set_price("BTCUSDT", D("50000"))
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--yes", env=env)).exit_code == 0
+    table = await cli.arun("close", "BTCUSDT", "--yes", env=env)
+    assert table.exit_code == 0 and "realized pnl" in table.stdout
+    assert "fees" in table.stdout and "net pnl" in table.stdout
+
+
+async def test_a_market_buy_without_a_store_shows_its_real_commission(
+    cli: Any, simulator: SimulatedExchange, sim_env: Any,
+) -> None:
+    env = sim_env(simulator)
+    simulator.set_price("BTCUSDT", D("50000"))
+    bought = _json(await cli.arun("buy", "BTCUSDT", "0.01", "--yes", "--json", env=env))
+    trades = _json(await cli.arun("trades", "BTCUSDT", "--json", env=env))["trades"]
+    assert D(bought["order"]["commission"]) == D(trades[0]["commission"]) > 0
+
+
+async def test_orders_history_shows_the_fees_and_realised_pnl_of_filled_orders(
+    cli: Any, simulator: SimulatedExchange, sim_env: Any,
+) -> None:
+    env = sim_env(simulator)
+    simulator.set_price("BTCUSDT", D("50000"))
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--yes", env=env)).exit_code == 0
+    simulator.set_price("BTCUSDT", D("51000"))
+    assert (await cli.arun("sell", "BTCUSDT", "0.01", "--yes", env=env)).exit_code == 0
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--price", "40000", "--yes",
+                           env=env)).exit_code == 0
+    trades = _json(await cli.arun("trades", "BTCUSDT", "--json", env=env))["trades"]
+    fees = {t["order_id"]: t["commission"] for t in trades}
+    pnl = {t["order_id"]: t["realized_pnl"] for t in trades}
+    shown = _json(await cli.arun("orders", "--history", "-s", "BTCUSDT", "--json", env=env))
+    by_status: dict[str, list[Any]] = {}
+    for order in shown["orders"]:
+        by_status.setdefault(order["status"], []).append(order)
+    assert len(by_status["FILLED"]) == 2 and len(by_status["NEW"]) == 1
+    for order in by_status["FILLED"]:
+        assert order["commission"] == fees[order["order_id"]] and D(order["commission"]) > 0
+        assert order["realized_pnl"] == pnl[order["order_id"]]
+    assert any(D(o["realized_pnl"]) > 0 for o in by_status["FILLED"])
+    assert by_status["NEW"][0]["commission"] == "0"  # nothing filled, nothing paid
+    table = await cli.arun("orders", "--history", "-s", "BTCUSDT", env=env)
+    assert table.exit_code == 0 and "realised PnL" in table.stdout

@@ -18,10 +18,14 @@ from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
-from execution.exchange.account_history import account_history_of
+from execution.exchange.account_history import AccountTrade, account_history_of
+from execution.exchange.base import BaseExchange
 from execution.ledger.records import LedgerFill, LedgerIncome, fill_from_trade, income_from_record
+from execution.ledger.sync import WEEK_MS
+from execution.models import Order
 from execution.money import format_decimal
 from execution.rules import normalize_symbol
+from execution.timekeeping import now_ms
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="At most this many (1-1000).",
                                        min=1, max=1000)]
@@ -144,3 +148,36 @@ async def _exchange_income(venue: VenueConfig, symbol: str | None, kind: str | N
         answer = await account_history_of(connection.exchange).income(
             symbol, income_type=kind, limit=limit)
         return [income_from_record(r) for r in answer]
+
+
+OrderCost = tuple[Decimal | None, str | None, Decimal | None]
+"""An order's fees, their asset and its realised PnL from its trades (None: unknown)."""
+
+
+async def order_costs(exchange: BaseExchange, symbol: str, orders: list[Order]
+                      ) -> dict[str, OrderCost]:
+    """Each order's fees and realised PnL, added up from the exchange's trades of the
+    orders' time (an order's own answer has neither): 0 for an order that filled nothing,
+    None (unknown) for one that filled but whose trades are not in the window read."""
+    now = now_ms()
+    start = max(min((o.created_at or now for o in orders), default=now) - 60_000,
+                now - WEEK_MS + 1)
+    trades = await account_history_of(exchange).trades(symbol, start_time=start, limit=1000)
+    by_order: dict[str, list[AccountTrade]] = defaultdict(list)
+    for trade in trades:
+        by_order[trade.order_id].append(trade)
+    costs: dict[str, OrderCost] = {}
+    for order in orders:
+        mine = by_order.get(order.order_id, [])
+        traded = sum((t.quantity for t in mine), start=Decimal(0))
+        if order.filled_quantity == 0:
+            costs[order.order_id] = (Decimal(0), None, Decimal(0))
+        elif traded < order.filled_quantity:
+            costs[order.order_id] = (None, None, None)
+        else:
+            costs[order.order_id] = (
+                sum((t.commission for t in mine), start=Decimal(0)),
+                mine[0].commission_asset,
+                sum((t.realized_pnl for t in mine), start=Decimal(0)),
+            )
+    return costs

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from execution.cli.app import command, run_async
+from execution.cli.commands.account_history import OrderCost, order_costs
 from execution.cli.commands.order_options import (
     ClientIdOpt,
     KindOpt,
@@ -32,7 +33,7 @@ from execution.cli.commands.order_options import (
 )
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
-from execution.cli.output import Output
+from execution.cli.output import Output, to_jsonable
 from execution.cli.placing import place_order
 from execution.cli.safety import announce
 from execution.errors import ValidationError
@@ -270,7 +271,7 @@ def orders(
     if history and wanted is None:
         raise ValidationError("symbol", None, "--history needs --symbol")
 
-    async def body() -> list[Order]:
+    async def body() -> tuple[list[Order], dict[str, OrderCost]]:
         async with open_exchange(venue) as connection:
             out.notice(f"[dim]{escape(connection.label)}[/dim]")
             exchange = connection.exchange
@@ -278,12 +279,33 @@ def orders(
                 await exchange.get_symbol_rules(wanted)
             if history:
                 assert wanted is not None
-                return await exchange.get_all_orders(wanted, limit=limit)
-            return await exchange.get_open_orders(wanted)
+                found = await exchange.get_all_orders(wanted, limit=limit)
+                # An order's answer has no fees or PnL: its trades have them.
+                return found, await order_costs(exchange, wanted, found)
+            return await exchange.get_open_orders(wanted), {}
 
-    result = run_async(body())
-    title = f"Order history {wanted}" if history else "Open orders"
-    show_orders(out, title, result, "no orders" if history else "no open orders")
+    result, costs = run_async(body())
+    if history:
+        show_history(out, f"Order history {wanted}", result, costs)
+        return
+    show_orders(out, "Open orders", result, "no open orders")
+
+
+def show_history(out: Output, title: str, orders: list[Order], costs: dict[str, OrderCost]
+                 ) -> None:
+    """Orders in any state with the fees and realised PnL of their trades (unknown where
+    the trades were not found, never 0)."""
+    if out.json_mode:
+        out.emit_json({"orders": [
+            {**to_jsonable(o), "commission": costs[o.order_id][0],
+             "commission_asset": costs[o.order_id][1] or o.commission_asset,
+             "realized_pnl": costs[o.order_id][2]} for o in orders]})
+        return
+    out.table(title, [*ORDER_COLUMNS, "fee", "realised PnL"],
+              [[*order_row(o), *(("unknown" if v is None else v)
+                                 for v in (costs[o.order_id][0], costs[o.order_id][2]))]
+               for o in orders],
+              right_align=[*ORDER_NUMERIC, "fee", "realised PnL"], empty="no orders")
 
 
 @command("cancel", confirm=True)
