@@ -20,7 +20,7 @@ from execution.exchange.account_history import (
     account_history_of,
 )
 from execution.exchange.base import BaseExchange
-from execution.ledger.records import fill_from_trade, income_from_record
+from execution.ledger.records import LedgerIncome, fill_from_trade, income_from_record
 from execution.ledger.storage import INCOME_MARK, LedgerStorage, trades_mark
 from execution.orders.managed import ManagedOrder
 from execution.rules import normalize_symbol
@@ -73,14 +73,8 @@ async def sync_ledger(
     first = since if since is not None else _first_start(orders, moment)
     report = SyncReport(until=moment)
 
-    held_income = {r.key for r in await ledger.load_income()}
-    start = _resume(marks.get(INCOME_MARK), first)
-    records = [income_from_record(r) for r in await _pages(
-        lambda s, e: history.income(start_time=s, end_time=e, limit=PAGE),
-        start, end, lambda r: r.time)]
-    ledger.record_income(records)
-    report.income_read = len(records)
-    report.income_new = len({r.key for r in records} - held_income)
+    records = await _read_income(history, ledger, _resume(marks.get(INCOME_MARK), first),
+                                 end, report)
 
     held_fills = await ledger.load_fills()
     wanted = _symbols(symbols, held_fills, orders, records)
@@ -105,6 +99,37 @@ async def sync_ledger(
     await ledger.flush()
     report.symbols = sorted(wanted)
     return report
+
+
+async def sync_income(
+    exchange: BaseExchange, ledger: LedgerStorage, *, now: int | None = None,
+    history: AccountHistory | None = None,
+) -> SyncReport:
+    """Record the account's income since the last sync (funding, commissions, ...) in
+    `ledger` and mark it read; what the manager does when the stream says funding was
+    paid."""
+    history = history or account_history_of(exchange)
+    moment = now_ms() if now is None else now
+    marks = await ledger.load_marks()
+    report = SyncReport(until=moment)
+    first = moment - WEEK_MS + 1
+    await _read_income(history, ledger, _resume(marks.get(INCOME_MARK), first),
+                       moment + AHEAD_MS, report)
+    ledger.record_mark(INCOME_MARK, moment)
+    await ledger.flush()
+    return report
+
+
+async def _read_income(history: AccountHistory, ledger: LedgerStorage, start: int, end: int,
+                       report: SyncReport) -> list[LedgerIncome]:
+    held = {r.key for r in await ledger.load_income()}
+    records = [income_from_record(r) for r in await _pages(
+        lambda s, e: history.income(start_time=s, end_time=e, limit=PAGE),
+        start, end, lambda r: r.time)]
+    ledger.record_income(records)
+    report.income_read += len(records)
+    report.income_new += len({r.key for r in records} - held)
+    return records
 
 
 def _trades_of(history: AccountHistory, symbol: str

@@ -27,6 +27,7 @@ from execution.models import (
 )
 from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
+from execution.orders.ledger_income import income_changed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.tasks import cancel_and_wait
@@ -63,6 +64,7 @@ class EventFeed:
         if isinstance(event, OrderUpdate):
             self._lifecycle.apply_update(event)
         elif isinstance(event, AccountUpdate):
+            income_changed(self._core, event)  # funding: into the ledger
             touched = self._positions_touched
             for position in event.positions:
                 if touched is not None:

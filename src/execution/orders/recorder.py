@@ -59,6 +59,11 @@ class OrderRecorder:
         if store is not None:
             store.add_health_listener(self._store_health)
 
+    @property
+    def ledger(self) -> LedgerStorage | None:
+        """The store's account ledger (None: no store, or one without a ledger)."""
+        return self._ledger
+
     def event(self, managed: ManagedOrder, event: OrderEvent) -> None:
         """An event was applied to `managed`: queue it, and the order's row, by the end of
         this loop iteration (in the order they happened)."""
