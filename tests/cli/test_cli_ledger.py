@@ -184,3 +184,24 @@ async def test_orders_history_shows_the_fees_and_realised_pnl_of_filled_orders(
     assert by_status["NEW"][0]["commission"] == "0"  # nothing filled, nothing paid
     table = await cli.arun("orders", "--history", "-s", "BTCUSDT", env=env)
     assert table.exit_code == 0 and "realised PnL" in table.stdout
+
+
+async def test_the_order_tables_take_csv(
+    cli: Any, simulator: SimulatedExchange, sim_env: Any, tmp_path: Path,
+) -> None:
+    env = sim_env(simulator)
+    store = tmp_path / "orders.sqlite"
+    simulator.set_price("BTCUSDT", D("50000"))
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--yes", "--store", str(store),
+                           env=env)).exit_code == 0
+    assert (await cli.arun("buy", "BTCUSDT", "0.01", "--price", "40000", "--yes",
+                           env=env)).exit_code == 0
+    history = await cli.arun("orders", "--history", "-s", "BTCUSDT", "--csv", env=env)
+    rows = list(csv.reader(io.StringIO(history.stdout)))
+    assert rows[0][-2:] == ["fee", "realised PnL"] and len(rows) == 3
+    open_orders = list(csv.reader(io.StringIO(
+        (await cli.arun("orders", "--csv", env=env)).stdout)))
+    assert open_orders[0][0] == "order id" and open_orders[1][5] == "NEW"
+    stored = list(csv.reader(io.StringIO(
+        (await cli.arun("history", "--store", str(store), "--csv")).stdout)))
+    assert stored[0][0] == "submitted (UTC)" and stored[1][6] == "FILLED"
