@@ -6,9 +6,10 @@ and the order's commission would read 0 where the wallet paid. The trades themse
 (their ids and fees) come by the user stream, usually a moment later. So an order that
 filled while some of its quantity is known only from a snapshot holds its `order_filled`
 callback until its trades cover the quantity: the stream's, or, after `FEES_WAIT` seconds
-without them, the exchange's `userTrades` (read once, applied as trade updates through the
-lifecycle: recorded, counted by the risk layer, in the ledger). Then the callback fires,
-whatever is known by then.
+without them, the exchange's `userTrades` (one read a symbol for all the orders waiting,
+applied as trade updates through the lifecycle: recorded, counted by the risk layer, in
+the ledger). Then the callback fires, whatever is known by then. A placement waits for it
+(bounded) only while the stream is up: with the stream down nobody is held up.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class FillFees:
         self._emit = emit
         self._held: dict[str, asyncio.Event] = {}
         self._settling: dict[str, asyncio.Future[None]] = {}
+        self._owners: dict[str, ManagedOrder] = {}  # the orders held, by client id
+        self._reads: dict[str, asyncio.Future[None]] = {}  # a trades read by symbol
 
     def hold(self, managed: ManagedOrder) -> bool:
         """True when `managed`'s `order_filled` must wait for its fees (then it fires
@@ -68,6 +71,7 @@ class FillFees:
             except RuntimeError:  # no loop (a synchronous caller): nothing to wait with
                 return False
             self._held[client_order_id] = asyncio.Event()
+            self._owners[client_order_id] = managed
             task = asyncio.ensure_future(self._settle(managed))
             self._settling[client_order_id] = task
             background = self._core.background
@@ -76,9 +80,11 @@ class FillFees:
         return True
 
     async def settled(self, managed: ManagedOrder, limit: float = 2 * FEES_WAIT) -> None:
-        """Wait (at most `limit` s) until a held `order_filled` of `managed` has fired."""
+        """Wait (at most `limit` s) until a held `order_filled` of `managed` has fired;
+        not at all while the user stream is down (the trades are then read in the
+        background, and the caller is not held up for them)."""
         task = self._settling.get(managed.client_order_id)
-        if task is not None:
+        if task is not None and self._core.exchange.user_stream_connected:
             await asyncio.wait({task}, timeout=limit)
 
     def trade_applied(self, managed: ManagedOrder) -> None:
@@ -95,24 +101,42 @@ class FillFees:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(held.wait(), FEES_WAIT)
             if not held.is_set():
-                await self._read_trades(managed)
+                await self._read_trades(managed.symbol)
         finally:
             del self._held[client_order_id]
             self._settling.pop(client_order_id, None)
+            self._owners.pop(client_order_id, None)
             self._emit(managed)
 
-    async def _read_trades(self, managed: ManagedOrder) -> None:
-        """The order's trades from `userTrades`, applied as the stream would have."""
+    async def _read_trades(self, symbol: str) -> None:
+        """Read the symbol's trades once for every order of it waiting for its fees (one
+        request however many wait: a stream that is down must not turn into a flood)."""
+        reading = self._reads.get(symbol)
+        if reading is None:
+            reading = self._reads[symbol] = asyncio.ensure_future(self._read(symbol))
+            reading.add_done_callback(lambda _: self._reads.pop(symbol, None))
+        await asyncio.shield(reading)
+
+    async def _read(self, symbol: str) -> None:
+        """The symbol's recent trades from `userTrades`, applied to the waiting orders as
+        the stream would have applied them."""
+        waiting = [m for m in self._owners.values()
+                   if m.symbol == symbol and not fees_known(m)]
+        if not waiting:
+            return
+        now = self._core.now_ms()
+        start = min(m.submitted_at or now for m in waiting) - LOOK_BACK_MS
         try:
             history = account_history_of(self._core.exchange)
-            start = (managed.submitted_at or self._core.now_ms()) - LOOK_BACK_MS
-            trades = await history.trades(managed.symbol, start_time=start, limit=1000)
+            trades = await history.trades(symbol, start_time=start, limit=1000)
         except ExecutionError as exc:
-            logger.warning("order %s: its trades could not be read (%s): order_filled "
-                           "fires without its fees", managed.client_order_id, exc)
+            logger.warning("%s: the trades of %d order(s) could not be read (%s): their "
+                           "order_filled fires without the fees", symbol, len(waiting), exc)
             return
+        by_order = {m.order_id: m for m in waiting if m.order_id}
         for trade in trades:
-            if trade.order_id == managed.order_id and trade.trade_id not in managed.trade_ids:
+            managed = by_order.get(trade.order_id)
+            if managed is not None and trade.trade_id not in managed.trade_ids:
                 self._apply_update(_trade_update(managed, trade))
 
 
