@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from execution.ledger import LedgerFill, LedgerIncome, build_round_trips
 from execution.ledger.summary import equity_curve, pnl_by_day, pnl_by_strategy
 
@@ -114,3 +117,36 @@ def test_a_fill_learnt_again_keeps_what_was_known() -> None:
     merged = live.merged(synced)
     assert merged.commission == D("0.05") and merged.strategy == "s"
     assert synced.merged(live).commission == D("0.05")
+
+
+def test_a_fee_split_by_a_flip_adds_up_to_the_fee_exactly() -> None:
+    fills = [fill(1, "BUY", "1", "100", fee="0"), fill(2, "SELL", "3", "100", fee="1"),
+             fill(3, "BUY", "2", "100", fee="0")]
+    first, second = build_round_trips(fills, funding_known_until=10_000)
+    assert first.fees is not None and second.fees is not None
+    assert first.fees + second.fees == D("1")
+
+
+@given(st.lists(st.tuples(st.integers(-5, 5).filter(bool), st.integers(90, 110),
+                          st.integers(0, 3)), min_size=1, max_size=30))
+def test_round_trips_account_for_every_fill_exactly(
+    moves: list[tuple[int, int, int]],
+) -> None:
+    """Whatever the fills (flips included), once flat the trips' gross PnL is the cash the
+    fills moved and their fees are the fills' fees, to the last decimal."""
+    fills, held = [], 0
+    for index, (delta, price, fee) in enumerate(moves, start=1):
+        fills.append(fill(index, "BUY" if delta > 0 else "SELL", str(abs(delta)), str(price),
+                          fee=f"0.{fee}"))
+        held += delta
+    if held:
+        fills.append(fill(len(fills) + 1, "SELL" if held > 0 else "BUY", str(abs(held)), "100",
+                          fee="0.3"))
+    trips = build_round_trips(fills, funding_known_until=10**9)
+    assert all(not t.is_open for t in trips)
+    cash = sum((D(f.price) * f.quantity * (1 if f.side == "SELL" else -1) for f in fills),
+               start=D(0))
+    fees = sum((f.commission or D(0) for f in fills), start=D(0))
+    assert sum((t.gross_pnl or D(0) for t in trips), start=D(0)) == cash
+    assert sum((t.fees or D(0) for t in trips), start=D(0)) == fees
+    assert sum((t.net_pnl or D(0) for t in trips), start=D(0)) == cash - fees

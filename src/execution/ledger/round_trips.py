@@ -76,11 +76,11 @@ class _Open:
     realized: Decimal | None = ZERO
     trade_ids: list[int] = field(default_factory=list)
 
-    def add_fee(self, fee: Decimal | None, asset: str | None, part: Decimal) -> None:
+    def add_fee(self, fee: Decimal | None, asset: str | None) -> None:
         if fee is None or self.fees is None:
             self.fees = None
             return
-        self.fees += fee * part
+        self.fees += fee
         if fee and asset:
             self.fee_assets.add(asset)
 
@@ -133,34 +133,37 @@ def _apply(fill: LedgerFill, building: dict[tuple[str, str], _Open],
                                      fill.strategy)
     quantity = fill.quantity
     if sign == trip.sign:
-        _enter(trip, fill, quantity, Decimal(1))
+        _enter(trip, fill, quantity, fill.commission)
         return
     closing = min(quantity, trip.held)
+    rest = quantity - closing
+    # A fill through zero: its fee split by quantity, the two parts adding up to it exactly.
+    fee = fill.commission
+    rest_fee = None if fee is None else (fee * rest / quantity if rest else Decimal(0))
     if closing > 0:
-        part = closing / quantity
         trip.exit_quantity += closing
         trip.exit_cost += fill.price * closing
         trip.held -= closing
-        trip.add_fee(fill.commission, fill.commission_asset, part)
+        trip.add_fee(None if fee is None or rest_fee is None else fee - rest_fee,
+                     fill.commission_asset)
         trip.add_realized(fill.realized_pnl)  # the exchange's PnL is the closing part's
         trip.trade_ids.append(fill.trade_id)
     if trip.held == 0:
         trips.append(_finish(trip, fill.time))
         del building[key]
-    rest = quantity - closing
     if rest > 0 and fill.position_side == "BOTH":
         new = building[key] = _Open(fill.symbol, fill.position_side, sign, fill.time,
                                     fill.strategy)
-        _enter(new, fill, rest, rest / quantity, realized=False)
+        _enter(new, fill, rest, rest_fee, realized=False)
 
 
-def _enter(trip: _Open, fill: LedgerFill, quantity: Decimal, part: Decimal,
+def _enter(trip: _Open, fill: LedgerFill, quantity: Decimal, fee: Decimal | None,
            *, realized: bool = True) -> None:
     trip.entry_quantity += quantity
     trip.entry_cost += fill.price * quantity
     trip.held += quantity
     trip.most = max(trip.most, trip.held)
-    trip.add_fee(fill.commission, fill.commission_asset, part)
+    trip.add_fee(fee, fill.commission_asset)
     if realized:
         trip.add_realized(fill.realized_pnl)
     trip.trade_ids.append(fill.trade_id)
