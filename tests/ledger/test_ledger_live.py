@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.ledger.conftest import wait_until
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.ledger import read_ledger
@@ -17,7 +18,6 @@ from execution.models import OrderSide
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.store_memory import MemoryOrderStore
-from tests.ledger.conftest import wait_until
 
 D = Decimal
 
