@@ -98,6 +98,7 @@ def write_ledger(
 
 
 def read_fills(connection: sqlite3.Connection, symbol: str | None) -> list[LedgerFill]:
+    """The fills (of one symbol, or all), by time then trade id."""
     sql = f"SELECT {FILL_COLUMNS} FROM ledger_fills"
     params: list[Any] = []
     if symbol is not None:
@@ -109,6 +110,7 @@ def read_fills(connection: sqlite3.Connection, symbol: str | None) -> list[Ledge
 
 def read_income(connection: sqlite3.Connection, income_type: str | None
                 ) -> list[LedgerIncome]:
+    """The income records (of one type, or all), oldest first."""
     sql = f"SELECT {INCOME_COLUMNS} FROM ledger_income"
     params: list[Any] = []
     if income_type is not None:
@@ -119,5 +121,6 @@ def read_income(connection: sqlite3.Connection, income_type: str | None
 
 
 def read_marks(connection: sqlite3.Connection) -> dict[str, int]:
+    """Every sync mark by name."""
     return {name: int(value) for name, value in
             connection.execute("SELECT name, value FROM ledger_marks")}

@@ -36,6 +36,8 @@ UNKNOWN = "unknown"
 
 
 class By(enum.StrEnum):
+    """How `pnl` groups: each round trip, per strategy, per UTC day."""
+
     TRIP = "trip"
     STRATEGY = "strategy"
     DAY = "day"
