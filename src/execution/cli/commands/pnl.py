@@ -22,7 +22,7 @@ from execution.cli.commands.ledger_source import (
     sync_store,
 )
 from execution.cli.options import VenueConfig
-from execution.cli.output import Output
+from execution.cli.output import Output, to_jsonable
 from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
 from execution.exchange.account_history import IncomeRecord, account_history_of
@@ -130,7 +130,7 @@ def _trips(out: Output, as_csv: bool, trips: list[RoundTrip]) -> None:
     closed = [t for t in trips if not t.is_open]
     net = _total(t.net_pnl for t in closed)
     if out.json_mode:
-        out.emit_json({"round_trips": [{**_jsonable(t), "duration_ms": t.duration_ms}
+        out.emit_json({"round_trips": [{**to_jsonable(t), "duration_ms": t.duration_ms}
                                        for t in trips],
                        "closed": len(closed), "net_pnl": net})
         return
@@ -140,12 +140,6 @@ def _trips(out: Output, as_csv: bool, trips: list[RoundTrip]) -> None:
     if not as_csv:
         out.line(f"{len(closed)} closed round trip(s), net PnL "
                  f"{UNKNOWN if net is None else format_decimal(net)}")
-
-
-def _jsonable(value: Any) -> Any:
-    from execution.cli.output import to_jsonable
-
-    return to_jsonable(value)
 
 
 def _by_strategy(out: Output, as_csv: bool, view: LedgerView) -> None:
