@@ -26,11 +26,12 @@ import asyncio
 import logging
 import queue
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from execution.errors import StoreUnavailableError
+from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
 from execution.store_base import QueuedStore
@@ -46,6 +47,7 @@ from execution.store_codec import (
     stored_event,
 )
 from execution.store_interface import HealthListener, OrderStorage
+from execution.store_ledger import read_fills, read_income, read_marks
 from execution.store_lock import StoreFileLock
 from execution.store_migrations import SCHEMA_VERSION, migrate
 from execution.store_schema import (
@@ -75,6 +77,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SQLiteOrderStore(QueuedStore):
@@ -298,6 +301,27 @@ class SQLiteOrderStore(QueuedStore):
         for seq, *row in connection.execute(sql, params):
             yield stored_event(seq, tuple(row))
 
+    # -- the account ledger ----------------------------------------------------------------
+
+    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
+        """The ledger's fills (of one symbol, or all), by time then trade id."""
+        return await self._read_ledger(lambda c: read_fills(c, symbol), [])
+
+    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
+        """The ledger's income records (of one type, or all), oldest first."""
+        return await self._read_ledger(lambda c: read_income(c, income_type), [])
+
+    async def load_marks(self) -> dict[str, int]:
+        """How far each sync has read (ms), by name."""
+        return await self._read_ledger(read_marks, {})
+
+    async def _read_ledger(self, read: Callable[[sqlite3.Connection], T], empty: T) -> T:
+        def run() -> T:
+            with self._reader() as connection:
+                return read(connection) if _has_ledger(connection) else empty
+
+        return await asyncio.to_thread(run)
+
     def _reader(self) -> _Reader:
         return _Reader(self.path)
 
@@ -308,6 +332,13 @@ OrderStore = SQLiteOrderStore
 
 def _conforms(store: SQLiteOrderStore) -> OrderStorage:
     return store  # mypy checks here that the SQLite store is an `OrderStorage`
+
+
+def _has_ledger(connection: sqlite3.Connection) -> bool:
+    """A file not yet migrated (read without `open`) has no ledger tables: it reads empty."""
+    return connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_fills'"
+    ).fetchone() is not None
 
 
 class _Reader:

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from execution.errors import StoreLockedError, StoreUnavailableError
+from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent
 from execution.store_codec import order_row
 from execution.store_interface import HealthListener
-from execution.store_writer import EVENT, EVENTS, NOTE, ORDER, ORDERS
+from execution.store_writer import EVENT, EVENTS, FILLS, INCOME, MARK, NOTE, ORDER, ORDERS
 from execution.timekeeping import now_ms
 
 logger = logging.getLogger("execution.store")
@@ -104,3 +105,17 @@ class QueuedStore:
     def append_note(self, client_order_id: str, kind: str, detail: dict[str, Any]) -> None:
         """Queue a note for the audit trail (a replace that failed, an adopted order...)."""
         self._put((NOTE, client_order_id, kind, now_ms(), detail))
+
+    # -- the account ledger (`execution.ledger.storage.LedgerStorage`) ---------------------
+
+    def record_fills(self, fills: Iterable[LedgerFill]) -> None:
+        """Queue ledger fills (merged into a fill of the same trade already held)."""
+        self._put((FILLS, list(fills)))
+
+    def record_income(self, records: Iterable[LedgerIncome]) -> None:
+        """Queue income records (one per income type and tranId; a repeat is ignored)."""
+        self._put((INCOME, list(records)))
+
+    def record_mark(self, name: str, value: int) -> None:
+        """Queue a sync mark (kept only if later than the one held)."""
+        self._put((MARK, name, int(value)))

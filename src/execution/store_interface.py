@@ -29,6 +29,13 @@ The contract every implementation keeps (the suite in `tests/store/` checks it):
 - **Versions.** `open` brings an older layout up to date and refuses one written by a newer
   version of this package with `StoreVersionError`; `schema_version` is the version the
   open store is at.
+- **The account ledger.** A store that keeps it (both built-in stores do) is also an
+  `execution.ledger.storage.LedgerStorage`: `record_fills`, `record_income` and
+  `record_mark` queue (the same writer, the same `flush`), `load_fills`, `load_income`
+  and `load_marks` read. Its tables are `store_schema.LEDGER_SCHEMA` (plain SQL types) and
+  its statements `store_ledger` (upserts by `INSERT ... ON CONFLICT`): a trade is one row
+  (a known figure never replaced by an unknown one), an income record one per type and
+  tranId, a mark only moves forward. `tests/ledger/test_ledger_storage.py` checks it.
 - **Errors.** `StoreUnavailableError`: the store could not commit (or open); what was asked
   is not persisted yet. `StoreLockedError`: someone else holds the store.
   `StoreVersionError`: a newer version of this package wrote it; it is left untouched. All

@@ -15,6 +15,7 @@ import threading
 import uuid
 from typing import Any
 
+from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.orders.managed import ManagedOrder
 from execution.store_base import QueuedStore
 from execution.store_codec import (
@@ -45,6 +46,9 @@ class MemoryOrderStore(QueuedStore):
         self._guard = threading.Lock()  # writes may come from any thread
         self._orders: dict[str, OrderRow] = {}  # insertion order is the rowid's
         self._events: list[StoredEvent] = []
+        self._fills: dict[tuple[str, int], LedgerFill] = {}
+        self._income: dict[tuple[str, str], LedgerIncome] = {}
+        self._marks: dict[str, int] = {}
 
     @property
     def location(self) -> str:
@@ -86,6 +90,13 @@ class MemoryOrderStore(QueuedStore):
             self._events.extend(
                 stored_event(seq + offset, row) for offset, row in enumerate(rows.events, 1)
             )
+            for key, fill in rows.fills.items():
+                held = self._fills.get(key)
+                self._fills[key] = fill if held is None else held.merged(fill)
+            for income_key, record in rows.income.items():
+                self._income.setdefault(income_key, record)
+            for name, value in rows.marks.items():
+                self._marks[name] = max(value, self._marks.get(name, value))
 
     async def flush(self) -> None:
         """Nothing to wait for (every write is applied when queued); StoreUnavailableError
@@ -111,6 +122,24 @@ class MemoryOrderStore(QueuedStore):
                 event for event in self._events
                 if client_order_id is None or event.client_order_id == client_order_id
             ]
+
+    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
+        """The ledger's fills (of one symbol, or all), by time then trade id."""
+        with self._guard:
+            fills = [f for f in self._fills.values() if symbol is None or f.symbol == symbol]
+        return sorted(fills, key=lambda f: (f.time, f.trade_id))
+
+    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
+        """The ledger's income records (of one type, or all), oldest first."""
+        with self._guard:
+            records = [r for r in self._income.values()
+                       if income_type is None or r.income_type == income_type]
+        return sorted(records, key=lambda r: (r.time, r.income_type, r.tran_id))
+
+    async def load_marks(self) -> dict[str, int]:
+        """How far each sync has read (ms), by name."""
+        with self._guard:
+            return dict(self._marks)
 
 
 def _conforms(store: MemoryOrderStore) -> OrderStorage:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from execution.errors import StoreVersionError
-from execution.store_schema import SCHEMA
+from execution.store_schema import LEDGER_SCHEMA, SCHEMA
 
 Step = Callable[[sqlite3.Connection], None]
 
@@ -34,15 +34,24 @@ class Migration:
     apply: Step
 
 
-def _create_tables(connection: sqlite3.Connection) -> None:
+def _run_script(connection: sqlite3.Connection, script: str) -> None:
     # executescript would COMMIT first and run outside the migration's transaction.
-    for statement in SCHEMA.split(";"):
+    for statement in script.split(";"):
         if statement.strip():
             connection.execute(statement)
 
 
+def _create_tables(connection: sqlite3.Connection) -> None:
+    _run_script(connection, SCHEMA)
+
+
+def _create_ledger(connection: sqlite3.Connection) -> None:
+    _run_script(connection, LEDGER_SCHEMA)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "orders and events tables, their indexes", _create_tables),
+    Migration(2, "the account ledger: fills, income, sync marks", _create_ledger),
 )
 
 

@@ -205,3 +205,45 @@ def connect(path: Any) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
+
+
+# The account ledger (`execution.ledger`): fills by trade, income by transaction, and how
+# far a sync has read. Plain SQL types only (TEXT decimals, BIGINT times), so that another
+# database takes the same statements.
+LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_fills (
+    symbol TEXT NOT NULL,
+    trade_id BIGINT NOT NULL,
+    order_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    position_side TEXT NOT NULL,
+    price TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    commission TEXT,
+    commission_asset TEXT,
+    realized_pnl TEXT,
+    time_ms BIGINT NOT NULL,
+    maker INTEGER,
+    client_order_id TEXT,
+    strategy TEXT,
+    source TEXT NOT NULL,
+    PRIMARY KEY (symbol, trade_id)
+);
+CREATE INDEX IF NOT EXISTS ledger_fills_time ON ledger_fills (time_ms);
+CREATE TABLE IF NOT EXISTS ledger_income (
+    income_type TEXT NOT NULL,
+    tran_id TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    income TEXT NOT NULL,
+    asset TEXT NOT NULL,
+    time_ms BIGINT NOT NULL,
+    trade_id TEXT NOT NULL,
+    info TEXT NOT NULL,
+    PRIMARY KEY (income_type, tran_id)
+);
+CREATE INDEX IF NOT EXISTS ledger_income_time ON ledger_income (time_ms);
+CREATE TABLE IF NOT EXISTS ledger_marks (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+"""

@@ -23,15 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from execution.errors import StoreUnavailableError
+from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.store_codec import EventRow, OrderRow, event_json
 from execution.store_interface import HealthListener
+from execution.store_ledger import write_ledger
 from execution.store_schema import connect, insert_events, merged_row, upsert_orders
 
 logger = logging.getLogger("execution.store")
 
 STOP = object()
 # What a queued tuple holds (its first item).
-ORDER, ORDERS, EVENT, EVENTS, NOTE = range(5)
+ORDER, ORDERS, EVENT, EVENTS, NOTE, FILLS, INCOME, MARK = range(8)
 RETRY_FIRST = 0.05  # s before a failed commit is retried, doubling up to RETRY_LAST
 RETRY_LAST = 1.0
 
@@ -64,18 +66,24 @@ class PendingRows:
     """Rows gathered from queued items and not committed yet (kept across failed
     commits): the one place a queued item becomes rows."""
 
-    __slots__ = ("events", "orders")
+    __slots__ = ("events", "fills", "income", "marks", "orders")
 
     def __init__(self) -> None:
         self.orders: dict[str, OrderRow] = {}  # an order's snapshots, merged
         self.events: list[EventRow] = []
+        # The ledger's rows: a trade's fills merged, income records, marks (the latest)
+        self.fills: dict[tuple[str, int], LedgerFill] = {}
+        self.income: dict[tuple[str, str], LedgerIncome] = {}
+        self.marks: dict[str, int] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.events)
+        return bool(self.orders or self.events or self.fills or self.income or self.marks)
 
     def add(self, item: tuple[Any, ...]) -> None:
         what = item[0]
-        if what == EVENTS:
+        if what >= FILLS:
+            self._ledger(item)
+        elif what == EVENTS:
             self.events.extend(
                 [
                     (client_order_id, type(event).__name__, event.timestamp, recorded_at,
@@ -99,6 +107,20 @@ class PendingRows:
             self.events.append((client_order_id, kind, recorded_at, recorded_at,
                                 json.dumps(detail, default=str)))
 
+    def _ledger(self, item: tuple[Any, ...]) -> None:
+        what = item[0]
+        if what == FILLS:
+            fills = self.fills
+            for fill in item[1]:
+                held = fills.get(fill.key)
+                fills[fill.key] = fill if held is None else held.merged(fill)
+        elif what == INCOME:
+            for record in item[1]:
+                self.income.setdefault(record.key, record)
+        else:
+            _, name, value = item
+            self.marks[name] = max(value, self.marks.get(name, value))
+
     def _order(self, row: OrderRow) -> None:
         # The latest snapshot wins, as the upsert would have it: an adopted one never
         # overwrites the placer's fields even when both wait in one batch.
@@ -108,11 +130,16 @@ class PendingRows:
     def clear(self) -> None:
         self.orders = {}
         self.events = []
+        self.fills = {}
+        self.income = {}
+        self.marks = {}
 
     def describe(self) -> str:
         ids = list(dict.fromkeys([*self.orders, *(row[0] for row in self.events)]))
         shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-        return f"{len(self.orders)} order rows and {len(self.events)} events (of {shown})"
+        ledger = len(self.fills) + len(self.income)
+        return (f"{len(self.orders)} order rows, {len(self.events)} events and {ledger} "
+                f"ledger rows (of {shown})")
 
 
 class StoreWriter:
@@ -240,6 +267,8 @@ class StoreWriter:
                     upsert_orders(connection, list(pending.orders.values()))
                 if pending.events:
                     insert_events(connection, pending.events)
+                write_ledger(connection, list(pending.fills.values()),
+                             list(pending.income.values()), pending.marks)
         except Exception as exc:
             if connection is not None:
                 with contextlib.suppress(Exception):
@@ -247,7 +276,7 @@ class StoreWriter:
                 with contextlib.suppress(Exception):
                     connection.close()
             return None, exc
-        self.writes += len(pending.orders) + len(pending.events)
+        self.writes += len(pending.orders) + len(pending.events) + len(pending.fills)
         pending.clear()
         return connection, None
 

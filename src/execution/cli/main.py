@@ -14,6 +14,7 @@ from execution.cli.commands import (
     margin,
     market,
     panic,
+    pnl,
     sim,
     sizing,
     trading,
@@ -23,7 +24,7 @@ from execution.cli.commands import (
 
 __all__ = [
     "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
-    "margin", "market", "panic", "run", "sim", "sizing", "trading",
+    "margin", "market", "panic", "pnl", "run", "sim", "sizing", "trading",
     "trading_state", "watch",
 ]
 

@@ -56,6 +56,7 @@ class PnlSummary:
     wallet_change: Decimal
     return_on_margin_percent: Decimal
     position_closed: bool
+    funding: Decimal | None = None  # received (+) or paid (-) while the position was open
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class PricePath:
     high: Decimal
     end: Decimal
     steps: int
+    samples: tuple[Decimal, ...] = ()  # prices along the walk, evenly sampled
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class DemoReport:
     orders: list[OrderLine] = field(default_factory=list)
     price_path: PricePath | None = None
     pnl: PnlSummary | None = None
+    equity: list[Decimal] = field(default_factory=list)  # the wallet with the open PnL
     statistics: Any = None
     stored_events: int = 0
     steps_log: list[str] = field(default_factory=list)

@@ -22,6 +22,7 @@ from typing import Any
 from execution.demo.report import DemoReport, OrderLine, PnlSummary, PricePath, SizingLine
 from execution.errors import ExecutionError
 from execution.exchange.base import BaseExchange
+from execution.ledger.round_trips import RoundTrip
 from execution.models import Balance, OrderSide
 from execution.money import format_decimal
 from execution.orders.managed import ManagedOrder, OrderRole
@@ -30,6 +31,7 @@ from execution.sizing import PositionSizer, SizingResult
 
 _HUNDRED = Decimal(100)
 _BPS = Decimal(10_000)
+SAMPLES = 60  # prices kept of the walk, for the equity sparkline
 
 
 class DemoError(ExecutionError):
@@ -168,13 +170,44 @@ async def _run(
         after = await _usdt(exchange)
         report.balance_after = after
         positions = await exchange.get_positions(symbol)
+        trip = await _ledger_trip(exchange, store_path, symbol)
         report.pnl = _pnl(bracket.entry, filled_exit, reason, before, after, settings.leverage,
-                          not positions)
-        step(f"position closed: net PnL {report.pnl.net_pnl:.2f} USDT, wallet now "
-             f"{after.wallet_balance:.2f}")
+                          not positions, trip)
+        report.equity = _equity(before, bracket.entry, report.price_path, after)
+        step(f"position closed: net PnL {format_decimal(report.pnl.net_pnl)} USDT (the "
+             f"ledger's round trip), wallet now {format_decimal(after.wallet_balance)}")
 
     report.stored_events = len(await OrderStore(store_path).query_events())
     return report
+
+
+async def _ledger_trip(exchange: BaseExchange, store_path: Path, symbol: str) -> RoundTrip:
+    """The demo's round trip from the store's account ledger, after a sync with the
+    exchange's record (a fill the stream had not delivered before the stop is in it)."""
+    from execution.ledger.sync import sync_ledger
+    from execution.ledger.view import read_ledger
+    from execution.store import OrderStore
+
+    async with OrderStore(store_path) as store:
+        await sync_ledger(exchange, store, symbols=[symbol])
+        trips = [t for t in (await read_ledger(store)).round_trips(symbol) if not t.is_open]
+    if len(trips) != 1:
+        raise DemoError(f"the ledger has {len(trips)} closed round trips, expected one")
+    return trips[0]
+
+
+def _equity(before: Balance, entry: ManagedOrder, path: PricePath | None, after: Balance
+            ) -> list[Decimal]:
+    """The wallet plus the open position's PnL at each sampled price, then the wallet
+    after: what the demo's sparkline draws."""
+    start = before.wallet_balance
+    if path is None:
+        return [start, after.wallet_balance]
+    quantity = entry.order.filled_quantity
+    price = entry.order.average_price or path.start
+    held = start - entry.order.commission
+    return [start, *[held + (p - price) * quantity for p in path.samples],
+            after.wallet_balance]
 
 
 async def _usdt(exchange: BaseExchange) -> Balance:
@@ -226,12 +259,14 @@ async def _move_price(
     rng = random.Random(f"aster-demo:{settings.seed}")
     price = low = high = start
     steps = 0
+    samples: list[Decimal] = []
     deadline = time.monotonic() + settings.wait_seconds * 2
     while steps < settings.max_steps and time.monotonic() < deadline:
         moved_bps = rng.randint(-settings.step_bps, settings.step_bps)
         price = _to_tick(price * (_BPS + moved_bps) / _BPS, tick)
         steps += 1
         simulator.set_price(symbol, price)
+        samples.append(price)
         low, high = min(low, price), max(high, price)
         if price <= stop_price or price >= take_profit:
             break
@@ -241,9 +276,12 @@ async def _move_price(
         # The walk did not reach an exit in time: finish at the nearer one.
         price = take_profit if high - start >= start - low else stop_price
         simulator.set_price(symbol, price)
+        samples.append(price)
         low, high = min(low, price), max(high, price)
     await _wait_for(finished, settings.wait_seconds, "an exit to fill")
-    return PricePath(start=start, low=low, high=high, end=price, steps=steps)
+    every = max(1, len(samples) // SAMPLES)
+    return PricePath(start=start, low=low, high=high, end=price, steps=steps,
+                     samples=tuple(samples[::every] + samples[-1:]))
 
 
 def _to_tick(price: Decimal, tick: Decimal) -> Decimal:
@@ -302,14 +340,17 @@ def _pnl(
     after: Balance,
     leverage: int,
     position_closed: bool,
+    trip: RoundTrip,
 ) -> PnlSummary:
-    quantity = exit_order.order.filled_quantity
-    entry_price = entry.order.average_price or Decimal(0)
-    exit_price = exit_order.order.average_price or Decimal(0)
+    """The closed position's PnL: the account ledger's round trip (the exchange's fills,
+    fees and funding), beside the wallet's change."""
+    quantity = trip.quantity
+    entry_price = trip.entry_price
+    exit_price = trip.exit_price or Decimal(0)
     direction = 1 if entry.order.side is OrderSide.BUY else -1
-    gross = (exit_price - entry_price) * quantity * direction
-    fees = entry.order.commission + exit_order.order.commission
-    net = gross - fees
+    if trip.gross_pnl is None or trip.fees is None or trip.net_pnl is None:
+        raise DemoError("the ledger does not know the round trip's PnL")
+    gross, fees, net = trip.gross_pnl, trip.fees, trip.net_pnl
     margin = quantity * entry_price / Decimal(leverage)
     roe = (net / margin * _HUNDRED).quantize(Decimal("0.01")) if margin else Decimal(0)
     return PnlSummary(
@@ -325,4 +366,5 @@ def _pnl(
         wallet_change=after.wallet_balance - before.wallet_balance,
         return_on_margin_percent=roe,
         position_closed=position_closed,
+        funding=trip.funding,
     )

@@ -35,6 +35,7 @@ class AccountTrade:
     realized_pnl: Decimal
     maker: bool
     time: int  # ms since the epoch, the exchange's
+    position_side: str = "BOTH"  # BOTH (one-way mode), LONG or SHORT (hedge mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ def parse_trade(raw: Any) -> AccountTrade:
         commission_asset=str(_field(raw, "commissionAsset", what)),
         realized_pnl=_decimal(raw, "realizedPnl", what), maker=bool(raw.get("maker")),
         time=int(_field(raw, "time", what)),
+        position_side=str(raw.get("positionSide") or "BOTH"),
     )
 
 

@@ -30,6 +30,7 @@ from execution.models import (
 )
 from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
+from execution.orders.ledger_income import income_changed
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.positions import LegKey
@@ -71,6 +72,7 @@ class EventFeed:
         if isinstance(event, OrderUpdate):
             self._lifecycle.apply_update(event)
         elif isinstance(event, AccountUpdate):
+            income_changed(self._core, event)  # funding: into the ledger
             touched = self._positions_touched
             account, marks = self._core.account, self._core.marks
             for position in event.positions:

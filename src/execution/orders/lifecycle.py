@@ -31,6 +31,7 @@ from execution.orders.adoption import (
     owners_of,
 )
 from execution.orders.core import ManagerCore
+from execution.orders.fill_fees import FillFees
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
 from execution.orders.state import OrderCancelRejected, OrderEvent, OrderFilled, Outcome
 from execution.orders.translate import events_from_snapshot, events_from_update
@@ -69,6 +70,9 @@ class OrderLifecycle:
         self._on_leg_change = on_leg_change
         self._cancel = cancel
         self.adoption_log: AdoptionLog | None = None  # kept during a start
+        # `order_filled` waits for the fill's fees when a REST answer showed it first.
+        self._fees = FillFees(core, self.apply_update,
+                              lambda managed: self._callbacks.emit("order_filled", managed))
         self._left: set[str] = set()  # untracked orders reported and not adopted
 
     def apply(self, managed: ManagedOrder, event: OrderEvent) -> Transition:
@@ -82,6 +86,8 @@ class OrderLifecycle:
             # The day's result and the loss limits; also a trade's fees and PnL that come
             # after a REST snapshot counted its quantity (STALE).
             self._core.risk.follow((managed,))
+            if event.trade_id:
+                self._fees.trade_applied(managed)
         if outcome is not Outcome.APPLIED:
             return transition
         self._registry.changed(managed)
@@ -90,12 +96,22 @@ class OrderLifecycle:
             self._on_leg_change(managed)
         return transition
 
+    async def fees_settled(self, managed: ManagedOrder) -> None:
+        """Wait (bounded) until `managed`'s fill has its fees and `order_filled` has fired,
+        when a REST answer showed the fill before its trades (`fill_fees`)."""
+        await self._fees.settled(managed)
+
     def apply_update(self, update: OrderUpdate) -> None:
         """A stream order update: applied to the order it names, or that order adopted."""
         snapshot = update.order
         managed = self._registry.find(snapshot.client_order_id, snapshot.order_id)
         if managed is None:
-            self.consider(snapshot)
+            adopted = self.consider(snapshot)
+            if adopted is not None and update.trade_id and not update.from_resync:
+                # The adoption counted the quantity from the snapshot; the trade itself
+                # (its id, fee, realised PnL) is this update's: recorded as well.
+                for event in events_from_update(adopted, update, self._core.now_ms()):
+                    self.apply(adopted, event)
             return
         try:
             managed.check_describes(snapshot)
@@ -182,7 +198,8 @@ class OrderLifecycle:
         if before is after:
             return
         if after is OrderStatus.FILLED:
-            emit("order_filled", managed)
+            if not self._fees.hold(managed):
+                emit("order_filled", managed)
         elif after in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
             emit("order_cancelled", managed)
         elif after is OrderStatus.REJECTED:

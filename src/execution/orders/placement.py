@@ -293,4 +293,8 @@ class OrderPlacer:
         if result.created_at and not managed.order.created_at:
             managed.order.created_at = result.created_at
         lifecycle.apply_snapshot(managed, result)
+        if not is_protective(role, intent, tags):
+            # A fill the answer showed comes back with its fees (never held up for them:
+            # the protective work, a kill switch's close).
+            await lifecycle.fees_settled(managed)
         return managed

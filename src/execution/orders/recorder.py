@@ -11,6 +11,11 @@ but protective work (a bracket's exits, the market close of a crossed exit) is n
 up by the store: it goes ahead from memory and is written once the store can write again.
 Either way the `store_failed` callback hears of the order, and `store_recovered` once
 everything the store held back is committed.
+
+A store that keeps the account ledger (`execution.ledger.storage.LedgerStorage`) also gets
+every fill of a trade (one with the exchange's trade id: a fill a REST snapshot derived has
+no fee or trade to speak of, and a sync brings the exchange's record of it) as it is
+applied, with its fee, fee asset, realised PnL and the order's strategy.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ import logging
 from typing import Any
 
 from execution.errors import StoreUnavailableError
+from execution.ledger.records import STREAM, LedgerFill
+from execution.ledger.storage import LedgerStorage
 from execution.orders.callbacks import CallbackRegistry
 from execution.orders.managed import ManagedOrder
-from execution.orders.state import OrderEvent, OrderRejected
+from execution.orders.state import OrderEvent, OrderFilled, OrderRejected
 from execution.store_interface import OrderStorage
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
@@ -44,11 +51,18 @@ class OrderRecorder:
         self._callbacks = callbacks
         self._clock = clock
         self._events: list[tuple[str, OrderEvent, int]] = []  # applied, not yet queued
+        self._ledger = store if isinstance(store, LedgerStorage) else None
+        self._fills: list[LedgerFill] = []  # ledger fills not yet queued
         self._dirty: dict[str, ManagedOrder] = {}  # order rows to write (latest state wins)
         # Orders `store_failed` reported, for `store_recovered` once they are committed.
         self._unpersisted: dict[str, ManagedOrder] = {}
         if store is not None:
             store.add_health_listener(self._store_health)
+
+    @property
+    def ledger(self) -> LedgerStorage | None:
+        """The store's account ledger (None: no store, or one without a ledger)."""
+        return self._ledger
 
     def event(self, managed: ManagedOrder, event: OrderEvent) -> None:
         """An event was applied to `managed`: queue it, and the order's row, by the end of
@@ -63,9 +77,14 @@ class OrderRecorder:
             except RuntimeError:  # no loop running (a synchronous caller): queue now
                 store.append_event(client_order_id, event)
                 store.save_order(managed)
+                if self._ledger is not None and isinstance(event, OrderFilled) and (
+                        event.trade_id):
+                    self._ledger.record_fills([ledger_fill(managed, event)])
                 return
         events = self._events
         events.append((client_order_id, event, self._clock.now_ms()))
+        if self._ledger is not None and isinstance(event, OrderFilled) and event.trade_id:
+            self._fills.append(ledger_fill(managed, event))
         self._dirty[client_order_id] = managed
         if len(events) >= HAND_OVER_EVENTS:
             # A long burst within one iteration: let the writer start on it meanwhile.
@@ -75,6 +94,9 @@ class OrderRecorder:
         if self._events and self.store is not None:
             events, self._events = self._events, []
             self.store.append_events(events)
+        if self._fills and self._ledger is not None:
+            fills, self._fills = self._fills, []
+            self._ledger.record_fills(fills)
 
     def persist_dirty(self) -> None:
         """Queue the events applied and the rows of the orders changed since the last call."""
@@ -142,3 +164,19 @@ class OrderRecorder:
     def _emit(self, event_name: str, managed: ManagedOrder) -> None:
         if self._callbacks is not None:
             self._callbacks.emit(event_name, managed)
+
+
+def ledger_fill(managed: ManagedOrder, event: OrderFilled) -> LedgerFill:
+    """The ledger's row of a trade of `managed`. The stream leaves the fee out only when it
+    does not know it (no fee asset either): then it is unknown (None), not 0."""
+    order = managed.order
+    fee_known = bool(event.commission) or bool(event.commission_asset)
+    return LedgerFill(
+        symbol=order.symbol, trade_id=event.trade_id, order_id=order.order_id,
+        side=order.side.value, position_side=order.position_side.value,
+        price=event.last_price, quantity=event.last_quantity,
+        commission=event.commission if fee_known else None,
+        commission_asset=event.commission_asset or None,
+        realized_pnl=event.realized_pnl, time=event.timestamp,
+        client_order_id=order.client_order_id, strategy=managed.strategy_name, source=STREAM,
+    )

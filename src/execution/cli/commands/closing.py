@@ -16,8 +16,10 @@ from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
 from execution.errors import ValidationError
-from execution.models import Order, PositionSide
+from execution.models import PositionSide
 from execution.money import format_decimal
+from execution.orders.fill_fees import fees_known
+from execution.orders.managed import ManagedOrder
 from execution.rules import normalize_symbol
 
 
@@ -45,7 +47,7 @@ def close(
             "needs a venue that outlives the command: pass --url of a running simulator",
         )
 
-    async def body() -> list[Order]:
+    async def body() -> list[ManagedOrder]:
         from execution.orders.manager import OrderManager
 
         async with open_exchange(venue) as connection:
@@ -64,13 +66,33 @@ def close(
                 closing = await manager.close_position(
                     symbol, cancel_orders=not keep_orders, strategy_name=strategy,
                     position_side=position_side)
-                return [managed.order for managed in closing]
+                return closing
 
+    # The manager has stopped: each close's fill has its fees and realised PnL by now
+    # (the stream's trades, or the exchange's userTrades), or they are said unknown.
     closing = run_async(body())
+    result = closing_result(closing)
     if out.json_mode:
-        out.emit_json({"symbol": symbol, "orders": closing})
+        out.emit_json({"symbol": symbol, "orders": [m.order for m in closing], **result})
         return
     if not closing:
         out.line(f"no open {symbol} position")
         return
-    show_orders(out, f"Closing orders {symbol}", closing, "no orders")
+    show_orders(out, f"Closing orders {symbol}", [m.order for m in closing], "no orders")
+    out.line(" ".join(f"{name.replace('_', ' ')} {_amount(value)};"
+                      for name, value in result.items()).rstrip(";"))
+
+
+def closing_result(closing: list[ManagedOrder]) -> dict[str, Decimal | None]:
+    """What the closing fills realised: the exchange's realised PnL, the fees and the net
+    of the two (None, unknown, while a fill's trades are not known)."""
+    filled = [m for m in closing if m.filled_quantity > 0]
+    if not all(fees_known(m) for m in filled):
+        return {"realized_pnl": None, "fees": None, "net_pnl": None}
+    realized = sum((m.order.realized_pnl for m in filled), start=Decimal(0))
+    fees = sum((m.order.commission for m in filled), start=Decimal(0))
+    return {"realized_pnl": realized, "fees": fees, "net_pnl": realized - fees}
+
+
+def _amount(value: Decimal | None) -> str:
+    return "unknown" if value is None else format_decimal(value)

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from execution.cli.app import command
 from execution.cli.output import Output, to_jsonable
+from execution.money import format_decimal
 
 if TYPE_CHECKING:
     from execution.demo import DemoReport
@@ -104,16 +105,30 @@ def render(out: Output, report: DemoReport) -> None:
             [
                 ["position", f"{pnl.side} {pnl.quantity} {pnl.symbol}"],
                 ["entry / exit", f"{pnl.entry_price} / {pnl.exit_price} ({pnl.exit_reason})"],
-                ["gross PnL", f"{pnl.gross_pnl:,.2f} USDT"],
-                ["fees", f"{pnl.fees:,.2f} USDT"],
-                ["net PnL", f"{pnl.net_pnl:,.2f} USDT"],
-                ["wallet change", f"{pnl.wallet_change:,.2f} USDT"],
+                ["gross PnL", f"{format_decimal(pnl.gross_pnl)} USDT"],
+                ["fees", f"{format_decimal(pnl.fees)} USDT"],
+                ["funding", "unknown" if pnl.funding is None else
+                 f"{format_decimal(pnl.funding)} USDT"],
+                ["net PnL", f"{format_decimal(pnl.net_pnl)} USDT"],
+                ["wallet change", f"{format_decimal(pnl.wallet_change)} USDT"],
                 ["return on margin", f"{pnl.return_on_margin_percent}%"],
                 ["position closed", "yes" if pnl.position_closed else "no"],
             ],
             right_align=["value"],
         )
+    render_equity(out, report.equity)
     render_statistics(out, report.statistics)
+
+
+def render_equity(out: Output, equity: list[Decimal]) -> None:
+    """The wallet (with the open position's PnL) along the walk, as a sparkline."""
+    if len(equity) < 2:
+        return
+    from execution.ledger.plot import sparkline
+
+    out.line(f"\n[bold]Equity[/bold] {sparkline(equity)}  {format_decimal(equity[0])} -> "
+             f"{format_decimal(equity[-1])} USDT (low {format_decimal(min(equity))}, high "
+             f"{format_decimal(max(equity))})")
 
 
 def render_statistics(out: Output, statistics: Any) -> None:

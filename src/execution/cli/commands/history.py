@@ -11,6 +11,7 @@ import typer
 
 from execution.cli.app import command, run_async
 from execution.cli.output import Output
+from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
 from execution.models import OrderStatus
 from execution.rules import normalize_symbol
@@ -85,8 +86,10 @@ def history(
     events: Annotated[str | None, typer.Option(
         "--events", help="Show the audit trail (every event) of this client order id.",
         show_default=False)] = None,
+    as_csv: CsvOption = False,
 ) -> None:
     """Show orders recorded in the order store (newest last), or one order's events."""
+    check_modes(out, as_csv)
     order_store = _history_store(store)
     wanted_status: OrderStatus | None = None
     if status is not None:
@@ -107,8 +110,8 @@ def history(
                  "recorded_at": e.recorded_at, "payload": e.payload} for e in trail
             ]})
             return
-        out.table(
-            f"Events of {events}", ["#", "time", "kind", "detail"],
+        show_table(
+            out, as_csv, f"Events of {events}", ["#", "time", "kind", "detail"],
             ([e.seq, _time(e.timestamp or e.recorded_at), e.kind, _detail(e.payload)]
              for e in trail),
         )
@@ -127,8 +130,8 @@ def history(
             for m in orders
         ]})
         return
-    out.table(
-        f"Order history ({order_store.location})", HISTORY_COLUMNS,
+    show_table(
+        out, as_csv, f"Order history ({order_store.location})", HISTORY_COLUMNS,
         ([_time(m.submitted_at), m.client_order_id, m.strategy_name or "-", m.symbol,
           f"{m.order.side.value} {m.order.order_type.name}", m.role.value.lower(),
           m.status.value,

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from execution.cli.app import command, run_async
+from execution.cli.commands.account_history import OrderCost, order_costs
 from execution.cli.commands.order_options import (
     ClientIdOpt,
     KindOpt,
@@ -32,9 +33,10 @@ from execution.cli.commands.order_options import (
 )
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
-from execution.cli.output import Output
+from execution.cli.output import Output, to_jsonable
 from execution.cli.placing import place_order
 from execution.cli.safety import announce
+from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
 from execution.exchange.order_request import check_order_id
 from execution.intent import OrderIntent
@@ -264,13 +266,15 @@ def orders(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000,
                                        help="At most this many (with --history).")] = 50,
+    as_csv: CsvOption = False,
 ) -> None:
     """Show open orders, or with --history the recent orders of a symbol in any state."""
+    check_modes(out, as_csv)
     wanted = normalize_symbol(symbol) if symbol else None
     if history and wanted is None:
         raise ValidationError("symbol", None, "--history needs --symbol")
 
-    async def body() -> list[Order]:
+    async def body() -> tuple[list[Order], dict[str, OrderCost]]:
         async with open_exchange(venue) as connection:
             out.notice(f"[dim]{escape(connection.label)}[/dim]")
             exchange = connection.exchange
@@ -278,12 +282,36 @@ def orders(
                 await exchange.get_symbol_rules(wanted)
             if history:
                 assert wanted is not None
-                return await exchange.get_all_orders(wanted, limit=limit)
-            return await exchange.get_open_orders(wanted)
+                found = await exchange.get_all_orders(wanted, limit=limit)
+                # An order's answer has no fees or PnL: its trades have them.
+                return found, await order_costs(exchange, wanted, found)
+            return await exchange.get_open_orders(wanted), {}
 
-    result = run_async(body())
-    title = f"Order history {wanted}" if history else "Open orders"
-    show_orders(out, title, result, "no orders" if history else "no open orders")
+    result, costs = run_async(body())
+    if history:
+        show_history(out, f"Order history {wanted}", result, costs, as_csv)
+    elif as_csv:
+        show_table(out, True, "Open orders", ORDER_COLUMNS, [order_row(o) for o in result])
+    else:
+        show_orders(out, "Open orders", result, "no open orders")
+
+
+def show_history(out: Output, title: str, orders: list[Order], costs: dict[str, OrderCost],
+                 as_csv: bool = False) -> None:
+    """Orders in any state with the fees and realised PnL of their trades (unknown where
+    the trades were not found, never 0)."""
+    if out.json_mode:
+        out.emit_json({"orders": [
+            {**to_jsonable(o), "commission": costs[o.order_id][0],
+             "commission_asset": costs[o.order_id][1] or o.commission_asset,
+             "realized_pnl": costs[o.order_id][2]} for o in orders]})
+        return
+    unknown = None if as_csv else "unknown"
+    show_table(out, as_csv, title, [*ORDER_COLUMNS, "fee", "realised PnL"],
+               [[*order_row(o), *((unknown if v is None else v)
+                                  for v in (costs[o.order_id][0], costs[o.order_id][2]))]
+                for o in orders],
+               right_align=[*ORDER_NUMERIC, "fee", "realised PnL"], empty="no orders")
 
 
 @command("cancel", confirm=True)

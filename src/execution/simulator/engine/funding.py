@@ -35,6 +35,13 @@ class FundingSettler:
         if self.rate:
             self._settle(now)
 
+    def settle_now(self) -> None:
+        """Settle at once, as at a funding time (tests and demos: funding on a held
+        position without waiting for 00:00, 08:00 or 16:00 UTC); the schedule is kept."""
+        self.settlements += 1
+        if self.rate:
+            self._settle(self.core.now())
+
     def _settle(self, now: int) -> None:
         core = self.core
         marks = core.marks
