@@ -373,18 +373,8 @@ class AsterDEXExchange(BaseExchange):
     async def start_user_stream(self, handler: UserEventHandler) -> None:
         if self._stream is not None:
             await self.stop_user_stream()
-        link = self.stream_link
-        link.handler = handler
-        self._stream = UserStream(
-            session=lambda: self.transport.session,
-            ws_url=self.ws_url,
-            create_key=link.create_listen_key,
-            keepalive_key=link.keepalive_listen_key,
-            delete_key=link.delete_listen_key,
-            resync=link.resync_orders,
-            handler=link.on_user_event,
-            clock=self.local_clock,
-        )
+        self._stream = self.stream_link.open_stream(
+            handler, lambda: self.transport.session, self.ws_url, self.local_clock)
         await self._stream.start(wait=self.timeout)
 
     async def stop_user_stream(self) -> None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import aiohttp
+
 from execution.errors import MismatchedAnswerError, OrderNotFoundError
 from execution.exchange import endpoints as ep
 from execution.exchange.base import UserEventHandler
 from execution.exchange.order_desk import OrderDesk
 from execution.exchange.parsing import MalformedResponseError
 from execution.exchange.rest import RestClient
+from execution.exchange.user_stream import UserStream
 from execution.models import OrderUpdate, UserEvent
+from execution.timekeeping import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +35,19 @@ class StreamLink:
         self.desk = desk
         self.handler: UserEventHandler | None = None
         self._now_ms = now_ms
+
+    def open_stream(
+        self, handler: UserEventHandler, session: Callable[[], aiohttp.ClientSession],
+        ws_url: str, clock: Clock,
+    ) -> UserStream:
+        """A `UserStream` fed through this link: its listenKey calls and resync are the
+        link's, and every event reaches `handler` after the link tracked it."""
+        self.handler = handler
+        return UserStream(
+            session=session, ws_url=ws_url, create_key=self.create_listen_key,
+            keepalive_key=self.keepalive_listen_key, delete_key=self.delete_listen_key,
+            resync=self.resync_orders, handler=self.on_user_event, clock=clock,
+        )
 
     async def on_user_event(self, event: UserEvent) -> None:
         """Track an order event, then pass every event to the handler (an algo order's

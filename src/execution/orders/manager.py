@@ -38,8 +38,7 @@ from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy, check_prefix, manager_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
-from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
-from execution.orders.callbacks import Callback
+from execution.orders.bracket import Bracket, BracketBackend, BracketRequest
 from execution.orders.closing import close_position, leg_canceller
 from execution.orders.core import ManagerSettings, Setting
 from execution.orders.deadman import DeadmanConfig
@@ -50,8 +49,8 @@ from execution.orders.modify import ReplaceFailedError, cancel_and_replace
 from execution.orders.panic import PanicReport, panic
 from execution.orders.positions import PositionReads, parse_side
 from execution.orders.protection import ProtectionConfig, ProtectionReport
+from execution.orders.reads import OrderReads
 from execution.orders.reconcile import ReconciliationReport
-from execution.orders.stats import OrderStatistics, compute_statistics
 from execution.orders.validation import OrderGuards
 from execution.risk.engine import RiskEngine
 from execution.risk.limits import RiskLimits
@@ -63,7 +62,7 @@ from execution.timekeeping import SYSTEM_CLOCK, Clock
 __all__ = ["Bracket", "ManagedOrder", "OrderGuards", "OrderManager", "ReplaceFailedError"]
 
 
-class OrderManager(OrderEntry, PositionReads):
+class OrderManager(OrderEntry, PositionReads, OrderReads):
     """Order lifecycle, brackets, persistence and reconciliation over one exchange.
 
     `store` is an `OrderStorage`, a path to its SQLite file, a store URL
@@ -188,52 +187,6 @@ class OrderManager(OrderEntry, PositionReads):
     def last_reconciliation(self) -> ReconciliationReport | None:
         """The report of the last start's reconciliation (None before a start)."""
         return self._session.last_reconciliation
-
-    # -- lookups ----------------------------------------------------------------------------
-
-    def get_order(self, order_id: str) -> ManagedOrder | None:
-        """An order by the exchange's order id or by client order id (O(1))."""
-        return self._core.registry.get(order_id)
-
-    @property
-    def orders(self) -> list[ManagedOrder]:
-        """Every order tracked, oldest first."""
-        return list(self._core.registry.by_client_id.values())
-
-    def open_orders(self, symbol: str | None = None) -> list[ManagedOrder]:
-        """Orders not yet final, of one symbol or all."""
-        registry = self._core.registry
-        return registry.open_orders(None if symbol is None else normalize_symbol(symbol))
-
-    def unknown_outcomes(self) -> list[ManagedOrder]:
-        """Orders sent whose outcome the exchange has not told yet (never acknowledged, no
-        request in flight): they count as open until settled."""
-        registry = self._core.registry
-        return [
-            managed for managed in registry.open_orders()
-            if managed.never_acknowledged and not waiting_leg(managed)
-            and managed.client_order_id not in registry.in_flight
-        ]
-
-    @property
-    def brackets(self) -> dict[str, Bracket]:
-        """Brackets by their entry's client order id."""
-        return self._brackets.brackets
-
-    def get_statistics(self) -> OrderStatistics:
-        """Counts, fill rate, volume, fees, time to fill and realised PnL, by status and
-        by strategy, over every order tracked."""
-        return compute_statistics(self._core.registry.by_client_id.values())
-
-    def on(self, event_name: str, callback: Callback) -> None:
-        """Register `callback(managed_order)` (sync or async) for a `CallbackEvent`; a
-        `position_unprotected` callback gets the audit's `PositionProtection`, `margin_call`
-        a `MarginCall`, `account_config_updated` an `AccountConfigUpdate`."""
-        self._core.callbacks.add(event_name, callback)
-
-    def off(self, event_name: str, callback: Callback) -> None:
-        """Remove a callback registered with `on`."""
-        self._core.callbacks.remove(event_name, callback)
 
     # -- protection -------------------------------------------------------------------------
 
