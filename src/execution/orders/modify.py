@@ -16,7 +16,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, params_from_attributes
 from execution.models import OrderStatus, PositionSide, WorkingType
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
@@ -67,7 +67,12 @@ def modified_intent(
         raise ValidationError(
             "new_quantity", total, f"not above the filled quantity {order.filled_quantity}"
         )
+    extras = params_from_attributes(managed.attributes)  # every parameter it was sent with
+    if new_price is not None and order.order_type.needs_price:
+        extras.pop("peg_price_type", None)  # a price given: no longer pegged to the book
+        extras.pop("peg_offset", None)
     return OrderIntent(
+        **extras,  # type: ignore[arg-type]
         symbol=order.symbol,
         side=order.side,
         order_type=order.order_type,

@@ -36,7 +36,7 @@ from execution.errors import (
     ValidationError,
 )
 from execution.exchange.order_request import check_client_order_id
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, intent_attributes
 from execution.models import Order, OrderStatus, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
@@ -207,6 +207,9 @@ class OrderPlacer:
             reduce_only=intent.reduce_only,
             position_side=intent.position_side,
             working_type=intent.working_type,
+            close_position=intent.close_position,
+            activation_price=intent.activation_price,
+            callback_rate=intent.callback_rate,
         )
         managed = ManagedOrder(
             order,
@@ -223,6 +226,7 @@ class OrderPlacer:
             managed.attributes[WORKING_TYPE] = intent.working_type.value
         if intent.position_side is not PositionSide.BOTH:  # the hedge-mode leg, persisted
             managed.attributes[POSITION_SIDE] = intent.position_side.value
+        managed.attributes.update(intent_attributes(intent))  # trailing, peg, stp, ...
         registry.register(managed)
         return managed
 
@@ -291,5 +295,7 @@ class OrderPlacer:
             registry.in_flight.discard(client_order_id)
         if result.created_at and not managed.order.created_at:
             managed.order.created_at = result.created_at
+        if managed.order.price is None and result.price:  # a BBO peg: the venue priced it
+            managed.order.price = result.price
         lifecycle.apply_snapshot(managed, result)
         return managed
