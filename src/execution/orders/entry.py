@@ -7,7 +7,7 @@ whatever method it came through, is validated, rounded and sent the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from execution.coercion import to_enum
@@ -15,9 +15,12 @@ from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, TimeInForce
 from execution.money import Number, positive
+from execution.orders.batch import BatchOrder, place_batch
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest
 from execution.orders.managed import ManagedOrder
+from execution.orders.placement import OrderPlacer
 from execution.orders.post_only import check_reprices, place_with_reprices
+from execution.orders.session import ManagerSession
 from execution.rules import normalize_symbol
 
 
@@ -35,6 +38,8 @@ class OrderEntry:
     """The placement methods of `OrderManager`."""
 
     exchange: BaseExchange
+    _placer: OrderPlacer
+    _session: ManagerSession
 
     async def _place(self, intent: OrderIntent, labels: OrderLabels) -> ManagedOrder:
         """Validate `intent` and send it exactly once (the manager's one path)."""
@@ -70,6 +75,25 @@ class OrderEntry:
 
         return await place_with_reprices(self.exchange, place, intent, client_order_id,
                                          reprices)
+
+    async def place_batch(
+        self,
+        orders: Sequence[OrderIntent | BatchOrder],
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> list[ManagedOrder]:
+        """Several orders in batches of up to 5 per request (the venue's `batchOrders`; a
+        longer list is split): all are checked before anything is sent, each is recorded
+        before its batch leaves and settled as a single order is (a lost answer leg by leg
+        by client order id). One result per order, in order: placed, REJECTED (refused by
+        the exchange) or PENDING_NEW (unknown, settled later). `strategy_name` and `tags`
+        apply to the plain intents; a `BatchOrder` carries its own (see `orders.batch`)."""
+        await self._session.ensure_started()
+        legs = [order if isinstance(order, BatchOrder)
+                else BatchOrder(order, strategy_name=strategy_name, tags=tuple(tags))
+                for order in orders]
+        return await place_batch(self._placer, legs)
 
     async def place_market_order(
         self,

@@ -35,6 +35,7 @@ from execution.errors import (
     TimestampError,
     ValidationError,
 )
+from execution.exchange.base import BaseExchange
 from execution.exchange.order_request import check_client_order_id
 from execution.intent import OrderIntent, intent_attributes
 from execution.models import Order, OrderStatus, OrderType, PositionSide
@@ -42,6 +43,7 @@ from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import CLOSE_TAG, ManagedOrder, OrderRole
+from execution.orders.registry import OrderRegistry
 from execution.orders.risk_check import check_risk
 from execution.orders.state import OrderRejected
 from execution.orders.validation import (
@@ -114,6 +116,15 @@ class OrderPlacer:
         self._recorder = core.recorder
         self._lifecycle = lifecycle
         self._lookup = lookup
+
+    @property
+    def registry(self) -> OrderRegistry:
+        """The manager's orders (the batch path registers through `track`)."""
+        return self._registry
+
+    @property
+    def exchange(self) -> BaseExchange:
+        return self._core.exchange
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
@@ -258,44 +269,56 @@ class OrderPlacer:
         client_order_id = managed.client_order_id
         registry = self._registry
         registry.in_flight.add(client_order_id)
-        lifecycle = self._lifecycle
         try:
-            # Committed before it is sent. A store that cannot write refuses an ordinary
-            # order (untracked again, nothing sent); protective work goes from memory.
-            try:
-                await self._recorder.commit_before_send(
-                    managed, protective=is_protective(role, intent, tags)
-                )
-            except StoreUnavailableError:
-                registry.unregister(managed)
-                raise
+            await self.commit(managed, intent)
             if on_registered is not None:
                 on_registered(managed)
             try:
                 result = await self._core.exchange.place(intent, client_order_id)
             except ExecutionError as exc:
-                if is_final_rejection(exc):
-                    local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
-                    lifecycle.apply(
-                        managed,
-                        OrderRejected(client_order_id, str(exc), self._core.now_ms(), local),
-                    )
-                    raise
-                # Nothing said about the order: it may or may not exist. It stays
-                # PENDING_NEW and is settled by its client order id (now, or by the stream
-                # or polling once the grace is over).
-                logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
-                               type(exc).__name__, exc)
-                await self._lookup.refresh(managed)
-                if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
-                    lifecycle.outcome_unknown(managed, exc)
-                    raise
+                await self.settle_error(managed, exc)
                 return managed
         finally:
             registry.in_flight.discard(client_order_id)
+        self.settle_answer(managed, result)
+        return managed
+
+    async def commit(self, managed: ManagedOrder, intent: OrderIntent) -> None:
+        """Commit a tracked order to the store before it is sent. A store that cannot
+        write refuses an ordinary order (untracked again, `StoreUnavailableError`, nothing
+        to send); protective work goes from memory."""
+        try:
+            await self._recorder.commit_before_send(
+                managed, protective=is_protective(managed.role, intent, managed.tags)
+            )
+        except StoreUnavailableError:
+            self._registry.unregister(managed)
+            raise
+
+    async def settle_error(self, managed: ManagedOrder, exc: ExecutionError) -> None:
+        """The placement of `managed` raised `exc`: a refusal of the order makes it
+        REJECTED (and is raised); anything else says nothing about it: it is looked up by
+        its client order id, and if that does not settle it, it stays PENDING_NEW (for the
+        stream or polling) and `exc` is raised. Returns when the lookup settled it."""
+        client_order_id = managed.client_order_id
+        if is_final_rejection(exc):
+            local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
+            self._lifecycle.apply(
+                managed, OrderRejected(client_order_id, str(exc), self._core.now_ms(), local)
+            )
+            raise exc
+        logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
+                       type(exc).__name__, exc)
+        await self._lookup.refresh(managed)
+        if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
+            self._lifecycle.outcome_unknown(managed, exc)
+            raise exc
+
+    def settle_answer(self, managed: ManagedOrder, result: Order) -> None:
+        """The exchange answered with the order: applied (a pegged order's price, set by
+        the venue, is taken from the answer)."""
         if result.created_at and not managed.order.created_at:
             managed.order.created_at = result.created_at
         if managed.order.price is None and result.price:  # a BBO peg: the venue priced it
             managed.order.price = result.price
-        lifecycle.apply_snapshot(managed, result)
-        return managed
+        self._lifecycle.apply_snapshot(managed, result)
