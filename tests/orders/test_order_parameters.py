@@ -218,6 +218,7 @@ async def test_v3_parameters_are_refused_on_v1_credentials_before_sending(
                 await m.place_order(OrderIntent(BTC, BUY, OrderType.LIMIT, D("0.01"),
                                                 price="45000", **extra))  # type: ignore[arg-type]
             assert caught.value.field == field and len(orders_sent(simulator)) == sent
+            assert m.orders == []  # nothing recorded either
 
 
 async def test_a_bbo_peg_is_sent_without_a_price_and_priced_by_the_venue(

@@ -151,6 +151,7 @@ class AsterDEXExchange(BaseExchange):
             max_retries=self.max_retries, backoff_base=backoff_base,
         )
         self.scheme = self.rest.scheme
+        self.v3_parameters = speaks_v3(profile.name, self.scheme)  # stpMode, BBO peg, HIDDEN
         self.markets = Markets(self.rest, self.local_clock)
         self.account = AccountDesk(self.rest)
         self.orders = OrderDesk(
@@ -171,10 +172,8 @@ class AsterDEXExchange(BaseExchange):
         self._clock_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(venue={self.venue!r}, rest_urls={self.rest_urls!r}, "
-            f"credentials={self._credentials!r}, live={self.is_live})"
-        )
+        return (f"{type(self).__name__}(venue={self.venue!r}, rest_urls={self.rest_urls!r}, "
+                f"credentials={self._credentials!r}, live={self.is_live})")
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -309,9 +308,9 @@ class AsterDEXExchange(BaseExchange):
     async def _send(self, intent: OrderIntent, client_order_id: str) -> Order:
         self._check_live()
         self.check_order_type(intent.order_type)
-        v3 = speaks_v3(self.name, self.scheme)
         return await self.orders.place(request_for(self.markets, intent, client_order_id,
-                                                   v3=v3, mark_age=MARK_FRESH_SECONDS))
+                                                   v3=self.v3_parameters,
+                                                   mark_age=MARK_FRESH_SECONDS))
 
     async def cancel_order(
         self, order_id: str | None, symbol: str, *, client_order_id: str | None = None

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Self
 
 from execution.errors import ConfigurationError, ExchangeError, ValidationError
+from execution.exchange.order_request import check_v3_parameters
 from execution.exchange.strategy_orders import StrategyOrders
 from execution.intent import OrderIntent
 from execution.models import (
@@ -153,6 +154,14 @@ class BaseExchange(abc.ABC):
         """Change a resting LIMIT order's price and/or quantity in place (see
         `modifies_in_place`); a venue without it refuses and sends nothing."""
         raise ConfigurationError(f"{type(self).__name__} cannot modify an order in place")
+
+    # AsterDEX with v3 credentials: the order parameters only its v3 API has.
+    v3_parameters: bool = False
+
+    def check_parameters(self, intent: OrderIntent) -> None:
+        """Refuse, before anything is sent or recorded, a parameter this client cannot send
+        (`stpMode`, the BBO peg and HIDDEN without the v3 API)."""
+        check_v3_parameters(intent, v3=self.v3_parameters)
 
     async def place(self, intent: OrderIntent, client_order_id: str) -> Order:
         """Send the order `intent` describes under `client_order_id`: the package's one

@@ -43,6 +43,7 @@ __all__ = [
     "check_answer",
     "check_client_order_id",
     "check_order_id",
+    "check_v3_parameters",
     "new_client_order_id",
     "request_for",
 ]
@@ -260,6 +261,20 @@ def speaks_v3(venue: str, scheme: object) -> bool:
     return venue == "asterdex" and getattr(scheme, "value", None) == "eip712"
 
 
+def check_v3_parameters(intent: OrderIntent, *, v3: bool) -> None:
+    """Unless `v3`, refuse the parameters only AsterDEX's v3 API has (`stpMode`, the BBO
+    peg, timeInForce HIDDEN): a `ValidationError` before anything is sent or recorded."""
+    if v3:
+        return
+    for name in V3_ONLY:
+        if getattr(intent, name) is not None:
+            raise ValidationError(name, getattr(intent, name),
+                                  "only on AsterDEX's v3 API (EIP-712 credentials)")
+    if intent.time_in_force is TimeInForce.HIDDEN:
+        raise ValidationError("time_in_force", "HIDDEN",
+                              "only on AsterDEX's v3 API (EIP-712 credentials)")
+
+
 def request_for(
     markets: MarketView,
     intent: OrderIntent,
@@ -272,14 +287,7 @@ def request_for(
     checked against a mark no older than `mark_age` s, when one is cached). `v3` is False
     for a venue or credentials without the v3 API: its parameters (`stpMode`, the BBO peg,
     HIDDEN) are refused before anything is sent."""
-    if not v3:
-        for name in V3_ONLY:
-            if getattr(intent, name) is not None:
-                raise ValidationError(name, getattr(intent, name),
-                                      "only on AsterDEX's v3 API (EIP-712 credentials)")
-        if intent.time_in_force is TimeInForce.HIDDEN:
-            raise ValidationError("time_in_force", "HIDDEN",
-                                  "only on AsterDEX's v3 API (EIP-712 credentials)")
+    check_v3_parameters(intent, v3=v3)
     rules = markets.rules_for(intent.symbol)
     reference = (markets.recent_mark(rules.symbol, mark_age)
                  if intent.order_type is OrderType.MARKET else None)

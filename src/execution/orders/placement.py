@@ -153,6 +153,7 @@ class OrderPlacer:
         check_symbol_allowed(symbol, guards)
         exchange = self._core.exchange
         exchange.check_order_type(intent.order_type)
+        exchange.check_parameters(intent)
         rules = await exchange.get_symbol_rules(symbol)
         # The mark: for triggers and market notionals; for a limit order's PERCENT_PRICE
         # band, a mark fetched in the last seconds serves (no request per order).
