@@ -13,6 +13,7 @@ from execution.cli.commands import (
     history,
     margin,
     market,
+    modify,
     panic,
     sim,
     sizing,
@@ -21,7 +22,7 @@ from execution.cli.commands import (
 
 __all__ = [
     "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
-    "margin", "market", "panic", "run", "sim", "sizing", "trading",
+    "margin", "market", "modify", "panic", "run", "sim", "sizing", "trading",
 ]
 
 

@@ -47,6 +47,7 @@ async def place_order(
     client_order_id: str | None,
     working_type: WorkingType | None,
     risk: RiskLimits | None = None,
+    reprices: int = 0,
 ) -> Order:
     """Check and round `intent` through an order manager, say what was rounded, announce
     the order (and ask on mainnet), then send it once through the manager."""
@@ -60,5 +61,5 @@ async def place_order(
             out.notice(f"[yellow]{notice}[/yellow]")
         announce(out, venue, connection, describe(checked), yes=yes)
         managed = await manager.place_order(checked, strategy_name=strategy,
-                                            client_order_id=client_order_id)
+                                            client_order_id=client_order_id, reprices=reprices)
         return managed.order
