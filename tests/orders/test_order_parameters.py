@@ -270,3 +270,22 @@ async def test_post_only_is_re_priced_under_a_new_id_only_after_a_proven_rejecti
         await manager.place_order(OrderIntent(BTC, BUY, OrderType.LIMIT, D("0.01"),
                                               price="45000"), reprices=1)
     assert refusal.value.field == "reprices"
+
+
+async def test_a_native_modify_checks_a_hedge_leg_not_the_net_position(
+    manager: OrderManager, simulator: SimulatedExchange, v3: AsterDEXExchange,
+) -> None:
+    """A reduce-only limit closing the LONG leg (0.02) while SHORT holds 0.01: modified in
+    place, its reduce-only check is against its leg, not the net 0.01."""
+    await v3.margin.set_position_mode("hedge")
+    for side, leg, quantity in ((BUY, PositionSide.LONG, "0.02"),
+                                (SELL, PositionSide.SHORT, "0.01")):
+        await manager.place_order(OrderIntent(BTC, side, OrderType.MARKET, D(quantity),
+                                              position_side=leg))
+    closing = await manager.place_order(OrderIntent(
+        BTC, SELL, OrderType.LIMIT, D("0.02"), price="51000", reduce_only=True,
+        position_side=PositionSide.LONG, stp_mode="EXPIRE_TAKER"))
+    moved = await manager.modify_order(closing.client_order_id, new_price=D("51500"))
+    assert moved.client_order_id == closing.client_order_id  # in place: the same ids
+    assert moved.order.price == D("51500")
+    assert any(r.method == "PUT" for r in simulator.request_log if r.path.endswith("/order"))
