@@ -138,3 +138,15 @@ async def test_modify_without_a_store_finds_the_order_on_the_exchange(
     assert missing.exit_code == 2
 
 
+
+
+async def test_chase_from_the_command_line(
+    cli: Any, simulator: SimulatedExchange, env: dict[str, str],
+) -> None:
+    placed = data(await cli.arun("chase", BTC, "buy", "0.01", "--offset", "0.5",
+                                 "--max-offset", "2", "--percent", "--yes", "--json",
+                                 env=env))["chase"]
+    assert placed["chaseOffset"] == "0.5" and placed["maxChaseOffsetType"] == "PERCENTAGE"
+    refused = await cli.arun("chase", BTC, "buy", "0.01", "--offset", "-1", "--yes", env=env)
+    assert refused.exit_code == 2
+    assert len([r for r in simulator.request_log if r.path.endswith("/chase")]) == 1

@@ -7,6 +7,7 @@ from execution.cli.commands import (
     account,
     account_history,
     batch,
+    chase,
     closing,
     countdown,
     demo,
@@ -21,8 +22,8 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
-    "margin", "market", "modify", "panic", "run", "sim", "sizing", "trading",
+    "account", "account_history", "app", "batch", "chase", "closing", "countdown", "demo",
+    "history", "margin", "market", "modify", "panic", "run", "sim", "sizing", "trading",
 ]
 
 
