@@ -17,6 +17,7 @@ from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderStatus, OrderType, PositionSide
 from execution.orders.batch import BatchOrder
 from execution.orders.manager import OrderManager
+from execution.orders.validation import OrderGuards
 from execution.simulator import SimulatedExchange
 from execution.simulator.testing import credentials_for
 
@@ -126,3 +127,17 @@ async def test_hedge_legs_go_in_one_batch_without_reduce_only(
         assert '"reduceOnly"' not in batch_posts(simulator)[-1]["batchOrders"]
         legs = {p.position_side: p.quantity for p in await exchange.get_positions(BTC)}
         assert legs == {PositionSide.SHORT: D("-0.001")}
+
+
+async def test_the_checks_count_the_earlier_legs_of_the_same_batch(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+) -> None:
+    """A guard of 3 open orders a symbol refuses the 4th leg of a batch of 5 (the legs
+    before it count), and then nothing is sent or kept."""
+    guards = OrderGuards(max_open_orders_per_symbol=3)
+    async with OrderManager(exchange, tmp_path / "orders.sqlite", guards=guards) as manager:
+        with pytest.raises(ValidationError) as caught:
+            await manager.place_batch(ladder(5))
+        assert caught.value.field == "orders[3].open_orders"
+        assert batch_posts(simulator) == [] and manager.orders == []
+        assert len(await manager.place_batch(ladder(3))) == 3  # within the guard: placed

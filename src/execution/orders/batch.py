@@ -52,12 +52,6 @@ class BatchSender(Protocol):
     async def place(self, legs: Sequence[BatchLeg]) -> list[LegResult]: ...
 
 
-def chunks(orders: Sequence[BatchOrder]) -> list[list[BatchOrder]]:
-    """`orders` in batches of at most `MAX_BATCH_ORDERS`, in order."""
-    return [list(orders[i:i + MAX_BATCH_ORDERS])
-            for i in range(0, len(orders), MAX_BATCH_ORDERS)]
-
-
 async def place_batch(placer: OrderPlacer, orders: Sequence[BatchOrder]) -> list[ManagedOrder]:
     """Check every order, then place them in batches of up to 5; one `ManagedOrder` per
     order, in order: NEW/FILLED (placed), REJECTED (refused: its reason in the audit
@@ -65,25 +59,45 @@ async def place_batch(placer: OrderPlacer, orders: Sequence[BatchOrder]) -> list
     refusal of any order raises `ValidationError` (naming it) before anything is sent."""
     if not orders:
         raise ValidationError("orders", 0, "a batch needs at least one order")
-    checked: list[BatchOrder] = []
-    for index, order in enumerate(orders):
-        try:
-            intent = await placer.validate(order.intent)
-        except ValidationError as exc:
-            raise ValidationError(f"orders[{index}].{exc.field}", exc.value, exc.rule) from exc
-        checked.append(replace(order, intent=intent))
-    ids = [o.client_order_id for o in checked if o.client_order_id is not None]
-    doubled = sorted({cid for cid in ids if ids.count(cid) > 1})
-    if doubled:
-        raise ValidationError("client_order_id", doubled[0], "appears more than once")
+    registry = placer.registry
+    legs: list[tuple[BatchOrder, ManagedOrder]] = []
+    try:  # leg by leg, each tracked once checked: the next one's checks count it
+        for index, order in enumerate(orders):
+            try:
+                intent = await placer.validate(order.intent)
+                managed = placer.track(intent, strategy_name=order.strategy_name,
+                                       tags=order.tags, client_order_id=order.client_order_id)
+            except ValidationError as exc:
+                raise ValidationError(f"orders[{index}].{exc.field}", exc.value,
+                                      exc.rule) from exc
+            legs.append((replace(order, intent=intent), managed))
+    except BaseException:
+        for _, managed in legs:
+            registry.unregister(managed)
+        raise
     desk: BatchSender | None = getattr(placer.exchange, "batches", None)
+    chunks = [legs[i:i + MAX_BATCH_ORDERS] for i in range(0, len(legs), MAX_BATCH_ORDERS)]
     placed: list[ManagedOrder] = []
-    for chunk in chunks(checked):
-        if desk is None:
-            placed += [await _one(placer, order) for order in chunk]
-        else:
-            placed += await _send_batch(placer, desk, chunk)
+    started = 0  # legs handed on: each settled there, whatever happens
+    try:
+        if desk is not None:  # the client's own checks of every batch, before any is sent
+            for chunk in chunks:
+                desk.build([_leg(order, managed) for order, managed in chunk])
+        for chunk in chunks:
+            started += len(chunk)
+            if desk is None:
+                placed += [await _one(placer, order, managed) for order, managed in chunk]
+            else:
+                placed += await _send_batch(placer, desk, chunk)
+    except BaseException:
+        for _, managed in legs[started:]:  # never recorded nor sent: not tracked either
+            registry.unregister(managed)
+        raise
     return placed
+
+
+def _leg(order: BatchOrder, managed: ManagedOrder) -> BatchLeg:
+    return BatchLeg(_wire(order.intent), managed.client_order_id)
 
 
 def _wire(intent: OrderIntent) -> OrderIntent:
@@ -93,35 +107,25 @@ def _wire(intent: OrderIntent) -> OrderIntent:
     return intent
 
 
-async def _one(placer: OrderPlacer, order: BatchOrder) -> ManagedOrder:
-    cid = order.client_order_id or placer.new_client_order_id()
+async def _one(placer: OrderPlacer, order: BatchOrder, managed: ManagedOrder) -> ManagedOrder:
     try:
-        return await placer.submit(order.intent, strategy_name=order.strategy_name,
-                                   tags=order.tags, client_order_id=cid)
-    except ExecutionError:
-        managed = placer.registry.get(cid)
-        if managed is None:  # refused before it was tracked (the store): raised
-            raise
+        return await placer.send_tracked(managed, order.intent)
+    except ExecutionError as exc:  # refused, or left unknown: the order says so
+        if placer.registry.get(managed.client_order_id) is None:
+            raise  # refused before it was recorded (the store): nothing was sent
+        logger.info("order %s: %s: %s", managed.client_order_id, type(exc).__name__, exc)
         return managed
 
 
 async def _send_batch(
-    placer: OrderPlacer, desk: BatchSender, chunk: Sequence[BatchOrder]
+    placer: OrderPlacer, desk: BatchSender, chunk: Sequence[tuple[BatchOrder, ManagedOrder]]
 ) -> list[ManagedOrder]:
-    tracked = [placer.track(o.intent, strategy_name=o.strategy_name, tags=o.tags,
-                            client_order_id=o.client_order_id) for o in chunk]
-    legs = [BatchLeg(_wire(o.intent), m.client_order_id) for o, m in zip(chunk, tracked,
-                                                                          strict=True)]
+    tracked = [managed for _, managed in chunk]
+    legs = [_leg(order, managed) for order, managed in chunk]
     registry = placer.registry
-    try:
-        desk.build(legs)  # the client's own checks, before anything is recorded
-    except ValidationError:
-        for managed in tracked:
-            registry.unregister(managed)
-        raise
     committed: list[ManagedOrder] = []
     try:
-        for order, managed in zip(chunk, tracked, strict=True):
+        for order, managed in chunk:
             registry.in_flight.add(managed.client_order_id)
             await placer.commit(managed, order.intent)
             committed.append(managed)

@@ -266,6 +266,15 @@ class OrderPlacer:
             role=role, client_order_id=client_order_id, replaces=replaces,
             attributes=attributes,
         )
+        return await self.send_tracked(managed, intent, on_registered)
+
+    async def send_tracked(
+        self,
+        managed: ManagedOrder,
+        intent: OrderIntent,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
+    ) -> ManagedOrder:
+        """`submit` for an order `track` registered: committed, sent once, settled."""
         intent = replace(intent, symbol=managed.symbol)
         client_order_id = managed.client_order_id
         registry = self._registry
