@@ -59,6 +59,10 @@ async def place_batch(placer: OrderPlacer, orders: Sequence[BatchOrder]) -> list
     refusal of any order raises `ValidationError` (naming it) before anything is sent."""
     if not orders:
         raise ValidationError("orders", 0, "a batch needs at least one order")
+    ids = [o.client_order_id for o in orders if o.client_order_id is not None]
+    doubled = sorted({cid for cid in ids if ids.count(cid) > 1})
+    if doubled:
+        raise ValidationError("client_order_id", doubled[0], "appears more than once")
     registry = placer.registry
     legs: list[tuple[BatchOrder, ManagedOrder]] = []
     try:  # leg by leg, each tracked once checked: the next one's checks count it
