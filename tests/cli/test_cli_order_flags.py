@@ -150,3 +150,16 @@ async def test_chase_from_the_command_line(
     refused = await cli.arun("chase", BTC, "buy", "0.01", "--offset", "-1", "--yes", env=env)
     assert refused.exit_code == 2
     assert len([r for r in simulator.request_log if r.path.endswith("/chase")]) == 1
+
+
+@pytest.mark.parametrize("backend", ["native", "emulated"])
+async def test_bracket_from_the_command_line(
+    cli: Any, simulator: SimulatedExchange, env: dict[str, str], backend: str,
+) -> None:
+    placed = data(await cli.arun("bracket", BTC, "buy", "0.01", "--price", "49000", "--sl",
+                                 "47000", "--tp", "53000", "--backend", backend, "--yes",
+                                 "--json", env=env))["bracket"]
+    assert placed["backend"] == backend and placed["entry"]["status"] == "NEW"
+    wrong = await cli.arun("bracket", BTC, "buy", "0.01", "--price", "49000", "--sl", "50000",
+                           "--tp", "53000", "--yes", env=env)  # the stop above the entry
+    assert wrong.exit_code == 2

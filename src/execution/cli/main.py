@@ -7,6 +7,7 @@ from execution.cli.commands import (
     account,
     account_history,
     batch,
+    bracket,
     chase,
     closing,
     countdown,
@@ -22,8 +23,9 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "account_history", "app", "batch", "chase", "closing", "countdown", "demo",
-    "history", "margin", "market", "modify", "panic", "run", "sim", "sizing", "trading",
+    "account", "account_history", "app", "batch", "bracket", "chase", "closing",
+    "countdown", "demo", "history", "margin", "market", "modify", "panic", "run", "sim",
+    "sizing", "trading",
 ]
 
 
