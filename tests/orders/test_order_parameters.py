@@ -289,3 +289,45 @@ async def test_a_native_modify_checks_a_hedge_leg_not_the_net_position(
     assert moved.client_order_id == closing.client_order_id  # in place: the same ids
     assert moved.order.price == D("51500")
     assert any(r.method == "PUT" for r in simulator.request_log if r.path.endswith("/order"))
+
+
+async def test_a_close_position_stop_is_moved_by_cancel_and_replace_after_a_restart(
+    v3: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+) -> None:
+    store = tmp_path / "orders.sqlite"
+    async with OrderManager(v3, store) as manager:
+        await manager.place_market_order(BTC, BUY, D("0.01"))
+        stop = await manager.place_order(OrderIntent(
+            BTC, SELL, OrderType.STOP_LOSS, D(0), stop_price="48000", close_position=True,
+            working_type="MARK_PRICE"))
+    async with OrderManager(v3, store) as restarted:
+        moved = await restarted.modify_order(stop.client_order_id, new_price=D("48500"))
+        assert moved.client_order_id != stop.client_order_id and moved.is_open
+        wire = orders_sent(simulator)[-1]
+        assert (wire["stopPrice"], wire["closePosition"], wire["workingType"]) == (
+            "48500", "true", "MARK_PRICE")
+        assert "quantity" not in wire
+        with pytest.raises(ValidationError) as caught:
+            await restarted.modify_order(moved.client_order_id, new_quantity=D("0.01"))
+        assert caught.value.field == "new_quantity"
+
+
+async def test_a_post_only_whose_outcome_is_unknown_is_never_re_priced(
+    simulator: SimulatedExchange, tmp_path: Path,
+) -> None:
+    """Only a proven refusal (-5022) makes a new try: an unknown outcome (v1: no proof it
+    cannot execute) is raised and the first order stays tracked by its client id; no
+    second one is sent."""
+    simulator.set_price(BTC, D("50000"))
+    simulator.faults.fail_requests(count=1, status=503, code=-1007, execute=False,
+                                   path="order", method="POST")
+    async with client(simulator, "hmac") as v1, OrderManager(v1, tmp_path / "o.sqlite") as m:
+        before = len(orders_sent(simulator))
+        with pytest.raises(ExchangeError):
+            await m.place_order(OrderIntent(BTC, BUY, OrderType.LIMIT, D("0.01"),
+                                            price="50010", time_in_force="GTX"),
+                                client_order_id="po-unknown", reprices=3)
+        sent = {t["newClientOrderId"] for t in orders_sent(simulator)[before:]}
+        assert sent == {"po-unknown"}
+        first = m.get_order("po-unknown")
+        assert first is not None and first.status is OrderStatus.PENDING_NEW
