@@ -163,3 +163,14 @@ async def test_bracket_from_the_command_line(
     wrong = await cli.arun("bracket", BTC, "buy", "0.01", "--price", "49000", "--sl", "50000",
                            "--tp", "53000", "--yes", env=env)  # the stop above the entry
     assert wrong.exit_code == 2
+
+
+async def test_the_announcement_names_every_parameter(
+    cli: Any, simulator: SimulatedExchange, env: dict[str, str],
+) -> None:
+    outcome = await cli.arun("sell", BTC, "0.01", "--trailing", "--callback-rate", "1",
+                             "--activation-price", "51000", "--stp-mode", "expire_both",
+                             "--yes", env=env)
+    assert outcome.exit_code == 0, outcome
+    assert "callback rate 1" in outcome.stderr and "activation price 51000" in outcome.stderr
+    assert "stp mode EXPIRE_BOTH" in outcome.stderr

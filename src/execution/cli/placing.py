@@ -15,7 +15,7 @@ from execution.cli.connect import Connection
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, intent_attributes
 from execution.models import Order, WorkingType
 from execution.money import format_decimal
 from execution.orders.manager import OrderManager
@@ -32,6 +32,14 @@ def describe(intent: OrderIntent) -> str:
         text += f" stop {format_decimal(intent.stop_price)}"
     if intent.reduce_only:
         text += " reduce-only"
+    if intent.time_in_force is not None and intent.time_in_force.value in ("GTX", "HIDDEN"):
+        text += f" {intent.time_in_force.value}"
+    if intent.position_side.value != "BOTH":
+        text += f" {intent.position_side.value} leg"
+    extras = intent_attributes(intent)  # trailing, close-position, peg, STP, ...
+    if extras:
+        text += " (" + ", ".join(f"{name.replace('_', ' ')} {value}"
+                                 for name, value in extras.items()) + ")"
     return text
 
 
