@@ -6,26 +6,27 @@
     ASTER_SIGNER and ASTER_PRIVATE_KEY for v3 (EIP-712))
 
 It talks to its supervisor by lines: on stdout `READY {...}`, one `PLACED` per placement
-call, `ERROR <class>` per typed error, `UNEXPECTED <text>` per other exception, `LOG ...`
-per client warning, `CLOCK_STEPPED ...` per clock step, and at the end `STATE <path>` and
-`DONE`; on stdin `CLOCK <ms>` steps its clock and `FINISH` asks it to stop placing,
-settle, write what its manager knows to the state file, stop cleanly and exit
-(`bench.soak.control`). It may be killed (SIGKILL) at any moment before that.
+call, `BATCH <legs>` per batch, `MODIFIED native|replaced` per modify (in place, or
+cancel-and-replace), `ERROR <class>` per typed error, `UNEXPECTED <text>` per other
+exception, `LOG ...` per client warning, `CLOCK_STEPPED ...` per clock step, and at the
+end `STATE <path>` and `DONE`; on stdin `CLOCK <ms>` steps its clock and `FINISH` asks it
+to stop placing, settle, write what its manager knows to the state file, stop cleanly and
+exit (`bench.soak.control`). It may be killed (SIGKILL) at any moment before that.
 
 On the bracket symbol it places brackets only (and cancels entries, and flattens), so
-every position there comes from a bracket entry; the other symbols get everything.
+every position there comes from a bracket entry; the other symbols get everything
+(batches and native modifies included). Given `SOAK_HEDGE_*` credentials it also trades a
+hedge-mode account through a second manager (`bench.soak.hedge`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import random
 import sys
-import time
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -35,8 +36,11 @@ from typing import Any
 
 from bench.soak.config import BASE_QUANTITY, BRACKET_SYMBOL, DRIVER_PREFIX, SYMBOLS
 from bench.soak.control import ClockStepper, install_log_counter, read_commands, say
+from bench.soak.hedge import HEDGE_PREFIX, HedgeActions, credentials_from_env, hedge_db
+from bench.soak.settling import manager_state, settle, start_manager
 from execution.errors import ExecutionError, RateLimitError
 from execution.exchange.asterdex import AsterDEXExchange
+from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderStatus, OrderType, TimeInForce
 from execution.orders.managed import OrderRole
 from execution.orders.manager import OrderManager
@@ -44,21 +48,22 @@ from execution.orders.manager import OrderManager
 logger = logging.getLogger("bench.soak.driver")
 
 OPEN_ORDERS_SOFT_LIMIT = 40  # per symbol: above it the driver prefers cancelling
-SETTLE_TIMEOUT = 45.0
-# The manager's horizon for unknown outcomes: past the longest late execution injected (10 s).
-UNKNOWN_HORIZON = 12.0
+HEDGE_SHARE = 0.3  # of the workers' turns: an action of the hedge-mode account
 
 
 class Driver:
     """Places, modifies and cancels orders at random through one `OrderManager`."""
 
-    def __init__(self, manager: OrderManager, rng: random.Random) -> None:
+    def __init__(self, manager: OrderManager, rng: random.Random,
+                 hedge: OrderManager | None = None) -> None:
         self.manager = manager
         self.rng = rng
         self.stopping = False
         self.placements = 0
         self.errors: Counter[str] = Counter()
         self.unexpected = 0
+        self.hedge = None if hedge is None else HedgeActions(
+            hedge, rng, self._placed, self._batched, self._modified)
 
     # -- prices and sizes ---------------------------------------------------------------------
 
@@ -143,9 +148,24 @@ class Driver:
         new_quantity = None
         if self.rng.random() < 0.3:
             new_quantity = managed.order.quantity + BASE_QUANTITY[symbol]
-        await self.manager.modify_order(
+        result = await self.manager.modify_order(
             managed.client_order_id, new_price=price * (1 + step), new_quantity=new_quantity
         )
+        self._modified(result.client_order_id == managed.client_order_id)
+
+    async def place_batch(self, symbol: str) -> None:
+        """2 to 7 resting limits through `place_batch` (one or two batchOrders requests)."""
+        mark = await self._mark(symbol)
+        intents = []
+        for _ in range(self.rng.randint(2, 7)):
+            side = self.rng.choice((OrderSide.BUY, OrderSide.SELL))
+            price = (self._away(mark, -0.03, -0.004) if side is OrderSide.BUY
+                     else self._away(mark, 0.004, 0.03))
+            intents.append(OrderIntent(symbol, side, OrderType.LIMIT, self._quantity(symbol),
+                                       price=price, time_in_force=TimeInForce.GTC))
+            self._placed()
+        self._batched(len(intents))
+        await self.manager.place_batch(intents, strategy_name="soak-batch", tags=("resting",))
 
     async def cancel_random(self, symbol: str) -> None:
         candidates = [
@@ -182,6 +202,14 @@ class Driver:
         self.placements += 1
         say("PLACED")
 
+    @staticmethod
+    def _batched(legs: int) -> None:
+        say(f"BATCH {legs}")
+
+    @staticmethod
+    def _modified(in_place: bool) -> None:
+        say("MODIFIED " + ("native" if in_place else "replaced"))
+
     # -- loop ----------------------------------------------------------------------------------
 
     def _choose(self, symbol: str) -> Callable[[str], Awaitable[None]]:
@@ -199,6 +227,7 @@ class Driver:
             (self.place_market, 8),
             (self.place_bracket, 16),
             (self.modify_random, 16),
+            (self.place_batch, 8),
             (self.cancel_random, 20),
             (self.cancel_all, 2),
             (self.flatten, 4),
@@ -212,6 +241,8 @@ class Driver:
         while not self.stopping:
             symbol = self.rng.choice(SYMBOLS)
             action = self._choose(symbol)
+            if self.hedge is not None and self.rng.random() < HEDGE_SHARE:
+                action, symbol = self.hedge.choose()
             try:
                 await action(symbol)
             except ExecutionError as exc:
@@ -229,95 +260,15 @@ class Driver:
                 await asyncio.sleep(0.05)
 
 
-# -- start, settle, dump ------------------------------------------------------------------------
-
-
-async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, OrderManager, int]:
-    """Connect and start the manager (client order ids `args.prefix`-..., adopting unknown
-    orders when `args.adopt`), retrying while faults get in the way."""
-    attempts = 0
-    while True:
-        attempts += 1
-        exchange = AsterDEXExchange(
-            None, rest_urls=args.rest_url, ws_url=args.ws_url, dotenv_path=None, timeout=5.0
-        )
-        manager: OrderManager | None = None
-        try:
-            await exchange.connect()
-            manager = OrderManager(
-                exchange, args.db, poll_interval=0.5, pending_grace=UNKNOWN_HORIZON,
-                adopt_unknown=args.adopt, client_order_id_prefix=args.prefix,
-            )
-            await manager.start()
-            return exchange, manager, attempts
-        except ExecutionError as exc:
-            logger.warning("start attempt %d failed: %s", attempts, exc)
-            if manager is not None:
-                with contextlib.suppress(Exception):
-                    await manager.stop()
-            with contextlib.suppress(Exception):
-                await exchange.close()
-            await asyncio.sleep(min(2.0, 0.2 * attempts))
-
-
-def _unsettled(manager: OrderManager) -> list[str]:
-    """Orders in flight, and "reconciliation" while what the start could not read (a ban
-    during it) is still to be read again."""
-    pending = (OrderStatus.PENDING_NEW, OrderStatus.PENDING_CANCEL)
-    unsettled = [m.client_order_id for m in manager.orders if m.status in pending]
-    report = manager.last_reconciliation
-    if report is not None and report.unfinished:
-        unsettled.append("reconciliation")
-    return unsettled
-
-
-async def settle(exchange: AsterDEXExchange, manager: OrderManager,
-                 limit: float = SETTLE_TIMEOUT) -> None:
-    """Wait (at most `limit` seconds) until the stream is up, nothing is in flight and
-    nothing changed for a second and a half."""
-    deadline = time.monotonic() + limit
-    quiet_since = time.monotonic()
-    last: tuple[Any, ...] = ()
-    while time.monotonic() < deadline:
-        snapshot = tuple(
-            (m.client_order_id, m.status, m.filled_quantity) for m in manager.orders
-        )
-        busy = bool(_unsettled(manager)) or not exchange.user_stream_connected
-        if busy or snapshot != last:
-            quiet_since = time.monotonic()
-            last = snapshot
-        elif time.monotonic() - quiet_since >= 1.5:
-            return
-        await asyncio.sleep(0.1)
-    logger.warning("not settled after %.0fs: %s", limit, _unsettled(manager)[:20])
-
-
-def manager_state(manager: OrderManager, driver: Driver, start_attempts: int) -> dict[str, Any]:
-    return {
-        "orders": {
-            m.client_order_id: {
-                "order_id": m.order_id,
-                "symbol": m.symbol,
-                "side": m.order.side.value,
-                "status": m.status.value,
-                "filled": str(m.filled_quantity),
-                "role": m.role.value,
-                "adopted": m.adopted,
-            }
-            for m in manager.orders
-        },
-        "positions": {s: str(p.quantity) for s, p in manager.positions.items()},
-        "placements": driver.placements,
-        "errors": dict(driver.errors),
-        "unexpected": driver.unexpected,
-        "start_attempts": start_attempts,
-    }
-
-
 async def main(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     install_log_counter()
     exchange, manager, attempts = await start_manager(args)
+    hedge: tuple[AsterDEXExchange, OrderManager, int] | None = None
+    hedge_credentials = credentials_from_env()
+    if hedge_credentials is not None:  # the hedge-mode account, on a store of its own
+        hedge = await start_manager(args, hedge_credentials, str(hedge_db(Path(args.db))),
+                                    HEDGE_PREFIX)
     stepper = ClockStepper(exchange)
     report = manager.last_reconciliation
     say("READY " + json.dumps({
@@ -325,15 +276,22 @@ async def main(args: argparse.Namespace) -> int:
         "reconciliation": report.summary() if report else "",
         "clock": stepper.mode,
     }))
-    driver = Driver(manager, rng)
+    driver = Driver(manager, rng, hedge[1] if hedge else None)
     workers = [asyncio.create_task(driver.worker()) for _ in range(args.concurrency)]
     await read_commands(stepper, on_pause=lambda: setattr(driver, "stopping", True))
     stepper.set(0)
     driver.stopping = True
     await asyncio.gather(*workers)
     await settle(exchange, manager)
+    if hedge is not None:
+        await settle(hedge[0], hedge[1])
+        await hedge[1].stop()
     await manager.stop()
-    state = manager_state(manager, driver, attempts)
+    state = manager_state(manager, attempts, placements=driver.placements,
+                          errors=dict(driver.errors), unexpected=driver.unexpected)
+    if hedge is not None:
+        state["hedge"] = manager_state(hedge[1], hedge[2])
+        await hedge[0].close()
     await asyncio.to_thread(Path(args.state).write_text, json.dumps(state))
     await exchange.close()
     say(f"STATE {args.state}")

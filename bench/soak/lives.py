@@ -25,6 +25,9 @@ class Totals:
     errors_by_auth: Counter[str] = field(default_factory=Counter)  # "<auth> <class>"
     client_logs: Counter[str] = field(default_factory=Counter)  # the client's warnings
     clock_modes: Counter[str] = field(default_factory=Counter)
+    batches: int = 0  # place_batch calls (each one or more batchOrders requests)
+    batch_legs: int = 0
+    modifies: Counter[str] = field(default_factory=Counter)  # "native" / "replaced"
     unexpected: list[str] = field(default_factory=list)
     last_progress: float = field(default_factory=time.monotonic)
 
@@ -63,6 +66,11 @@ class Life:
                 totals.unexpected.append(line[11:])
             elif line.startswith("LOG "):
                 totals.client_logs[f"[{self.auth}] {line[4:]}"] += 1
+            elif line.startswith("BATCH "):
+                totals.batches += 1
+                totals.batch_legs += int(line[6:])
+            elif line.startswith("MODIFIED "):
+                totals.modifies[line[9:]] += 1
             elif line.startswith("CLOCK_STEPPED "):
                 totals.clock_modes[line.split()[1]] += 1
             elif line.startswith("READY "):

@@ -32,9 +32,11 @@ class MarketMover(Background):
     task_name = "soak-market"
 
     def __init__(self, sim: SimulatedExchange, rng: random.Random, *, period: float = 0.1,
-                 fill_probability: float = 0.5) -> None:
+                 fill_probability: float = 0.5, accounts: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.sim = sim
+        # whose resting orders the counterparty fills (default: the simulator's first)
+        self.accounts = accounts or (sim.account.account_id,)
         self.rng = rng
         self.period = period
         self.fill_probability = fill_probability
@@ -60,7 +62,7 @@ class MarketMover(Background):
             self._fill_one()
 
     def _fill_one(self) -> None:
-        account_id = self.sim.account.account_id
+        account_id = self.rng.choice(self.accounts)
         resting = [
             o for o in self.sim.engine.private(account_id, "GET", "openOrders", {})
             if o.get("type") == "LIMIT"
@@ -75,5 +77,6 @@ class MarketMover(Background):
         if self.rng.random() < 0.5:
             quantity = _round_to(remaining / 2, STEP[symbol]) or remaining
         with contextlib.suppress(ApiError):
-            self.sim.fill_order(symbol, order_id=int(order["orderId"]), quantity=quantity)
+            self.sim.fill_order(symbol, order_id=int(order["orderId"]), quantity=quantity,
+                                account=account_id)
             self.fills += 1

@@ -42,6 +42,8 @@ class SoakReport:
     end_protection: ProtectionState | None = None
     host: SoakHost | None = None
     hit_ids: dict[FaultKind, set[str]] = field(default_factory=dict)  # orders each kind hit
+    batches: tuple[int, int] = (0, 0)  # place_batch calls, their legs
+    modifies: dict[str, int] = field(default_factory=dict)  # "native" / "replaced"
 
     def late_hit(self, client_order_id: str) -> bool:
         """True for an order a late execution hit (the client's fix for it is pending)."""
@@ -100,6 +102,9 @@ class SoakReport:
             "lost": self.lost,
             "mismatches": self.mismatches,
             "foreign_adopted": len(self.verification.foreign_adopted),
+            "batches": {"calls": self.batches[0], "legs": self.batches[1]},
+            "modifies": dict(self.modifies),
+            "hedge_orders": self.verification.hedge_exchange_orders,
             "longest_without_stop_s": round(stops.longest, 3) if stops else None,
             "longest_without_stop_driver_up_s": (
                 round(stops.longest_driver_up, 3) if stops else None
@@ -122,6 +127,14 @@ def _rows(report: SoakReport) -> list[tuple[str, str]]:
          str(report.exchange_orders)),
         ("orders known to the manager / the store", f"{v.manager_orders} / {v.store_orders}"),
         ("counterparty fills", str(report.counterparty_fills)),
+        ("batches placed (place_batch calls / legs)",
+         f"{report.batches[0]} / {report.batches[1]}"),
+        ("modifies (in place, PUT / cancel-and-replace)",
+         f"{report.modifies.get('native', 0)} / {report.modifies.get('replaced', 0)}"),
+        ("hedge-mode account: orders on the exchange / manager / store",
+         f"{v.hedge_exchange_orders} / {v.hedge_manager_orders} / {v.hedge_store_orders}"),
+        ("  its legs at the end", ", ".join(f"{k} {q}" for k, q in v.hedge_legs.items())
+         or "flat"),
     ]
     rows.append(("faults injected", str(sum(report.faults.values()))))
     for kind in FaultKind:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from bench.soak.config import BASE_QUANTITY, BRACKET_SYMBOL, SECOND_PREFIX, SYMBOLS
 from bench.soak.control import read_commands, say
-from bench.soak.driver import configure_logging, settle, start_manager
+from bench.soak.driver import configure_logging
+from bench.soak.settling import settle, start_manager
 from execution.errors import ExecutionError
 from execution.models import OrderSide, OrderStatus
 from execution.orders.manager import OrderManager

@@ -29,13 +29,14 @@ from typing import Any
 from bench.soak.config import FaultKind, SoakConfig
 from bench.soak.disk import StoreDisk
 from bench.soak.faults import FaultInjector
+from bench.soak.hedge import hedge_account, hedge_db, hedge_env, set_hedge_mode
 from bench.soak.host import SoakHost
 from bench.soak.lives import Life, Totals
 from bench.soak.market import MarketMover
 from bench.soak.report import SoakReport
 from bench.soak.stops import StopWatch, protection
 from bench.soak.tags import RequestTagger
-from bench.soak.verify import verify
+from bench.soak.verify import verify, verify_hedge
 from execution.simulator import RateLimitConfig, SimAccount, SimulatedExchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +75,10 @@ def credentials_env(sim: SimulatedExchange, auth: str) -> dict[str, str]:
 class Supervisor:
     def __init__(self, config: SoakConfig, sim: SimulatedExchange, work: Path, db: Path,
                  progress: Callable[[str], None],
-                 ready_to_finish: Callable[[], bool] = lambda: True) -> None:
+                 ready_to_finish: Callable[[], bool] = lambda: True,
+                 hedge: SimAccount | None = None) -> None:
         self.config = config
+        self.hedge = hedge  # the hedge-mode account each life also trades
         self.ready_to_finish = ready_to_finish
         self.sim = sim
         self.work = work
@@ -126,7 +129,8 @@ class Supervisor:
         stderr = (self.work / f"driver-{self.lives:03d}.stderr").open("wb")
         try:
             process = await asyncio.create_subprocess_exec(
-                *arguments, cwd=str(ROOT), env=credentials_env(self.sim, auth),
+                *arguments, cwd=str(ROOT), env=credentials_env(self.sim, auth) | (
+                    hedge_env(self.hedge, auth) if self.hedge else {}),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr,
             )
         finally:
@@ -283,15 +287,17 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         kinds.discard(FaultKind.DISK_FULL)
     db = disk.path / "orders.sqlite"
     account = SimAccount.generate("soak", balances={"USDT": Decimal("1000000")})
+    hedge = hedge_account()
     limits = RateLimitConfig(ban_seconds=config.ban_seconds, **GENEROUS_LIMITS)
     sim = SimulatedExchange(
-        seed=config.seed, accounts=[account], endpoints=2, rate_limits=limits,
+        seed=config.seed, accounts=[account, hedge], endpoints=2, rate_limits=limits,
         request_log_size=10_000,
     )
     tagger = RequestTagger(sim)  # before start: the server takes the request log then
     await sim.start()
+    set_hedge_mode(sim, hedge)
     try:
-        supervisor = Supervisor(config, sim, work, db, say)
+        supervisor = Supervisor(config, sim, work, db, say, hedge=hedge)
         host = SoakHost(disk, lambda: supervisor.current, _second_arguments(supervisor, work),
                         work, str(ROOT))
         injector = FaultInjector(
@@ -302,7 +308,8 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         # The last life drives on until every fault kind has happened once: a short run
         # must not finish before the rarer faults found a matching request.
         supervisor.ready_to_finish = lambda: injector.every_kind_injected
-        mover = MarketMover(sim, random.Random(config.seed + 2))
+        mover = MarketMover(sim, random.Random(config.seed + 2),
+                            accounts=(account.account_id, hedge.account_id))
         watch = StopWatch(sim, config.stop_sample_interval, lambda: bool(
             supervisor.current and supervisor.current.running
             and supervisor.current.ready.is_set()
@@ -328,6 +335,8 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         await watch.stop()
         end = protection(sim)
         verification = await verify(sim, db, state, host.second_states)
+        await verify_hedge(sim, hedge.account_id, hedge_db(db), (state or {}).get("hedge"),
+                           verification)
         orders = (state or {}).get("orders", {})
         outcomes = tagger.outcomes(
             lambda cid: sim.ledger.get(cid, 0),
@@ -356,6 +365,8 @@ async def run_soak(config: SoakConfig, progress: Callable[[str], None] | None = 
         stalls=supervisor.stalls,
         crashes=supervisor.crashes,
         errors=dict(supervisor.totals.errors),
+        batches=(supervisor.totals.batches, supervisor.totals.batch_legs),
+        modifies=dict(supervisor.totals.modifies),
         unexpected=list(supervisor.totals.unexpected),
         verification=verification,
         wall_seconds=time.monotonic() - started,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.soak.config import SECOND_PREFIX, SYMBOLS
+from bench.soak.hedge import leg_positions, stored_legs
 from execution.exchange.parsing import parse_order, parse_positions
 from execution.models import Order, OrderSide, OrderStatus
 from execution.simulator import SimulatedExchange
@@ -48,6 +49,11 @@ class Verification:
     second_orders: int = 0  # the second process's orders on the exchange
     second_left_open: list[str] = field(default_factory=list)
     second_disagreements: list[str] = field(default_factory=list)
+    # the hedge-mode account (its entries also in lost / mismatches, marked "[hedge]")
+    hedge_exchange_orders: int = 0
+    hedge_manager_orders: int = 0
+    hedge_store_orders: int = 0
+    hedge_legs: dict[str, str] = field(default_factory=dict)  # its positions per leg
 
     @property
     def mismatch_count(self) -> int:
@@ -62,9 +68,11 @@ def is_foreign(client_order_id: str) -> bool:
     return client_order_id.startswith(SECOND_PREFIX + "-")
 
 
-def exchange_orders(sim: SimulatedExchange) -> dict[str, Order]:
-    """Every order of the default account, by client order id (the latest of an id)."""
-    account_id = sim.account.account_id
+def exchange_orders(sim: SimulatedExchange, account_id: str | None = None
+                    ) -> dict[str, Order]:
+    """Every order of an account (the default one), by client order id (the latest of an
+    id)."""
+    account_id = account_id or sim.account.account_id
     orders: dict[str, Order] = {}
     for symbol in SYMBOLS:
         from_id = 1
@@ -230,3 +238,36 @@ async def verify(
                 f"{symbol}: exchange position {held}, manager position {tracked}"
             )
     return result
+
+
+async def verify_hedge(
+    sim: SimulatedExchange, account_id: str, db: Path, manager_state: dict[str, Any] | None,
+    result: Verification,
+) -> None:
+    """The hedge-mode account as the main one: none lost, no status or fill that differs
+    between the exchange, its manager (`manager_state`: the driver's state's "hedge") and
+    its store, and each leg's position equal to the store's fills on that leg. (Its
+    manager's positions are not compared: the manager nets a symbol's legs.)"""
+    on_exchange = exchange_orders(sim, account_id)
+    result.hedge_exchange_orders = len(on_exchange)
+    stored, implied = await stored_legs(db)
+    result.hedge_store_orders = len(stored)
+    marked = Verification()
+    _compare("store", stored, on_exchange, marked, {})
+    if manager_state is None:
+        marked.mismatches.append("its manager never reported its state")
+    else:
+        managed = {cid: (o["order_id"], o["status"], Decimal(o["filled"]))
+                   for cid, o in manager_state["orders"].items()}
+        result.hedge_manager_orders = len(managed)
+        _compare("manager", managed, on_exchange, marked, {})
+    legs = leg_positions(sim, account_id)
+    result.hedge_legs = {leg: str(q) for leg, q in legs.items()}
+    for leg in sorted(set(legs) | set(implied)):
+        if legs.get(leg, ZERO) != implied.get(leg, ZERO):
+            marked.position_mismatches.append(
+                f"{leg}: exchange position {legs.get(leg, ZERO)}, store fills sum to "
+                f"{implied.get(leg, ZERO)}")
+    result.lost += [f"[hedge] {entry}" for entry in marked.lost]
+    result.mismatches += [f"[hedge] {entry}" for entry in marked.mismatches]
+    result.position_mismatches += [f"[hedge] {e}" for e in marked.position_mismatches]

@@ -9,15 +9,35 @@ both the manager and the client can speak it.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
 from execution.coercion import optional_enum, to_enum
 from execution.errors import ValidationError
-from execution.models import OrderSide, OrderType, PositionSide, TimeInForce, WorkingType
+from execution.models import (
+    OrderSide,
+    OrderType,
+    PegPriceType,
+    PositionSide,
+    StpMode,
+    TimeInForce,
+    WorkingType,
+)
 from execution.money import format_decimal, to_decimal
 
-__all__ = ["OrderIntent", "RoundingNotice"]
+__all__ = ["OrderIntent", "RoundingNotice", "intent_attributes", "params_from_attributes"]
+
+# `ManagedOrder.attributes` keys of the parameters an `Order` has no field for: persisted
+# with the order, so that a restart, a replacement or a re-price sends them again.
+_ATTRIBUTE_FIELDS = ("close_position", "activation_price", "callback_rate", "price_protect",
+                     "stp_mode", "peg_price_type", "peg_offset")
+_DECIMALS = ("quantity", "price", "stop_price", "activation_price", "callback_rate",
+             "peg_offset")
+_ENUMS: tuple[tuple[str, type[enum.Enum]], ...] = (
+    ("time_in_force", TimeInForce), ("working_type", WorkingType), ("stp_mode", StpMode),
+    ("peg_price_type", PegPriceType),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +76,15 @@ class OrderIntent:
     # BOTH in one-way mode; LONG or SHORT (the leg) in hedge mode, where `reduce_only`
     # means "on the closing side of the leg" and is not sent (the venue refuses it there)
     position_side: PositionSide = PositionSide.BOTH
+    # A STOP_MARKET / TAKE_PROFIT_MARKET that closes the whole position (`closePosition`):
+    # quantity 0, never reduce-only.
+    close_position: bool = False
+    activation_price: Decimal | None = None  # TRAILING_STOP_MARKET: where trailing starts
+    callback_rate: Decimal | None = None  # TRAILING_STOP_MARKET: the pull-back, 1 = 1 %
+    price_protect: bool = False  # a trigger refused while mark and last price disagree
+    stp_mode: StpMode | None = None  # self-trade prevention of this order (v3)
+    peg_price_type: PegPriceType | None = None  # a LIMIT priced from the book (v3)
+    peg_offset: Decimal | None = None  # with the peg: signed ticks from it (BUY <= 0)
     # Set by `validate_order`: every figure it rounded (empty when nothing was).
     rounded: tuple[RoundingNotice, ...] = ()
 
@@ -68,15 +97,47 @@ class OrderIntent:
         if self.time_in_force is not None and type(self.time_in_force) is not TimeInForce:
             coerce(self, "time_in_force",
                    optional_enum(TimeInForce, self.time_in_force, "time_in_force"))
-        for name in ("quantity", "price", "stop_price"):
+        for name in _DECIMALS:
             value = getattr(self, name)
             if type(value) is not Decimal and (value is not None or name == "quantity"):
                 coerce(self, name, to_decimal(value, name))
-        if self.working_type is not None and type(self.working_type) is not WorkingType:
-            coerce(self, "working_type",
-                   optional_enum(WorkingType, self.working_type, "working_type"))
+        for name, kind in _ENUMS:
+            value = getattr(self, name)
+            if value is not None and type(value) is not kind:
+                coerce(self, name, optional_enum(kind, value, name))
         if type(self.position_side) is not PositionSide:
             coerce(self, "position_side",
                    to_enum(PositionSide, self.position_side, "position_side"))
-        if not isinstance(self.reduce_only, bool):
-            raise ValidationError("reduce_only", self.reduce_only, "must be True or False")
+        for name in ("reduce_only", "close_position", "price_protect"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValidationError(name, getattr(self, name), "must be True or False")
+
+
+def intent_attributes(intent: OrderIntent) -> dict[str, str]:
+    """The intent's parameters an `Order` has no field for, as `ManagedOrder.attributes`
+    (only those set): what the store keeps so that a restart or a replacement sends the
+    order as it was asked."""
+    attributes: dict[str, str] = {}
+    for name in _ATTRIBUTE_FIELDS:
+        value = getattr(intent, name)
+        if value is None or value is False:
+            continue
+        if isinstance(value, enum.Enum):
+            attributes[name] = str(value.value)
+        elif isinstance(value, Decimal):
+            attributes[name] = format_decimal(value)
+        else:
+            attributes[name] = "true"
+    return attributes
+
+
+def params_from_attributes(attributes: dict[str, str]) -> dict[str, object]:
+    """The `OrderIntent` keyword arguments `intent_attributes` stored (the inverse): for
+    `dataclasses.replace(intent, **params_from_attributes(...))`."""
+    params: dict[str, object] = {}
+    for name in _ATTRIBUTE_FIELDS:
+        text = attributes.get(name)
+        if text is None:
+            continue
+        params[name] = text == "true" if name in ("close_position", "price_protect") else text
+    return params  # the enums and figures are coerced by `OrderIntent` itself

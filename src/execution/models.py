@@ -111,6 +111,7 @@ class TimeInForce(enum.Enum):
     IOC = "IOC"
     FOK = "FOK"
     GTX = "GTX"  # post-only
+    HIDDEN = "HIDDEN"  # rests like GTC, not shown in the order book (the docs' spelling)
 
 
 class PositionSide(enum.Enum):
@@ -128,6 +129,24 @@ class WorkingType(enum.Enum):
 
     MARK_PRICE = "MARK_PRICE"
     CONTRACT_PRICE = "CONTRACT_PRICE"
+
+
+class StpMode(enum.Enum):
+    """Self-trade prevention of one order (`stpMode`, v3): which side of a self-trade
+    expires. Overrides the account's default for that order."""
+
+    EXPIRE_TAKER = "EXPIRE_TAKER"
+    EXPIRE_MAKER = "EXPIRE_MAKER"
+    EXPIRE_BOTH = "EXPIRE_BOTH"
+
+
+class PegPriceType(enum.Enum):
+    """BBO peg of a LIMIT order (`pegPriceType`, v3): the venue sets the price from the
+    book plus `pegOffset`. COUNTERPARTY_1: the best price of the other side (a BUY at the
+    best ask); QUEUE_1: the best price of its own side (a BUY at the best bid)."""
+
+    COUNTERPARTY_1 = "COUNTERPARTY_1"
+    QUEUE_1 = "QUEUE_1"
 
 
 class MarginType(enum.Enum):

@@ -151,6 +151,17 @@ class SymbolRules:
             return rounded
         return _ceil_to(value, self.tick_size)
 
+    def round_offset(self, offset: Number, direction: Rounding) -> Decimal:
+        """A signed distance from a price (a BBO peg's `pegOffset`) rounded to a multiple
+        of the tick size in `direction` (0 stays 0): the same policy as a price, so a BUY's
+        offset rounds down and a SELL's up, never to a worse price than asked."""
+        value = to_decimal(offset, "peg_offset")
+        if not value.is_finite():
+            raise ValidationError("peg_offset", offset, "must be a finite number")
+        if direction is Rounding.DOWN:
+            return _floor_to(value, self.tick_size)
+        return _ceil_to(value, self.tick_size)
+
     # -- validation -------------------------------------------------------------------------
 
     def validate_quantity(self, quantity: Decimal, market: bool = False) -> None:

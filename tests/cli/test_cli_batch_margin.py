@@ -46,14 +46,14 @@ async def test_batch_from_csv_with_one_refused_order_exits_rejected(
 ) -> None:
     simulator.set_price("BTCUSDT", MARK)
     file = tmp_path / "orders.csv"
-    file.write_text("symbol,side,quantity,type,price,reduce_only,client_id\n"
+    file.write_text("symbol,side,quantity,type,price,time_in_force,client_id\n"
                     "BTCUSDT,BUY,0.0015,limit,40000.07,,cli-c-0\n"
-                    "BTCUSDT,SELL,0.001,market,,true,cli-c-1\n")
+                    "BTCUSDT,BUY,0.001,limit,50010,GTX,cli-c-1\n")  # post-only: would take
     outcome = await cli.arun("batch", str(file), env=sim_env(simulator))
     assert outcome.exit_code == 4, outcome
     assert "cli-c-0" in outcome.stdout and "NEW" in outcome.stdout
-    assert "cli-c-1" in outcome.stderr and "-2022" in outcome.stderr
-    assert "quantity 0.0015 is sent as 0.001" in outcome.stderr  # rounding is said
+    assert "cli-c-1" in outcome.stderr and "-5022" in outcome.stderr
+    assert "quantity 0.0015 rounded down to 0.001" in outcome.stderr  # rounding is said
     assert simulator.orders_created("cli-c-0") == 1
     assert simulator.orders_created("cli-c-1") == 0
 

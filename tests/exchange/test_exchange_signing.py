@@ -20,6 +20,7 @@ from execution.exchange.endpoints import (
     ALL_ENDPOINTS,
     MODIFY_ORDER,
     NOOP,
+    PLACE_CHASE,
     PLACE_STRATEGY_ORDER,
     STRATEGY_HISTORY_ORDER,
     STRATEGY_OPEN_ORDER,
@@ -142,9 +143,9 @@ def test_endpoint_table_uses_only_documented_paths() -> None:
             assert endpoint.weight_for(has_symbol=True) == documented.weight, path
             assert endpoint.weight_for(has_symbol=False) == (
                 documented.weight_without_symbol or documented.weight), path
-    # only modify, noop and the strategy orders lack a v1 path; every request has a v3 path
+    # only modify, noop, the strategy orders and chase lack a v1 path; every request has a v3
     assert {e for e in ALL_ENDPOINTS if e.path(AuthScheme.HMAC) is None} == {
         MODIFY_ORDER, NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
-        STRATEGY_HISTORY_ORDER,
+        STRATEGY_HISTORY_ORDER, PLACE_CHASE,
     }
     assert all(e.path(AuthScheme.EIP712) for e in ALL_ENDPOINTS)

@@ -105,6 +105,40 @@ async def test_the_driver_adopted_none_of_the_second_process_orders(
     assert report.verification.foreign_adopted == [], render(report)
 
 
+async def test_batches_native_modifies_and_a_hedge_mode_account_were_driven(
+    report: SoakReport,
+) -> None:
+    """The order mix includes batches, modifies in place (v3 lives) and the hedge-mode
+    account's legs, all under the same checks (its entries would be marked "[hedge]")."""
+    calls, legs = report.batches
+    assert calls > 0 and legs >= 2 * calls, render(report)
+    assert report.modifies.get("native", 0) + report.modifies.get("replaced", 0) > 0
+    v = report.verification
+    assert v.hedge_exchange_orders > 0 and v.hedge_store_orders >= v.hedge_exchange_orders
+    assert not [e for e in v.lost + v.mismatches + v.position_mismatches if "[hedge]" in e]
+
+
+async def test_verify_hedge_reports_a_leg_the_store_does_not_add_up_to(
+    tmp_path: Path,
+) -> None:
+    """A hedge leg filled on the exchange, unknown to the store: lost, and its position
+    not what the store's fills add up to."""
+    from bench.soak.hedge import hedge_account, set_hedge_mode
+    from bench.soak.verify import Verification, verify_hedge
+
+    hedge = hedge_account()
+    async with SimulatedExchange(seed=1, accounts=[hedge]) as sim:
+        set_hedge_mode(sim, hedge)
+        sim.engine.private(hedge.account_id, "POST", "order",
+                           {**_market("oh-unseen"), "positionSide": "LONG"})
+        result = Verification()
+        await verify_hedge(sim, hedge.account_id, tmp_path / "hedge.sqlite",
+                           {"orders": {}, "positions": {}}, result)
+    assert [e.split(":")[0] for e in result.lost] == ["[hedge] oh-unseen"] * 2
+    assert result.position_mismatches == [
+        "[hedge] ETHUSDT LONG: exchange position 0.01, store fills sum to 0"]
+
+
 # -- the soak's own checks, each shown to catch what it is for --------------------------------
 
 

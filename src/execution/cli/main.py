@@ -7,12 +7,15 @@ from execution.cli.commands import (
     account,
     account_history,
     batch,
+    bracket,
+    chase,
     closing,
     countdown,
     demo,
     history,
     margin,
     market,
+    modify,
     panic,
     pnl,
     sim,
@@ -23,9 +26,9 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "account_history", "app", "batch", "closing", "countdown", "demo", "history",
-    "margin", "market", "panic", "pnl", "run", "sim", "sizing", "trading",
-    "trading_state", "watch",
+    "account", "account_history", "app", "batch", "bracket", "chase", "closing",
+    "countdown", "demo", "history", "margin", "market", "modify", "panic", "pnl", "run", "sim",
+    "sizing", "trading", "trading_state", "watch",
 ]
 
 

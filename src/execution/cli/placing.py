@@ -15,7 +15,7 @@ from execution.cli.connect import Connection
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
 from execution.cli.safety import announce
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, intent_attributes
 from execution.models import Order, WorkingType
 from execution.money import format_decimal
 from execution.orders.manager import OrderManager
@@ -32,6 +32,14 @@ def describe(intent: OrderIntent) -> str:
         text += f" stop {format_decimal(intent.stop_price)}"
     if intent.reduce_only:
         text += " reduce-only"
+    if intent.time_in_force is not None and intent.time_in_force.value in ("GTX", "HIDDEN"):
+        text += f" {intent.time_in_force.value}"
+    if intent.position_side.value != "BOTH":
+        text += f" {intent.position_side.value} leg"
+    extras = intent_attributes(intent)  # trailing, close-position, peg, STP, ...
+    if extras:
+        text += " (" + ", ".join(f"{name.replace('_', ' ')} {value}"
+                                 for name, value in extras.items()) + ")"
     return text
 
 
@@ -47,6 +55,7 @@ async def place_order(
     client_order_id: str | None,
     working_type: WorkingType | None,
     risk: RiskLimits | None = None,
+    reprices: int = 0,
 ) -> Order:
     """Check and round `intent` through an order manager, say what was rounded, announce
     the order (and ask on mainnet), then send it once through the manager."""
@@ -60,5 +69,5 @@ async def place_order(
             out.notice(f"[yellow]{notice}[/yellow]")
         announce(out, venue, connection, describe(checked), yes=yes)
         managed = await manager.place_order(checked, strategy_name=strategy,
-                                            client_order_id=client_order_id)
+                                            client_order_id=client_order_id, reprices=reprices)
         return managed.order

@@ -1,11 +1,10 @@
 """`AsterDEXExchange`: the Binance-USDⓈ-M-compatible REST/WebSocket client (the facade).
 
-This class only wires and orchestrates its parts: the venue's profile (`venues`),
-validation and rounding (`order_request`), signed requests with their retry policy
-(`rest`: `signing`, `transport`, `rate_limit`, `error_map`), symbol rules and marks
-(`markets`), the order requests (`order_desk`), the user stream (`user_stream`, fed by
-`stream_link`). None of the parts knows this class. Time is read and waited on through an
-injected `timekeeping.Clock`.
+This class only wires and orchestrates its parts: the venue's profile (`venues`), validation
+and rounding (`order_request`), signed requests with their retry policy (`rest`: `signing`,
+`transport`, `rate_limit`, `error_map`), symbol rules and marks (`markets`), the order requests
+(`order_desk`), the user stream (`user_stream`, fed by `stream_link`). None of the parts knows
+this class. Time is read and waited on through an injected `timekeeping.Clock`.
 
 Exactly once: an order whose answer is lost or unknown is looked up by its client order id
 and sent again only with proof the first copy cannot execute any more (`outcome`).
@@ -18,11 +17,11 @@ import contextlib
 import functools
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from execution.auth import Credentials, Eip712Credentials
-from execution.coercion import to_enum
 from execution.errors import LiveTradingNotAllowedError, ValidationError
 from execution.exchange import endpoints as ep
 from execution.exchange.account import AccountDesk
@@ -40,7 +39,7 @@ from execution.exchange.endpoints import AuthScheme
 from execution.exchange.margin_desk import MarginDesk
 from execution.exchange.markets import MARK_FRESH_SECONDS, Markets
 from execution.exchange.order_desk import OrderDesk
-from execution.exchange.order_request import build_order_request
+from execution.exchange.order_request import new_client_order_id, request_for, speaks_v3
 from execution.exchange.rate_budget import RateBudget, rate_budget_for, server_clock_for
 from execution.exchange.rest import RestClient
 from execution.exchange.signing import RequestSigner
@@ -50,6 +49,7 @@ from execution.exchange.tracked import TrackedOrders
 from execution.exchange.transport import Transport
 from execution.exchange.user_stream import UserStream
 from execution.exchange.venues import Capability, VenueProfile, venue_profile
+from execution.intent import OrderIntent
 from execution.models import (
     Balance,
     MarginType,
@@ -154,6 +154,7 @@ class AsterDEXExchange(BaseExchange):
             max_retries=self.max_retries, backoff_base=backoff_base,
         )
         self.scheme = self.rest.scheme
+        self.v3_parameters = speaks_v3(profile.name, self.scheme)  # stpMode, BBO peg, HIDDEN
         self.markets = Markets(self.rest, self.local_clock)
         self.account = AccountDesk(self.rest)
         self.orders = OrderDesk(
@@ -175,10 +176,8 @@ class AsterDEXExchange(BaseExchange):
         self._clock_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(venue={self.venue!r}, rest_urls={self.rest_urls!r}, "
-            f"credentials={self._credentials!r}, live={self.is_live})"
-        )
+        return (f"{type(self).__name__}(venue={self.venue!r}, rest_urls={self.rest_urls!r}, "
+                f"credentials={self._credentials!r}, live={self.is_live})")
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -297,22 +296,24 @@ class AsterDEXExchange(BaseExchange):
         callback_rate: Decimal | None = None,
         client_order_id: str | None = None,
     ) -> Order:
+        return await self._send(OrderIntent(
+            symbol, side, order_type, Decimal(0) if quantity is None else quantity, price,
+            stop_price, time_in_force, reduce_only, working_type, position_side,
+            close_position, activation_price, callback_rate,
+        ), client_order_id or new_client_order_id())
+
+    async def place(self, intent: OrderIntent, client_order_id: str) -> Order:
+        """Every parameter as the docs say (`order_request`); hedge mode: no reduceOnly."""
+        hedged = intent.position_side is not PositionSide.BOTH
+        return await self._send(replace(intent, reduce_only=intent.reduce_only and not hedged),
+                                client_order_id)
+
+    async def _send(self, intent: OrderIntent, client_order_id: str) -> Order:
         self._check_live()
-        order_type = to_enum(OrderType, order_type, "order_type")
-        self.check_order_type(order_type)
-        rules = self.markets.rules_for(symbol)
-        reference = None
-        if order_type is OrderType.MARKET:
-            reference = self.markets.recent_mark(rules.symbol, MARK_FRESH_SECONDS)
-        request = build_order_request(
-            rules, side, order_type, quantity, price=price, stop_price=stop_price,
-            time_in_force=time_in_force, reduce_only=reduce_only,
-            close_position=close_position, position_side=position_side,
-            working_type=working_type, activation_price=activation_price,
-            callback_rate=callback_rate, client_order_id=client_order_id,
-            reference_price=reference,
-        )
-        return await self.orders.place(request)
+        self.check_order_type(intent.order_type)
+        return await self.orders.place(request_for(self.markets, intent, client_order_id,
+                                                   v3=self.v3_parameters,
+                                                   mark_age=MARK_FRESH_SECONDS))
 
     async def cancel_order(
         self, order_id: str | None, symbol: str, *, client_order_id: str | None = None

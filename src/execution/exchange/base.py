@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Self
 
 from execution.errors import ConfigurationError, ExchangeError, ValidationError
+from execution.exchange.order_request import check_v3_parameters
 from execution.exchange.strategy_orders import StrategyOrders
 from execution.intent import OrderIntent
 from execution.models import (
@@ -154,18 +155,31 @@ class BaseExchange(abc.ABC):
         `modifies_in_place`); a venue without it refuses and sends nothing."""
         raise ConfigurationError(f"{type(self).__name__} cannot modify an order in place")
 
+    # AsterDEX with v3 credentials: the order parameters only its v3 API has.
+    v3_parameters: bool = False
+
+    def check_parameters(self, intent: OrderIntent) -> None:
+        """Refuse, before anything is sent or recorded, a parameter this client cannot send
+        (`stpMode`, the BBO peg and HIDDEN without the v3 API)."""
+        check_v3_parameters(intent, v3=self.v3_parameters)
+
     async def place(self, intent: OrderIntent, client_order_id: str) -> Order:
         """Send the order `intent` describes under `client_order_id`: the package's one
         request type, as the order manager checked and rounded it (the client checks it
         again by the symbol's rules before anything leaves)."""
+        for name in ("price_protect", "stp_mode", "peg_price_type", "peg_offset"):
+            if getattr(intent, name) not in (None, False):  # `create_order` has no such field
+                raise ValidationError(name, getattr(intent, name),
+                                      f"not supported by {type(self).__name__}")
         hedged = intent.position_side is not PositionSide.BOTH
         return await self.create_order(
             intent.symbol, intent.side, intent.order_type, intent.quantity,
             price=intent.price, stop_price=intent.stop_price,
             time_in_force=intent.time_in_force,
             reduce_only=intent.reduce_only and not hedged,  # hedge mode: not sent
-            position_side=intent.position_side,
-            working_type=intent.working_type, client_order_id=client_order_id,
+            position_side=intent.position_side, close_position=intent.close_position,
+            working_type=intent.working_type, activation_price=intent.activation_price,
+            callback_rate=intent.callback_rate, client_order_id=client_order_id,
         )
 
     async def countdown_cancel_all(self, symbol: str, countdown_ms: int) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from execution.errors import (
     DuplicateOrderError,
@@ -39,10 +39,11 @@ from execution.exchange.markets import MARK_FRESH_SECONDS
 from execution.exchange.order_desk import OrderDesk
 from execution.exchange.order_request import (
     OrderRequest,
-    build_order_request,
     check_answer,
     check_client_order_id,
     check_order_id,
+    request_for,
+    speaks_v3,
 )
 from execution.exchange.outcome import (
     MAX_RESENDS,
@@ -175,18 +176,13 @@ class BatchDesk:
 
     def _build_leg(self, leg: BatchLeg) -> OrderRequest:
         intent = leg.intent
+        if leg.position_side is not PositionSide.BOTH:
+            intent = replace(intent, position_side=leg.position_side)
         self._check_type(intent.order_type)
-        markets = self.desk.markets
-        rules = markets.rules_for(intent.symbol)
-        reference = (markets.recent_mark(rules.symbol, MARK_FRESH_SECONDS)
-                     if intent.order_type is OrderType.MARKET else None)
-        return build_order_request(
-            rules, intent.side, intent.order_type, intent.quantity, price=intent.price,
-            stop_price=intent.stop_price, time_in_force=intent.time_in_force,
-            reduce_only=intent.reduce_only, working_type=intent.working_type,
-            position_side=leg.position_side, client_order_id=leg.client_order_id,
-            reference_price=reference,
-        )
+        rest = self.desk.rest
+        return request_for(self.desk.markets, intent, leg.client_order_id,
+                           v3=speaks_v3(rest.profile.name, rest.scheme),
+                           mark_age=MARK_FRESH_SECONDS)
 
     async def place(self, legs: Sequence[BatchLeg]) -> list[LegResult]:
         """Place up to 5 orders in one request; one result per leg, in order (see the

@@ -129,6 +129,8 @@ UPDATE_STRATEGY_ORDER = _ep("updateStrategyOrder", "POST", _UNDOCUMENTED, 50, or
                             idempotent=False)
 STRATEGY_OPEN_ORDER = _ep("strategyOpenOrder", "GET", _UNDOCUMENTED, 5)
 STRATEGY_HISTORY_ORDER = _ep("strategyHistoryOrder", "GET", _UNDOCUMENTED, 5)
+# v3 only: a chase order, a post-only limit the venue keeps pegged to the best bid or ask
+PLACE_CHASE = _ep("chase", "POST", _UNDOCUMENTED, order=True, idempotent=False)
 # batches (`batches.py`): up to 5 new orders (one nonce for all), up to 10 cancels
 BATCH_ORDERS = _ep("batchOrders", "POST", "/fapi/v1/batchOrders", 5, order=True,
                    idempotent=False)
@@ -157,6 +159,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     BATCH_ORDERS, CANCEL_BATCH, POSITION_MODE, SET_POSITION_MODE, MULTI_ASSETS,
     SET_MULTI_ASSETS, POSITION_MARGIN, MARGIN_HISTORY,
     NOOP, PLACE_STRATEGY_ORDER, UPDATE_STRATEGY_ORDER, STRATEGY_OPEN_ORDER,
-    STRATEGY_HISTORY_ORDER,
+    STRATEGY_HISTORY_ORDER, PLACE_CHASE,
     LISTEN_KEY_CREATE, LISTEN_KEY_KEEPALIVE, LISTEN_KEY_DELETE,
 )  # fmt: skip

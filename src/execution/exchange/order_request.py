@@ -12,24 +12,45 @@ import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
-from execution.coercion import optional_enum, to_enum
 from execution.errors import MismatchedAnswerError, ValidationError
+from execution.intent import OrderIntent
 from execution.models import (
     Order,
     OrderSide,
     OrderStatus,
     OrderType,
+    PegPriceType,
     PositionSide,
+    StpMode,
     TimeInForce,
     WorkingType,
 )
-from execution.money import format_decimal, optional_decimal, to_decimal
+from execution.money import format_decimal, optional_decimal
+from execution.param_rules import CALLBACK_RATE_MAX, CALLBACK_RATE_MIN, check_parameters
 from execution.rules import SymbolRules, safe_price_rounding
 
+__all__ = [
+    "CALLBACK_RATE_MAX",
+    "CALLBACK_RATE_MIN",
+    "CLIENT_ORDER_ID",
+    "V3_ONLY",
+    "MarketView",
+    "OrderRequest",
+    "build_intent_request",
+    "build_order_request",
+    "check_answer",
+    "check_client_order_id",
+    "check_order_id",
+    "check_v3_parameters",
+    "new_client_order_id",
+    "request_for",
+]
+
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
-CALLBACK_RATE_MIN = Decimal("0.1")
-CALLBACK_RATE_MAX = Decimal("5")
+# Orders that fill at market, whose quantity MARKET_LOT_SIZE rules (as the manager's).
+_MARKET = frozenset({OrderType.MARKET})
 
 
 def new_client_order_id() -> str:
@@ -79,34 +100,50 @@ def build_order_request(
     callback_rate: Decimal | None = None,
     client_order_id: str | None = None,
     reference_price: Decimal | None = None,
+    price_protect: bool = False,
+    stp_mode: StpMode | None = None,
+    peg_price_type: PegPriceType | None = None,
+    peg_offset: Decimal | None = None,
 ) -> OrderRequest:
     """Validate and round an order; `reference_price` (mark) checks a market order's notional.
 
-    Every argument goes through the package's one coercion rule (`coercion.to_enum` for the
-    enums, `money.to_decimal` for the figures), so a caller's string ("BUY", "0.01") is
-    taken exactly and an odd one ("0_01", "١", "ＢＵＹ") is a `ValidationError`."""
-    side = to_enum(OrderSide, side, "side")
-    order_type = to_enum(OrderType, order_type, "order_type")
+    Every argument goes through the package's one coercion rule (`OrderIntent`: the enums
+    by `coercion.to_enum`, the figures by `money.to_decimal`), so a caller's string ("BUY",
+    "0.01") is taken exactly and an odd one ("0_01", "١", "ＢＵＹ") is a `ValidationError`."""
+    if quantity is None and close_position is not True:
+        raise ValidationError("quantity", None, "is required (unless close_position)")
+    intent = OrderIntent(
+        rules.symbol, side, order_type, Decimal(0) if quantity is None else quantity,
+        price=price, stop_price=stop_price, time_in_force=time_in_force,
+        reduce_only=reduce_only, working_type=working_type, position_side=position_side,
+        close_position=close_position, activation_price=activation_price,
+        callback_rate=callback_rate, price_protect=price_protect, stp_mode=stp_mode,
+        peg_price_type=peg_price_type, peg_offset=peg_offset,
+    )
+    return build_intent_request(rules, intent, client_order_id, reference_price)
+
+
+def build_intent_request(
+    rules: SymbolRules,
+    intent: OrderIntent,
+    client_order_id: str | None = None,
+    reference_price: Decimal | None = None,
+) -> OrderRequest:
+    """`intent` validated and rounded by the symbol's rules as the venue's wire parameters
+    (the docs' New Order), under `client_order_id` (generated when None)."""
+    side, order_type = intent.side, intent.order_type
     if order_type is OrderType.LIQUIDATION:
         raise ValidationError("order_type", order_type.value,
                               "is the exchange's own liquidation order and cannot be sent")
-    time_in_force = optional_enum(TimeInForce, time_in_force, "time_in_force")
-    position_side = to_enum(PositionSide, position_side, "position_side")
-    working_type = optional_enum(WorkingType, working_type, "working_type")
-    quantity = optional_decimal(quantity, "quantity")
-    price = optional_decimal(price, "price")
-    stop_price = optional_decimal(stop_price, "stop_price")
-    activation_price = optional_decimal(activation_price, "activation_price")
     reference_price = optional_decimal(reference_price, "reference_price")
-    for flag, name in ((reduce_only, "reduce_only"), (close_position, "close_position")):
-        if not isinstance(flag, bool):
-            raise ValidationError(name, flag, "must be True or False")
     if rules.status != "TRADING":
         raise ValidationError("symbol", rules.symbol, f"is not trading (status {rules.status})")
+    intent = check_parameters(intent, rules)
     client_order_id = check_client_order_id(
         client_order_id if client_order_id is not None else new_client_order_id()
     )
-    market = order_type in (OrderType.MARKET,)
+    reduce_only, close_position = intent.reduce_only, intent.close_position
+    position_side = intent.position_side
     params: list[tuple[str, str]] = [
         ("symbol", rules.symbol),
         ("side", side.value),
@@ -121,75 +158,52 @@ def build_order_request(
             )
         params.append(("positionSide", position_side.value))
 
-    # quantity
     rounded_qty: Decimal | None = None
-    if close_position:
-        if order_type not in (OrderType.STOP_LOSS, OrderType.TAKE_PROFIT):
-            raise ValidationError(
-                "close_position", True, "only for STOP_LOSS or TAKE_PROFIT (market) orders"
-            )
-        if reduce_only:
-            raise ValidationError("reduce_only", True, "cannot be combined with close_position")
-    else:
-        if quantity is None:
-            raise ValidationError("quantity", None, f"is required for {order_type.name} orders")
-        rounded_qty = rules.rounded_quantity(quantity, market=market)
+    if not close_position:
+        rounded_qty = rules.rounded_quantity(intent.quantity, market=order_type in _MARKET)
         params.append(("quantity", format_decimal(rounded_qty)))
 
-    # price
     rounded_price: Decimal | None = None
+    tif = intent.time_in_force
     if order_type.needs_price:
-        if price is None:
+        if intent.price is None and intent.peg_price_type is None:
             raise ValidationError("price", None, f"is required for {order_type.name} orders")
-        rounded_price = rules.round_price(price, safe_price_rounding(side))
-        rules.validate_price(rounded_price)
-        tif = time_in_force or TimeInForce.GTC
+        tif = tif or TimeInForce.GTC
         params.append(("timeInForce", tif.value))
-        params.append(("price", format_decimal(rounded_price)))
+        if intent.price is not None:
+            rounded_price = rules.round_price(intent.price, safe_price_rounding(side))
+            rules.validate_price(rounded_price)
+            params.append(("price", format_decimal(rounded_price)))
     else:
-        if price is not None:
-            raise ValidationError("price", price, f"not accepted for {order_type.name} orders")
-        if time_in_force is not None:
+        if intent.price is not None:
+            raise ValidationError("price", intent.price,
+                                  f"not accepted for {order_type.name} orders")
+        if tif is not None:
             raise ValidationError(
-                "time_in_force", time_in_force, f"not accepted for {order_type.name} orders"
+                "time_in_force", tif.value, f"not accepted for {order_type.name} orders"
             )
-        tif = None
 
-    # stop price
     rounded_stop: Decimal | None = None
     if order_type.needs_stop_price:
-        if stop_price is None:
+        if intent.stop_price is None:
             raise ValidationError(
                 "stop_price", None, f"is required for {order_type.name} orders"
             )
-        rounded_stop = rules.round_price(stop_price, safe_price_rounding(side))
+        rounded_stop = rules.round_price(intent.stop_price, safe_price_rounding(side))
         rules.validate_price(rounded_stop, "stop_price")
         params.append(("stopPrice", format_decimal(rounded_stop)))
-    elif stop_price is not None:
-        raise ValidationError("stop_price", stop_price, f"not accepted for {order_type.name}")
+    elif intent.stop_price is not None:
+        raise ValidationError("stop_price", intent.stop_price,
+                              f"not accepted for {order_type.name}")
 
-    # trailing stop
-    rounded_activation: Decimal | None = None
-    if order_type is OrderType.TRAILING_STOP_MARKET:
-        if callback_rate is None:
-            raise ValidationError("callback_rate", None, "is required for trailing stops")
-        rate = to_decimal(callback_rate, "callback_rate")
-        if not CALLBACK_RATE_MIN <= rate <= CALLBACK_RATE_MAX:
-            raise ValidationError("callback_rate", callback_rate, "must be between 0.1 and 5 (%)")
-        params.append(("callbackRate", format_decimal(rate)))
-        if activation_price is not None:
-            rounded_activation = rules.round_price(activation_price, safe_price_rounding(side))
-            rules.validate_price(rounded_activation, "activation_price")
-            params.append(("activationPrice", format_decimal(rounded_activation)))
-        callback_rate = rate
-    elif callback_rate is not None or activation_price is not None:
-        raise ValidationError(
-            "callback_rate", callback_rate, "only for TRAILING_STOP_MARKET orders"
-        )
+    if intent.callback_rate is not None:  # checked: a trailing stop
+        params.append(("callbackRate", format_decimal(intent.callback_rate)))
+    if intent.activation_price is not None:
+        params.append(("activationPrice", format_decimal(intent.activation_price)))
 
-    # notional
     if rounded_qty is not None and not reduce_only:
-        notional_price = rounded_price or rounded_stop or rounded_activation or reference_price
+        notional_price = (rounded_price or rounded_stop or intent.activation_price
+                          or reference_price)
         if notional_price is not None:
             rules.validate_notional(rounded_qty, notional_price)
 
@@ -197,10 +211,16 @@ def build_order_request(
         params.append(("reduceOnly", "true"))
     if close_position:
         params.append(("closePosition", "true"))
-    if working_type is not None:
-        if not order_type.is_conditional:
-            raise ValidationError("working_type", working_type, "only for conditional orders")
-        params.append(("workingType", working_type.value))
+    if intent.working_type is not None:
+        params.append(("workingType", intent.working_type.value))
+    if intent.price_protect:
+        params.append(("priceProtect", "TRUE"))  # the docs: "TRUE" or "FALSE"
+    if intent.peg_price_type is not None:
+        params.append(("pegPriceType", intent.peg_price_type.value))
+        if intent.peg_offset is not None:
+            params.append(("pegOffset", format_decimal(intent.peg_offset)))
+    if intent.stp_mode is not None:
+        params.append(("stpMode", intent.stp_mode.value))
     params.append(("newClientOrderId", client_order_id))
     params.append(("newOrderRespType", "RESULT"))
 
@@ -217,11 +237,61 @@ def build_order_request(
         reduce_only=reduce_only,
         close_position=close_position,
         position_side=position_side,
-        working_type=working_type,
-        activation_price=rounded_activation,
-        callback_rate=callback_rate,
+        working_type=intent.working_type,
+        activation_price=intent.activation_price,
+        callback_rate=intent.callback_rate,
     )
     return OrderRequest(params=params, order=order)
+
+
+class MarketView(Protocol):
+    """What `request_for` reads of `exchange.markets.Markets`."""
+
+    def rules_for(self, symbol: str) -> SymbolRules: ...
+
+    def recent_mark(self, symbol: str, max_age: float) -> Decimal | None: ...
+
+
+# The parameters only AsterDEX's v3 API documents (New Order): refused elsewhere.
+V3_ONLY = ("stp_mode", "peg_price_type", "peg_offset")
+
+
+def speaks_v3(venue: str, scheme: object) -> bool:
+    """True for AsterDEX with EIP-712 credentials: the v3 API and its order parameters."""
+    return venue == "asterdex" and getattr(scheme, "value", None) == "eip712"
+
+
+def check_v3_parameters(intent: OrderIntent, *, v3: bool) -> None:
+    """Unless `v3`, refuse the parameters only AsterDEX's v3 API has (`stpMode`, the BBO
+    peg, timeInForce HIDDEN): a `ValidationError` before anything is sent or recorded."""
+    if v3:
+        return
+    for name in V3_ONLY:
+        if getattr(intent, name) is not None:
+            raise ValidationError(name, getattr(intent, name),
+                                  "only on AsterDEX's v3 API (EIP-712 credentials)")
+    if intent.time_in_force is TimeInForce.HIDDEN:
+        raise ValidationError("time_in_force", "HIDDEN",
+                              "only on AsterDEX's v3 API (EIP-712 credentials)")
+
+
+def request_for(
+    markets: MarketView,
+    intent: OrderIntent,
+    client_order_id: str | None,
+    *,
+    v3: bool,
+    mark_age: float,
+) -> OrderRequest:
+    """The wire request of `intent` by its symbol's cached rules (a market order's notional
+    checked against a mark no older than `mark_age` s, when one is cached). `v3` is False
+    for a venue or credentials without the v3 API: its parameters (`stpMode`, the BBO peg,
+    HIDDEN) are refused before anything is sent."""
+    check_v3_parameters(intent, v3=v3)
+    rules = markets.rules_for(intent.symbol)
+    reference = (markets.recent_mark(rules.symbol, mark_age)
+                 if intent.order_type is OrderType.MARKET else None)
+    return build_intent_request(rules, intent, client_order_id, reference)
 
 
 def check_answer(

@@ -15,12 +15,17 @@ import logging
 from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
-from execution.intent import OrderIntent
-from execution.models import Order, OrderType
+from execution.intent import OrderIntent, params_from_attributes
+from execution.models import Order, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.managed import ManagedOrder
-from execution.orders.placement import OrderPlacer, is_final_rejection, is_protective
+from execution.orders.placement import (
+    POSITION_SIDE,
+    OrderPlacer,
+    is_final_rejection,
+    is_protective,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +53,16 @@ async def amend_in_place(
         raise ValidationError(
             "new_quantity", total, f"not above the filled quantity {order.filled_quantity}"
         )
+    extras = params_from_attributes(managed.attributes)  # stpMode, ...; the leg below
+    extras.pop("peg_price_type", None)  # a PUT sends a price: the order is priced now
+    extras.pop("peg_offset", None)
     intent = OrderIntent(
         order.symbol, order.side, OrderType.LIMIT, total,
         price=new_price if new_price is not None else order.price,
         time_in_force=order.time_in_force, reduce_only=order.reduce_only,
+        position_side=PositionSide(
+            managed.attributes.get(POSITION_SIDE, order.position_side.value)),
+        **extras,  # type: ignore[arg-type]
     )
     checked = await placer.validate(
         intent, replacing=managed, protective=is_protective(managed.role, intent, managed.tags)

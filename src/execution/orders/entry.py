@@ -7,15 +7,20 @@ whatever method it came through, is validated, rounded and sent the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from execution.coercion import to_enum
+from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType, PositionSide, TimeInForce
 from execution.money import Number, positive
+from execution.orders.batch import BatchOrder, place_batch
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest
 from execution.orders.managed import ManagedOrder
+from execution.orders.placement import OrderPlacer
+from execution.orders.post_only import check_reprices, place_with_reprices
+from execution.orders.session import ManagerSession
 from execution.rules import normalize_symbol
 
 
@@ -31,6 +36,10 @@ class OrderLabels:
 
 class OrderEntry:
     """The placement methods of `OrderManager`."""
+
+    exchange: BaseExchange
+    _placer: OrderPlacer
+    _session: ManagerSession
 
     async def _place(self, intent: OrderIntent, labels: OrderLabels) -> ManagedOrder:
         """Validate `intent` and send it exactly once (the manager's one path)."""
@@ -48,13 +57,43 @@ class OrderEntry:
         tags: Iterable[str] = (),
         parent_order_id: str | None = None,
         client_order_id: str | None = None,
+        reprices: int = 0,
     ) -> ManagedOrder:
         """Any order, given as the `OrderIntent` the other methods build: checked, rounded
         by the exchange's rules and sent exactly once. The result's `rounded` lists every
-        figure rounding changed (see `check_order` for the same without sending)."""
-        return await self._place(
-            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
-        )
+        figure rounding changed (see `check_order` for the same without sending).
+
+        `reprices` (a post-only GTX LIMIT only): when the venue refuses it as a taker
+        (-5022), place it again at the best passive price, at most that many times, each
+        try under a new client order id once the previous is proven refused (`post_only`)."""
+        labels = OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        if not check_reprices(intent, reprices):
+            return await self._place(intent, labels)
+
+        async def place(attempt: OrderIntent, cid: str | None) -> ManagedOrder:
+            return await self._place(attempt, replace(labels, client_order_id=cid))
+
+        return await place_with_reprices(self.exchange, place, intent, client_order_id,
+                                         reprices)
+
+    async def place_batch(
+        self,
+        orders: Sequence[OrderIntent | BatchOrder],
+        *,
+        strategy_name: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> list[ManagedOrder]:
+        """Several orders in batches of up to 5 per request (the venue's `batchOrders`; a
+        longer list is split): all are checked before anything is sent, each is recorded
+        before its batch leaves and settled as a single order is (a lost answer leg by leg
+        by client order id). One result per order, in order: placed, REJECTED (refused by
+        the exchange) or PENDING_NEW (unknown, settled later). `strategy_name` and `tags`
+        apply to the plain intents; a `BatchOrder` carries its own (see `orders.batch`)."""
+        await self._session.ensure_started()
+        legs = [order if isinstance(order, BatchOrder)
+                else BatchOrder(order, strategy_name=strategy_name, tags=tuple(tags))
+                for order in orders]
+        return await place_batch(self._placer, legs)
 
     async def place_market_order(
         self,

@@ -16,7 +16,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from execution.errors import ExecutionError, ValidationError
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, params_from_attributes
 from execution.models import OrderStatus, PositionSide, WorkingType
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
@@ -61,13 +61,23 @@ def modified_intent(
             stop_price = new_price
         else:
             raise ValidationError("new_price", new_price, f"a {order.order_type.name} has none")
+    extras = params_from_attributes(managed.attributes)  # every parameter it was sent with
     total = new_quantity if new_quantity is not None else order.quantity
     remaining = total - order.filled_quantity
-    if remaining <= 0:
+    if extras.get("close_position"):  # closes the whole position: no quantity of its own
+        if new_quantity is not None:
+            raise ValidationError("new_quantity", new_quantity,
+                                  "a close-position stop has no quantity")
+        remaining = Decimal(0)
+    elif remaining <= 0:
         raise ValidationError(
             "new_quantity", total, f"not above the filled quantity {order.filled_quantity}"
         )
+    if new_price is not None and order.order_type.needs_price:
+        extras.pop("peg_price_type", None)  # a price given: no longer pegged to the book
+        extras.pop("peg_offset", None)
     return OrderIntent(
+        **extras,  # type: ignore[arg-type]
         symbol=order.symbol,
         side=order.side,
         order_type=order.order_type,
@@ -127,10 +137,11 @@ async def cancel_and_replace(
         )
     total = new_quantity if new_quantity is not None else managed.order.quantity
     remaining = total - managed.filled_quantity
-    if remaining <= 0:
+    if remaining <= 0 and not intent.close_position:
         logger.info("order %s reached the new quantity before its cancel", managed.client_order_id)
         return managed
-    intent = replace(intent, quantity=remaining)
+    if not intent.close_position:
+        intent = replace(intent, quantity=remaining)
     replacement_id = placer.new_client_order_id()
     managed.replaced_by = replacement_id
     recorder.record(managed)

@@ -35,14 +35,16 @@ from execution.errors import (
     TimestampError,
     ValidationError,
 )
+from execution.exchange.base import BaseExchange
 from execution.exchange.order_request import check_client_order_id
-from execution.intent import OrderIntent
+from execution.intent import OrderIntent, intent_attributes
 from execution.models import Order, OrderStatus, OrderType, PositionSide
 from execution.orders.core import ManagerCore
 from execution.orders.lifecycle import OrderLifecycle
 from execution.orders.lookup import OrderLookup
 from execution.orders.managed import CLOSE_TAG, ManagedOrder, OrderRole
 from execution.orders.marks import read_mark
+from execution.orders.registry import OrderRegistry
 from execution.orders.risk_check import check_risk
 from execution.orders.state import OrderRejected
 from execution.orders.validation import (
@@ -116,6 +118,15 @@ class OrderPlacer:
         self._lifecycle = lifecycle
         self._lookup = lookup
 
+    @property
+    def registry(self) -> OrderRegistry:
+        """The manager's orders (the batch path registers through `track`)."""
+        return self._registry
+
+    @property
+    def exchange(self) -> BaseExchange:
+        return self._core.exchange
+
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
         return f"{self._core.settings.client_order_id_prefix}-{uuid.uuid4().hex}"[:36]
@@ -143,6 +154,7 @@ class OrderPlacer:
         check_symbol_allowed(symbol, guards)
         exchange = self._core.exchange
         exchange.check_order_type(intent.order_type)
+        exchange.check_parameters(intent)
         rules = await exchange.get_symbol_rules(symbol)
         # The mark: for triggers and market notionals; for a limit order's PERCENT_PRICE
         # band, a mark fetched in the last seconds serves (no request per order).
@@ -208,6 +220,9 @@ class OrderPlacer:
             reduce_only=intent.reduce_only,
             position_side=intent.position_side,
             working_type=intent.working_type,
+            close_position=intent.close_position,
+            activation_price=intent.activation_price,
+            callback_rate=intent.callback_rate,
         )
         managed = ManagedOrder(
             order,
@@ -224,6 +239,7 @@ class OrderPlacer:
             managed.attributes[WORKING_TYPE] = intent.working_type.value
         if intent.position_side is not PositionSide.BOTH:  # the hedge-mode leg, persisted
             managed.attributes[POSITION_SIDE] = intent.position_side.value
+        managed.attributes.update(intent_attributes(intent))  # trailing, peg, stp, ...
         registry.register(managed)
         return managed
 
@@ -251,50 +267,73 @@ class OrderPlacer:
             role=role, client_order_id=client_order_id, replaces=replaces,
             attributes=attributes,
         )
+        return await self.send_tracked(managed, intent, on_registered)
+
+    async def send_tracked(
+        self,
+        managed: ManagedOrder,
+        intent: OrderIntent,
+        on_registered: Callable[[ManagedOrder], None] | None = None,
+    ) -> ManagedOrder:
+        """`submit` for an order `track` registered: committed, sent once, settled."""
         intent = replace(intent, symbol=managed.symbol)
         client_order_id = managed.client_order_id
         registry = self._registry
         registry.in_flight.add(client_order_id)
-        lifecycle = self._lifecycle
         try:
-            # Committed before it is sent. A store that cannot write refuses an ordinary
-            # order (untracked again, nothing sent); protective work goes from memory.
-            try:
-                await self._recorder.commit_before_send(
-                    managed, protective=is_protective(role, intent, tags)
-                )
-            except StoreUnavailableError:
-                registry.unregister(managed)
-                raise
+            await self.commit(managed, intent)
             if on_registered is not None:
                 on_registered(managed)
             try:
                 result = await self._core.exchange.place(intent, client_order_id)
             except ExecutionError as exc:
-                if is_final_rejection(exc):
-                    local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
-                    lifecycle.apply(
-                        managed,
-                        OrderRejected(client_order_id, str(exc), self._core.now_ms(), local),
-                    )
-                    raise
-                # Nothing said about the order: it may or may not exist. It stays
-                # PENDING_NEW and is settled by its client order id (now, or by the stream
-                # or polling once the grace is over).
-                logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
-                               type(exc).__name__, exc)
-                await self._lookup.refresh(managed)
-                if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
-                    lifecycle.outcome_unknown(managed, exc)
-                    raise
+                await self.settle_error(managed, exc)
                 return managed
         finally:
             registry.in_flight.discard(client_order_id)
-        if result.created_at and not managed.order.created_at:
-            managed.order.created_at = result.created_at
-        lifecycle.apply_snapshot(managed, result)
-        if not is_protective(role, intent, tags):
+        self.settle_answer(managed, result)
+        if not is_protective(managed.role, intent, managed.tags):
             # A fill the answer showed comes back with its fees (never held up for them:
             # the protective work, a kill switch's close).
-            await lifecycle.fees_settled(managed)
+            await self._lifecycle.fees_settled(managed)
         return managed
+
+    async def commit(self, managed: ManagedOrder, intent: OrderIntent) -> None:
+        """Commit a tracked order to the store before it is sent. A store that cannot
+        write refuses an ordinary order (untracked again, `StoreUnavailableError`, nothing
+        to send); protective work goes from memory."""
+        try:
+            await self._recorder.commit_before_send(
+                managed, protective=is_protective(managed.role, intent, managed.tags)
+            )
+        except StoreUnavailableError:
+            self._registry.unregister(managed)
+            raise
+
+    async def settle_error(self, managed: ManagedOrder, exc: ExecutionError) -> None:
+        """The placement of `managed` raised `exc`: a refusal of the order makes it
+        REJECTED (and is raised); anything else says nothing about it: it is looked up by
+        its client order id, and if that does not settle it, it stays PENDING_NEW (for the
+        stream or polling) and `exc` is raised. Returns when the lookup settled it."""
+        client_order_id = managed.client_order_id
+        if is_final_rejection(exc):
+            local = not isinstance(exc, ExchangeError)  # refused here: nothing sent
+            self._lifecycle.apply(
+                managed, OrderRejected(client_order_id, str(exc), self._core.now_ms(), local)
+            )
+            raise exc
+        logger.warning("order %s: outcome unknown (%s: %s)", client_order_id,
+                       type(exc).__name__, exc)
+        await self._lookup.refresh(managed)
+        if managed.status in (OrderStatus.PENDING_NEW, OrderStatus.REJECTED):
+            self._lifecycle.outcome_unknown(managed, exc)
+            raise exc
+
+    def settle_answer(self, managed: ManagedOrder, result: Order) -> None:
+        """The exchange answered with the order: applied (a pegged order's price, set by
+        the venue, is taken from the answer)."""
+        if result.created_at and not managed.order.created_at:
+            managed.order.created_at = result.created_at
+        if managed.order.price is None and result.price:  # a BBO peg: the venue priced it
+            managed.order.price = result.price
+        self._lifecycle.apply_snapshot(managed, result)

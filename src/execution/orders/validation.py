@@ -28,6 +28,7 @@ __all__ = [
 ]  # OrderIntent and RoundingNotice live in execution.intent
 from execution.models import OrderSide, OrderType
 from execution.money import positive
+from execution.param_rules import check_parameters
 from execution.rules import SymbolRules, normalize_symbol, safe_price_rounding
 
 ZERO = Decimal(0)
@@ -78,7 +79,8 @@ def check_symbol_allowed(symbol: str, guards: OrderGuards) -> None:
 
 
 # Orders filled at market, whose quantity MARKET_LOT_SIZE rules.
-MARKET_QUANTITY_TYPES = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
+MARKET_QUANTITY_TYPES = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT,
+                                   OrderType.TRAILING_STOP_MARKET})
 
 
 def validate_order(
@@ -95,29 +97,31 @@ def validate_order(
         raise ValidationError("symbol", intent.symbol, f"rules are for {rules.symbol}")
     if rules.status != "TRADING":
         raise ValidationError("symbol", intent.symbol, f"not trading (status {rules.status})")
+    asked = intent
+    intent = check_parameters(intent, rules)  # the parameters beyond the figures
     order_type = intent.order_type
     market = order_type in MARKET_QUANTITY_TYPES
-    quantity = rules.rounded_quantity(intent.quantity, market=market)
+    quantity = (intent.quantity if intent.close_position
+                else rules.rounded_quantity(intent.quantity, market=market))
     price = _rounded(intent.price, "price", intent.side, rules)
     stop_price = _rounded(intent.stop_price, "stop_price", intent.side, rules)
-    if order_type.needs_price and price is None:
+    if order_type.needs_price and price is None and intent.peg_price_type is None:
         raise ValidationError("price", None, f"required for a {order_type.name} order")
     if order_type.needs_stop_price and stop_price is None:
         raise ValidationError("stop_price", None, f"required for a {order_type.name} order")
     if not order_type.needs_price and price is not None:
         raise ValidationError("price", price, f"not used by a {order_type.name} order")
-    if intent.working_type is not None and not order_type.is_conditional:
-        raise ValidationError("working_type", intent.working_type.value,
-                              f"only for conditional orders, not {order_type.name}")
     if stop_price is not None:
         _check_trigger_side(order_type, intent.side, stop_price, context.mark_price)
+    if intent.activation_price is not None:
+        _check_activation_side(intent.side, intent.activation_price, context.mark_price)
     if price is not None:
         check_percent_price(rules, intent.side, price, context.mark_price)
-    reference = price if price is not None else stop_price or context.mark_price
+    reference = price or stop_price or intent.activation_price or context.mark_price
     if reference is None:
         raise ValidationError("mark_price", None, "needed to value a market order")
     notional = quantity * reference
-    if not intent.reduce_only:
+    if not (intent.reduce_only or intent.close_position):
         # Reduce-only orders close exposure; the exchange does not hold them to MIN_NOTIONAL.
         rules.validate_notional(quantity, reference)
     if guards.max_notional_per_order is not None and notional > guards.max_notional_per_order:
@@ -136,7 +140,7 @@ def validate_order(
     if intent.reduce_only:
         _check_reduce_only(intent.side, quantity, context.position_quantity)
     checked = replace(intent, quantity=quantity, price=price, stop_price=stop_price)
-    return replace(checked, rounded=intent.rounded + rounding_notices(intent, checked, rules))
+    return replace(checked, rounded=asked.rounded + rounding_notices(asked, checked, rules))
 
 
 def rounding_notices(
@@ -151,8 +155,11 @@ def rounding_notices(
             f"step size {step}: never more than asked",
         ))
     direction = safe_price_rounding(asked.side).value
-    for name, before, after in (("price", asked.price, checked.price),
-                                ("stop_price", asked.stop_price, checked.stop_price)):
+    for name, before, after in (
+            ("price", asked.price, checked.price),
+            ("stop_price", asked.stop_price, checked.stop_price),
+            ("activation_price", asked.activation_price, checked.activation_price),
+            ("peg_offset", asked.peg_offset, checked.peg_offset)):
         if before is not None and after is not None and before != after:
             notices.append(RoundingNotice(
                 name, before, after, direction,
@@ -254,6 +261,18 @@ def _check_reduce_only(side: OrderSide, quantity: Decimal, position_quantity: De
         raise ValidationError(
             "quantity", quantity, f"reduce-only order larger than the position {reducible}"
         )
+
+
+def _check_activation_side(side: OrderSide, activation: Decimal, mark: Decimal | None) -> None:
+    """The docs: a BUY trailing stop's activation price below the latest price, a SELL's
+    above it (else the venue's -2021, "would immediately trigger")."""
+    if mark is None:
+        raise ValidationError("mark_price", None, "needed to check the activation price")
+    if (activation >= mark) if side is OrderSide.BUY else (activation <= mark):
+        where = "below" if side is OrderSide.BUY else "above"
+        raise ValidationError("activation_price", activation,
+                              f"a {side.value} trailing stop activates {where} the market "
+                              f"price {mark}")
 
 
 def check_bracket_prices(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -14,22 +14,36 @@ from rich.markup import escape
 from execution.cli.app import command, run_async
 from execution.cli.commands.account_history import OrderCost, order_costs
 from execution.cli.commands.order_options import (
+    ActivationOpt,
+    CallbackRateOpt,
     ClientIdOpt,
+    ClosePositionOpt,
+    HiddenOpt,
     KindOpt,
     LegOpt,
+    OrderFlags,
     OrderKind,
+    PegOffsetOpt,
+    PegOpt,
+    PostOnlyOpt,
     PriceOpt,
+    PriceProtectOpt,
     QuantityArg,
     ReduceOpt,
+    RepriceOpt,
     RiskOpt,
+    StopLimitOpt,
     StopOpt,
     StoreOpt,
+    StpOpt,
     StrategyOpt,
     SymbolArg,
     TifChoice,
     TifOpt,
+    TrailingOpt,
     WorkingChoice,
     WorkingOpt,
+    order_type_of,
 )
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
@@ -70,6 +84,19 @@ class OrderRequest:
     reduce_only: bool
     client_order_id: str | None
     working_type: WorkingType | None
+    extras: dict[str, object] = field(default_factory=dict)  # OrderIntent fields: flags
+    reprices: int = 0  # --post-only --reprice N
+
+    def intent(self, position_side: PositionSide | None = None) -> OrderIntent:
+        """The `OrderIntent` this request stands for (a `ValidationError` if its
+        parameters contradict each other)."""
+        return OrderIntent(
+            self.symbol, self.side, self.order_type, self.quantity, price=self.price,
+            stop_price=self.stop_price, time_in_force=self.time_in_force,
+            reduce_only=self.reduce_only, working_type=self.working_type,
+            position_side=position_side or PositionSide.BOTH,
+            **self.extras,  # type: ignore[arg-type]
+        )
 
 
 def build_order_request(
@@ -83,36 +110,24 @@ def build_order_request(
     reduce_only: bool,
     client_id: str | None,
     working_type: WorkingChoice | None,
+    flags: OrderFlags | None = None,
 ) -> OrderRequest:
-    """Check everything that can be checked without the exchange; raise ValidationError."""
+    """Check everything that can be checked without the exchange; raise ValidationError.
+    (The manager checks the rest, by the symbol's rules, before anything is sent.)"""
+    flags = flags or OrderFlags()
     symbol = normalize_symbol(symbol)
-    amount = positive(quantity, "quantity")
+    if flags.close_position:
+        if quantity.strip().lower() not in ("0", "all"):
+            raise ValidationError("quantity", quantity, "with --close-position give 0 or "
+                                  "all: the stop closes the whole position")
+        amount = Decimal(0)
+    else:
+        amount = positive(quantity, "quantity")
     limit_price = positive(price, "price") if price is not None else None
     trigger = positive(stop_price, "stop_price") if stop_price is not None else None
-    if kind is None:
-        if trigger is not None:
-            raise ValidationError(
-                "type", None, "--stop-price needs --type stop or --type take-profit"
-            )
-        kind = OrderKind.LIMIT if limit_price is not None else OrderKind.MARKET
-    if kind is OrderKind.MARKET:
-        if limit_price is not None or trigger is not None:
-            raise ValidationError("price", price or stop_price, "a market order takes no price")
-        order_type = OrderType.MARKET
-    elif kind is OrderKind.LIMIT:
-        if limit_price is None:
-            raise ValidationError("price", None, "a limit order needs --price")
-        if trigger is not None:
-            raise ValidationError("stop_price", stop_price, "a limit order takes no stop price")
-        order_type = OrderType.LIMIT
-    else:
-        if trigger is None:
-            raise ValidationError("stop_price", None, f"a {kind.value} order needs --stop-price")
-        if kind is OrderKind.STOP:
-            order_type = OrderType.STOP_LOSS_LIMIT if limit_price else OrderType.STOP_LOSS
-        else:
-            order_type = OrderType.TAKE_PROFIT_LIMIT if limit_price else OrderType.TAKE_PROFIT
-    tif = TimeInForce(time_in_force.value) if time_in_force is not None else None
+    order_type = order_type_of(kind, limit_price, trigger, flags)
+    choice = flags.time_in_force(time_in_force)
+    tif = TimeInForce(choice.value) if choice is not None else None
     if tif is not None and not order_type.needs_price:
         raise ValidationError("time_in_force", tif.value, "applies only to orders with a --price")
     if order_type.needs_price and tif is None:
@@ -129,10 +144,12 @@ def build_order_request(
             WorkingType.MARK_PRICE if working_type is WorkingChoice.MARK
             else WorkingType.CONTRACT_PRICE
         )
-    return OrderRequest(
+    request = OrderRequest(
         symbol, side, order_type, amount, limit_price, trigger, tif, reduce_only, client_id,
-        working,
+        working, flags.intent_fields(), flags.reprice,
     )
+    request.intent()  # the parameters' own coercion, before connecting
+    return request
 
 
 ORDER_COLUMNS = [
@@ -176,6 +193,16 @@ def show_orders(out: Output, title: str, orders: list[Order], empty: str) -> Non
               empty=empty)
 
 
+def check_store(venue: VenueConfig, store: Path | None) -> None:
+    """An order store needs a venue that outlives the command: the orders of an embedded
+    simulator would outlive the exchange that knew them (and the next reuses the ids)."""
+    if store is not None and venue.embedded:
+        raise ValidationError(
+            "--store", str(store),
+            "needs a venue that outlives the command: pass --url of a running simulator",
+        )
+
+
 def place(
     out: Output,
     venue: VenueConfig,
@@ -190,25 +217,16 @@ def place(
     any rounding is said; with an order store the order and its events are recorded for
     `aster-exec history`, without it the manager keeps them in memory."""
     venue.require_trading_allowed()
-    if store is not None and venue.embedded:
-        # Its orders would outlive the exchange that knew them, and the next embedded
-        # simulator reuses the same order ids.
-        raise ValidationError(
-            "--store", str(store),
-            "needs a venue that outlives the command: pass --url of a running simulator",
-        )
+    check_store(venue, store)
     limits = None if risk is None else RiskLimits.from_file(risk)  # refused before connecting
-    intent = OrderIntent(request.symbol, request.side, request.order_type, request.quantity,
-                         price=request.price, stop_price=request.stop_price,
-                         time_in_force=request.time_in_force, reduce_only=request.reduce_only,
-                         position_side=position_side or PositionSide.BOTH)
+    intent = request.intent(position_side)
 
     async def body() -> Order:
         async with open_exchange(venue) as connection:
             return await place_order(
                 out, venue, connection, intent, yes=yes, store=store, strategy=strategy,
                 client_order_id=request.client_order_id, working_type=request.working_type,
-                risk=limits,
+                risk=limits, reprices=request.reprices,
             )
 
     show_order(out, "Order", run_async(body()))
@@ -234,10 +252,25 @@ def _trade(side: OrderSide) -> None:
         strategy: StrategyOpt = None,
         risk: RiskOpt = None,
         position_side: LegOpt = None,
+        trailing: TrailingOpt = False,
+        callback_rate: CallbackRateOpt = None,
+        activation_price: ActivationOpt = None,
+        price_protect: PriceProtectOpt = False,
+        close_position: ClosePositionOpt = False,
+        stop_limit: StopLimitOpt = False,
+        post_only: PostOnlyOpt = False,
+        reprice: RepriceOpt = 0,
+        hidden: HiddenOpt = False,
+        stp_mode: StpOpt = None,
+        peg: PegOpt = None,
+        peg_offset: PegOffsetOpt = None,
     ) -> None:
+        flags = OrderFlags(trailing, callback_rate, activation_price, price_protect,
+                           close_position, stop_limit, post_only, reprice, hidden, stp_mode,
+                           peg, peg_offset)
         request = build_order_request(
             side, symbol, quantity, kind, price, stop_price, time_in_force, reduce_only,
-            client_id, working_type,
+            client_id, working_type, flags,
         )
         place(out, venue, yes, request, store, strategy, risk, position_side)
 

@@ -28,6 +28,8 @@ def position_side(account: Account, request: OrderRequest) -> PositionSide:
             raise r.error(r.POSITION_SIDE_MISMATCH)
         if request.reduce_only_sent and request.reduce_only:
             raise r.not_required("reduceOnly")
+        if request.close_position and (sent is PositionSide.LONG) == (request.side is Side.BUY):
+            raise r.invalid_param("closePosition")  # the docs: it would open the leg
         return sent
     if sent is not None and sent is not PositionSide.BOTH:
         raise r.error(r.POSITION_SIDE_MISMATCH)

@@ -61,6 +61,22 @@ class OrderRequest:
     callback_rate: Decimal | None
     respond_with_result: bool
     stp_mode: StpMode | None = None  # None: not sent (the account's mode applies)
+    peg_price_type: str | None = None  # BBO peg of a LIMIT: the price is set from the book
+    peg_offset: Decimal = ZERO
+
+
+PEG_PRICE_TYPES = frozenset({"COUNTERPARTY_1", "QUEUE_1"})
+
+
+def pegged_price(request: OrderRequest, bid: Decimal, ask: Decimal) -> Decimal:
+    """A pegged LIMIT's price: COUNTERPARTY_1 the other side's best (a BUY at the ask),
+    QUEUE_1 its own side's (a BUY at the bid), plus the signed `pegOffset`."""
+    buy = request.side is Side.BUY
+    if request.peg_price_type == "COUNTERPARTY_1":
+        base = ask if buy else bid
+    else:
+        base = bid if buy else ask
+    return base + request.peg_offset
 
 
 def symbol_spec(params: p.Params, specs: Mapping[str, SymbolSpec]) -> SymbolSpec:
@@ -109,8 +125,12 @@ def parse_order(params: p.Params, specs: Mapping[str, SymbolSpec]) -> OrderReque
         quantity = p.required_decimal(params, "quantity")
         _check_quantity(spec, quantity, market=kind.executes_as_market)
 
+    peg, peg_offset = _peg(params, spec, kind, side)
     price = ZERO
-    if kind in _WITH_PRICE:
+    if peg is not None:
+        if p.text(params, "price") is not None:
+            raise r.not_required("price")  # the book sets a pegged order's price
+    elif kind in _WITH_PRICE:
         price = p.required_decimal(params, "price")
         _check_price(spec, price)
     elif p.decimal(params, "price"):
@@ -152,7 +172,28 @@ def parse_order(params: p.Params, specs: Mapping[str, SymbolSpec]) -> OrderReque
         callback_rate=callback_rate,
         respond_with_result=resp == "RESULT",
         stp_mode=StpMode(stp_text) if stp_text is not None else None,
+        peg_price_type=peg,
+        peg_offset=peg_offset,
     )
+
+
+def _peg(
+    params: p.Params, spec: SymbolSpec, kind: OrderType, side: Side
+) -> tuple[str | None, Decimal]:
+    """`pegPriceType` and `pegOffset` as the docs state them: a LIMIT only; the offset a
+    multiple of the tick, a BUY's <= 0 and a SELL's >= 0, and only with the peg."""
+    peg = p.text(params, "pegPriceType")
+    offset = p.decimal(params, "pegOffset")
+    if peg is None:
+        if offset is not None:
+            raise r.not_required("pegOffset")
+        return None, ZERO
+    if peg not in PEG_PRICE_TYPES or kind is not OrderType.LIMIT:
+        raise r.invalid_param("pegPriceType")
+    offset = offset or ZERO
+    if offset % spec.tick_size or (offset > 0 if side is Side.BUY else offset < 0):
+        raise r.invalid_param("pegOffset")
+    return peg, offset
 
 
 def _missing(name: str) -> NoReturn:

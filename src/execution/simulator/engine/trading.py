@@ -6,6 +6,7 @@ Everything happens synchronously inside one call, over the bookkeeping of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from execution.simulator.engine import rejections as r
 from execution.simulator.engine.accounts import Account
 from execution.simulator.engine.core_base import CoreBase
 from execution.simulator.engine.market import Market
-from execution.simulator.engine.order_params import OrderRequest
+from execution.simulator.engine.order_params import OrderRequest, pegged_price
 from execution.simulator.engine.orders import (
     ZERO,
     Order,
@@ -40,6 +41,8 @@ class TradingCore(CoreBase):
             gate(account, request)
         market = self.markets[request.symbol]
         spec = market.spec
+        if request.peg_price_type is not None:  # priced from the book now
+            request = replace(request, price=pegged_price(request, *market.book.best_prices()))
         position_side = checks.position_side(account, request)
         client_order_id = request.client_order_id
         if client_order_id is not None and client_order_id in account.open_by_client:
