@@ -89,6 +89,12 @@ class _Open:
             self.realized + value)
 
 
+# The part of a fee a flip carries into the next trip is rounded to this (the closing part
+# is the rest, so the two add up to the fee exactly): an unrounded quotient has 28 digits,
+# and sums of such parts over many trips lose their last digits to the context's precision.
+FEE_SPLIT_QUANTUM = Decimal("1e-12")
+
+
 def _order(fill: LedgerFill) -> tuple[int, int]:
     return (fill.time, fill.trade_id)
 
@@ -139,7 +145,8 @@ def _apply(fill: LedgerFill, building: dict[tuple[str, str], _Open],
     rest = quantity - closing
     # A fill through zero: its fee split by quantity, the two parts adding up to it exactly.
     fee = fill.commission
-    rest_fee = None if fee is None else (fee * rest / quantity if rest else Decimal(0))
+    rest_fee = None if fee is None else (
+        (fee * rest / quantity).quantize(FEE_SPLIT_QUANTUM) if rest else Decimal(0))
     if closing > 0:
         trip.exit_quantity += closing
         trip.exit_cost += fill.price * closing

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -350,6 +351,22 @@ class BracketCoordinator:
     async def _position_held(self, bracket: Bracket) -> bool:
         """Whether the exchange still shows a position on the bracket's side."""
         return await self._exits.held(bracket) > 0
+
+    async def modify_leg(
+        self, managed: ManagedOrder, replace: Callable[[], Awaitable[ManagedOrder]]
+    ) -> ManagedOrder:
+        """Run the caller's cancel and replace of `managed` (a bracket's leg, or any order)
+        under its bracket's sync lock, then put the replacement in its place. The sync the
+        cancel wakes waits for the lock and so finds the replacement, never a missing exit
+        to put back at the old price; should the replacement fail, that sync puts the exit
+        back (the position is not left without one)."""
+        bracket = self.find(managed)
+        if bracket is None:
+            return await replace()
+        async with self._locks.setdefault(bracket.bracket_id, asyncio.Lock()):
+            replacement = await replace()
+            self.replaced(managed, replacement)
+        return replacement
 
     def replaced(self, original: ManagedOrder, replacement: ManagedOrder) -> None:
         """The caller modified a leg (cancel and replace): the replacement takes its place."""

@@ -256,12 +256,10 @@ class OrderManager(OrderEntry, PositionReads, OrderReads):
         if (price is not None or quantity is not None) and amendable(self._core, managed):
             return await amend_in_place(self._core, self._placer, self._parts.lifecycle,
                                         managed, new_price=price, new_quantity=quantity)
-        replacement = await cancel_and_replace(
+        return await self._brackets.modify_leg(managed, lambda: cancel_and_replace(
             self._core, self._placer, self._canceller, managed,
             new_price=price, new_quantity=quantity,
-        )
-        self._brackets.replaced(managed, replacement)
-        return replacement
+        ))
 
     async def cancel_order(self, order_id: str) -> ManagedOrder:
         """Cancel one open order (by order id or client order id); raises if the cancel fails
