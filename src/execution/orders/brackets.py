@@ -150,6 +150,21 @@ class BracketCoordinator:
         if bracket is not None and not bracket.is_done:
             self.schedule(bracket)
 
+    def position_closed(self, symbol: str, leg: PositionSide | None, reason: str) -> None:
+        """The caller flattened `symbol` (hedge mode: `leg`; None: every leg), its exits
+        cancelled first: each bracket holding a position there is over (CLOSED, `reason`),
+        not left ACTIVE with no exits; what is left of it is cancelled by its sync."""
+        for bracket in self.brackets.values():
+            if (
+                bracket.entry.order.symbol == symbol
+                and (leg is None or leg is PositionSide.BOTH or bracket.position_side is leg)
+                and not bracket.is_done
+                and bracket.entry.filled_quantity > 0
+            ):
+                bracket.closed_elsewhere = True
+                bracket.exit_reason = bracket.exit_reason or reason
+                self.schedule(bracket)
+
     def _liquidated(self, symbol: str, leg: PositionSide) -> None:
         """The liquidation of `leg` (hedge mode: that leg only; BOTH: the symbol's)."""
         for bracket in self.brackets.values():

@@ -32,7 +32,7 @@ from execution.coercion import to_enum, to_seconds
 from execution.errors import ValidationError
 from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
-from execution.models import Position, PositionSide, UserEvent
+from execution.models import OrderStatus, Position, PositionSide, UserEvent
 from execution.money import Number, positive
 from execution.orders.account_config import AccountConfig
 from execution.orders.adoption import AdoptPolicy, check_prefix, manager_prefix, resolve_policy
@@ -302,12 +302,15 @@ class OrderManager(OrderEntry, PositionReads, OrderReads):
         symbol = normalize_symbol(symbol)
         leg = None if position_side is None else parse_side(position_side)
         await self._session.ensure_started()
-        return await close_position(
+        closing = await close_position(
             self._core, self._placer, symbol, position_side=leg,
             cancel_all=leg_canceller(self._core, self._canceller, self._brackets.detach,
                                      self.cancel_all_orders) if cancel_orders else None,
             strategy_name=strategy_name, tags=tags,
         )
+        if cancel_orders and all(m.status is OrderStatus.FILLED for m in closing):
+            self._brackets.position_closed(symbol, leg, "close_position")
+        return closing
 
     async def panic(self, symbol: str | None = None) -> PanicReport:
         """The kill switch: halt trading (`risk.state` HALTED), cancel every open order and
@@ -315,10 +318,15 @@ class OrderManager(OrderEntry, PositionReads, OrderReads):
         past failures; returns what was done (`PanicReport`). `risk.set_state("ACTIVE")`
         trades again."""
         await self._session.ensure_started()
-        return await panic(
+        report = await panic(
             self._core, self._placer, self.cancel_all_orders,
             None if symbol is None else normalize_symbol(symbol),
         )
+        still_held = {p.symbol for p in report.positions_left}
+        for name in report.symbols:
+            if name not in still_held:
+                self._brackets.position_closed(name, None, "panic")
+        return report
 
     @property
     def risk(self) -> RiskEngine:
