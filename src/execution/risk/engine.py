@@ -30,7 +30,7 @@ from execution.models import OrderSide, OrderType
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderFilled
 from execution.risk.limits import DenialReason, RiskDeniedError, RiskLimits, TradingState
-from execution.risk.state_file import SavedTradingState, TradingStateFile
+from execution.risk.state_file import SavedTradingState, TradingStateFile, TradingStateKeeper
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
@@ -77,13 +77,12 @@ class RiskEngine:
         limits: RiskLimits | None = None,
         clock: Clock = SYSTEM_CLOCK,
         *,
-        state_file: TradingStateFile | Path | str | None = None,
+        state_file: TradingStateKeeper | Path | str | None = None,
     ) -> None:
         self.limits = limits or RiskLimits()
         self._clock = clock
-        self.state_file = (
-            state_file if isinstance(state_file, TradingStateFile | None)
-            else TradingStateFile(state_file)
+        self.state_file: TradingStateKeeper | None = (
+            TradingStateFile(state_file) if isinstance(state_file, Path | str) else state_file
         )
         self.state = TradingState.ACTIVE
         self.state_reason = ""
