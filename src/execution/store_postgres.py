@@ -378,8 +378,9 @@ class PostgresOrderStore(QueuedStore):
 
     def trading_state_keeper(self) -> PostgresTradingState:
         """The keeper of the trading state of this store's manager (its prefix's row, and
-        the desk's every manager reads: `store_postgres_state`)."""
-        return PostgresTradingState(self._connect, lambda: self.prefix, self.location)
+        the desk's every manager reads: `store_postgres_state`); of the desk for a store
+        without a prefix (a tool)."""
+        return PostgresTradingState(self._connect, self._reader_owner, self.location)
 
 
 def _conforms(store: PostgresOrderStore) -> OrderStorage:
