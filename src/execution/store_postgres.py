@@ -13,12 +13,15 @@ Many managers share the database, each the owner of its client-id prefix
 (`store_postgres_leases`): `open` registers the prefix with a lease and a thread renews
 it; a prefix another process holds live is refused with `StoreLockedError`. `load_orders`
 hands back this prefix's orders only (and those it took over: `take_over`).
-The account ledger (`LedgerStorage`) and the trading state are kept here as well:
-`store_postgres_ledger`, `store_postgres_state`. `live_prefixes()` names the prefixes other live managers hold, so that the order manager
+`live_prefixes()` names the prefixes other live managers hold, so that the order manager
 never adopts their orders (`orders.adoption`). The manager binds its prefix to the store
 (`bind_prefix`): the URL's `prefix`, else the one the manager was given, else one derived
 from the database's name (so two managers without one never share a database by chance:
 the second is refused).
+
+The account ledger (`LedgerStorage`: the account's, shared by every manager) and each
+manager's trading state are kept in the database too: `store_postgres_ledger`,
+`store_postgres_state`.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ running when the desk is halted learns of it at its next start.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ import psycopg
 
 from execution.risk.limits import TradingState
 from execution.risk.state_file import BackgroundStateKeeper, SavedTradingState
+from execution.store_postgres_schema import migrate
 
 logger = logging.getLogger(__name__)
 
@@ -103,24 +105,40 @@ class PostgresTradingState(BackgroundStateKeeper):
     def _write(self, saved: SavedTradingState) -> None:
         prefix = self._prefix()
         try:
-            with self._connect() as connection, connection.transaction():
-                write_rows(connection, prefix, saved)
+            with self._connect() as connection:
+                if not _has_table(connection):  # a tool sets the state of a new database
+                    migrate(connection, self.location)
+                with connection.transaction():
+                    write_rows(connection, prefix, saved)
         except psycopg.Error as exc:
             raise OSError(f"the trading state cannot be written to {self.location}: "
                           f"{exc}") from exc
 
-    def read_all(self) -> dict[str, SavedTradingState]:
-        """Every recorded row by prefix (the desk's as `DESK`); blocking."""
-        with self._connect() as connection:
-            return read_rows(connection, None)
+    async def load_all(self) -> dict[str, SavedTradingState]:
+        """Every recorded row by prefix (the desk's as `DESK`), read off the event loop;
+        `OSError` when the database cannot be read."""
+
+        def run() -> dict[str, SavedTradingState]:
+            try:
+                with self._connect() as connection:
+                    return read_rows(connection, None)
+            except psycopg.Error as exc:
+                raise OSError(f"the trading state in {self.location} cannot be read: "
+                              f"{exc}") from exc
+
+        return await asyncio.to_thread(run)
+
+
+def _has_table(connection: psycopg.Connection[Any]) -> bool:
+    found = connection.execute(b"SELECT to_regclass('trading_state') IS NOT NULL").fetchone()
+    return bool(found and found[0])
 
 
 def read_rows(
     connection: psycopg.Connection[Any], prefixes: list[str] | None
 ) -> dict[str, SavedTradingState]:
     """The rows of `prefixes` (or all) by prefix; none before the table exists."""
-    found = connection.execute(b"SELECT to_regclass('trading_state') IS NOT NULL").fetchone()
-    if not (found and found[0]):
+    if not _has_table(connection):
         return {}
     sql = b"SELECT prefix, state, reason, set_at_ms FROM trading_state"
     params: list[Any] = []

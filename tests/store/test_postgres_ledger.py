@@ -11,8 +11,8 @@ from decimal import Decimal
 import psycopg
 
 from execution.ledger import LedgerFill, LedgerIncome
-from execution.store_postgres import SCHEMA_VERSION, PostgresOrderStore
 from execution.store_codec import order_row
+from execution.store_postgres import SCHEMA_VERSION, PostgresOrderStore
 from execution.store_postgres_schema import MIGRATIONS, migrate, upsert_orders
 
 from .backends import make_order, with_prefix
