@@ -11,7 +11,8 @@ own events, so a restart loses nothing) is followed on every fill; a loss past
 `daily_loss_limit`, or a fall from the day's best past `max_drawdown`, switches the state
 to `loss_action` until it is set back with `set_state`.
 
-With a `state_file` (the manager gives one next to its SQLite store), the trading state
+With a `state_file` (the manager gives one next to its SQLite store, or a PostgreSQL
+store's keeper: any `risk.state_file.TradingStateKeeper`), the trading state
 survives a restart: `restore` (at the manager's start) brings back a HALTED or REDUCING
 state recorded before, and every change is written to the file (`risk.state_file`).
 """
