@@ -18,6 +18,10 @@ never adopts their orders (`orders.adoption`). The manager binds its prefix to t
 (`bind_prefix`): the URL's `prefix`, else the one the manager was given, else one derived
 from the database's name (so two managers without one never share a database by chance:
 the second is refused).
+
+The account ledger (`LedgerStorage`: the account's, shared by every manager) and each
+manager's trading state are kept in the database too: `store_postgres_ledger`,
+`store_postgres_state`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from typing import Any, TypeVar
 import psycopg
 
 from execution.errors import StoreUnavailableError, ValidationError
+from execution.ledger.records import LedgerFill, LedgerIncome
+from execution.ledger.storage import LedgerStorage
 from execution.models import OrderStatus
 from execution.orders.adoption import check_prefix, default_prefix
 from execution.orders.managed import ManagedOrder
@@ -46,8 +52,10 @@ from execution.store_postgres_leases import (
     take_over,
     takeovers,
 )
+from execution.store_postgres_ledger import has_ledger, read_fills, read_income, read_marks
 from execution.store_postgres_reads import load_orders, query_events, query_orders
 from execution.store_postgres_schema import SCHEMA_VERSION, migrate
+from execution.store_postgres_state import PostgresTradingState
 from execution.store_postgres_url import location_of, parse_target, with_timeouts
 from execution.store_postgres_writer import PostgresWriter
 from execution.store_writer import Flush
@@ -354,7 +362,34 @@ class PostgresOrderStore(QueuedStore):
         return await self._in_thread(
             lambda c: query_events(c, owner, client_order_id, since, until))
 
+    # -- the account ledger (the account's, shared by every manager: `store_postgres_ledger`)
+
+    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
+        """The account's fills (of one symbol, or all), by time then trade id."""
+        return await self._read_ledger(lambda c: read_fills(c, symbol), [])
+
+    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
+        """The account's income records (of one type, or all), oldest first."""
+        return await self._read_ledger(lambda c: read_income(c, income_type), [])
+
+    async def load_marks(self) -> dict[str, int]:
+        """How far each sync of the account has read (ms), by name."""
+        return await self._read_ledger(read_marks, {})
+
+    async def _read_ledger(self, read: Callable[[psycopg.Connection[Any]], T], empty: T) -> T:
+        return await self._in_thread(lambda c: read(c) if has_ledger(c) else empty)
+
+    def trading_state_keeper(self) -> PostgresTradingState:
+        """The keeper of the trading state of this store's manager (its prefix's row, and
+        the desk's every manager reads: `store_postgres_state`); of the desk for a store
+        without a prefix (a tool)."""
+        return PostgresTradingState(self._connect, self._reader_owner, self.location)
+
 
 def _conforms(store: PostgresOrderStore) -> OrderStorage:
     return store  # mypy checks here that the PostgreSQL store is an `OrderStorage`
+
+
+def _keeps_a_ledger(store: PostgresOrderStore) -> LedgerStorage:
+    return store  # ... and a `LedgerStorage`
 

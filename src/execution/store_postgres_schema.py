@@ -4,8 +4,9 @@ One database holds the orders of many managers. Every row of `orders` and `event
 `owner`: the client-id prefix of the manager that wrote it (an order's key is the owner
 and its client id, so two managers that both follow one exchange order, a liquidation
 say, each keep their own row). `managers` is the lease table (one row a prefix: who holds
-it, until when, by the server's clock); `takeovers` records every change of hands. The
-columns an order has are the SQLite store's (`store_schema.ORDER_COLUMN_NAMES`, money as
+it, until when, by the server's clock); `takeovers` records every change of hands.
+Version 2 added the account ledger's tables and `trading_state` (`store_postgres_ledger`).
+The columns an order has are the SQLite store's (`store_schema.ORDER_COLUMN_NAMES`, money as
 TEXT decimals), so `store_codec` reads both.
 
 Versions work as SQLite's (`store_migrations`): `store_meta` holds the version, `MIGRATIONS`
@@ -27,6 +28,7 @@ import psycopg
 
 from execution.errors import StoreVersionError
 from execution.store_codec import EventRow, OrderRow
+from execution.store_postgres_ledger import LEDGER_STATEMENTS, TRADING_STATE_TABLE
 from execution.store_schema import ORDER_COLUMN_NAMES, ORDER_COLUMNS, upsert_tail
 
 # pg_advisory_xact_lock keys: one for migrations, one for every lease change.
@@ -129,6 +131,10 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         _MANAGERS_TABLE,
         _TAKEOVERS_TABLE,
         "CREATE INDEX takeovers_prefix ON takeovers (prefix, at)",
+    )),
+    PgMigration(2, "the account ledger (fills, income, sync marks) and the trading state", (
+        *LEDGER_STATEMENTS,
+        TRADING_STATE_TABLE,
     )),
 )
 

@@ -3,7 +3,8 @@ retries, health, nothing dropped) committing to PostgreSQL instead.
 
 Only the commit differs: one transaction a batch on a psycopg connection, which first
 checks that the store's lease is still its own (`store_postgres_leases.fence`), then
-upserts the orders and inserts the events as the store's prefix's. A lost server (the
+upserts the orders and inserts the events as the store's prefix's, and merges the
+ledger's rows into the account's (`store_postgres_ledger`). A lost server (the
 connection breaks, the server is down) fails the commit: the batch is kept, a fresh
 connection is tried on the retry, and the health listeners hear of it both ways.
 """
@@ -18,6 +19,7 @@ import psycopg
 
 from execution.store_interface import HealthListener
 from execution.store_postgres_leases import Connect, fence
+from execution.store_postgres_ledger import write_ledger
 from execution.store_postgres_schema import insert_events, prepare, upsert_orders
 from execution.store_writer import PendingRows, StoreWriter
 
@@ -63,11 +65,13 @@ class PostgresWriter(StoreWriter):
                     upsert_orders(connection, self.prefix, list(pending.orders.values()))
                 if pending.events:
                     insert_events(connection, self.prefix, pending.events)
+                write_ledger(connection, list(pending.fills.values()),
+                             list(pending.income.values()), pending.marks)
         except Exception as exc:
             if isinstance(connection, psycopg.Connection):
                 with contextlib.suppress(Exception):
                     connection.close()
             return None, exc
-        self.writes += len(pending.orders) + len(pending.events)
+        self.writes += len(pending.orders) + len(pending.events) + len(pending.fills)
         pending.clear()
         return connection, None

@@ -1,6 +1,6 @@
-"""The ledger's rows in both stores (SQLite file and memory): one row a trade and a
-tranId, a known figure never replaced by an unknown one, marks only moving forward; an
-older file migrated to the ledger's tables."""
+"""The ledger's rows in every store (SQLite file, memory, PostgreSQL): one row a trade
+and a tranId, a known figure never replaced by an unknown one, marks only moving forward;
+an older file migrated to the ledger's tables (PostgreSQL's: test_postgres_ledger.py)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,15 @@ def _fill(fee: str | None, *, strategy: str | None = None, trade_id: int = 7) ->
                       1_000, client_order_id="c-1" if strategy else None, strategy=strategy)
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgresql"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    made = (SQLiteOrderStore(tmp_path / "orders.sqlite") if request.param == "sqlite"
-            else MemoryOrderStore())
+    if request.param == "postgresql":  # skipped, saying why, without a server
+        from execution.store_postgres import PostgresOrderStore
+
+        made = PostgresOrderStore(request.getfixturevalue("pg_database") + "?prefix=led")
+    else:
+        made = (SQLiteOrderStore(tmp_path / "orders.sqlite") if request.param == "sqlite"
+                else MemoryOrderStore())
     await made.open()
     yield made
     await made.close()

@@ -186,3 +186,45 @@ async def test_the_manager_takes_its_prefix_from_a_shared_store(
     again = OrderManager(exchange, pg_database).store
     assert isinstance(again, PostgresOrderStore)
     assert again.prefix == derived.client_order_id_prefix  # the same after a restart
+
+
+async def test_a_panic_halts_every_manager_of_the_database_at_its_next_start(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, pg_database: str
+) -> None:
+    from execution.risk import RiskDeniedError, TradingState
+
+    simulator.set_price(BTC, D("50000"))
+    async with OrderManager(exchange, with_prefix(pg_database, "pan1")) as manager:
+        await manager.place_market_order(BTC, OrderSide.BUY, D("0.01"))
+        report = await manager.panic()
+        assert report.flat and not report.errors, report.summary()
+    for prefix in ("pan1", "pan2"):  # itself, and another manager of the desk
+        async with OrderManager(exchange, with_prefix(pg_database, prefix)) as restarted:
+            assert restarted.risk.state is TradingState.HALTED
+            assert "panic" in restarted.risk.state_reason
+            with pytest.raises(RiskDeniedError):
+                await restarted.place_market_order(BTC, OrderSide.BUY, D("0.001"))
+
+
+async def test_the_managers_fills_go_to_the_accounts_ledger_in_the_database(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, pg_database: str
+) -> None:
+    simulator.set_price(BTC, D("50000"))
+    async with OrderManager(exchange, with_prefix(pg_database, "led1")) as manager:
+        filled = await manager.place_market_order(BTC, OrderSide.BUY, D("0.01"),
+                                                  strategy_name="pgled")
+        await poll(lambda: filled.status is OrderStatus.FILLED)
+        store = manager.store
+        assert isinstance(store, PostgresOrderStore)
+
+        async def recorded() -> bool:
+            await store.flush()
+            return bool(await store.load_fills())
+
+        for _ in range(600):
+            if await recorded():
+                break
+            await asyncio.sleep(0.05)
+    (fill,) = await PostgresOrderStore(pg_database).load_fills(BTC)  # any reader sees it
+    assert fill.client_order_id == filled.client_order_id and fill.strategy == "pgled"
+    assert fill.quantity == D("0.01") and fill.side == "BUY"

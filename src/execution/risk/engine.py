@@ -11,7 +11,8 @@ own events, so a restart loses nothing) is followed on every fill; a loss past
 `daily_loss_limit`, or a fall from the day's best past `max_drawdown`, switches the state
 to `loss_action` until it is set back with `set_state`.
 
-With a `state_file` (the manager gives one next to its SQLite store), the trading state
+With a `state_file` (the manager gives one next to its SQLite store, or a PostgreSQL
+store's keeper: any `risk.state_file.TradingStateKeeper`), the trading state
 survives a restart: `restore` (at the manager's start) brings back a HALTED or REDUCING
 state recorded before, and every change is written to the file (`risk.state_file`).
 """
@@ -30,7 +31,7 @@ from execution.models import OrderSide, OrderType
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderFilled
 from execution.risk.limits import DenialReason, RiskDeniedError, RiskLimits, TradingState
-from execution.risk.state_file import SavedTradingState, TradingStateFile
+from execution.risk.state_file import SavedTradingState, TradingStateFile, TradingStateKeeper
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
@@ -77,13 +78,12 @@ class RiskEngine:
         limits: RiskLimits | None = None,
         clock: Clock = SYSTEM_CLOCK,
         *,
-        state_file: TradingStateFile | Path | str | None = None,
+        state_file: TradingStateKeeper | Path | str | None = None,
     ) -> None:
         self.limits = limits or RiskLimits()
         self._clock = clock
-        self.state_file = (
-            state_file if isinstance(state_file, TradingStateFile | None)
-            else TradingStateFile(state_file)
+        self.state_file: TradingStateKeeper | None = (
+            TradingStateFile(state_file) if isinstance(state_file, Path | str) else state_file
         )
         self.state = TradingState.ACTIVE
         self.state_reason = ""

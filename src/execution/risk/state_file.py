@@ -12,6 +12,9 @@ is unknown and the safe reading of an unknown state is "halted". A missing file 
 (nothing was ever recorded). When a write fails (a full disk, say) the error is logged,
 the state in memory stays what it was set to, and the write is tried again with the next
 change or `flush`.
+
+Other places keep the state the same way (`TradingStateKeeper`: load, save_soon, flush):
+a PostgreSQL store keeps it in its database (`store_postgres_state`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from execution.risk.limits import TradingState
 
@@ -93,29 +97,67 @@ def write_state(path: Path, saved: SavedTradingState) -> None:
         os.close(directory)
 
 
-class TradingStateFile:
-    """Writes the latest trading state to `path` in the background, in order: a later
-    state never loses to an earlier write still in flight."""
+@runtime_checkable
+class TradingStateKeeper(Protocol):
+    """Where a risk engine keeps its trading state across restarts: a file next to a
+    SQLite store (`TradingStateFile`), rows of a PostgreSQL store
+    (`store_postgres_state.PostgresTradingState`)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
+    async def load(self) -> SavedTradingState | None:
+        """The recorded state (None: nothing recorded; HALTED: a record that cannot be
+        read), read off the event loop."""
+        ...
+
+    def save_soon(self, saved: SavedTradingState) -> None:
+        """Record `saved` in the background (never blocking the event loop)."""
+        ...
+
+    async def flush(self) -> None:
+        """Wait until the latest state is recorded; `OSError` when it cannot be."""
+        ...
+
+
+@runtime_checkable
+class KeepsTradingState(Protocol):
+    """An order store that keeps its manager's trading state itself (PostgreSQL)."""
+
+    def trading_state_keeper(self) -> TradingStateKeeper:
+        """The keeper of the trading state of the store's manager."""
+        ...
+
+
+class BackgroundStateKeeper:
+    """A `TradingStateKeeper` whose blocking `_read` and `_write` run in worker threads:
+    the latest state is written in the background, in order (a later state never loses
+    to an earlier write still in flight). A failed write (`OSError`) is logged, kept as
+    `last_error`, and tried again at the next change or `flush`."""
+
+    def __init__(self) -> None:
         self._wanted: SavedTradingState | None = None
         self._written: SavedTradingState | None = None
         self._writer: asyncio.Task[None] | None = None
         self.last_error: OSError | None = None
 
-    def __repr__(self) -> str:
-        return f"TradingStateFile({str(self.path)!r})"
+    @property
+    def where(self) -> str:  # pragma: no cover - every keeper names its place
+        """Where the state is kept (for the logs)."""
+        raise NotImplementedError
+
+    def _read(self) -> SavedTradingState | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _write(self, saved: SavedTradingState) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     async def load(self) -> SavedTradingState | None:
-        """The recorded state (see `read_state`), read off the event loop."""
-        saved = await asyncio.to_thread(read_state, self.path)
+        """The recorded state, read off the event loop."""
+        saved = await asyncio.to_thread(self._read)
         self._written = saved
         return saved
 
     def save_soon(self, saved: SavedTradingState) -> None:
-        """Record `saved` as soon as the disk allows (a write in a thread); without a
-        running event loop the file is written now."""
+        """Record `saved` as soon as possible (a write in a thread); without a running
+        event loop it is written now."""
         self._wanted = saved
         try:
             asyncio.get_running_loop()
@@ -126,33 +168,55 @@ class TradingStateFile:
             self._writer = asyncio.create_task(self._write_pending(), name="trading-state")
 
     async def flush(self) -> None:
-        """Wait until the latest state is on disk; `OSError` when it could not be written
-        (it is tried again at the next change or flush)."""
+        """Wait until the latest state is recorded; `OSError` when it could not be (it
+        is tried again at the next change or flush)."""
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
         wanted = self._wanted
         if wanted is not None and wanted != self._written:
-            await asyncio.to_thread(write_state, self.path, wanted)
+            await asyncio.to_thread(self._write, wanted)
             self._written, self.last_error = wanted, None
 
     async def _write_pending(self) -> None:
         while self._wanted is not None and self._wanted != self._written:
             wanted = self._wanted
             try:
-                await asyncio.to_thread(write_state, self.path, wanted)
+                await asyncio.to_thread(self._write, wanted)
             except OSError as exc:
                 self.last_error = exc
                 logger.error("trading state %s not recorded in %s (%s): a restart would not "
-                             "keep it", wanted.state.value, self.path, exc)
+                             "keep it", wanted.state.value, self.where, exc)
                 return
             self._written, self.last_error = wanted, None
 
     def _write_now(self, saved: SavedTradingState) -> None:
         try:
-            write_state(self.path, saved)
+            self._write(saved)
         except OSError as exc:
             self.last_error = exc
             logger.error("trading state %s not recorded in %s (%s)", saved.state.value,
-                         self.path, exc)
+                         self.where, exc)
             return
         self._written, self.last_error = saved, None
+
+
+class TradingStateFile(BackgroundStateKeeper):
+    """Writes the latest trading state to the file `path` in the background."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"TradingStateFile({str(self.path)!r})"
+
+    @property
+    def where(self) -> str:
+        """The file's path."""
+        return str(self.path)
+
+    def _read(self) -> SavedTradingState | None:
+        return read_state(self.path)
+
+    def _write(self, saved: SavedTradingState) -> None:
+        write_state(self.path, saved)

@@ -4,12 +4,12 @@ or a PostgreSQL database)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from execution.cli.app import command, run_async
+from execution.cli.commands.store_source import STORE_HELP, read_store
 from execution.cli.output import Output
 from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
@@ -21,8 +21,7 @@ StoreOption = Annotated[
     typer.Option(
         "--store",
         envvar="ASTER_STORE",
-        help="The order store: the SQLite file an OrderManager writes, or a "
-             "postgresql://USER@HOST/DB URL (?prefix=NAME: one manager's orders only).",
+        help=f"The order store: {STORE_HELP}.",
     ),
 ]
 
@@ -52,20 +51,6 @@ def _parse_time(text: str | None, field: str) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-def _history_store(store: str) -> Any:
-    """The store `--store` names, read without opening it: a PostgreSQL URL, or a SQLite
-    file that must exist."""
-    if store.lower().startswith(("postgresql://", "postgres://")):
-        from execution.store_location import open_store
-
-        return open_store(store)
-    if not Path(store).is_file():
-        raise ValidationError("--store", store, "no such order store file")
-    from execution.store import OrderStore
-
-    return OrderStore(Path(store))
-
-
 @command("history", venue=False)
 def history(
     out: Output,
@@ -90,7 +75,7 @@ def history(
 ) -> None:
     """Show orders recorded in the order store (newest last), or one order's events."""
     check_modes(out, as_csv)
-    order_store = _history_store(store)
+    order_store = read_store(store)
     wanted_status: OrderStatus | None = None
     if status is not None:
         try:

@@ -4,11 +4,11 @@ on request (`sync`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from execution.cli.commands.store_source import STORE_HELP, read_store, store_label
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.errors import ValidationError
@@ -17,10 +17,10 @@ from execution.ledger.sync import SyncReport, sync_ledger
 from execution.ledger.view import LedgerView, read_ledger
 
 LedgerStoreOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--store", envvar="ASTER_STORE", show_default=False,
-                 help="Read the account ledger of this order store (SQLite) instead of "
-                 "the exchange."),
+                 help=f"Read the account ledger of this order store ({STORE_HELP}) instead "
+                 "of the exchange."),
 ]
 SyncOpt = Annotated[
     bool,
@@ -29,39 +29,34 @@ SyncOpt = Annotated[
 ]
 
 
-def _storage(path: Path) -> LedgerStorage:
-    from execution.store import SQLiteOrderStore
-
-    return SQLiteOrderStore(path)
-
-
-def existing(path: Path) -> Path:
-    """`path`, an order store that exists (else a ValidationError naming --store)."""
-    if not path.is_file():
-        raise ValidationError("--store", str(path), "no such order store file")
-    return path
+def existing(store: str) -> str:
+    """`store`, an order store that exists: a SQLite file (else a ValidationError naming
+    --store), or a PostgreSQL URL that parses."""
+    read_store(store)
+    return store
 
 
-async def load_view(path: Path) -> LedgerView:
-    """The ledger of the order store at `path` (read without taking the store)."""
-    return await read_ledger(_storage(existing(path)))
+async def load_view(store: str) -> LedgerView:
+    """The ledger of the order store `store` names (read without taking the store)."""
+    ledger: LedgerStorage = read_store(store)
+    return await read_ledger(ledger)
 
 
-async def sync_store(venue: VenueConfig, path: Path) -> SyncReport:
-    """Bring the ledger of the order store at `path` up to date from the venue (the store
-    is taken for the while: a manager running on it refuses, StoreLockedError)."""
-    from execution.store import SQLiteOrderStore
-
+async def sync_store(venue: VenueConfig, store: str) -> SyncReport:
+    """Bring the ledger of the order store `store` names up to date from the venue (the
+    store is taken for the while: a manager running on it refuses, StoreLockedError; on
+    PostgreSQL the URL's prefix is taken, or the database's default one)."""
     if venue.embedded:
         raise ValidationError(
-            "--store", str(path),
+            "--store", store_label(read_store(store)),
             "syncing needs the venue the store's orders went to: pass --url of a running "
             "simulator (or a real venue)",
         )
-    store = SQLiteOrderStore(path)
+    opened = read_store(store)
     async with open_exchange(venue) as connection:
-        await store.open()
+        await opened.open()
         try:
-            return await sync_ledger(connection.exchange, store)
+            ledger: LedgerStorage = opened
+            return await sync_ledger(connection.exchange, ledger)
         finally:
-            await store.close()
+            await opened.close()

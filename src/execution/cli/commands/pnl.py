@@ -21,6 +21,7 @@ from execution.cli.commands.ledger_source import (
     load_view,
     sync_store,
 )
+from execution.cli.commands.store_source import STORE_HELP
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output, to_jsonable
 from execution.cli.tabular import CsvOption, check_modes, show_table
@@ -109,7 +110,7 @@ def pnl(
     check_modes(out, as_csv)
     if store is None:
         raise ValidationError("--store", None, "pnl reads the ledger of an order store: "
-                              "pass --store FILE")
+                              "pass --store FILE or URL")
     existing(store)
     if sync:
         run_async(sync_store(venue, store))
@@ -240,8 +241,9 @@ async def _exchange_funding(venue: VenueConfig, symbol: str | None, limit: int
 def sync_command(
     out: Output,
     venue: VenueConfig,
-    store: Annotated[Path, typer.Option("--store", envvar="ASTER_STORE",
-                                        help="The order store whose ledger to update.")],
+    store: Annotated[str, typer.Option("--store", envvar="ASTER_STORE",
+                                       help=f"The order store whose ledger to update "
+                                       f"({STORE_HELP}).")],
 ) -> None:
     """Bring the order store's account ledger up to date from the exchange: the fills
     (userTrades) and income since the last sync, merged with what was recorded live (one

@@ -4,12 +4,13 @@ to cancel an order or flatten a symbol (each after a confirmation). Needs the `t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from execution.cli.app import command, run_async
-from execution.cli.commands.order_options import StoreOpt
+from execution.cli.commands.store_source import StoreNameOpt, is_store_url
 from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output
@@ -26,7 +27,7 @@ AuditOpt = Annotated[
 def watch(
     out: Output,
     venue: VenueConfig,
-    store: StoreOpt = None,
+    store: StoreNameOpt = None,
     audit_every: AuditOpt = 10.0,
 ) -> None:
     """Watch the account live: positions (with the protection audit's verdict), open
@@ -50,7 +51,8 @@ def watch(
     async def body() -> None:
         async with open_exchange(venue) as connection:
             out.notice(f"watching {connection.label}")
-            async with watch_session(connection.exchange, store) as feed:
+            target = None if store is None else store if is_store_url(store) else Path(store)
+            async with watch_session(connection.exchange, target) as feed:
                 await WatchApp(feed, audit_every=audit_every).run_async()
 
     run_async(body())
