@@ -89,3 +89,24 @@ def test_a_missing_sqlite_file_is_still_refused(cli: Any) -> None:
     for command in (["pnl"], ["trades"], ["income"], ["funding"]):
         refused = cli.run(*command, "--store", "no-such-file.sqlite")
         assert refused.exit_code != 0 and "no such order store file" in refused.stderr
+
+
+async def test_orders_placed_with_a_postgresql_store_are_recorded_there(
+    cli: Any, simulator: SimulatedExchange, sim_env: Any, pg_database: str,
+    tmp_path: Any,
+) -> None:
+    """`buy/sell/panic --store URL` record into the database (before, the URL was taken as a
+    file path: a SQLite file named `postgresql:/...` appeared in the working directory)."""
+    env = sim_env(simulator)
+    url = _secret(pg_database) + "?prefix=clibuy"
+    simulator.set_price("BTCUSDT", D("50000"))
+    bought = await cli.arun("buy", "BTCUSDT", "0.01", "--store", url, "--yes", env=env)
+    assert bought.exit_code == 0, bought.stderr
+    panicked = await cli.arun("panic", "--yes", "--store", url, env=env)
+    assert panicked.exit_code == 0, panicked.stderr
+    orders = _json(await cli.arun("history", "--store", url, "--json"))["orders"]
+    assert [o["order"]["side"] for o in orders] == ["BUY", "SELL"]
+    assert all(o["order"]["client_order_id"].startswith("clibuy-") for o in orders)
+    assert not [p for p in tmp_path.rglob("*") if "postgres" in p.name]  # no stray file
+    state = _json(await cli.arun("trading-state", "--store", url, "--json"))
+    assert state["state"] == "HALTED"

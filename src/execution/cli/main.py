@@ -8,6 +8,7 @@ from execution.cli.commands import (
     account_history,
     batch,
     bracket,
+    cancelling,
     chase,
     closing,
     countdown,
@@ -26,7 +27,7 @@ from execution.cli.commands import (
 )
 
 __all__ = [
-    "account", "account_history", "app", "batch", "bracket", "chase", "closing",
+    "account", "account_history", "app", "batch", "bracket", "cancelling", "chase", "closing",
     "countdown", "demo", "history", "margin", "market", "modify", "panic", "pnl", "run", "sim",
     "sizing", "trading", "trading_state", "watch",
 ]

@@ -50,7 +50,7 @@ async def place_order(
     intent: OrderIntent,
     *,
     yes: bool,
-    store: Path | None,
+    store: str | Path | None,
     strategy: str | None,
     client_order_id: str | None,
     working_type: WorkingType | None,

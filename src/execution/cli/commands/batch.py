@@ -179,7 +179,7 @@ def parse_orders(rows: list[dict[str, str]], strategy: str | None) -> list[Batch
 
 def place_orders(
     out: Output, venue: VenueConfig, yes: bool, orders: list[BatchOrder],
-    store: Path | None, risk: Path | None,
+    store: str | Path | None, risk: Path | None,
 ) -> None:
     """Check `orders` through an order manager, announce them, place them in batches of up
     to 5 and show each result; the exit code says whether all were placed."""

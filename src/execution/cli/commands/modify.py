@@ -54,7 +54,7 @@ def modify(
 
 async def _modify(
     out: Output, venue: VenueConfig, yes: bool, order_id: str, new_price: Decimal | None,
-    new_quantity: Decimal | None, store: Path | None,
+    new_quantity: Decimal | None, store: str | Path | None,
 ) -> None:
     async with (open_exchange(venue) as connection,
                 OrderManager(connection.exchange, store=store, adopt=AdoptPolicy.ALL)

@@ -104,10 +104,11 @@ ClientIdOpt = Annotated[
                  show_default=False),
 ]
 StoreOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--store", envvar="ASTER_STORE", show_default=False,
-                 help="Record the order and its events in this order store (SQLite), "
-                 "for 'aster-exec history'; the order manager then places it."),
+                 help="Record the order and its events in this order store (a SQLite file, "
+                 "or a postgresql://USER@HOST/DB?prefix=NAME URL), for 'aster-exec history'; "
+                 "the order manager then places it."),
 ]
 StrategyOpt = Annotated[
     str | None,

@@ -49,10 +49,8 @@ from execution.cli.connect import open_exchange
 from execution.cli.options import VenueConfig
 from execution.cli.output import Output, to_jsonable
 from execution.cli.placing import place_order
-from execution.cli.safety import announce
 from execution.cli.tabular import CsvOption, check_modes, show_table
 from execution.errors import ValidationError
-from execution.exchange.order_request import check_order_id
 from execution.intent import OrderIntent
 from execution.models import (
     Order,
@@ -193,7 +191,7 @@ def show_orders(out: Output, title: str, orders: list[Order], empty: str) -> Non
               empty=empty)
 
 
-def check_store(venue: VenueConfig, store: Path | None) -> None:
+def check_store(venue: VenueConfig, store: str | Path | None) -> None:
     """An order store needs a venue that outlives the command: the orders of an embedded
     simulator would outlive the exchange that knew them (and the next reuses the ids)."""
     if store is not None and venue.embedded:
@@ -208,7 +206,7 @@ def place(
     venue: VenueConfig,
     yes: bool,
     request: OrderRequest,
-    store: Path | None = None,
+    store: str | Path | None = None,
     strategy: str | None = None,
     risk: Path | None = None,
     position_side: PositionSide | None = None,
@@ -345,61 +343,3 @@ def show_history(out: Output, title: str, orders: list[Order], costs: dict[str, 
                                   for v in (costs[o.order_id][0], costs[o.order_id][2]))]
                 for o in orders],
                right_align=[*ORDER_NUMERIC, "fee", "realised PnL"], empty="no orders")
-
-
-@command("cancel", confirm=True)
-def cancel(
-    out: Output,
-    venue: VenueConfig,
-    yes: bool,
-    symbol: SymbolArg,
-    order_id: Annotated[
-        str | None, typer.Argument(help="Exchange order id (or use --client-id).",
-                                   show_default=False)
-    ] = None,
-    client_id: Annotated[
-        str | None, typer.Option("--client-id", help="Cancel by client order id.",
-                                 show_default=False)
-    ] = None,
-) -> None:
-    """Cancel one order by exchange id or client order id."""
-    symbol = normalize_symbol(symbol)
-    if (order_id is None) == (client_id is None):
-        raise ValidationError("order_id", order_id, "give an order id or --client-id (one)")
-    if order_id is not None:
-        check_order_id(order_id)
-    venue.require_trading_allowed()
-    what = f"order {order_id}" if order_id else f"client order {client_id}"
-
-    async def body() -> Order:
-        async with open_exchange(venue) as connection:
-            await connection.exchange.get_symbol_rules(symbol)
-            announce(out, venue, connection, f"cancel {symbol} {what}", yes=yes)
-            return await connection.exchange.cancel_order(
-                order_id, symbol, client_order_id=client_id
-            )
-
-    show_order(out, "Cancelled", run_async(body()))
-
-
-@command("cancel-all", confirm=True)
-def cancel_all(out: Output, venue: VenueConfig, yes: bool, symbol: SymbolArg) -> None:
-    """Cancel every open order of a symbol."""
-    symbol = normalize_symbol(symbol)
-    venue.require_trading_allowed()
-
-    async def body() -> list[Order]:
-        async with open_exchange(venue) as connection:
-            exchange = connection.exchange
-            await exchange.get_symbol_rules(symbol)
-            open_orders = await exchange.get_open_orders(symbol)
-            announce(out, venue, connection,
-                     f"cancel all {len(open_orders)} open {symbol} orders", yes=yes)
-            await exchange.cancel_all_orders(symbol)
-            return open_orders
-
-    cancelled = run_async(body())
-    if out.json_mode:
-        out.emit_json({"symbol": symbol, "cancelled": [o.client_order_id for o in cancelled]})
-        return
-    out.line(f"cancelled {len(cancelled)} open {symbol} order(s)")
