@@ -83,3 +83,27 @@ async def test_a_stop_whose_replacement_is_refused_is_put_back(
     assert bracket.stop_loss is not None and bracket.stop_loss.order.stop_price == D("48000")
     stops = [o for o in await exchange.get_open_orders(BTC) if o.order_type.value == "STOP_MARKET"]
     assert [o.client_order_id for o in stops] == [bracket.stop_loss.client_order_id]
+
+
+async def test_a_moved_stop_put_back_later_goes_where_it_was_moved(
+    manager_factory: ManagerFactory, simulator: SimulatedExchange, wait_for: Waiter,
+) -> None:
+    """After a move, the bracket's own price is the moved one: a stop cancelled behind the
+    manager's back is put back there (before: at the first price), and a restart keeps it."""
+    simulator.set_price(BTC, D("50000"))
+    manager = await manager_factory()
+    bracket = await manager.place_bracket_order(
+        BTC, OrderSide.BUY, D("0.02"), stop_loss_price=D("48000"),
+        take_profit_price=D("51000"))
+    await wait_for(lambda: exits_live(bracket), 15.0)
+    assert bracket.stop_loss is not None
+    moved = await manager.modify_order(bracket.stop_loss.client_order_id, new_price=D("48500"))
+    simulator.engine.private(simulator.account.account_id, "DELETE", "order",
+                             {"symbol": BTC, "origClientOrderId": moved.client_order_id})
+    await wait_for(lambda: bracket.stop_loss is not moved and exits_live(bracket), 15.0)
+    assert bracket.stop_loss is not None
+    assert bracket.stop_loss.order.stop_price == D("48500")
+    await manager.stop()
+    restarted = await manager_factory()
+    again = restarted.brackets[bracket.bracket_id]
+    assert again.stop_loss_price == D("48500")

@@ -128,6 +128,19 @@ def attach_exit(bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> 
         bracket.take_profit = exit_order
 
 
+def set_exit_price(bracket: Bracket, role: OrderRole, trigger: Decimal) -> None:
+    """The caller moved the `role` exit to `trigger`: the bracket's own price follows (and
+    the entry's attribute, so a restart keeps it), so that an exit the bracket places
+    again later (an expired or cancelled one, after a restart) goes where it was moved,
+    not back to the first price. The entry must be recorded by the caller."""
+    if role is OrderRole.STOP_LOSS:
+        bracket.stop_loss_price = trigger
+        bracket.entry.attributes[STOP_LOSS_PRICE] = str(trigger)
+    elif role is OrderRole.TAKE_PROFIT:
+        bracket.take_profit_price = trigger
+        bracket.entry.attributes[TAKE_PROFIT_PRICE] = str(trigger)
+
+
 def bracket_of(brackets: dict[str, Bracket], managed: ManagedOrder) -> Bracket | None:
     """The bracket an order belongs to (an exit's parent is the entry)."""
     if managed.role is OrderRole.ENTRY:

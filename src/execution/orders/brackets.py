@@ -34,6 +34,7 @@ from execution.orders.bracket import (
     BracketStatus,
     attach_exit,
     bracket_of,
+    set_exit_price,
     waiting_leg,
 )
 from execution.orders.bracket_exits import BracketExits
@@ -391,8 +392,12 @@ class BracketCoordinator:
         role = original.role
         if role is OrderRole.ENTRY:
             bracket.entry = replacement  # pragma: no cover - entries are not modified
-        else:
-            self.attach(bracket, role, replacement)
+            return
+        self.attach(bracket, role, replacement)
+        trigger = replacement.order.stop_price
+        if trigger is not None and replacement.order.order_type is original.order.order_type:
+            set_exit_price(bracket, role, trigger)
+            self._core.recorder.record(bracket.entry)
 
     def attach(self, bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> None:
         """Make `exit_order` the bracket's current `role` exit."""

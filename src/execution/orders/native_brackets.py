@@ -38,12 +38,11 @@ from execution.models import OrderType
 from execution.orders.bracket import (
     BACKEND,
     LEG_OF,
-    STOP_LOSS_PRICE,
     STRATEGY_ID,
-    TAKE_PROFIT_PRICE,
     Bracket,
     BracketBackend,
     BracketRequest,
+    set_exit_price,
 )
 from execution.orders.brackets import BracketCoordinator
 from execution.orders.core import ManagerCore
@@ -185,12 +184,7 @@ class NativeBrackets:
                                 StrategyLeg(intent, leg.client_order_id))
         before = {"stop_price": str(order.stop_price), "quantity": str(order.quantity)}
         order.stop_price, order.quantity = stop_price, quantity
-        if leg.role is OrderRole.STOP_LOSS:
-            bracket.stop_loss_price = stop_price
-            bracket.entry.attributes[STOP_LOSS_PRICE] = str(stop_price)
-        else:
-            bracket.take_profit_price = stop_price
-            bracket.entry.attributes[TAKE_PROFIT_PRICE] = str(stop_price)
+        set_exit_price(bracket, leg.role, stop_price)
         recorder = self._core.recorder
         recorder.record(leg)
         recorder.record(bracket.entry)
