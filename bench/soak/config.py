@@ -35,6 +35,7 @@ class FaultKind(enum.Enum):
     CLIENT_CLOCK_STEP = "client clock step +-30 s..1 h"
     SECOND_PROCESS = "a second process trading the account"
     BAN_WHILE_UNKNOWN = "503/-1007 executed 1-3 s later, then 429 and a 418 ban"
+    SLOW_EXCHANGE = "every answer 150-400 ms late for 0.5-3 s"
 
 
 # Relative frequency of each fault once every kind has been injected once.
@@ -55,6 +56,7 @@ FAULT_WEIGHTS: dict[FaultKind, int] = {
     FaultKind.CLIENT_CLOCK_STEP: 3,
     FaultKind.SECOND_PROCESS: 2,
     FaultKind.BAN_WHILE_UNKNOWN: 1,
+    FaultKind.SLOW_EXCHANGE: 3,
 }
 
 

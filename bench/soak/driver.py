@@ -62,6 +62,7 @@ class Driver:
         self.placements = 0
         self.errors: Counter[str] = Counter()
         self.unexpected = 0
+        self.moved_stops: set[str] = set()  # brackets whose stop this life moved
         self.hedge = None if hedge is None else HedgeActions(
             hedge, rng, self._placed, self._batched, self._modified)
 
@@ -129,6 +130,29 @@ class Driver:
             symbol, side, self._quantity(symbol), entry_price=entry, stop_loss_price=stop,
             take_profit_price=profit, strategy_name="soak-bracket",
         )
+
+    async def move_stop(self, symbol: str) -> None:
+        """Move a working bracket's stop a little (never through the mark): the bracket
+        must keep exactly that stop, whatever the exchange is doing meanwhile (a slow
+        exchange once let the cancel's sync put the old stop back)."""
+        live = [b for b in self.manager.brackets.values() if b.entry.symbol == symbol
+                and not b.is_done and b.stop_loss is not None and b.stop_loss.is_open
+                and b.stop_loss.order.order_id and b.stop_loss.order.stop_price]
+        if not live:
+            await self.place_bracket(symbol)
+            return
+        bracket = self.rng.choice(live)
+        stop = bracket.stop_loss
+        assert stop is not None and stop.order.stop_price is not None
+        mark = await self._mark(symbol)
+        moved = self._away(stop.order.stop_price, -0.002, 0.002)
+        if stop.order.side is OrderSide.SELL:  # a long's stop: under the mark
+            moved = min(moved, mark * Decimal("0.997"))
+        else:
+            moved = max(moved, mark * Decimal("1.003"))
+        await self.manager.modify_order(stop.client_order_id, new_price=moved)
+        self.moved_stops.add(bracket.bracket_id)
+        say("MODIFIED stop")
 
     def _open_singles(self, symbol: str) -> list[Any]:
         return [
@@ -217,7 +241,8 @@ class Driver:
             if len(self.manager.open_orders(symbol)) > OPEN_ORDERS_SOFT_LIMIT:
                 return self.flatten
             return self.rng.choices(
-                (self.place_bracket, self.cancel_random, self.flatten), (5, 4, 1)
+                (self.place_bracket, self.cancel_random, self.flatten, self.move_stop),
+                (5, 4, 1, 2)
             )[0]
         if len(self.manager.open_orders(symbol)) > OPEN_ORDERS_SOFT_LIMIT:
             return self.rng.choice((self.cancel_random, self.cancel_random, self.cancel_all))
@@ -260,6 +285,22 @@ class Driver:
                 await asyncio.sleep(0.05)
 
 
+def moved_stops(manager: OrderManager, moved: set[str]) -> dict[str, Any]:
+    """Of each bracket whose stop was moved and is still working: its price (the moved
+    one) and the triggers of its live stops, for `verify` (exactly one, at that price)."""
+    report: dict[str, Any] = {}
+    for bracket_id in sorted(moved):
+        bracket = manager.brackets.get(bracket_id)
+        if bracket is None or bracket.is_done:
+            continue
+        report[bracket_id] = {
+            "price": str(bracket.stop_loss_price),
+            "live": [str(x.order.stop_price) for x in bracket.exits
+                     if x.role is OrderRole.STOP_LOSS and x.is_open],
+        }
+    return report
+
+
 async def main(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     install_log_counter()
@@ -288,7 +329,8 @@ async def main(args: argparse.Namespace) -> int:
         await hedge[1].stop()
     await manager.stop()
     state = manager_state(manager, attempts, placements=driver.placements,
-                          errors=dict(driver.errors), unexpected=driver.unexpected)
+                          errors=dict(driver.errors), unexpected=driver.unexpected,
+                          moved_stops=moved_stops(manager, driver.moved_stops))
     if hedge is not None:
         state["hedge"] = manager_state(hedge[1], hedge[2])
         await hedge[0].close()

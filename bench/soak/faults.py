@@ -166,6 +166,8 @@ class FaultInjector:
             return False  # a ban is timed on the skewed clock: it would outlast the skew
         if kind is FaultKind.CLOCK_SKEW_JUMP and self._banned_until > time.monotonic():
             return False
+        if kind is FaultKind.SLOW_EXCHANGE and faults.latency_ms:
+            return False
         return not (kind in _ENDPOINT_FAULTS and self._endpoints_busy)
 
     def inject(self, kind: FaultKind) -> bool:
@@ -227,7 +229,13 @@ class FaultInjector:
             return self.host.fill_disk(rng.uniform(0.5, 3.0))
         elif kind is FaultKind.SECOND_PROCESS:
             return self.host.run_second_process(rng.uniform(3.0, 8.0))
+        elif kind is FaultKind.SLOW_EXCHANGE:
+            faults.latency_ms = rng.randint(150, 400)
+            self._later(rng.uniform(0.5, 3.0), self._fast_again)
         return True
+
+    def _fast_again(self) -> None:
+        self.sim.faults.latency_ms = 0
 
     def _late_order(self, low_ms: int, high_ms: int) -> None:
         delay_ms = self.rng.randint(low_ms, high_ms)

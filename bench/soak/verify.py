@@ -200,6 +200,7 @@ async def verify(
     positions = exchange_positions(sim)
     result.exchange_positions = {s: str(q) for s, q in positions.items() if q != 0}
 
+    _check_moved_stops(manager_state, result)
     stored = await stored_orders(db)
     result.foreign_adopted += [f"{cid}: in the store" for cid in stored if is_foreign(cid)]
     stored = {c: row for c, row in stored.items() if not is_foreign(c)}
@@ -271,3 +272,13 @@ async def verify_hedge(
     result.lost += [f"[hedge] {entry}" for entry in marked.lost]
     result.mismatches += [f"[hedge] {entry}" for entry in marked.mismatches]
     result.position_mismatches += [f"[hedge] {e}" for e in marked.position_mismatches]
+
+
+def _check_moved_stops(manager_state: dict[str, Any] | None, result: Verification) -> None:
+    """A moved stop stays moved: each working bracket whose stop the last life moved has
+    exactly one live stop, at the bracket's (moved) price."""
+    for bracket_id, seen in (manager_state or {}).get("moved_stops", {}).items():
+        live, price = seen["live"], seen["price"]
+        if [Decimal(p) for p in live] != [Decimal(price)]:
+            result.mismatches.append(f"bracket {bracket_id}: live stops {live}, its moved "
+                                     f"stop is at {price}")

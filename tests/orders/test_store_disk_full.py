@@ -342,3 +342,36 @@ async def test_exits_sent_from_memory_are_found_after_a_crash_even_once_ended(
         assert again.store is not None
         stored = {m.client_order_id for m in await again.store.query_orders()}
         assert {stop_id, take_profit_id} <= stored
+
+
+async def test_a_native_bracket_refused_by_a_full_disk_leaves_no_exit_in_flight(
+    small_disk: SmallDisk, simulator: SimulatedExchange,
+) -> None:
+    """v3: a native bracket registers its exits with its entry. Refused by a full disk,
+    the exits are recorded as never sent too (before, they were written once the disk
+    freed as PENDING_NEW orders that never existed: the fault soak's mismatches)."""
+    from execution.simulator.testing import credentials_for
+
+    simulator.set_price(BTC, D("50000"))
+    async with AsterDEXExchange(credentials_for(simulator, "eip712"),
+                                rest_urls=simulator.rest_urls, ws_url=simulator.ws_url,
+                                dotenv_path=None) as v3:
+        manager, _, _ = await watched_manager(v3, small_disk.path)
+        try:
+            await small_disk.fill()
+            with pytest.raises(StoreUnavailableError):
+                await manager.place_bracket_order(
+                    BTC, OrderSide.BUY, "0.01", entry_price="49000", stop_loss_price="47000",
+                    take_profit_price="53000", client_order_id="om-refused-native")
+            assert not [r for r in simulator.request_log
+                        if r.path.endswith("placeStrategyOrder")]
+            await small_disk.free()
+            await manager.flush()
+            stored = await manager.store.query_orders()  # type: ignore[union-attr]
+            assert {m.role: m.status for m in stored} == {
+                OrderRole.ENTRY: OrderStatus.REJECTED,
+                OrderRole.STOP_LOSS: OrderStatus.REJECTED,
+                OrderRole.TAKE_PROFIT: OrderStatus.REJECTED,
+            }
+        finally:
+            await manager.stop()

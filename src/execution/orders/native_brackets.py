@@ -122,7 +122,15 @@ class NativeBrackets:
             for leg in exits:
                 recorder.record(leg)
             await recorder.commit_before_send(entry, protective=False)
-        except StoreUnavailableError:
+        except StoreUnavailableError as exc:
+            # Nothing is sent. The entry was marked REJECTED (not sent); its exits, queued
+            # with it, are too: else, written once the disk frees, they would stay in the
+            # store as orders in flight that never were.
+            for leg in exits:
+                rejected = OrderRejected(leg.client_order_id, f"not sent: {exc}",
+                                         self._core.now_ms(), local=True)
+                leg.apply(rejected)
+                recorder.event(leg, rejected)
             for leg in legs:
                 registry.unregister(leg)
             raise
