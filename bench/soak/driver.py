@@ -294,6 +294,7 @@ def moved_stops(manager: OrderManager, moved: set[str]) -> dict[str, Any]:
         if bracket is None or bracket.is_done:
             continue
         report[bracket_id] = {
+            "status": bracket.status.value,
             "price": str(bracket.stop_loss_price),
             "live": [str(x.order.stop_price) for x in bracket.exits
                      if x.role is OrderRole.STOP_LOSS and x.is_open],

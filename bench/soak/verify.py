@@ -275,10 +275,13 @@ async def verify_hedge(
 
 
 def _check_moved_stops(manager_state: dict[str, Any] | None, result: Verification) -> None:
-    """A moved stop stays moved: each working bracket whose stop the last life moved has
-    exactly one live stop, at the bracket's (moved) price."""
+    """A moved stop stays moved: an active bracket whose stop the last life moved has no
+    live stop but one at the bracket's (moved) price. (One with no live stop at all is the
+    stop watch's to count: it measures every moment a position goes without a stop.)"""
     for bracket_id, seen in (manager_state or {}).get("moved_stops", {}).items():
         live, price = seen["live"], seen["price"]
+        if seen.get("status") != "ACTIVE" or not live:
+            continue
         if [Decimal(p) for p in live] != [Decimal(price)]:
             result.mismatches.append(f"bracket {bracket_id}: live stops {live}, its moved "
                                      f"stop is at {price}")
