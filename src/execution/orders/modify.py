@@ -119,7 +119,10 @@ async def cancel_and_replace(
     # nothing. The original's own slot counts as free.
     recorder = core.recorder
     protective = is_protective(managed.role, intent, managed.tags)
-    await placer.validate(intent, replacing=managed, protective=protective)
+    filled_before = managed.filled_quantity
+    # The replacement goes out as validated: rounded by the symbol's rules (the tracked
+    # order then says what the exchange has, not the figure asked for).
+    intent = await placer.validate(intent, replacing=managed, protective=protective)
     if recorder.store is not None and not protective:
         # The replacement must be committed before it is sent: a store that cannot write
         # would refuse it after the original is gone. Write first (StoreUnavailableError
@@ -135,7 +138,7 @@ async def cancel_and_replace(
         raise ExecutionError(
             f"order {managed.client_order_id}: cancel not confirmed; not replaced"
         )
-    total = new_quantity if new_quantity is not None else managed.order.quantity
+    total = intent.quantity + filled_before  # the new total, rounded with the intent
     remaining = total - managed.filled_quantity
     if remaining <= 0 and not intent.close_position:
         logger.info("order %s reached the new quantity before its cancel", managed.client_order_id)
