@@ -75,7 +75,7 @@ class AsterDEXExchange(BaseExchange):
     user stream's pacing), `SYSTEM_CLOCK` by default. Signing keeps its own estimate of
     the exchange's clock (`self.clock`, a `ServerClock` on the machine's time sources).
     `nonce_slot` (0-99): each process signing for the same v3 user takes its own, and their
-    nonces can never collide (`ServerClock.next_nonce`).
+    nonces can never collide (`ServerClock.next_nonce`). `local_address`: the source IP.
     """
 
     name = "asterdex"
@@ -99,6 +99,7 @@ class AsterDEXExchange(BaseExchange):
         prove_with_noop: bool = True,
         clock: Clock | None = None,
         nonce_slot: int | None = None,
+        local_address: str | None = None,
     ) -> None:
         profile = venue_profile(venue)
         # arguments, then the environment, then `.env`: the same variables as the CLI
@@ -134,7 +135,7 @@ class AsterDEXExchange(BaseExchange):
         self.rate_limiter = RateLimiter(max_wait=timeout * 3, clock=self.local_clock)
         self.transport = Transport(
             self.rest_urls, limiter=self.rate_limiter, timeout=timeout, cooldown=cooldown,
-            clock=self.local_clock,
+            clock=self.local_clock, local_address=local_address,
         )
         self._credentials = credentials
         self._signer: RequestSigner | None = None

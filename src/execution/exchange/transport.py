@@ -11,6 +11,7 @@ its mapped error, after marking the endpoint down: the caller decides whether to
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from execution.errors import (
     IpBannedError,
     NetworkError,
     RateLimitError,
+    ValidationError,
     WafLimitError,
 )
 from execution.exchange.error_map import map_error
@@ -49,6 +51,20 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def check_local_address(value: object) -> str | None:
+    """A source IP address to bind connections to (None: the system picks); a
+    `ValidationError` naming `local_address` for anything that is not an IP address."""
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value if isinstance(value, str) else ""))
+    except ValueError:
+        raise ValidationError(
+            "local_address", value,
+            "must be an IP address of this machine (e.g. 10.0.0.2 or 127.0.0.2)",
+        ) from None
 
 
 def error_from_response(
@@ -82,8 +98,12 @@ class Transport:
         timeout: float = 10.0,
         cooldown: float = 30.0,
         clock: Clock = SYSTEM_CLOCK,
+        local_address: str | None = None,
     ) -> None:
-        """`clock` times the cool-downs (the network's own waits are real)."""
+        """`clock` times the cool-downs (the network's own waits are real).
+        `local_address` is the source IP every connection (REST and the user stream) is
+        bound to: the exchange counts request weight per IP, so a machine with several
+        addresses (or hosts sharing one budget) can say which one a client sends from."""
         if not rest_urls:
             raise ValueError("at least one REST endpoint is needed")
         self.urls = [url.rstrip("/") for url in rest_urls]
@@ -91,6 +111,7 @@ class Transport:
         self.timeout = timeout
         self.cooldown = cooldown
         self.clock = clock
+        self.local_address = check_local_address(local_address)
         self._down_until = [0.0] * len(self.urls)
         self._any_down = False
         self._all = tuple(range(len(self.urls)))
@@ -107,7 +128,10 @@ class Transport:
     async def open(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(
+                    limit=100, ttl_dns_cache=300,
+                    local_addr=(self.local_address, 0) if self.local_address else None,
+                ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": USER_AGENT},
             )
