@@ -23,7 +23,6 @@ package wrote (`StoreVersionError`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import queue
 import sqlite3
@@ -106,7 +105,6 @@ class SQLiteOrderStore(QueuedStore):
         self._writer: StoreWriter | None = None
         self._last: StoreWriter | None = None  # the current or last writer (its state)
         self._lock = StoreFileLock(self.path)
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -198,22 +196,6 @@ class SQLiteOrderStore(QueuedStore):
         except BaseException:
             self._lock.release()
             raise
-
-    def _health_changed(self, healthy: bool, error: BaseException | None) -> None:
-        """From the writer thread: tell the listeners, on the store's loop."""
-        loop = self._loop
-        if loop is None or not self._listeners:
-            return
-
-        def tell() -> None:
-            for listener in list(self._listeners):
-                try:
-                    listener(healthy, error)
-                except Exception:
-                    logger.exception("order store health listener %r raised", listener)
-
-        with contextlib.suppress(RuntimeError):  # the loop has closed
-            loop.call_soon_threadsafe(tell)
 
     # -- writes (any thread, never blocking) ------------------------------------------------
 

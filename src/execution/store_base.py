@@ -8,6 +8,9 @@ rest of `store_interface.OrderStorage`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +22,8 @@ from execution.store_interface import HealthListener
 from execution.store_writer import EVENT, EVENTS, NOTE, ORDER, ORDERS
 from execution.timekeeping import now_ms
 
+logger = logging.getLogger("execution.store")
+
 
 class QueuedStore:
     """Writes as queued items, one owner at a time, health listeners."""
@@ -26,6 +31,7 @@ class QueuedStore:
     def __init__(self) -> None:
         self._owner: object | None = None
         self._listeners: list[HealthListener] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that opened it
 
     @property
     def location(self) -> str:  # pragma: no cover - every store names itself
@@ -59,6 +65,22 @@ class QueuedStore:
         """Undo `claim` (nothing if `owner` does not hold the store)."""
         if self._owner is owner:
             self._owner = None
+
+    def _health_changed(self, healthy: bool, error: BaseException | None) -> None:
+        """From a writer thread: tell the listeners, on the loop that opened the store."""
+        loop = self._loop
+        if loop is None or not self._listeners:
+            return
+
+        def tell() -> None:
+            for listener in list(self._listeners):
+                try:
+                    listener(healthy, error)
+                except Exception:
+                    logger.exception("order store health listener %r raised", listener)
+
+        with contextlib.suppress(RuntimeError):  # the loop has closed
+            loop.call_soon_threadsafe(tell)
 
     # -- writes (any thread, never blocking) ------------------------------------------------
 

@@ -1,12 +1,15 @@
 """Which order store a caller means: a store object, a path to a SQLite file, or a URL.
 
 A URL's scheme picks the implementation from a small registry, so another database is
-added beside SQLite by registering it (`register_store_scheme("postgresql", factory)`)
+added beside SQLite by registering it (`register_store_scheme("mysql", factory)`)
 without touching the order manager. Known from the start:
 
 - `sqlite:///orders.sqlite` (relative to the working directory) and
   `sqlite:////var/lib/bot/orders.sqlite` (absolute), as SQLAlchemy writes them; a plain
   path (`orders.sqlite`, a `Path`) is a SQLite file too;
+- `postgresql://USER:PASSWORD@HOST:PORT/DATABASE?prefix=NAME` (or `postgres://`): a
+  `store_postgres.PostgresOrderStore`, one database for many managers, each owning the
+  orders of its client-id prefix (needs the extra `postgres`: psycopg 3);
 - `memory://` (or `memory://NAME`): a `MemoryOrderStore`, nothing kept past the process.
   SQLite's own `:memory:` is refused: its database lives in one connection, and the
   SQLite store reads and writes on several.
@@ -110,8 +113,21 @@ def _memory_store(location: str) -> OrderStorage:
     return MemoryOrderStore(name or None)
 
 
+def _postgres_store(location: str) -> OrderStorage:
+    try:  # psycopg is the optional extra "postgres": imported only when asked for
+        from execution.store_postgres import PostgresOrderStore
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise _refuse(location, "a PostgreSQL store needs psycopg 3: pip install "
+                                "'aster-execution[postgres]'") from exc
+    return PostgresOrderStore(location)
+
+
 register_store_scheme("sqlite", _sqlite_store)
 register_store_scheme(MEMORY_SCHEME, _memory_store)
+register_store_scheme("postgresql", _postgres_store)
+register_store_scheme("postgres", _postgres_store)
 
 
 def open_store(target: OrderStorage | str | Path) -> OrderStorage:

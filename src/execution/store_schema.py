@@ -118,9 +118,15 @@ def merged_row(old: OrderRow | None, new: OrderRow) -> OrderRow:
     )
 
 
-_UPSERT_TAIL = " ON CONFLICT (client_order_id) DO UPDATE SET " + ", ".join(
-    _set_clause(name) for name in ORDER_COLUMN_NAMES if name not in _FIXED_COLUMNS
-)
+def upsert_tail(key: str = "client_order_id") -> str:
+    """` ON CONFLICT (key) DO UPDATE SET ...`: the rule of `merged_row` in SQL, which
+    SQLite and PostgreSQL both speak (the PostgreSQL store's key also has its owner)."""
+    return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+        _set_clause(name) for name in ORDER_COLUMN_NAMES if name not in _FIXED_COLUMNS
+    )
+
+
+_UPSERT_TAIL = upsert_tail()
 _EVENT_COLUMNS = "client_order_id, kind, timestamp, recorded_at, payload"
 # Rows go in by many a statement: one statement step (during which the writer thread
 # releases the interpreter lock) does the work of hundreds of rows, instead of one step

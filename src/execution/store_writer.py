@@ -120,7 +120,7 @@ class StoreWriter:
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         items: queue.SimpleQueue[Any],
         *,
         batch_size: int,

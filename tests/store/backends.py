@@ -5,6 +5,7 @@ fresh store, and how to see the same storage anew after it was closed (a restart
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +36,27 @@ BACKENDS = [
     # Memory keeps what it holds for the object's lifetime: a reopen is the same object.
     Backend("memory", lambda tmp_path: open_store("memory://"), lambda store: store),
 ]
+POSTGRES = "postgresql"  # needs a server: made by `postgres_backend` (conftest)
+
+
+def with_prefix(database_url: str, prefix: str) -> str:
+    """The store URL of `prefix`'s manager on the database of `database_url`."""
+    return database_url + ("&" if "?" in database_url else "?") + f"prefix={prefix}"
+
+
+def postgres_backend(database_url: str) -> Backend:
+    """The PostgreSQL store on the database of `database_url`: a store a directory (its
+    prefix from the path), reopened by its URL (its location has no password)."""
+
+    def make(tmp_path: Path) -> OrderStorage:
+        prefix = "t" + hashlib.sha256(str(tmp_path).encode()).hexdigest()[:10]
+        return open_store(with_prefix(database_url, prefix))
+
+    def reopen(store: OrderStorage) -> OrderStorage:
+        prefix = store.location.rsplit("prefix=", 1)[1]
+        return open_store(with_prefix(database_url, prefix))
+
+    return Backend(POSTGRES, make, reopen)
 
 
 def make_order(

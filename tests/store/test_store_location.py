@@ -61,12 +61,13 @@ def refusal(target: object) -> ValidationError:
 
 
 @pytest.mark.parametrize("url", [
-    "postgresql://db/orders", "redis://localhost/0", "mysql+pymysql://db/orders",
+    "cockroachdb://db/orders", "redis://localhost/0", "mysql+pymysql://db/orders",
 ])
 def test_an_unknown_scheme_is_refused_naming_the_known_ones(url: str) -> None:
     error = refusal(url)
     assert error.value == url
-    assert "memory://, sqlite://" in error.rule and url.split(":")[0] in error.rule
+    assert "memory://, postgres://, postgresql://, sqlite://" in error.rule
+    assert url.split(":")[0] in error.rule
 
 
 @pytest.mark.parametrize("url", [
@@ -85,9 +86,9 @@ def test_something_that_is_no_store_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("url", "secret"), [
-    ("postgresql://bot:s3cret@db:5432/orders", "s3cret"),
-    ("postgresql://bot:p@ss/w0rd@db/orders", "ss/w0rd"),  # unencoded @ and / in it
-    ("postgresql://db/orders?user=bot&password=s3cret", "s3cret"),
+    ("mysql://bot:s3cret@db:5432/orders", "s3cret"),
+    ("mysql://bot:p@ss/w0rd@db/orders", "ss/w0rd"),  # unencoded @ and / in it
+    ("mysql://db/orders?user=bot&password=s3cret", "s3cret"),
     ("sqlite://bot:s3cret@host/orders.sqlite", "s3cret"),
 ])
 def test_a_password_never_shows_in_the_error(url: str, secret: str) -> None:

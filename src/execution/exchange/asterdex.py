@@ -27,7 +27,6 @@ from execution.exchange import endpoints as ep
 from execution.exchange.account import AccountDesk
 from execution.exchange.base import BaseExchange, UserEventHandler
 from execution.exchange.batches import BatchDesk
-from execution.exchange.clock import ServerClock
 from execution.exchange.config import (
     account_label,
     credentials_from_env,
@@ -41,7 +40,7 @@ from execution.exchange.margin_desk import MarginDesk
 from execution.exchange.markets import MARK_FRESH_SECONDS, Markets
 from execution.exchange.order_desk import OrderDesk
 from execution.exchange.order_request import build_order_request
-from execution.exchange.rate_limit import RateLimiter
+from execution.exchange.rate_budget import RateBudget, rate_budget_for, server_clock_for
 from execution.exchange.rest import RestClient
 from execution.exchange.signing import RequestSigner
 from execution.exchange.strategy_orders import StrategyOrders
@@ -74,8 +73,8 @@ class AsterDEXExchange(BaseExchange):
     reads time and waits (back-offs, rate-limit pauses, cool-downs, the mark cache, the
     user stream's pacing), `SYSTEM_CLOCK` by default. Signing keeps its own estimate of
     the exchange's clock (`self.clock`, a `ServerClock` on the machine's time sources).
-    `nonce_slot` (0-99): each process signing for the same v3 user takes its own, and their
-    nonces can never collide (`ServerClock.next_nonce`). `local_address`: the source IP.
+    `nonce_slot` (0-99, or "auto": leased through the shared `rate_budget`, docs/rate-budget.md):
+    each process signing for one v3 user takes its own; their nonces never collide.
     """
 
     name = "asterdex"
@@ -98,8 +97,8 @@ class AsterDEXExchange(BaseExchange):
         chain_id: int | None = None,
         prove_with_noop: bool = True,
         clock: Clock | None = None,
-        nonce_slot: int | None = None,
-        local_address: str | None = None,
+        nonce_slot: int | str | None = None,
+        rate_budget: str | RateBudget | None = None, local_address: str | None = None,
     ) -> None:
         profile = venue_profile(venue)
         # arguments, then the environment, then `.env`: the same variables as the CLI
@@ -131,8 +130,10 @@ class AsterDEXExchange(BaseExchange):
         # look it up, as on v1 and on a venue without the noop (never sent again).
         self.prove_with_noop = prove_with_noop and profile.supports(Capability.NOOP_PROOF)
         self.timeout = timeout
-        self.clock = ServerClock(nonce_slot=nonce_slot)
-        self.rate_limiter = RateLimiter(max_wait=timeout * 3, clock=self.local_clock)
+        self.rate_limiter = rate_budget_for(rate_budget, env, max_wait=timeout * 3,
+                                            clock=self.local_clock)
+        self.clock = server_clock_for(self.rate_limiter, getattr(credentials, "user", None),
+                                      nonce_slot)
         self.transport = Transport(
             self.rest_urls, limiter=self.rate_limiter, timeout=timeout, cooldown=cooldown,
             clock=self.local_clock, local_address=local_address,

@@ -40,6 +40,7 @@ ENV_ALLOW_LIVE = "ASTER_ALLOW_LIVE"
 ENV_REST_URL = "ASTER_REST_URL"
 ENV_WS_URL = "ASTER_WS_URL"
 ENV_TESTNET = "ASTER_TESTNET"
+ENV_RATE_BUDGET = "ASTER_RATE_BUDGET"  # redis://host:6379/0#NAME: a shared rate budget
 
 
 def venue_hosts(venue: str | VenueProfile, testnet: bool) -> VenueHosts:

@@ -12,6 +12,7 @@ nor prolongs any of them); waits are its `sleep`, so a test drives them with a `
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from execution.errors import IpBannedError, RateLimitError
 from execution.timekeeping import SYSTEM_CLOCK, Clock
+
+logger = logging.getLogger(__name__)
 
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -87,8 +90,12 @@ class RateLimiter:
     """Waits before a request that would exceed a budget; enforces 429 pauses and 418 bans.
 
     `max_wait` bounds how long a request may be held back; beyond it a `RateLimitError` is
-    raised instead of waiting (nothing is sent).
+    raised instead of waiting (nothing is sent). The counts are this process's own (the
+    embedded default, `shared` is False): another process on the same IP or account is not
+    seen, except through the exchange's usage headers. It is a `rate_budget.RateBudget`.
     """
+
+    shared = False
 
     def __init__(
         self,
@@ -101,6 +108,7 @@ class RateLimiter:
         self.clock = clock
         self.paused_until = 0.0  # clock.monotonic() before which nothing is sent
         self.banned_until = 0.0
+        self._announced = False
         self._weight: list[Budget] = []
         self._orders: list[Budget] = []
         self._by_header: dict[str, Budget] = {}
@@ -210,3 +218,30 @@ class RateLimiter:
     def on_ban(self, banned_until: float) -> None:
         """Record a 418: halt every request until `banned_until` (epoch seconds)."""
         self.banned_until = max(self.banned_until, banned_until)
+
+    # -- the RateBudget interface (rate_budget.py) -----------------------------------------
+
+    def describe(self) -> str:
+        return "in-process (this process's own counts, not shared)"
+
+    async def open(self) -> None:
+        if not self._announced:
+            self._announced = True
+            logger.info("rate limits: %s; set rate_budget= or ASTER_RATE_BUDGET "
+                        "(redis://host:6379/0#NAME) to share them", self.describe())
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    async def note_usage(self, headers: Mapping[str, str]) -> None:
+        self.update_from_headers(headers)
+
+    async def note_ban(self, banned_until: float) -> None:
+        self.on_ban(banned_until)
+
+    async def note_rate_limited(self, retry_after: float | None, *, orders: bool = False) -> float:
+        """A 429 pauses every request here (`orders` or not)."""
+        return self.on_too_many_requests(retry_after)
+
+    async def note_waf_limit(self, retry_after: float | None) -> float:
+        return self.on_waf_limit(retry_after)

@@ -31,12 +31,13 @@ from execution.errors import (
 )
 from execution.exchange.error_map import map_error
 from execution.exchange.parsing import MalformedResponseError
-from execution.exchange.rate_limit import RateLimiter
+from execution.exchange.rate_budget import RateBudget
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "aster-execution/0.1"
+_ORDER_LIMIT = -1015  # 429 "too many new orders": the account's order count, not the IP's
 
 
 class ConnectionLostError(NetworkError):
@@ -94,7 +95,7 @@ class Transport:
         self,
         rest_urls: Sequence[str],
         *,
-        limiter: RateLimiter,
+        limiter: RateBudget,
         timeout: float = 10.0,
         cooldown: float = 30.0,
         clock: Clock = SYSTEM_CLOCK,
@@ -126,6 +127,8 @@ class Transport:
         return self._session
 
     async def open(self) -> None:
+        """Open the session (and the rate budget: a shared one connects here)."""
+        await self.limiter.open()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
@@ -145,6 +148,7 @@ class Transport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.limiter.close()
 
     # -- endpoints -------------------------------------------------------------------------
 
@@ -242,7 +246,7 @@ class Transport:
                     f"{method} {path} to {self.urls[index]}: connection lost after sending "
                     f"({_cause(exc, self.timeout)}); the request may have been carried out"
                 ) from None
-            limiter.update_from_headers(response_headers)
+            await limiter.note_usage(response_headers)
             if status < 400:
                 try:
                     return json.loads(raw) if raw else {}
@@ -252,13 +256,14 @@ class Transport:
                     ) from None
             error = error_from_response(status, raw, response_headers, limiter.now_s())
             if isinstance(error, IpBannedError):
-                limiter.on_ban(error.banned_until or limiter.now_s())
+                await limiter.note_ban(error.banned_until or limiter.now_s())
                 raise error
             if isinstance(error, WafLimitError):
-                limiter.on_waf_limit(error.retry_after)  # stopped before the exchange
+                await limiter.note_waf_limit(error.retry_after)  # stopped before the exchange
                 raise error
             if isinstance(error, RateLimitError):
-                pause = limiter.on_too_many_requests(error.retry_after)
+                pause = await limiter.note_rate_limited(error.retry_after,
+                                                        orders=error.code == _ORDER_LIMIT)
                 if rate_limited_once or pause > limiter.max_wait:
                     raise error
                 rate_limited_once = True  # a 429 was not executed: one retry after the pause

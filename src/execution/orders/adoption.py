@@ -11,6 +11,9 @@ reconciliation at start). Whose it is follows from its client order id:
 - `FOREIGN`: the id format of another manager (`<other prefix>-<hex>`): its orders are
   its own business.
 - `UNPREFIXED`: anything else (placed by hand, on the web, by another tool).
+- `LIVE`: on a store several managers share (PostgreSQL, `PrefixOwners`), the prefix of
+  another manager that holds a live lease there: never adopted, whatever the policy. A
+  prefix this manager took over counts as its own (`OWN`).
 
 `AdoptPolicy` says what is adopted: `OWN` (the default: own and the exchange's), `UNPREFIXED`
 (also unprefixed ones), `ALL` (also another manager's), `NONE` (nothing). An order not
@@ -25,6 +28,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from execution.errors import ValidationError
 from execution.models import LIQUIDATION_CLIENT_ID_PREFIX
@@ -42,6 +46,7 @@ class Origin(enum.Enum):
     EXCHANGE = "exchange"
     FOREIGN = "foreign"
     UNPREFIXED = "unprefixed"
+    LIVE = "live"  # another live manager's, on a shared store
 
 
 class AdoptPolicy(enum.Enum):
@@ -57,7 +62,7 @@ _ADOPTED: dict[AdoptPolicy, frozenset[Origin]] = {
     AdoptPolicy.NONE: frozenset(),
     AdoptPolicy.OWN: frozenset({Origin.OWN, Origin.EXCHANGE}),
     AdoptPolicy.UNPREFIXED: frozenset({Origin.OWN, Origin.EXCHANGE, Origin.UNPREFIXED}),
-    AdoptPolicy.ALL: frozenset(Origin),
+    AdoptPolicy.ALL: frozenset(Origin) - {Origin.LIVE},
 }
 
 
@@ -84,19 +89,64 @@ def default_prefix(store_location: str | Path | None) -> str:
     file's absolute path. The same file gives the same prefix after a restart (the manager
     finds its own orders again); two files, two prefixes (two managers on one account never
     take each other's orders). Without a store: random, for this process only."""
-    seed = (str(Path(store_location).resolve()) if store_location is not None
-            else uuid.uuid4().hex)
+    if store_location is None:
+        seed = uuid.uuid4().hex
+    elif "://" in str(store_location):  # a URL names the same store from any directory
+        seed = str(store_location)
+    else:
+        seed = str(Path(store_location).resolve())
     return "om" + hashlib.sha256(seed.encode()).hexdigest()[:6]
 
 
-def origin_of(client_order_id: str, prefix: str) -> Origin:
-    """Whose an order is, from its client id and this manager's prefix."""
+@runtime_checkable
+class PrefixOwners(Protocol):
+    """A store several managers share, which knows whose each client-id prefix is."""
+
+    def bind_prefix(self, prefix: str | None) -> str:
+        """The prefix of the manager using the store (`prefix`, or the store's own)."""
+        ...
+
+    def live_prefixes(self) -> frozenset[str]:
+        """The prefixes other managers hold live: their orders are not to be adopted."""
+        ...
+
+    def owned_prefixes(self) -> frozenset[str]:
+        """This manager's prefix and the prefixes it took over."""
+        ...
+
+
+def owners_of(store: object) -> PrefixOwners | None:
+    """`store` if it is shared by several managers, else None."""
+    return store if isinstance(store, PrefixOwners) else None
+
+
+def manager_prefix(store: object, given: str | None) -> str:
+    """A manager's client-id prefix: on a shared store, the one bound to it (the store's,
+    or `given`, which must agree with it); else `given` or `default_prefix` of the store."""
+    owners = owners_of(store)
+    if owners is not None:
+        return check_prefix(owners.bind_prefix(None if given is None else check_prefix(given)))
+    if given is not None:
+        return check_prefix(given)
+    location = getattr(store, "location", None)
+    return default_prefix(location if isinstance(location, str) else None)
+
+
+def origin_of(client_order_id: str, prefix: str, owners: PrefixOwners | None = None) -> Origin:
+    """Whose an order is, from its client id and this manager's prefix (and, on a shared
+    store, whose the other prefixes are)."""
     if client_order_id.startswith(f"{prefix}-"):
         return Origin.OWN
     if client_order_id.startswith(LIQUIDATION_CLIENT_ID_PREFIX) or (
         client_order_id.startswith(ADL_CLIENT_ID)
     ):
         return Origin.EXCHANGE
+    if owners is not None and "-" in client_order_id:
+        head = client_order_id.split("-", 1)[0]
+        if head in owners.live_prefixes():
+            return Origin.LIVE
+        if head in owners.owned_prefixes():
+            return Origin.OWN
     if _MANAGER_ID.match(client_order_id):
         return Origin.FOREIGN
     return Origin.UNPREFIXED
@@ -134,4 +184,4 @@ class AdoptionLog:
 
     def left(self, origin: Origin) -> list[str]:
         """The list an order of `origin` that was not adopted goes to."""
-        return self.foreign if origin is Origin.FOREIGN else self.unknown
+        return self.foreign if origin in (Origin.FOREIGN, Origin.LIVE) else self.unknown

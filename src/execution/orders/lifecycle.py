@@ -28,6 +28,7 @@ from execution.orders.adoption import (
     Origin,
     adopts,
     origin_of,
+    owners_of,
 )
 from execution.orders.core import ManagerCore
 from execution.orders.managed import LIQUIDATION_TAG, ManagedOrder, OrderRole, Transition
@@ -46,6 +47,7 @@ _WHOSE = {
     Origin.EXCHANGE: "it is the exchange's own order",
     Origin.FOREIGN: "its client id has another manager's prefix",
     Origin.UNPREFIXED: "its client id has no manager's prefix",
+    Origin.LIVE: "its client id has the prefix of another manager live on the store",
 }
 
 
@@ -191,7 +193,8 @@ class OrderLifecycle:
         policy takes orders of its origin (returned), else reported once (None)."""
         client_order_id = snapshot.client_order_id
         settings = self._core.settings
-        origin = origin_of(client_order_id, settings.client_order_id_prefix)
+        origin = origin_of(client_order_id, settings.client_order_id_prefix,
+                           owners_of(self._recorder.store))
         log = self.adoption_log
         if adopts(settings.adopt_policy, origin):
             managed = self.adopt(snapshot)

@@ -34,7 +34,7 @@ from execution.exchange.base import BaseExchange
 from execution.intent import OrderIntent
 from execution.models import Position, UserEvent
 from execution.money import Number, positive
-from execution.orders.adoption import AdoptPolicy, check_prefix, default_prefix, resolve_policy
+from execution.orders.adoption import AdoptPolicy, check_prefix, manager_prefix, resolve_policy
 from execution.orders.amend import amend_in_place, amendable
 from execution.orders.assembly import assemble
 from execution.orders.bracket import Bracket, BracketBackend, BracketRequest, waiting_leg
@@ -107,8 +107,8 @@ class OrderManager(OrderEntry):
         self.exchange = exchange
         owns_store = isinstance(store, str | Path)
         self.store: OrderStorage | None = None if store is None else open_store(store)
-        if client_order_id_prefix is None:
-            client_order_id_prefix = default_prefix(self.store.location if self.store else None)
+        # On a store shared by several managers (PostgreSQL) the prefix is bound to it.
+        client_order_id_prefix = manager_prefix(self.store, client_order_id_prefix)
         settings = ManagerSettings(
             guards=guards or OrderGuards(),
             poll_interval=to_seconds(poll_interval, "poll_interval"),

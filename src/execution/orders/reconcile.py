@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from execution.errors import ExecutionError, OrderNotFoundError
 from execution.models import Order, OrderStatus, Position
-from execution.orders.adoption import AdoptionLog, Origin, origin_of
+from execution.orders.adoption import AdoptionLog, Origin, origin_of, owners_of
 from execution.orders.bracket import waiting_leg
 from execution.orders.core import ManagerCore
 from execution.orders.feed import EventFeed
@@ -218,7 +218,7 @@ class Reconciler:
             # Only this manager's and the exchange's own: the history of other managers'
             # orders is theirs (their open ones are met, and reported, at start).
             if core.registry.get(snapshot.client_order_id) is None and origin_of(
-                snapshot.client_order_id, prefix
+                snapshot.client_order_id, prefix, owners_of(core.recorder.store)
             ) in (Origin.OWN, Origin.EXCHANGE):
                 self._lifecycle.consider(snapshot)
         return True

@@ -1,4 +1,5 @@
-"""`history`: orders and their audit trail from the order manager's SQLite store."""
+"""`history`: orders and their audit trail from the order manager's store (a SQLite file
+or a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from execution.models import OrderStatus
 from execution.rules import normalize_symbol
 
 StoreOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--store",
         envvar="ASTER_STORE",
-        help="The order store: the SQLite file an OrderManager writes.",
+        help="The order store: the SQLite file an OrderManager writes, or a "
+             "postgresql://USER@HOST/DB URL (?prefix=NAME: one manager's orders only).",
     ),
 ]
 
@@ -49,10 +51,24 @@ def _parse_time(text: str | None, field: str) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+def _history_store(store: str) -> Any:
+    """The store `--store` names, read without opening it: a PostgreSQL URL, or a SQLite
+    file that must exist."""
+    if store.lower().startswith(("postgresql://", "postgres://")):
+        from execution.store_location import open_store
+
+        return open_store(store)
+    if not Path(store).is_file():
+        raise ValidationError("--store", store, "no such order store file")
+    from execution.store import OrderStore
+
+    return OrderStore(Path(store))
+
+
 @command("history", venue=False)
 def history(
     out: Output,
-    store: StoreOption = Path("orders.sqlite"),
+    store: StoreOption = "orders.sqlite",
     symbol: Annotated[str | None, typer.Option("--symbol", "-s", help="Only this symbol.",
                                                show_default=False)] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="Only this strategy.",
@@ -71,8 +87,7 @@ def history(
         show_default=False)] = None,
 ) -> None:
     """Show orders recorded in the order store (newest last), or one order's events."""
-    if not store.is_file():
-        raise ValidationError("--store", str(store), "no such order store file")
+    order_store = _history_store(store)
     wanted_status: OrderStatus | None = None
     if status is not None:
         try:
@@ -82,9 +97,6 @@ def history(
     since_ms = _parse_time(since, "--since")
     until_ms = _parse_time(until, "--until")
 
-    from execution.store import OrderStore
-
-    order_store = OrderStore(store)
     if events is not None:
         trail = run_async(order_store.query_events(events))
         if not trail:
@@ -116,7 +128,7 @@ def history(
         ]})
         return
     out.table(
-        f"Order history ({store})", HISTORY_COLUMNS,
+        f"Order history ({order_store.location})", HISTORY_COLUMNS,
         ([_time(m.submitted_at), m.client_order_id, m.strategy_name or "-", m.symbol,
           f"{m.order.side.value} {m.order.order_type.name}", m.role.value.lower(),
           m.status.value,
