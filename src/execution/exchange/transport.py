@@ -181,12 +181,24 @@ class Transport:
         return (*healthy, *cooling)
 
     async def health_check(self, path: str) -> list[bool]:
-        """GET `path` on every endpoint; unhealthy ones start cooling down."""
+        """GET `path` (weight 1) on every endpoint; unhealthy ones start cooling down.
+
+        Each probe takes its weight from the rate budget and its answer's usage headers
+        (and a 418/429) are noted, as for any request: the exchange counts probes too, and
+        processes sharing a budget must not push each other over by uncounted ones. During
+        a ban (this process's, or one a shared budget knows of) it raises `IpBannedError`
+        and sends nothing."""
 
         async def probe(index: int) -> bool:
+            await self.limiter.acquire(1)
             try:
                 async with self.session.get(self.urls[index] + path) as response:
-                    await response.read()
+                    raw = await response.read()
+                    await self.limiter.note_usage(response.headers)
+                    if response.status in (418, 429):
+                        error = error_from_response(response.status, raw, response.headers,
+                                                    self.limiter.now_s())
+                        await self._note_refusal(error)
                     return response.status < 500
             except (aiohttp.ClientError, TimeoutError):
                 return False
@@ -255,15 +267,10 @@ class Transport:
                         f"{method} {path}: HTTP {status} answer is not JSON: {raw[:60]!r}"
                     ) from None
             error = error_from_response(status, raw, response_headers, limiter.now_s())
-            if isinstance(error, IpBannedError):
-                await limiter.note_ban(error.banned_until or limiter.now_s())
-                raise error
-            if isinstance(error, WafLimitError):
-                await limiter.note_waf_limit(error.retry_after)  # stopped before the exchange
-                raise error
+            pause = await self._note_refusal(error)
+            if isinstance(error, IpBannedError | WafLimitError):
+                raise error  # a 403 was stopped before the exchange
             if isinstance(error, RateLimitError):
-                pause = await limiter.note_rate_limited(error.retry_after,
-                                                        orders=error.code == _ORDER_LIMIT)
                 if rate_limited_once or pause > limiter.max_wait:
                     raise error
                 rate_limited_once = True  # a 429 was not executed: one retry after the pause
@@ -275,6 +282,19 @@ class Transport:
         raise ExchangeUnavailableError(
             f"{method} {path}: no endpoint reachable, tried {len(order)}: " + "; ".join(tried)
         )
+
+
+    async def _note_refusal(self, error: ExchangeError) -> float:
+        """Tell the rate budget of a 418 ban, a 403 or a 429 (the pause it sets, s)."""
+        limiter = self.limiter
+        if isinstance(error, IpBannedError):
+            await limiter.note_ban(error.banned_until or limiter.now_s())
+        elif isinstance(error, WafLimitError):
+            return await limiter.note_waf_limit(error.retry_after)
+        elif isinstance(error, RateLimitError):
+            return await limiter.note_rate_limited(error.retry_after,
+                                                   orders=error.code == _ORDER_LIMIT)
+        return 0.0
 
 
 def _cause(exc: BaseException, timeout: float) -> str:
