@@ -47,6 +47,10 @@ def parse_arguments(argv: list[str] | None = None) -> FleetConfig:
     args = parser.parse_args(argv)
     if args.drivers < 1 or args.orders < 1 or args.kills < 0:
         parser.error("--drivers and --orders must be positive, --kills not negative")
+    if args.store_url and not args.store_url.startswith(("postgresql://", "postgres://")):
+        parser.error("--store-url: a store several processes share: postgresql://...")
+    if args.rate_budget and not args.rate_budget.startswith(("redis://", "rediss://")):
+        parser.error("--rate-budget: a Redis URL, redis://host:port/0")
     only = None
     if args.only is not None:
         try:

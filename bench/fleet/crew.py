@@ -23,6 +23,7 @@ from typing import Any
 from bench.fleet.config import FleetConfig
 from bench.fleet.members import Member
 
+PROGRESS_EVERY = 100  # placements between two progress lines
 MAX_FAILED_LIVES = 10  # per driver: crashes and stalls before the run gives up
 
 
@@ -38,6 +39,7 @@ class Crew:
         self.locks = {m.identity.index: asyncio.Lock() for m in members}
         self.timed_out = False
         self.failed = False  # a driver kept crashing or stalling
+        self._next_report = PROGRESS_EVERY
         self._watchers: list[asyncio.Task[None]] = []
 
     @property
@@ -92,6 +94,9 @@ class Crew:
 
     async def _until(self, condition: Callable[[], bool], deadline: float) -> bool:
         while not condition():
+            if self.placements >= self._next_report:
+                self.say(f"{self.placements} placements, {self.kills} kills")
+                self._next_report += PROGRESS_EVERY
             if self.failed:
                 return False
             if time.monotonic() > deadline:

@@ -98,6 +98,9 @@ def _member_lines(report: FleetReport) -> list[str]:
             f"  {ident.index}: {ident.prefix}@{ident.address}: {m.totals.placements}, "
             f"{v.per_driver_orders.get(ident.index, 0)}, {m.lives} ({auth}), {m.kills} "
             f"[{m.startup_kills}], {m.crashes}, {m.stalls}, {errors}")
+    slots = [f"{m.identity.prefix}/{r['life']}: {r.get('nonce_slot')}" for m in report.members
+             for r in m.readies if r.get("auth") == "v3"]
+    lines.append("  v3 lives' nonce slots (prefix/life: slot): " + (", ".join(slots) or "none"))
     return lines
 
 

@@ -107,7 +107,8 @@ def identity(index: int, work: Path, servers: Servers) -> Identity:
         prefix, explicit = default_prefix(store), False
     budget = slot = None
     if servers.budget_url:
-        budget = f"{servers.budget_url}#ip={host_scope(address)}&account={ACCOUNT_SCOPE}"
+        base = servers.budget_url.partition("#")[0]  # the names are the fleet's
+        budget = f"{base}#ip={host_scope(address)}&account={ACCOUNT_SCOPE}"
         slot = "auto"  # v3 nonce slots leased through the budget
     else:
         slot = str(index)  # without a budget each process is given its own
