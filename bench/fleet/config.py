@@ -60,7 +60,7 @@ class FleetConfig:
     limits: str = "exchange"
     ban_seconds: int = 2
     startup_kill_share: float = 0.25  # kills that hit a driver still starting
-    stall_timeout: float = 60.0
+    stall_timeout: float = 90.0  # longer than a minute's spent weight budget
     finish_timeout: float = 200.0
     run_timeout: float = 1800.0  # the whole run, before it gives up
     work_dir: str | None = None

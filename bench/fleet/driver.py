@@ -34,7 +34,7 @@ from bench.soak.driver import (
     manager_state,
     settle,
 )
-from execution.errors import ExecutionError, StoreLockedError
+from execution.errors import ExecutionError, RateLimitError, StoreLockedError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.orders.manager import OrderManager
 
@@ -79,7 +79,10 @@ async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, Ord
                     await manager.stop()
             with contextlib.suppress(Exception):
                 await exchange.close()
-            await asyncio.sleep(min(1.0, 0.2 * attempts))
+            pause = min(1.0, 0.2 * attempts)
+            if isinstance(exc, RateLimitError) and exc.retry_after:  # the budget is spent
+                pause = max(pause, min(exc.retry_after, 30.0))
+            await asyncio.sleep(pause)
 
 
 async def _dump_if_not_up(after: float) -> None:
