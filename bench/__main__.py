@@ -35,7 +35,7 @@ def parse_arguments(argv: list[str] | None = None) -> RunOptions:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply the number of round-trip orders (default 1)")
     parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: roundtrip,overhead,components")
+                        help="comma-separated parts to skip: roundtrip,overhead,components,store")
     parser.add_argument("--contenders", default="",
                         help="comma-separated contender names to race (default: all)")
     parser.add_argument("--in-flight", default="1,8,64",

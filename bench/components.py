@@ -215,6 +215,8 @@ def run_components(*, quick: bool, progress: Callable[[str], None] | None = None
             "Protection", "bench.bench_protection", results, quick)),
         ("local order book", lambda: _rows_from(
             "Local order book", "bench.bench_local_book", results, quick)),
+        ("rate budget", lambda: _rows_from(
+            "Rate budget", "bench.bench_rate_budget", results, quick)),
     ]
     for label, step in steps:
         started = time.perf_counter()

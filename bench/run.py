@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import overhead
-from bench.components import run_components
+from bench.components import ComponentResults, _rows_from, run_components
 from bench.contenders import ALL_CONTENDERS, CLIENT_V1, CLIENT_V3, build_contenders
 from bench.machine import describe, load_average
 from bench.report import Report
@@ -104,5 +104,13 @@ def run_all(options: RunOptions, progress: Progress) -> Report:
         components = run_components(quick=options.quick, progress=progress)
         report.components = components
         report.problems.extend(components.problems)
+    if "store" not in options.skip:  # SQLite next to PostgreSQL (bench/bench_store.py)
+        stores = ComponentResults()
+        _rows_from("Order store", "bench.bench_store", stores, options.quick)
+        if report.components is None:
+            report.components = ComponentResults()
+        report.components.rows.extend(stores.rows)
+        report.problems.extend(stores.problems)
+        progress("order stores")
     report.load_at_end = load_average()
     return report

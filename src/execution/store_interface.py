@@ -1,9 +1,12 @@
 """`OrderStorage`: what the order manager needs of a store, whatever database is behind it.
 
-SQLite (`execution.store.SQLiteOrderStore`) is one implementation and an in-process store
-(`execution.store_memory.MemoryOrderStore`) another; `execution.store_location.open_store`
-picks one by URL scheme, so a further database (PostgreSQL, say) is a class with these
-members plus one `register_store_scheme` call, and the manager does not change.
+SQLite (`execution.store.SQLiteOrderStore`) is one implementation, an in-process store
+(`execution.store_memory.MemoryOrderStore`) another, PostgreSQL
+(`execution.store_postgres.PostgresOrderStore`) a third; `execution.store_location.open_store`
+picks one by URL scheme, so a further database is a class with these members plus one
+`register_store_scheme` call, and the manager does not change. A store several managers
+share (PostgreSQL) also says whose each client-id prefix is (`orders.adoption.PrefixOwners`):
+"one user at a time" then holds per prefix, and no manager adopts another live one's orders.
 
 The contract every implementation keeps (the suite in `tests/store/` checks it):
 

@@ -48,7 +48,7 @@ from execution.store_postgres_leases import (
 )
 from execution.store_postgres_reads import load_orders, query_events, query_orders
 from execution.store_postgres_schema import SCHEMA_VERSION, migrate
-from execution.store_postgres_url import location_of, parse_target
+from execution.store_postgres_url import location_of, parse_target, with_timeouts
 from execution.store_postgres_writer import PostgresWriter
 from execution.store_writer import Flush
 
@@ -56,7 +56,6 @@ __all__ = ["SCHEMA_VERSION", "PostgresOrderStore", "Takeover"]
 
 logger = logging.getLogger("execution.store")
 T = TypeVar("T")
-CONNECT_TIMEOUT = 5  # s: a server that does not answer is unavailable, not waited for
 
 
 class PostgresOrderStore(QueuedStore):
@@ -81,7 +80,7 @@ class PostgresOrderStore(QueuedStore):
     ) -> None:
         super().__init__()
         target = parse_target(url)
-        self._conninfo = target.conninfo
+        self._conninfo = with_timeouts(target.conninfo)
         self._base = target.base
         self._prefix = target.prefix
         self._prefix_fixed = target.prefix is not None  # the URL names it: not rebound
@@ -171,8 +170,7 @@ class PostgresOrderStore(QueuedStore):
     # -- lifecycle --------------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self._conninfo, autocommit=True,
-                               connect_timeout=CONNECT_TIMEOUT)
+        return psycopg.connect(self._conninfo, autocommit=True)
 
     async def _in_thread(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         """`work(connection)` in a worker thread on a fresh connection, closed after;
@@ -216,7 +214,7 @@ class PostgresOrderStore(QueuedStore):
         try:
             self.migrated_from = migrate(connection, location)
             self.reclaimed = claim(connection, location, prefix, self.holder, self.lease)
-            keeper = LeaseKeeper(self._connect, prefix, self.holder, self.lease,
+            keeper = LeaseKeeper(self._connect, location, prefix, self.holder, self.lease,
                                  self.renew_interval, self._lease_lost)
             keeper.refresh(connection)
         except psycopg.Error as exc:

@@ -231,6 +231,7 @@ class LeaseKeeper:
     def __init__(
         self,
         connect: Connect,
+        location: str,
         prefix: str,
         holder: str,
         ttl: float,
@@ -238,6 +239,7 @@ class LeaseKeeper:
         on_lost: Callable[[BaseException], None],
     ) -> None:
         self._connect = connect
+        self.location = location
         self.prefix = prefix
         self.holder = holder
         self.ttl = ttl
@@ -280,7 +282,7 @@ class LeaseKeeper:
                     self._connection = self._connect()
                 if not renew(self._connection, self.prefix, self.holder, self.ttl):
                     self.lost = LeaseLostError(
-                        self.prefix, None, f" (the lease of {self.prefix!r} is no longer "
+                        self.location, None, f" (the lease of {self.prefix!r} is no longer "
                         "this store's: taken over)"
                     )
                     logger.error("order store: %s", self.lost)

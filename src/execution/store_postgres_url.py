@@ -13,13 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 from execution.errors import ValidationError
 from execution.orders.adoption import check_prefix
-from execution.store_location import redact_url
 
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_LEASE = 30.0  # s
 _SECRET_KEYS = frozenset({"password", "passfile", "sslpassword", "sslkey"})
+# A server that does not answer is unavailable, not waited for: connecting gives up after
+# 5 s, and a connection whose sent data goes unacknowledged for 10 s (a host gone, a
+# partition: no reset ever comes) is dropped, so that a flush fails instead of hanging;
+# idle connections are probed. The URL's own values win.
+TIMEOUTS = {"connect_timeout": "5", "tcp_user_timeout": "10000", "keepalives": "1",
+            "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +40,28 @@ class PostgresTarget:
     lease: float
 
 
+def _shown(url: str) -> str:
+    """`url` for an error: the password and any secret parameter as `***` (the last "@"
+    ends the credentials, so an unencoded "@" or "/" in a password leaves nothing)."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, tail = rest.rpartition("@")[2].partition("/") if "@" in rest else (
+        rest.partition("/"))
+    if "@" in rest:
+        userinfo = rest.rpartition("@")[0]
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{netloc}" if ":" in userinfo else (
+            f"{userinfo}@{netloc}")
+    path, mark, query = tail.partition("?")
+    if mark:
+        query = "&".join(
+            f"{item.partition('=')[0]}=***" if item.partition("=")[0].lower() in _SECRET_KEYS
+            else item for item in query.split("&"))
+    return f"{head}://{netloc}{slash}{path}{mark}{query}"
+
+
 def _refuse(url: str, rule: str) -> ValidationError:
-    return ValidationError("store", redact_url(url), rule)
+    return ValidationError("store", _shown(url), rule)
 
 
 def parse_target(url: str) -> PostgresTarget:
@@ -81,3 +108,10 @@ def location_of(base: str, prefix: str | None) -> str:
     if prefix is None:
         return base
     return base + ("&" if "?" in base else "?") + f"prefix={prefix}"
+
+
+def with_timeouts(conninfo: str) -> str:
+    """`conninfo` with `TIMEOUTS` for the parameters it does not set itself."""
+    given = conninfo_to_dict(conninfo)
+    missing = {key: value for key, value in TIMEOUTS.items() if key not in given}
+    return make_conninfo(conninfo, **missing)

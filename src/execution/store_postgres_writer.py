@@ -18,7 +18,7 @@ import psycopg
 
 from execution.store_interface import HealthListener
 from execution.store_postgres_leases import Connect, fence
-from execution.store_postgres_schema import insert_events, upsert_orders
+from execution.store_postgres_schema import insert_events, prepare, upsert_orders
 from execution.store_writer import PendingRows, StoreWriter
 
 
@@ -56,6 +56,7 @@ class PostgresWriter(StoreWriter):
         try:
             if connection is None:
                 connection = self._connect()
+                prepare(connection)
             with connection.transaction():
                 fence(connection, location, self.prefix, self.holder)
                 if pending.orders:

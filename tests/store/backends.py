@@ -15,6 +15,7 @@ from execution.models import Order, OrderSide, OrderType, TimeInForce
 from execution.orders.managed import ManagedOrder, OrderRole
 from execution.store_interface import OrderStorage
 from execution.store_location import open_store
+from execution.store_migrations import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Backend:
     name: str
     make: Callable[[Path], OrderStorage]
     reopen: Callable[[OrderStorage], OrderStorage]
+    schema_version: int = SCHEMA_VERSION  # the version an open store is at
 
 
 BACKENDS = [
@@ -56,7 +58,9 @@ def postgres_backend(database_url: str) -> Backend:
         prefix = store.location.rsplit("prefix=", 1)[1]
         return open_store(with_prefix(database_url, prefix))
 
-    return Backend(POSTGRES, make, reopen)
+    from execution.store_postgres_schema import SCHEMA_VERSION as POSTGRES_VERSION
+
+    return Backend(POSTGRES, make, reopen, POSTGRES_VERSION)
 
 
 def make_order(

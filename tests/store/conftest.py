@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from execution.store_postgres_cluster import ENV_URL, PostgresCluster, create_database, unavailable
+
 from .backends import BACKENDS, POSTGRES, Backend, postgres_backend
-from .postgres_server import ENV_URL, PostgresCluster, create_database, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -18,24 +19,31 @@ def postgres_server() -> Iterator[str]:
     """The URL of a PostgreSQL server's maintenance database: `ASTER_EXEC_TEST_POSTGRES_URL`
     if set, else a throwaway cluster started for the session. Skips saying why when
     neither can be had."""
-    given = os.environ.get(ENV_URL)
-    if given:
-        yield given
-        return
-    why = unavailable()
-    if why is not None:
-        pytest.skip(f"PostgreSQL store tests skipped: {why}")
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         pytest.skip("PostgreSQL store tests skipped: psycopg is not installed (the "
                     "'postgres' extra)")
+    given = os.environ.get(ENV_URL)
+    reasons = []
+    if given:
+        try:
+            psycopg.connect(given, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            reasons.append(f"{ENV_URL} does not answer ({exc})")
+        else:
+            yield given
+            return
+    why = unavailable()
+    if why is not None:
+        pytest.skip("PostgreSQL store tests skipped: " + "; ".join([*reasons, why]))
     cluster = PostgresCluster()
     try:
         cluster.start()
     except Exception as exc:
         cluster.destroy()
-        pytest.skip(f"PostgreSQL store tests skipped: the throwaway server did not start: {exc}")
+        reasons.append(f"the throwaway server did not start: {exc}")
+        pytest.skip("PostgreSQL store tests skipped: " + "; ".join(reasons))
     try:
         yield cluster.url()
     finally:

@@ -19,9 +19,9 @@ from execution.orders.adoption import Origin, origin_of
 from execution.orders.manager import OrderManager
 from execution.simulator import SimulatedExchange
 from execution.store_postgres import PostgresOrderStore
+from execution.store_postgres_cluster import PostgresCluster, unavailable, wait_until_up
 
 from .backends import make_order, with_prefix
-from .postgres_server import PostgresCluster, unavailable, wait_until_up
 
 D = Decimal
 BTC = "BTCUSDT"
@@ -144,3 +144,45 @@ async def test_a_killed_server_makes_the_store_unavailable_then_nothing_is_lost(
     async with PostgresOrderStore(url) as again:
         loaded = [m.client_order_id for m in await again.load_orders()]
         assert loaded == ["survivor-1", "survivor-2", "survivor-3"]
+
+
+async def test_a_taken_over_prefix_counts_as_the_managers_own(
+    exchange: AsterDEXExchange, pg_database: str
+) -> None:
+    hung = PostgresOrderStore(with_prefix(pg_database, "hung"), close_timeout=0.5)
+    await hung.open()  # a process that froze: its lease is live
+    lost = "hung-" + "ab" * 15  # an order of it the store never recorded
+    await exchange.create_order(BTC, OrderSide.BUY, OrderType.LIMIT, D("0.01"),
+                                price=D("38000"), time_in_force=TimeInForce.GTC,
+                                client_order_id=lost)
+    heir = PostgresOrderStore(with_prefix(pg_database, "heir"))
+    await heir.open()
+    taken = await heir.take_over("hung", "frozen for an hour", force=True)
+    assert not taken.lease_expired
+    async with OrderManager(exchange, heir, poll_interval=0.1) as manager:
+        report = manager.last_reconciliation
+        assert report is not None and lost in report.adopted  # own: the default adopts it
+    await heir.close()
+    with pytest.raises(StoreUnavailableError):  # fenced: nothing to write, but the lease
+        hung.save_order(make_order("hung-1"))  # is gone and what it queues never lands
+        await hung.flush()
+    with pytest.raises(StoreUnavailableError):
+        await hung.close()
+
+
+async def test_the_manager_takes_its_prefix_from_a_shared_store(
+    exchange: AsterDEXExchange, pg_database: str
+) -> None:
+    from execution.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="bound to the prefix"):
+        OrderManager(exchange, with_prefix(pg_database, "named"),
+                     client_order_id_prefix="other")
+    unnamed = OrderManager(exchange, pg_database, client_order_id_prefix="given")
+    assert unnamed.store is not None and unnamed.store.location.endswith("?prefix=given")
+    derived = OrderManager(exchange, pg_database)  # none anywhere: one from the database
+    assert isinstance(derived.store, PostgresOrderStore)
+    assert derived.client_order_id_prefix == derived.store.prefix
+    again = OrderManager(exchange, pg_database).store
+    assert isinstance(again, PostgresOrderStore)
+    assert again.prefix == derived.client_order_id_prefix  # the same after a restart

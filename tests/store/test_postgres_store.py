@@ -21,6 +21,7 @@ from execution.errors import (
     StoreVersionError,
     ValidationError,
 )
+from execution.models import OrderStatus
 from execution.orders.adoption import default_prefix
 from execution.orders.managed import OrderRole
 from execution.store_location import open_store
@@ -237,3 +238,51 @@ async def test_a_manager_prefix_disagreeing_with_the_urls_is_refused(pg_database
         bound.bind_prefix("bot2")
     free = PostgresOrderStore(pg_database)
     assert free.bind_prefix("bot9") == "bot9" and free.location.endswith("?prefix=bot9")
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://bot:s3cret@db:port/orders", "postgresql://bot:***@db:port/orders"),
+    ("postgresql://bot:p@ss/w0rd@db:x/o", "postgresql://bot:***@db:x/o"),
+    ("postgresql://db/a/b?password=s3cret&lease=0",
+     "postgresql://db/a/b?password=***&lease=0"),
+    ("postgresql://bot@db/orders?prefix=a-b", "postgresql://bot@db/orders?prefix=a-b"),
+])
+def test_a_refused_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        PostgresOrderStore(url)
+    assert refused.value.field in ("store", "client_order_id_prefix")
+    if refused.value.field == "store":
+        assert refused.value.value == shown
+
+
+async def test_a_large_batch_goes_in_by_copy_in_order_and_merges_as_an_upsert(
+    pg_database: str,
+) -> None:
+    async with store(pg_database, "bulk") as bulk:
+        orders = [make_order(f"bulk-{n}", at=1) for n in range(300)]  # one submission time
+        bulk.save_orders(orders)
+        await bulk.flush()
+        for managed in orders[::2]:
+            managed.order.status = OrderStatus.CANCELED
+        adopted = make_order("bulk-7", adopted=True, role=OrderRole.SINGLE, tags=())
+        bulk.save_orders([*orders, adopted])
+        await bulk.flush()
+        loaded = await bulk.load_orders()
+        assert [m.client_order_id for m in loaded] == [f"bulk-{n}" for n in range(300)]
+        assert [m.status for m in loaded[:2]] == [OrderStatus.CANCELED, orders[1].status]
+        assert (loaded[7].role, loaded[7].tags, loaded[7].adopted) == (
+            OrderRole.STOP_LOSS, ("a", "b"), False)  # the placer's fields kept
+
+
+async def test_a_server_that_is_not_there_makes_open_unavailable() -> None:
+    from execution.store_postgres_cluster import free_port
+
+    nowhere = PostgresOrderStore(f"postgresql://bot:s3cret@127.0.0.1:{free_port()}/x?prefix=n")
+    with pytest.raises(StoreUnavailableError, match="cannot be opened") as refused:
+        await nowhere.open()
+    assert "s3cret" not in str(refused.value)
+    with pytest.raises(StoreUnavailableError, match="not open"):
+        await nowhere.flush()
+    assert "tcp_user_timeout=10000" in nowhere._conninfo
+    assert "connect_timeout=2" in PostgresOrderStore(
+        "postgresql://db/x?connect_timeout=2")._conninfo  # the URL's own value wins

@@ -3,7 +3,9 @@
 The simulator venue without `--url` starts an embedded simulator for the command; with
 `--url` it connects to a running `aster-exec sim` using the given credentials. AsterDEX and
 Binance connect to their hosts (testnet or mainnet) with credentials from flags, the
-environment or `.env`.
+environment or `.env`. `ASTER_RATE_BUDGET=redis://host:6379/0#NAME` shares the rate limits
+with the other processes on that budget (docs/rate-budget.md); the connecting line says
+which limits apply.
 """
 
 from __future__ import annotations
@@ -73,8 +75,10 @@ async def open_exchange(config: VenueConfig) -> AsyncIterator[Connection]:
     exchange = create_exchange(name, **options)
     rest_urls = [str(url) for url in getattr(exchange, "rest_urls", None) or [name]]
     account = account_label(credentials)
+    budget = getattr(exchange, "rate_limiter", None)  # ASTER_RATE_BUDGET: a shared one
+    limits = f"; rate limits {budget.describe()}" if budget is not None else ""
     announce_connecting(f"connecting to {config.target_label()} at {', '.join(rest_urls)} "
-                        f"as {account}")
+                        f"as {account}{limits}")
     async with exchange:
         yield Connection(exchange, config.target_label(), account, config.url or rest_urls[0])
 

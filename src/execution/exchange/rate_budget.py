@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from execution.errors import ConfigurationError
-from execution.exchange.clock import ServerClock
+from execution.errors import ConfigurationError, ValidationError
+from execution.exchange.clock import NONCE_SLOTS, ServerClock
 from execution.exchange.config import ENV_RATE_BUDGET
 from execution.exchange.rate_budget_spec import parse_rate_budget
 from execution.exchange.rate_limit import Budget, RateLimiter
@@ -124,9 +124,10 @@ def server_clock_for(
     so two processes given the same one are refused at connect. `user` is the v3 user
     (None for v1 credentials: no nonces, nothing to lease)."""
     auto = nonce_slot == "auto"
-    clock = ServerClock(nonce_slot=None if auto or isinstance(nonce_slot, str) else nonce_slot)
     if isinstance(nonce_slot, str) and not auto:
-        raise ConfigurationError(f"nonce_slot {nonce_slot!r}: 0-{99}, 'auto' or None")
+        raise ValidationError("nonce_slot", nonce_slot,
+                              f"a whole number from 0 to {NONCE_SLOTS - 1}, 'auto' or None")
+    clock = ServerClock(nonce_slot=None if isinstance(nonce_slot, str) else nonce_slot)
     if not isinstance(budget, NonceSlotLeasing):
         if auto and user is not None:
             raise ConfigurationError(

@@ -31,10 +31,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from execution.errors import ConfigurationError, RateLimitError
+from execution.errors import ConfigurationError, NetworkError, RateLimitError
 from execution.exchange.clock import ServerClock
 from execution.exchange.rate_budget_lua import ACQUIRE, EXTEND, FOLD
-from execution.exchange.rate_budget_slots import NonceSlotLease
+from execution.exchange.rate_budget_share import local_shares, scaled_usage
+from execution.exchange.rate_budget_slots import LEASE_SECONDS, NonceSlotLease
 from execution.exchange.rate_budget_spec import RateBudgetSpec
 from execution.exchange.rate_limit import (
     ORDERS,
@@ -90,6 +91,7 @@ class RedisRateBudget:
         self._fold_task: asyncio.Task[None] | None = None
         self._lease_request: tuple[ServerClock, str, int | None] | None = None
         self.lease: NonceSlotLease | None = None
+        self.lease_ttl = LEASE_SECONDS  # a nonce-slot lease's expiry (renewed at a third)
         self._layout()
 
     # -- configuration ---------------------------------------------------------------------
@@ -122,7 +124,7 @@ class RedisRateBudget:
         self._known = True
         self._layout()
         if self._fallback:
-            self._local.set_budgets(self._shares())
+            self._local.set_budgets(local_shares(self._limits, self._seen, self._members))
 
     @property
     def budgets(self) -> list[Budget]:
@@ -174,7 +176,8 @@ class RedisRateBudget:
             await self._run_acquire(0, False)
             if self._lease_request is not None:
                 clock, user, slot = self._lease_request
-                self.lease = NonceSlotLease(client, clock, user, slot, sleep=self.clock.sleep)
+                self.lease = NonceSlotLease(client, clock, user, slot, sleep=self.clock.sleep,
+                                            ttl=self.lease_ttl)
                 await self.lease.start()
         except _LOST as exc:
             await self._drop_client()
@@ -219,14 +222,17 @@ class RedisRateBudget:
 
     async def acquire(self, weight: int, is_order: bool = False) -> None:
         local, clock = self._local, self.clock
+        if self._client is None:  # never reopened behind the caller's back
+            raise NetworkError(f"the rate budget {self.spec.label} is not open: "
+                               "call connect() first")
         while True:
+            if self._fallback:
+                await self._try_return()  # also during a ban: the others must learn of it
             local.check_ban()
             wait = max(local.paused_until, self._order_paused_until if is_order else 0.0)
             wait -= clock.monotonic()
             if wait <= 0:
-                if self._client is None:
-                    await self.open()
-                if self._fallback and not await self._try_return():
+                if self._fallback:
                     await local.acquire(weight, is_order)  # the local share
                     return
                 taken = await self._take(weight, is_order)
@@ -279,7 +285,8 @@ class RedisRateBudget:
         if not isinstance(headers, CIMultiDictProxy | CIMultiDict):
             headers = {name.lower(): value for name, value in headers.items()}
         if self._fallback:
-            self._local.update_from_headers(self._scaled(headers))
+            self._local.update_from_headers(
+                scaled_usage(headers, self._headers, self._limits, self._members))
             return
         for name, index in self._headers.items():
             value = headers.get(name)
@@ -309,16 +316,6 @@ class RedisRateBudget:
                     self._seen[index] = (window, max(self._seen[index][1], result))
         finally:
             self._fold_task = None
-
-    def _scaled(self, headers: Mapping[str, str]) -> dict[str, str]:
-        """Usage headers as this process's share of them (the fallback's counts)."""
-        scaled = {}
-        for name, index in self._headers.items():
-            value = headers.get(name)
-            if value is not None and value.isdigit():
-                share = self._members[0 if self._limits[index].kind == WEIGHT else 1]
-                scaled[name] = str(-(-int(value) // share))
-        return scaled
 
     async def note_ban(self, banned_until: float) -> None:
         self._local.on_ban(banned_until)
@@ -356,24 +353,12 @@ class RedisRateBudget:
 
     # -- without Redis ---------------------------------------------------------------------
 
-    def _shares(self) -> list[Budget]:
-        """Each limit divided among the processes last seen on it, this window's shared
-        use divided the same way."""
-        shares = []
-        for index, budget in enumerate(self._limits):
-            members = self._members[0 if budget.kind == WEIGHT else 1]
-            window, used = self._seen[index]
-            shares.append(Budget(budget.kind, budget.interval_s,
-                                 max(1, budget.limit // members),
-                                 used=-(-used // members), window=window))
-        return shares
-
     def _enter_fallback(self, exc: BaseException) -> None:
         if self._fallback:
             return
         self._fallback = True
         self._retry_at = self.clock.monotonic() + self.reconnect_interval
-        self._local.set_budgets(self._shares())
+        self._local.set_budgets(local_shares(self._limits, self._seen, self._members))
         logger.warning(
             "rate budget %s: Redis lost (%s); until it answers again this process keeps "
             "to 1/%d of the IP's weight and 1/%d of the account's orders, counted here",
@@ -391,6 +376,12 @@ class RedisRateBudget:
             return False
         self._fallback = False
         self._refreshed = -math.inf
+        local, now = self._local, self.now_s()
+        if local.banned_until > now:  # a ban recorded meanwhile: the others halt too
+            await self._extend(0, local.banned_until - now, f"{local.banned_until:.3f}")
+        paused = local.paused_until - self.clock.monotonic()
+        if paused > 0:
+            await self._extend(1, paused, "429")
         logger.warning("rate budget %s: Redis answers again; shared counts from now on",
                        self.spec.label)
         return True

@@ -74,7 +74,9 @@ class OrderManager(OrderEntry):
     `adopt_unknown` is the older switch (True: the default, False: "none").
     `client_order_id_prefix` starts every client id this manager makes (`<prefix>-<hex>`);
     by default it is derived from the store file (`adoption.default_prefix`), so managers
-    on different files never share one: give each process its own file or prefix.
+    on different files never share one: give each process its own file or prefix. On a
+    store several managers share (`postgresql://...?prefix=NAME`) it is the store's prefix,
+    held by a lease (docs/postgresql.md); a different one given is a `ValidationError`.
     `poll_interval` (s) paces REST polling while the user stream is down. An order left
     PENDING_NEW by an unknown outcome (never sent again without proof) is looked up by its
     client id with back-off, and from the stream; only when `pending_grace` (s, the

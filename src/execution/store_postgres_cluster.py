@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL cluster for the tests (and the benchmark): `initdb` into a
-temporary directory, the server on a free port of 127.0.0.1, trust authentication.
+"""A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` into a temporary
+directory, the server on a free port of 127.0.0.1, trust authentication. Not for
+production (no password, fsync off by default): see docs/postgresql.md for that.
 
 As root the server's tools refuse to run, so they run as the `postgres` user (`runuser`),
 which owns the directory. `find_binaries()` looks on PATH and in Debian's
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV_URL = "ASTER_EXEC_TEST_POSTGRES_URL"
+ENV_URL = "ASTER_EXEC_TEST_POSTGRES_URL"  # a server to use instead of a throwaway one
 _TOOLS = ("initdb", "pg_ctl", "postgres")
 
 
@@ -60,6 +61,7 @@ def unavailable() -> str | None:
 
 
 def free_port() -> int:
+    """A TCP port of 127.0.0.1 nobody listens on (now)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -74,7 +76,10 @@ class PostgresCluster:
         if binaries is None:
             raise RuntimeError(unavailable())
         self.bin = binaries
-        self.root = Path(tempfile.mkdtemp(prefix="aster-pg-"))
+        # As root the server runs as `postgres`, which must reach the directory: under
+        # /tmp, whatever TMPDIR says (it may be a private directory of root's).
+        self.root = Path(tempfile.mkdtemp(prefix="aster-pg-",
+                                          dir="/tmp" if os.geteuid() == 0 else None))
         self.data = self.root / "data"
         self.port = free_port()
         self.fsync = fsync
@@ -91,6 +96,7 @@ class PostgresCluster:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stderr or done.stdout}")
 
     def start(self) -> None:
+        """Start the server (initialising the cluster the first time); waits until up."""
         if not self._initialised:
             self._tool(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust",
                        "-U", "postgres", "--no-sync", "-E", "UTF8")
@@ -101,10 +107,12 @@ class PostgresCluster:
                    str(self.root / "server.log"), "-o", options, "-w", "-t", "120", "start")
 
     def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast", or "immediate" (as a crash would)."""
         self._tool(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
                    "-t", "120", "stop")
 
     def url(self, database: str = "postgres") -> str:
+        """The URL of one of its databases (trust authentication: no password)."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
@@ -112,6 +120,7 @@ class PostgresCluster:
         return create_database(self.url(), name)
 
     def destroy(self) -> None:
+        """Stop the server and remove the cluster's directory."""
         with contextlib.suppress(Exception):
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
