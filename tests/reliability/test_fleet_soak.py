@@ -60,7 +60,7 @@ async def test_the_watch_tells_a_clients_429_and_418_from_injected_ones() -> Non
         assert set(watch.addresses) == {"127.0.0.1", "127.0.0.2"}
 
 
-def test_a_client_id_belongs_to_the_driver_whose_prefix_it_carries() -> None:
+async def test_a_client_id_belongs_to_the_driver_whose_prefix_it_carries() -> None:
     prefixes = {"fl0": 0, "fl1": 1, "om1a2b3c": 2}
     assert owner_of("fl0-" + "a" * 32, prefixes) == 0
     assert owner_of("om1a2b3c-" + "b" * 27, prefixes) == 2
