@@ -24,6 +24,7 @@ import json
 import logging
 import random
 import sys
+import time
 from pathlib import Path
 
 from bench.soak.control import ClockStepper, install_log_counter, read_commands, say
@@ -111,6 +112,7 @@ async def main(args: argparse.Namespace) -> int:
         "foreign": len(report.foreign) if report else 0,
         "budget": exchange.rate_limiter.describe(),
         "nonce_slot": exchange.clock.nonce_slot,
+        "at": time.time(),  # the supervisor checks that no two lives shared a slot at once
     }))
     driver = Driver(manager, rng)
     workers = [asyncio.create_task(driver.worker()) for _ in range(args.concurrency)]

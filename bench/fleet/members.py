@@ -116,7 +116,8 @@ class Member:
         """Keep what `life` said when it came up (once)."""
         if life.ready_info and life.number not in self._noted:
             self._noted.add(life.number)
-            self.readies.append({"life": life.number, "auth": life.auth, **life.ready_info})
+            self.readies.append({"life": life.number, "auth": life.auth, **life.ready_info,
+                                 "until": time.time()})  # it is over (killed or done)
 
     async def kill(self) -> bool:
         """SIGKILL the current life; True if it was still starting (not READY)."""

@@ -52,7 +52,7 @@ class FleetReport:
         return (
             self.finished and not v.unfinished
             and not v.duplicates and v.lost_count == 0 and v.mismatch_count == 0
-            and not v.adopted_across and not v.unowned
+            and not v.adopted_across and not v.unowned and not v.slot_clashes
             and self.limits.genuine_total == 0
             and not self.unexpected
             and self.placements >= self.config.orders
@@ -73,6 +73,7 @@ class FleetReport:
             "mismatches": v.mismatch_count,
             "adopted_across": len(v.adopted_across),
             "unowned": len(v.unowned),
+            "nonce_slot_clashes": len(v.slot_clashes),
             "genuine_429_418": dict(self.limits.genuine),
             "injected_429_418": dict(self.limits.injected),
             "faults": {kind.name: count for kind, count in self.faults.items()},
@@ -100,7 +101,8 @@ def _member_lines(report: FleetReport) -> list[str]:
             f"[{m.startup_kills}], {m.crashes}, {m.stalls}, {errors}")
     slots = [f"{m.identity.prefix}/{r['life']}: {r.get('nonce_slot')}" for m in report.members
              for r in m.readies if r.get("auth") == "v3"]
-    lines.append("  v3 lives' nonce slots (prefix/life: slot): " + (", ".join(slots) or "none"))
+    lines.append("  v3 lives' nonce slots (prefix/life: slot): " + (", ".join(slots) or "none")
+                 + f"; lives up at once on one slot: {len(report.verification.slot_clashes)}")
     return lines
 
 
@@ -150,7 +152,8 @@ def render(report: FleetReport, *, details: int = 10) -> str:
         ("duplicate", v.duplicates), ("lost", v.lost), ("mismatch", v.mismatches),
         ("position mismatch", v.position_mismatches),
         ("adopted across managers", v.adopted_across), ("no driver's", v.unowned),
-        ("unfinished", v.unfinished), ("429/418 not injected", report.limits.examples),
+        ("unfinished", v.unfinished), ("nonce slot clash", v.slot_clashes),
+        ("429/418 not injected", report.limits.examples),
         ("unexpected", report.unexpected),
     ):
         lines += [f"{title}: {entry}" for entry in entries[:details]]

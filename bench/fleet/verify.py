@@ -49,6 +49,7 @@ class FleetVerification:
     adopted_across: list[str] = field(default_factory=list)
     unfinished: list[str] = field(default_factory=list)  # drivers that reported no state
     exchange_positions: dict[str, str] = field(default_factory=dict)
+    slot_clashes: list[str] = field(default_factory=list)  # v3 lives sharing a nonce slot
 
     @property
     def lost_count(self) -> int:
@@ -154,7 +155,24 @@ async def verify_fleet(sim: SimulatedExchange, members: list[Member],
         if held != from_fills:
             result.position_mismatches.append(
                 f"{symbol}: exchange position {held}, the stores' fills sum to {from_fills}")
+    result.slot_clashes = slot_clashes(members)
     return result
+
+
+def slot_clashes(members: list[Member]) -> list[str]:
+    """Two v3 lives (processes signing for the one user) up at the same time on the same
+    nonce slot: their nonces could collide. Each life is up from its READY to its end."""
+    lives = sorted(
+        (float(r["at"]), float(r["until"]), r["nonce_slot"], f"{m.identity.prefix}/{r['life']}")
+        for m in members for r in m.readies
+        if r.get("auth") == "v3" and r.get("nonce_slot") is not None and "at" in r
+    )
+    return [
+        f"{a} and {b} on nonce slot {slot} at once"
+        for i, (_, end, slot, a) in enumerate(lives)
+        for start, _, other, b in lives[i + 1:]
+        if other == slot and start < end
+    ]
 
 
 def _check_manager(member: Member, state: dict[str, Any], on_exchange: dict[str, Any],

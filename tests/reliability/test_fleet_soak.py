@@ -19,10 +19,11 @@ import pytest
 import pytest_asyncio
 from bench.fleet.config import HOSTS, FleetConfig
 from bench.fleet.limits import LimitWatch
+from bench.fleet.members import Identity, Member
 from bench.fleet.report import FleetReport, render
 from bench.fleet.servers import unavailable_reason
 from bench.fleet.supervisor import run_fleet
-from bench.fleet.verify import owner_of
+from bench.fleet.verify import owner_of, slot_clashes
 
 from execution.simulator import RateLimitConfig, SimulatedExchange
 
@@ -67,6 +68,23 @@ async def test_a_client_id_belongs_to_the_driver_whose_prefix_it_carries() -> No
     assert owner_of("fl10-" + "c" * 31, prefixes) is None  # a prefix is a whole head
     assert owner_of("fl0", prefixes) is None
     assert owner_of("autoclose-123", prefixes) is None
+
+
+async def test_two_v3_lives_up_at_once_on_one_nonce_slot_are_a_clash() -> None:
+    def member(index: int, *lives: tuple[str, int, float, float]) -> Member:
+        ident = Identity(index, "127.0.0.1", f"fl{index}", "x.sqlite", None, "auto")
+        m = Member(ident, sim=None, work=Path("."), seed=0, concurrency=1,  # type: ignore[arg-type]
+                   auth_schemes=("v3",))
+        m.readies = [{"life": n, "auth": auth, "nonce_slot": slot, "at": at, "until": until}
+                     for n, (auth, slot, at, until) in enumerate(lives, 1)]
+        return m
+
+    apart = [member(0, ("v3", 1, 0.0, 10.0)), member(1, ("v3", 1, 10.0, 20.0))]
+    assert slot_clashes(apart) == []  # one after the other: the lease moved on
+    v1 = [member(0, ("v3", 1, 0.0, 10.0)), member(1, ("v1", 1, 5.0, 20.0))]
+    assert slot_clashes(v1) == []  # a v1 life signs no nonces
+    both = [member(0, ("v3", 1, 0.0, 10.0)), member(1, ("v3", 2, 1.0, 9.0), ("v3", 1, 9.5, 30))]
+    assert slot_clashes(both) == ["fl0/1 and fl1/2 on nonce slot 1 at once"]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -127,3 +145,9 @@ async def test_no_429_or_418_but_the_injected_ones(report: FleetReport) -> None:
 
 async def test_the_run_passed(report: FleetReport) -> None:
     assert report.passed, render(report)
+
+
+async def test_no_two_v3_lives_were_up_on_one_nonce_slot_at_once(report: FleetReport) -> None:
+    assert report.verification.slot_clashes == [], render(report)
+    v3 = [r for m in report.members for r in m.readies if r["auth"] == "v3"]
+    assert v3 and all(r["nonce_slot"] is not None for r in v3), render(report)
