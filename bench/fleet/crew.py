@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet.config import FleetConfig
+from bench.fleet.driver import settled_marker
 from bench.fleet.members import Member
 
 PROGRESS_EVERY = 100  # placements between two progress lines
@@ -142,17 +143,36 @@ class Crew:
             if member.life is not None:
                 await member.life.send("PAUSE")
 
-    async def finish(self) -> dict[int, dict[str, Any] | None]:
-        """Ask every driver to settle, report and exit; their states (None: no report)."""
+    async def _all_settled(self, deadline: float) -> None:
+        """Until every running driver has settled (its marker) or `deadline`."""
+        while time.monotonic() < deadline:
+            if all(settled_marker(m.state_path).exists() or not (m.life and m.life.running)
+                   for m in self.members):
+                return
+            await asyncio.sleep(0.1)
+        self.say("not every driver settled in time: asking them to report all the same")
 
-        async def one(member: Member) -> dict[str, Any] | None:
+    async def finish(self) -> dict[int, dict[str, Any] | None]:
+        """Ask every driver to settle; once all have, to report and exit. Their states
+        (None: no report)."""
+        deadline = time.monotonic() + self.config.finish_timeout
+        for member in self.members:
+            settled_marker(member.state_path).unlink(missing_ok=True)
             life = member.life
             if life is None or not life.running:
                 life = await member.spawn()  # a life that died at the very end
                 await life.send("PAUSE")
             await life.send("FINISH")
+        await self._all_settled(deadline)
+        for member in self.members:
+            if member.life is not None:
+                await member.life.send("REPORT")
+
+        async def one(member: Member) -> dict[str, Any] | None:
+            life = member.life
+            assert life is not None
             try:
-                await asyncio.wait_for(life.wait(), self.config.finish_timeout)
+                await asyncio.wait_for(life.wait(), max(60.0, deadline - time.monotonic()))
             except TimeoutError:
                 self.say(f"{member.name} did not finish in time: killing it")
                 await life.kill()

@@ -7,7 +7,9 @@ manager that has its own prefix, source address, store and rate budget.
     (credentials in the environment, as for `bench.soak.driver`)
 
 It speaks the soak driver's line protocol (`READY {...}`, `PLACED`, `ERROR <class>`, ...,
-`STATE <path>`, `DONE`; `PAUSE`/`FINISH` on stdin). Its `READY` line also says which
+`STATE <path>`, `DONE`; `PAUSE`/`FINISH` on stdin), with one step more at the end: after
+`FINISH` it settles, creates `<state>.settled` and waits for `REPORT` (every driver settled
+first) before it settles once more and reports. Its `READY` line also says which
 prefix its manager got and what the start adopted, so the supervisor can tell that no
 driver took in another's orders, life after life. Its start is retried while the store
 refuses it (the prefix's lease still held by the killed life before it) or faults get in
@@ -46,6 +48,7 @@ STARTUP_DUMP_SECONDS = 60.0
 # have to wait for the next minute's weight.
 POLL_INTERVAL = 2.0
 SETTLE_SECONDS = 120.0
+FINAL_SETTLE_SECONDS = 30.0
 
 
 async def start_manager(args: argparse.Namespace) -> tuple[AsterDEXExchange, OrderManager, int]:
@@ -96,6 +99,20 @@ async def _dump_if_not_up(after: float) -> None:
         logger.warning("still starting after %.0f s; %s", after, stream.getvalue())
 
 
+def settled_marker(state: str | Path) -> Path:
+    """The file a driver creates once it has settled at the end (then waits for REPORT)."""
+    return Path(f"{state}.settled")
+
+
+async def _wait_for_line(command: str) -> None:
+    """Read stdin until `command` (or its end)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line or line.strip() == command:
+            return
+
+
 async def main(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     install_log_counter()
@@ -120,6 +137,11 @@ async def main(args: argparse.Namespace) -> int:
     driver.stopping = True
     await asyncio.gather(*workers)
     await settle(exchange, manager, SETTLE_SECONDS)
+    # Every driver settles before any reports: the account's positions are every
+    # manager's, and a driver still settling may move them (a bracket's exit filling).
+    await asyncio.to_thread(settled_marker(args.state).touch)
+    await _wait_for_line("REPORT")
+    await settle(exchange, manager, FINAL_SETTLE_SECONDS)
     await manager.stop()
     state = manager_state(manager, driver, attempts)
     state["prefix"] = manager.client_order_id_prefix
