@@ -99,7 +99,7 @@ class AsterDEXExchange(BaseExchange):
         prove_with_noop: bool = True,
         clock: Clock | None = None,
         nonce_slot: int | str | None = None,
-        rate_budget: str | RateBudget | None = None,
+        rate_budget: str | RateBudget | None = None, local_address: str | None = None,
     ) -> None:
         profile = venue_profile(venue)
         # arguments, then the environment, then `.env`: the same variables as the CLI
@@ -137,7 +137,7 @@ class AsterDEXExchange(BaseExchange):
                                       nonce_slot)
         self.transport = Transport(
             self.rest_urls, limiter=self.rate_limiter, timeout=timeout, cooldown=cooldown,
-            clock=self.local_clock,
+            clock=self.local_clock, local_address=local_address,
         )
         self._credentials = credentials
         self._signer: RequestSigner | None = None

@@ -11,6 +11,7 @@ its mapped error, after marking the endpoint down: the caller decides whether to
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from execution.errors import (
     IpBannedError,
     NetworkError,
     RateLimitError,
+    ValidationError,
     WafLimitError,
 )
 from execution.exchange.error_map import map_error
@@ -50,6 +52,20 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def check_local_address(value: object) -> str | None:
+    """A source IP address to bind connections to (None: the system picks); a
+    `ValidationError` naming `local_address` for anything that is not an IP address."""
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value if isinstance(value, str) else ""))
+    except ValueError:
+        raise ValidationError(
+            "local_address", value,
+            "must be an IP address of this machine (e.g. 10.0.0.2 or 127.0.0.2)",
+        ) from None
 
 
 def error_from_response(
@@ -83,8 +99,12 @@ class Transport:
         timeout: float = 10.0,
         cooldown: float = 30.0,
         clock: Clock = SYSTEM_CLOCK,
+        local_address: str | None = None,
     ) -> None:
-        """`clock` times the cool-downs (the network's own waits are real)."""
+        """`clock` times the cool-downs (the network's own waits are real).
+        `local_address` is the source IP every connection (REST and the user stream) is
+        bound to: the exchange counts request weight per IP, so a machine with several
+        addresses (or hosts sharing one budget) can say which one a client sends from."""
         if not rest_urls:
             raise ValueError("at least one REST endpoint is needed")
         self.urls = [url.rstrip("/") for url in rest_urls]
@@ -92,6 +112,7 @@ class Transport:
         self.timeout = timeout
         self.cooldown = cooldown
         self.clock = clock
+        self.local_address = check_local_address(local_address)
         self._down_until = [0.0] * len(self.urls)
         self._any_down = False
         self._all = tuple(range(len(self.urls)))
@@ -110,7 +131,10 @@ class Transport:
         await self.limiter.open()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(
+                    limit=100, ttl_dns_cache=300,
+                    local_addr=(self.local_address, 0) if self.local_address else None,
+                ),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": USER_AGENT},
             )
@@ -157,12 +181,24 @@ class Transport:
         return (*healthy, *cooling)
 
     async def health_check(self, path: str) -> list[bool]:
-        """GET `path` on every endpoint; unhealthy ones start cooling down."""
+        """GET `path` (weight 1) on every endpoint; unhealthy ones start cooling down.
+
+        Each probe takes its weight from the rate budget and its answer's usage headers
+        (and a 418/429) are noted, as for any request: the exchange counts probes too, and
+        processes sharing a budget must not push each other over by uncounted ones. During
+        a ban (this process's, or one a shared budget knows of) it raises `IpBannedError`
+        and sends nothing."""
 
         async def probe(index: int) -> bool:
+            await self.limiter.acquire(1)
             try:
                 async with self.session.get(self.urls[index] + path) as response:
-                    await response.read()
+                    raw = await response.read()
+                    await self.limiter.note_usage(response.headers)
+                    if response.status in (418, 429):
+                        error = error_from_response(response.status, raw, response.headers,
+                                                    self.limiter.now_s())
+                        await self._note_refusal(error)
                     return response.status < 500
             except (aiohttp.ClientError, TimeoutError):
                 return False
@@ -231,15 +267,10 @@ class Transport:
                         f"{method} {path}: HTTP {status} answer is not JSON: {raw[:60]!r}"
                     ) from None
             error = error_from_response(status, raw, response_headers, limiter.now_s())
-            if isinstance(error, IpBannedError):
-                await limiter.note_ban(error.banned_until or limiter.now_s())
-                raise error
-            if isinstance(error, WafLimitError):
-                await limiter.note_waf_limit(error.retry_after)  # stopped before the exchange
-                raise error
+            pause = await self._note_refusal(error)
+            if isinstance(error, IpBannedError | WafLimitError):
+                raise error  # a 403 was stopped before the exchange
             if isinstance(error, RateLimitError):
-                pause = await limiter.note_rate_limited(error.retry_after,
-                                                        orders=error.code == _ORDER_LIMIT)
                 if rate_limited_once or pause > limiter.max_wait:
                     raise error
                 rate_limited_once = True  # a 429 was not executed: one retry after the pause
@@ -251,6 +282,19 @@ class Transport:
         raise ExchangeUnavailableError(
             f"{method} {path}: no endpoint reachable, tried {len(order)}: " + "; ".join(tried)
         )
+
+
+    async def _note_refusal(self, error: ExchangeError) -> float:
+        """Tell the rate budget of a 418 ban, a 403 or a 429 (the pause it sets, s)."""
+        limiter = self.limiter
+        if isinstance(error, IpBannedError):
+            await limiter.note_ban(error.banned_until or limiter.now_s())
+        elif isinstance(error, WafLimitError):
+            return await limiter.note_waf_limit(error.retry_after)
+        elif isinstance(error, RateLimitError):
+            return await limiter.note_rate_limited(error.retry_after,
+                                                   orders=error.code == _ORDER_LIMIT)
+        return 0.0
 
 
 def _cause(exc: BaseException, timeout: float) -> str:
