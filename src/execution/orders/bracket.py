@@ -128,6 +128,20 @@ def attach_exit(bracket: Bracket, role: OrderRole, exit_order: ManagedOrder) -> 
         bracket.take_profit = exit_order
 
 
+def update_status(bracket: Bracket) -> None:
+    """The bracket's status from its legs: CLOSED once its position went (by its exits, or
+    elsewhere), CANCELED when the entry ended unfilled, ACTIVE once the entry filled."""
+    entry = bracket.entry
+    if bracket.closed_elsewhere or (
+        bracket.exited_quantity > 0 and bracket.open_quantity <= 0
+    ):
+        bracket.status = BracketStatus.CLOSED
+    elif not entry.is_open and entry.filled_quantity == 0:
+        bracket.status = BracketStatus.CANCELED
+    elif entry.filled_quantity > 0:
+        bracket.status = BracketStatus.ACTIVE
+
+
 def set_exit_price(bracket: Bracket, role: OrderRole, trigger: Decimal) -> None:
     """The caller moved the `role` exit to `trigger`: the bracket's own price follows (and
     the entry's attribute, so a restart keeps it), so that an exit the bracket places

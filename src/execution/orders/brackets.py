@@ -25,19 +25,17 @@ from execution.errors import ExecutionError, InvalidOrderError, ValidationError
 from execution.models import OrderStatus, PositionSide
 from execution.orders.adoption import ADL_TAG
 from execution.orders.bracket import (
-    BACKEND,
-    CLOSED_BECAUSE,
-    STOP_LOSS_PRICE,
-    TAKE_PROFIT_PRICE,
     Bracket,
     BracketBackend,
     BracketStatus,
     attach_exit,
     bracket_of,
     set_exit_price,
+    update_status,
     waiting_leg,
 )
 from execution.orders.bracket_exits import BracketExits
+from execution.orders.bracket_rebuild import rebuild_brackets
 from execution.orders.bracket_retry import SyncRetries
 from execution.orders.cancellation import OrderCanceller
 from execution.orders.core import ManagerCore
@@ -110,35 +108,7 @@ class BracketCoordinator:
 
     def rebuild(self, orders: list[ManagedOrder]) -> None:
         """Recreate brackets from stored orders (entries and exits linked by parent id)."""
-        entries = {m.client_order_id: m for m in orders if m.role is OrderRole.ENTRY}
-        for entry in entries.values():
-            if entry.client_order_id in self.brackets:
-                continue
-            try:
-                stop = Decimal(entry.attributes[STOP_LOSS_PRICE])
-                profit = Decimal(entry.attributes[TAKE_PROFIT_PRICE])
-            except KeyError:
-                logger.warning("bracket entry %s lacks its exit prices", entry.client_order_id)
-                continue
-            backend = BracketBackend(entry.attributes.get(BACKEND, BracketBackend.EMULATED))
-            self.brackets[entry.client_order_id] = Bracket(entry, stop, profit, backend=backend)
-        for m in orders:
-            if m.role not in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
-                continue
-            bracket = self.brackets.get(m.parent_order_id or "")
-            if bracket is None:
-                continue
-            bracket.exits.append(m)
-            # The current exit of a role is the last one placed (a replacement follows
-            # what it replaced).
-            if m.role is OrderRole.STOP_LOSS:
-                bracket.stop_loss = m
-            else:
-                bracket.take_profit = m
-            if CLOSED_BECAUSE in m.attributes:
-                bracket.exit_reason = m.attributes[CLOSED_BECAUSE]
-        for bracket in self.brackets.values():
-            self._update_status(bracket)
+        rebuild_brackets(self.brackets, orders)
 
     def notify(self, managed: ManagedOrder) -> None:
         """An order of a bracket changed: schedule a sync of that bracket. A liquidation
@@ -238,24 +208,13 @@ class BracketCoordinator:
             if not done:
                 return
 
-    def _update_status(self, bracket: Bracket) -> None:
-        entry = bracket.entry
-        if bracket.closed_elsewhere or (
-            bracket.exited_quantity > 0 and bracket.open_quantity <= 0
-        ):
-            bracket.status = BracketStatus.CLOSED
-        elif not entry.is_open and entry.filled_quantity == 0:
-            bracket.status = BracketStatus.CANCELED
-        elif entry.filled_quantity > 0:
-            bracket.status = BracketStatus.ACTIVE
-
     async def _sync_native(self, bracket: Bracket) -> None:
         """A bracket the exchange holds: its exits are placed and cancel each other there;
         here only what the exchange does not do is done. Once closed, what is left of the
         entry is cancelled; once the entry ended without a fill, the waiting exits are
         settled from the strategy (and, for an entry never placed, taken as never placed
         too)."""
-        self._update_status(bracket)
+        update_status(bracket)
         entry = bracket.entry
         if bracket.status is BracketStatus.CLOSED and entry.is_open:
             await self._canceller.cancel_quietly(entry)
@@ -276,7 +235,7 @@ class BracketCoordinator:
             await self._sync_native(bracket)
             return
         cancel_quietly = self._canceller.cancel_quietly
-        self._update_status(bracket)
+        update_status(bracket)
         live_exits = [x for x in (bracket.stop_loss, bracket.take_profit) if x and x.is_open]
         if bracket.status is BracketStatus.CLOSED:
             # One side closed the position: cancel the other, and the rest of the entry.

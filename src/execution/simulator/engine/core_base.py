@@ -120,11 +120,15 @@ class CoreBase:
             raise r.invalid_symbol()
         return found
 
-    def _emit_order(self, order: Order, execution_type: str, **fill: Any) -> None:
+    def _emit_order(
+        self, order: Order, execution_type: str, *, at: int | None = None, **fill: Any
+    ) -> None:
+        """`at`: the event's time (a trade's own: its update and `userTrades` agree)."""
         account = self.accounts[order.account_id]
         bids, asks = account.open_notional.get(order.symbol) or (ZERO, ZERO)
         event = wire.order_trade_update(
-            order, execution_type, self.now(), bids_notional=bids, asks_notional=asks, **fill
+            order, execution_type, self.now() if at is None else at,
+            bids_notional=bids, asks_notional=asks, **fill,
         )
         self.listener(order.account_id, event)
         last_qty: Decimal = fill.get("last_qty", ZERO)
@@ -261,8 +265,9 @@ class CoreBase:
         if order.status is Status.FILLED:
             self._close(account, order)
         self._emit_order(
-            order, execution_type, last_qty=quantity, last_price=price, trade_id=trade_id,
-            commission=outcome.commission, maker=maker, realized=outcome.realized,
+            order, execution_type, at=now, last_qty=quantity, last_price=price,
+            trade_id=trade_id, commission=outcome.commission, maker=maker,
+            realized=outcome.realized,
         )
         self._emit_account(account, order.symbol, order.position_side)
         self.listener(None, wire.agg_trade_event(market, public, now))
