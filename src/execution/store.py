@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from execution import store_ledger
 from execution.errors import StoreUnavailableError
-from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.models import OrderStatus
 from execution.orders.managed import ManagedOrder
-from execution.store_base import QueuedStore
+from execution.store_base import ThreadedStore
 from execution.store_codec import (
     OrderRow,
     StoredEvent,
@@ -47,7 +46,6 @@ from execution.store_codec import (
     stored_event,
 )
 from execution.store_interface import HealthListener, OrderStorage
-from execution.store_ledger import read_fills, read_income, read_marks
 from execution.store_lock import StoreFileLock
 from execution.store_migrations import SCHEMA_VERSION, migrate
 from execution.store_schema import (
@@ -58,7 +56,7 @@ from execution.store_schema import (
     connect,
     where_clause,
 )
-from execution.store_writer import Flush, StoreWriter
+from execution.store_writer import StoreWriter
 
 __all__ = [
     "ROWS_PER_STATEMENT",
@@ -80,12 +78,14 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class SQLiteOrderStore(QueuedStore):
+class SQLiteOrderStore(ThreadedStore):
     """Orders and their audit trail in a SQLite file (WAL), written by one thread: the
     SQLite `OrderStorage` (`sqlite:///FILE`, or a plain path, in `open_store`).
 
     `close_timeout` (s) bounds how long `close()` keeps retrying what it could not write
     (a full disk) before it gives up and says what was lost."""
+
+    LEDGER_QUERIES = store_ledger
 
     def __init__(
         self,
@@ -104,8 +104,6 @@ class SQLiteOrderStore(QueuedStore):
         self._version = 0
         # Writes queued before `open()` (or between a close and the next open) wait here
         # for the writer.
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._writer: StoreWriter | None = None
         self._last: StoreWriter | None = None  # the current or last writer (its state)
         self._lock = StoreFileLock(self.path)
 
@@ -202,18 +200,6 @@ class SQLiteOrderStore(QueuedStore):
 
     # -- writes (any thread, never blocking) ------------------------------------------------
 
-    def _put(self, item: object) -> None:
-        self._queue.put(item)
-
-    async def flush(self) -> None:
-        """Wait until everything queued before this call is committed. Raises
-        StoreUnavailableError when it could not be (it stays queued and is retried)."""
-        if self._writer is None:
-            raise self.not_open()
-        marker = Flush(asyncio.get_running_loop())
-        self._put(marker)
-        await marker.future
-
     # -- reads (in a worker thread) ---------------------------------------------------------
 
     async def load_orders(self, *, open_only: bool = False) -> list[ManagedOrder]:
@@ -302,18 +288,6 @@ class SQLiteOrderStore(QueuedStore):
             yield stored_event(seq, tuple(row))
 
     # -- the account ledger ----------------------------------------------------------------
-
-    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
-        """The ledger's fills (of one symbol, or all), by time then trade id."""
-        return await self._read_ledger(lambda c: read_fills(c, symbol), [])
-
-    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
-        """The ledger's income records (of one type, or all), oldest first."""
-        return await self._read_ledger(lambda c: read_income(c, income_type), [])
-
-    async def load_marks(self) -> dict[str, int]:
-        """How far each sync has read (ms), by name."""
-        return await self._read_ledger(read_marks, {})
 
     async def _read_ledger(self, read: Callable[[sqlite3.Connection], T], empty: T) -> T:
         def run() -> T:

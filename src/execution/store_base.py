@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
-from typing import Any
+import queue
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from execution.errors import StoreLockedError, StoreUnavailableError
 from execution.ledger.records import LedgerFill, LedgerIncome
@@ -20,10 +21,22 @@ from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderEvent
 from execution.store_codec import order_row
 from execution.store_interface import HealthListener
-from execution.store_writer import EVENT, EVENTS, FILLS, INCOME, MARK, NOTE, ORDER, ORDERS
+from execution.store_writer import (
+    EVENT,
+    EVENTS,
+    FILLS,
+    INCOME,
+    MARK,
+    NOTE,
+    ORDER,
+    ORDERS,
+    Flush,
+    StoreWriter,
+)
 from execution.timekeeping import now_ms
 
 logger = logging.getLogger("execution.store")
+T = TypeVar("T")
 
 
 class QueuedStore:
@@ -119,3 +132,50 @@ class QueuedStore:
     def record_mark(self, name: str, value: int) -> None:
         """Queue a sync mark (kept only if later than the one held)."""
         self._put((MARK, name, int(value)))
+
+
+class ThreadedStore(QueuedStore):
+    """A store whose writer thread (`store_writer.StoreWriter`) drains one queue: the
+    queue, the flush marker, and the ledger's reads: the subclass names the module of its
+    database's ledger queries (`LEDGER_QUERIES`: `read_fills`, `read_income`, `read_marks`
+    on a connection) and runs them (`_read_ledger`)."""
+
+    LEDGER_QUERIES: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: StoreWriter | None = None
+
+    def _put(self, item: object) -> None:
+        self._queue.put(item)
+
+    async def flush(self) -> None:
+        """Wait until everything queued before this call is committed. Raises
+        StoreUnavailableError when it could not be (it stays queued and is retried)."""
+        if self._writer is None:
+            raise self.not_open()
+        marker = Flush(asyncio.get_running_loop())
+        self._put(marker)
+        await marker.future
+
+    # -- the account ledger's reads (`execution.ledger.storage.LedgerStorage`) ---------------
+
+    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
+        """The ledger's fills (of one symbol, or all), by time then trade id."""
+        return await self._read_ledger(
+            lambda c: self.LEDGER_QUERIES.read_fills(c, symbol), [])
+
+    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
+        """The ledger's income records (of one type, or all), oldest first."""
+        return await self._read_ledger(
+            lambda c: self.LEDGER_QUERIES.read_income(c, income_type), [])
+
+    async def load_marks(self) -> dict[str, int]:
+        """How far each sync has read (ms), by name."""
+        return await self._read_ledger(self.LEDGER_QUERIES.read_marks, {})
+
+    async def _read_ledger(
+        self, read: Callable[[Any], T], empty: T
+    ) -> T:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -28,19 +28,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import psycopg
 
+from execution import store_postgres_ledger
 from execution.errors import StoreUnavailableError, ValidationError
-from execution.ledger.records import LedgerFill, LedgerIncome
 from execution.ledger.storage import LedgerStorage
 from execution.models import OrderStatus
 from execution.orders.adoption import check_prefix, default_prefix
 from execution.orders.managed import ManagedOrder
-from execution.store_base import QueuedStore
+from execution.store_base import ThreadedStore
 from execution.store_codec import StoredEvent
 from execution.store_interface import OrderStorage
 from execution.store_postgres_leases import (
@@ -52,13 +51,12 @@ from execution.store_postgres_leases import (
     take_over,
     takeovers,
 )
-from execution.store_postgres_ledger import has_ledger, read_fills, read_income, read_marks
+from execution.store_postgres_ledger import has_ledger
 from execution.store_postgres_reads import load_orders, query_events, query_orders
 from execution.store_postgres_schema import SCHEMA_VERSION, migrate
 from execution.store_postgres_state import PostgresTradingState
 from execution.store_postgres_url import location_of, parse_target, with_timeouts
 from execution.store_postgres_writer import PostgresWriter
-from execution.store_writer import Flush
 
 __all__ = ["SCHEMA_VERSION", "PostgresOrderStore", "Takeover"]
 
@@ -66,7 +64,7 @@ logger = logging.getLogger("execution.store")
 T = TypeVar("T")
 
 
-class PostgresOrderStore(QueuedStore):
+class PostgresOrderStore(ThreadedStore):
     """Orders and their audit trail in a PostgreSQL database shared by many managers.
 
     `lease` (s, default the URL's `lease` or 30) is how long this store's claim on its
@@ -74,6 +72,8 @@ class PostgresOrderStore(QueuedStore):
     of it, at most 5 s). `close_timeout` (s) bounds how long `close()` keeps retrying what
     it could not write. A store without a prefix (a tool reading the database) reads
     every manager's orders."""
+
+    LEDGER_QUERIES = store_postgres_ledger
 
     def __init__(
         self,
@@ -105,7 +105,6 @@ class PostgresOrderStore(QueuedStore):
         self.migrated_from: int | None = None
         self.reclaimed: Takeover | None = None  # the open took an expired lease over
         self._version = 0
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: PostgresWriter | None = None
         self._last: PostgresWriter | None = None
         self._keeper: LeaseKeeper | None = None
@@ -279,18 +278,6 @@ class PostgresOrderStore(QueuedStore):
 
     # -- writes -----------------------------------------------------------------------------
 
-    def _put(self, item: object) -> None:
-        self._queue.put(item)
-
-    async def flush(self) -> None:
-        """Wait until everything queued before this call is committed. Raises
-        StoreUnavailableError when it could not be (it stays queued and is retried)."""
-        if self._writer is None:
-            raise self.not_open()
-        marker = Flush(asyncio.get_running_loop())
-        self._put(marker)
-        await marker.future
-
     # -- takeovers --------------------------------------------------------------------------
 
     async def take_over(self, prefix: str, reason: str, *, force: bool = False) -> Takeover:
@@ -363,18 +350,6 @@ class PostgresOrderStore(QueuedStore):
             lambda c: query_events(c, owner, client_order_id, since, until))
 
     # -- the account ledger (the account's, shared by every manager: `store_postgres_ledger`)
-
-    async def load_fills(self, symbol: str | None = None) -> list[LedgerFill]:
-        """The account's fills (of one symbol, or all), by time then trade id."""
-        return await self._read_ledger(lambda c: read_fills(c, symbol), [])
-
-    async def load_income(self, income_type: str | None = None) -> list[LedgerIncome]:
-        """The account's income records (of one type, or all), oldest first."""
-        return await self._read_ledger(lambda c: read_income(c, income_type), [])
-
-    async def load_marks(self) -> dict[str, int]:
-        """How far each sync of the account has read (ms), by name."""
-        return await self._read_ledger(read_marks, {})
 
     async def _read_ledger(self, read: Callable[[psycopg.Connection[Any]], T], empty: T) -> T:
         return await self._in_thread(lambda c: read(c) if has_ledger(c) else empty)
