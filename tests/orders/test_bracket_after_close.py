@@ -9,18 +9,15 @@ from decimal import Decimal as D
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide
-from execution.orders.bracket import Bracket, BracketStatus
+from execution.orders.bracket import BracketStatus
 from execution.simulator import SimulatedExchange
 
+from .bracket_helpers import exits_live, live_bracket
 from .conftest import ManagerFactory
 
 BTC = "BTCUSDT"
 Waiter = Callable[..., Awaitable[None]]
 
-
-def exits_live(bracket: Bracket) -> bool:
-    return all(x is not None and x.is_open and x.order.order_id
-               for x in (bracket.stop_loss, bracket.take_profit))
 
 
 async def test_close_position_ends_the_symbols_brackets(
@@ -29,10 +26,7 @@ async def test_close_position_ends_the_symbols_brackets(
 ) -> None:
     simulator.set_price(BTC, D("50000"))
     manager = await manager_factory()
-    bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.02"), stop_loss_price=D("48000"),
-        take_profit_price=D("51000"))
-    await wait_for(lambda: exits_live(bracket), 15.0)
+    bracket = await live_bracket(manager, wait_for)
     await manager.close_position(BTC)
     await wait_for(lambda: bracket.status is BracketStatus.CLOSED, 15.0)
     assert bracket.exit_reason == "close_position"

@@ -13,19 +13,15 @@ import pytest
 
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.models import OrderSide, OrderStatus
-from execution.orders.bracket import Bracket
 from execution.orders.modify import ReplaceFailedError
 from execution.simulator import SimulatedExchange
 
+from .bracket_helpers import exits_live, live_bracket
 from .conftest import ManagerFactory
 
 BTC = "BTCUSDT"
 Waiter = Callable[..., Awaitable[None]]
 
-
-def exits_live(bracket: Bracket) -> bool:
-    return all(x is not None and x.is_open and x.order.order_id
-               for x in (bracket.stop_loss, bracket.take_profit))
 
 
 def stop_posts(sim: SimulatedExchange) -> list[str]:
@@ -40,10 +36,7 @@ async def test_a_moved_stop_stays_moved_when_the_exchange_is_slow(
 ) -> None:
     simulator.set_price(BTC, D("50000"))
     manager = await manager_factory()
-    bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.02"), stop_loss_price=D("48000"),
-        take_profit_price=D("51000"))
-    await wait_for(lambda: exits_live(bracket), 15.0)
+    bracket = await live_bracket(manager, wait_for)
     assert bracket.stop_loss is not None
     simulator.faults.latency_ms = 300
     try:
@@ -67,10 +60,7 @@ async def test_a_stop_whose_replacement_is_refused_is_put_back(
 ) -> None:
     simulator.set_price(BTC, D("50000"))
     manager = await manager_factory()
-    bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.02"), stop_loss_price=D("48000"),
-        take_profit_price=D("51000"))
-    await wait_for(lambda: exits_live(bracket), 15.0)
+    bracket = await live_bracket(manager, wait_for)
     assert bracket.stop_loss is not None
     old = bracket.stop_loss
     simulator.faults.fail_requests(1, status=400, code=-2010, path="order", method="POST")
@@ -92,10 +82,7 @@ async def test_a_moved_stop_put_back_later_goes_where_it_was_moved(
     manager's back is put back there (before: at the first price), and a restart keeps it."""
     simulator.set_price(BTC, D("50000"))
     manager = await manager_factory()
-    bracket = await manager.place_bracket_order(
-        BTC, OrderSide.BUY, D("0.02"), stop_loss_price=D("48000"),
-        take_profit_price=D("51000"))
-    await wait_for(lambda: exits_live(bracket), 15.0)
+    bracket = await live_bracket(manager, wait_for)
     assert bracket.stop_loss is not None
     moved = await manager.modify_order(bracket.stop_loss.client_order_id, new_price=D("48500"))
     simulator.engine.private(simulator.account.account_id, "DELETE", "order",
