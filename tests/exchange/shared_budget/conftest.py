@@ -9,15 +9,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from bench.fleet.servers import RedisServer, free_port, redis_binary
 
 ENV_URL = "ASTER_EXEC_TEST_REDIS_URL"
 SKIP_REASON = (
@@ -26,69 +22,21 @@ SKIP_REASON = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """A redis-server child process on a fixed port, in its own folder."""
-
-    def __init__(self, binary: str, folder: Path) -> None:
-        self.binary = binary
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self, timeout: float = 30.0) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not answer PING")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.kill()  # our own child, by its handle
-            process.wait(timeout=30)
-
-
-def _binary() -> str:
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
-    if binary is None:
+def _server() -> RedisServer:
+    """A redis-server on a free port of its own (the fleet soak's), not started yet."""
+    if redis_binary() is None:
         pytest.skip(SKIP_REASON)
-    return binary
+    return RedisServer()
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_url() -> Iterator[str]:
     """A Redis for the session (its URL, without a budget name)."""
     given = os.environ.get(ENV_URL, "").strip()
     if given:
         yield given
         return
-    server = RedisServer(_binary(), tmp_path_factory.mktemp("redis"))
+    server = _server()
     server.start()
     try:
         yield server.url
@@ -97,9 +45,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+def redis_server() -> Iterator[RedisServer]:
     """A Redis of this test's own (started), to stop and start again."""
-    server = RedisServer(_binary(), tmp_path)
+    server = _server()
     server.start()
     try:
         yield server
