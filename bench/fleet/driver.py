@@ -30,13 +30,8 @@ import time
 from pathlib import Path
 
 from bench.soak.control import ClockStepper, install_log_counter, read_commands, say
-from bench.soak.driver import (
-    UNKNOWN_HORIZON,
-    Driver,
-    configure_logging,
-    manager_state,
-    settle,
-)
+from bench.soak.driver import Driver, configure_logging
+from bench.soak.settling import UNKNOWN_HORIZON, manager_state, settle
 from execution.errors import ExecutionError, RateLimitError, StoreLockedError
 from execution.exchange.asterdex import AsterDEXExchange
 from execution.orders.manager import OrderManager
@@ -143,7 +138,8 @@ async def main(args: argparse.Namespace) -> int:
     await _wait_for_line("REPORT")
     await settle(exchange, manager, FINAL_SETTLE_SECONDS)
     await manager.stop()
-    state = manager_state(manager, driver, attempts)
+    state = manager_state(manager, attempts, placements=driver.placements,
+                          errors=dict(driver.errors), unexpected=driver.unexpected)
     state["prefix"] = manager.client_order_id_prefix
     await asyncio.to_thread(Path(args.state).write_text, json.dumps(state))
     await exchange.close()
