@@ -9,6 +9,7 @@ which owns the directory. `find_binaries()` looks on PATH and in Debian's
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
 import os
@@ -139,16 +140,18 @@ def create_database(server_url: str, name: str) -> str:
     return f"{head}/{name}" + (f"?{query}" if query else "")
 
 
-def wait_until_up(url: str, seconds: float = 60.0) -> None:
-    """Poll until the server answers."""
+async def wait_until_up(url: str, seconds: float = 60.0) -> None:
+    """Poll until the server answers (each try off the event loop)."""
     import psycopg
 
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with psycopg.connect(url, connect_timeout=2):
-                return
+            connection = await psycopg.AsyncConnection.connect(url, connect_timeout=2)
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
+            continue
+        await connection.close()
+        return

@@ -130,7 +130,7 @@ async def test_a_killed_server_makes_the_store_unavailable_then_nothing_is_lost(
         assert not store.healthy
         store.save_order(make_order("survivor-3", at=3))  # queued while it is down
         await asyncio.to_thread(own_cluster.start)
-        await asyncio.to_thread(wait_until_up, database)
+        await wait_until_up(database)
         for _ in range(600):
             try:
                 await store.flush()

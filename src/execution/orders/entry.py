@@ -157,13 +157,9 @@ class OrderEntry:
     ) -> ManagedOrder:
         """A stop-market order (STOP_MARKET) that closes exposure when the mark crosses
         `stop_price`: a SELL triggers below the market, a BUY above."""
-        symbol = normalize_symbol(symbol)
-        intent = OrderIntent(
-            symbol, side, OrderType.STOP_LOSS, positive(quantity, "quantity"),
-            stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
-        )
-        return await self._place(
-            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
+        return await self._place_trigger(
+            OrderType.STOP_LOSS, symbol, side, quantity, stop_price, reduce_only,
+            OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id),
         )
 
     async def place_take_profit_order(
@@ -181,14 +177,21 @@ class OrderEntry:
     ) -> ManagedOrder:
         """A take-profit market order (TAKE_PROFIT_MARKET): a SELL triggers above the
         market, a BUY below."""
-        symbol = normalize_symbol(symbol)
+        return await self._place_trigger(
+            OrderType.TAKE_PROFIT, symbol, side, quantity, stop_price, reduce_only,
+            OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id),
+        )
+
+    async def _place_trigger(
+        self, order_type: OrderType, symbol: str, side: OrderSide, quantity: Number,
+        stop_price: Number, reduce_only: bool, labels: OrderLabels,
+    ) -> ManagedOrder:
+        """A market order that waits for its trigger (a stop-loss or a take-profit)."""
         intent = OrderIntent(
-            symbol, side, OrderType.TAKE_PROFIT, positive(quantity, "quantity"),
+            normalize_symbol(symbol), side, order_type, positive(quantity, "quantity"),
             stop_price=positive(stop_price, "stop_price"), reduce_only=reduce_only,
         )
-        return await self._place(
-            intent, OrderLabels(strategy_name, tuple(tags), parent_order_id, client_order_id)
-        )
+        return await self._place(intent, labels)
 
     async def place_bracket_order(
         self,
