@@ -232,3 +232,22 @@ async def test_a_batch_whose_response_is_lost_is_found_leg_by_leg(
         OrderStatus.FILLED, OrderStatus.NEW]
     assert [simulator.orders_created(cid) for cid in ids] == [1, 1]
     assert len(batch_posts(simulator)) == 1
+
+
+@pytest.mark.parametrize("rate, refused", [("4", False), ("4.5", True), ("5", True)])
+async def test_a_batch_legs_callback_rate_keeps_to_the_batch_docs_limit(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, rate: str, refused: bool,
+) -> None:
+    """Place Multiple Orders documents callbackRate "min 0.1, max 4", New Order 5: a
+    batch leg over 4 is refused before anything is sent (a single order takes 5)."""
+    simulator.set_price(SYMBOL, MARK)
+    trailing = OrderIntent(SYMBOL, OrderSide.SELL, OrderType.TRAILING_STOP_MARKET,
+                           Decimal("0.001"), callback_rate=Decimal(rate))
+    legs = [limit_leg("b-cr-0"), BatchLeg(trailing, "b-cr-1")]
+    if refused:
+        with pytest.raises(ValidationError) as caught:
+            exchange.batches.build(legs)
+        assert caught.value.field == "orders[1].callback_rate"
+        assert batch_posts(simulator) == []
+    else:
+        assert len(exchange.batches.build(legs)) == 2

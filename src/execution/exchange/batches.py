@@ -58,6 +58,7 @@ from execution.exchange.rest import RETRYABLE
 from execution.exchange.signing import encode_params
 from execution.intent import OrderIntent
 from execution.models import Order, OrderStatus, OrderType, PositionSide
+from execution.param_rules import BATCH_CALLBACK_RATE_MAX, CALLBACK_RATE_MAX
 
 MAX_BATCH_ORDERS = 5  # POST batchOrders: "Max 5 orders"
 MAX_BATCH_CANCELS = 10  # DELETE batchOrders: "max length 10"
@@ -179,6 +180,11 @@ class BatchDesk:
         if leg.position_side is not PositionSide.BOTH:
             intent = replace(intent, position_side=leg.position_side)
         self._check_type(intent.order_type)
+        if intent.callback_rate is not None and intent.callback_rate > BATCH_CALLBACK_RATE_MAX:
+            raise ValidationError(
+                "callback_rate", intent.callback_rate,
+                f"must be at most {BATCH_CALLBACK_RATE_MAX} in a batch (Place Multiple "
+                f"Orders; a single order takes up to {CALLBACK_RATE_MAX})")
         rest = self.desk.rest
         return request_for(self.desk.markets, intent, leg.client_order_id,
                            v3=speaks_v3(rest.profile.name, rest.scheme),
