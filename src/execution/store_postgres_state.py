@@ -23,14 +23,13 @@ from typing import Any
 
 import psycopg
 
-from execution.risk.limits import TradingState
+from execution.risk.limits import STRICTNESS, TradingState
 from execution.risk.state_file import BackgroundStateKeeper, SavedTradingState
 from execution.store_postgres_schema import migrate
 
 logger = logging.getLogger(__name__)
 
 DESK = "*"  # the row of the whole database (the desk's halt)
-_STRICTNESS = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
 _UPSERT = (
     b"INSERT INTO trading_state (prefix, state, reason, set_at_ms) VALUES (%s, %s, %s, %s) "
     b"ON CONFLICT (prefix) DO UPDATE SET state = excluded.state, reason = excluded.reason, "
@@ -60,7 +59,7 @@ def stricter(
     """The state a manager starts in: the stricter of its own and the desk's (its own
     when they are as strict), the desk's reason marked as the desk's."""
     if desk is None or (own is not None and
-                        _STRICTNESS[own.state] >= _STRICTNESS[desk.state]):
+                        STRICTNESS[own.state] >= STRICTNESS[desk.state]):
         return own
     return SavedTradingState(desk.state, f"{desk.reason} (the desk's state)", desk.set_at_ms)
 

@@ -4,7 +4,10 @@ that store; an unreadable record halts; a record that cannot be written is repor
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -19,10 +22,12 @@ from execution.risk.state_file import (
     TradingStateFile,
     read_state,
     state_file_for_store,
+    write_state,
 )
 from execution.simulator import SimulatedExchange
 
 BTC = "BTCUSDT"
+Waiter = Callable[..., Awaitable[None]]
 
 
 def order_posts(sim: SimulatedExchange) -> int:
@@ -120,3 +125,32 @@ async def test_the_latest_of_quick_changes_wins(tmp_path: Path) -> None:
     assert read_state(path) is not None
     assert read_state(path).state is TradingState.REDUCING  # type: ignore[union-attr]
     assert read_state(path).reason == "to REDUCING"  # type: ignore[union-attr]
+
+
+async def test_a_running_manager_takes_up_a_halt_recorded_by_another_process(
+    exchange: AsterDEXExchange, simulator: SimulatedExchange, tmp_path: Path,
+    wait_for: Waiter,
+) -> None:
+    """The operator halts the store from the command line while the bot runs: the bot
+    stops trading within a poll (before, it went on until its next start). A looser record
+    never loosens it; an unreadable one halts a start, not a running manager."""
+    simulator.set_price(BTC, D("50000"))
+    store = tmp_path / "orders.sqlite"
+    path = state_file_for_store(str(store))
+    async with OrderManager(exchange, store) as manager:
+        path.write_text("{not json")  # unreadable meanwhile: left to the next start
+        await asyncio.sleep(2.5)
+        assert manager.risk.state is TradingState.ACTIVE
+        later = int(time.time() * 1000) + 1
+        await asyncio.to_thread(write_state, path,
+                                SavedTradingState(TradingState.HALTED, "operator", later))
+        await wait_for(lambda: manager.risk.state is TradingState.HALTED, 10.0)
+        assert "operator" in manager.risk.state_reason
+        sent = order_posts(simulator)
+        with pytest.raises(RiskDeniedError):
+            await manager.place_market_order(BTC, OrderSide.BUY, D("0.001"))
+        assert order_posts(simulator) == sent
+        await asyncio.to_thread(write_state, path,
+                                SavedTradingState(TradingState.ACTIVE, "someone", later + 5000))
+        await asyncio.sleep(2.5)
+        assert manager.risk.state is TradingState.HALTED  # only the operator's own resume

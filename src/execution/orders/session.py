@@ -28,6 +28,7 @@ from execution.store_interface import OrderStorage
 logger = logging.getLogger(__name__)
 
 STOP_SETTLE_SECONDS = 10.0  # how long a stop waits for the work running on its own
+STATE_POLL_SECONDS = 1.0  # how often a running manager reads the recorded trading state
 
 
 class ManagerSession:
@@ -61,6 +62,7 @@ class ManagerSession:
         self._lock = asyncio.Lock()
         self.last_reconciliation: ReconciliationReport | None = None
         self._finishing: asyncio.Future[None] | None = None  # `Reconciler.finish`, if due
+        self._state_follower: asyncio.Future[None] | None = None
 
     @property
     def _store(self) -> OrderStorage | None:
@@ -119,7 +121,19 @@ class ManagerSession:
         self._auditor.start_periodic()
         if self.deadman is not None:
             self.deadman.start()
+        self._state_follower = asyncio.ensure_future(self._follow_trading_state())
         return report
+
+    async def _follow_trading_state(self) -> None:
+        """Every second, a stricter trading state another process recorded (the operator
+        halting the store from the command line) is taken up by this running manager."""
+        risk, clock = self._core.risk, self._core.clock
+        while True:
+            await clock.sleep(STATE_POLL_SECONDS)
+            try:
+                await risk.follow_record()
+            except Exception as exc:  # a record unreadable for now: the next poll looks again
+                logger.debug("trading state not read: %s", exc)
 
     async def _load(self) -> list[ManagedOrder]:
         store = self._store
@@ -185,6 +199,10 @@ class ManagerSession:
         if not self.started:
             return
         self.started = False
+        follower, self._state_follower = self._state_follower, None
+        if follower is not None:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
         finishing, self._finishing = self._finishing, None
         if finishing is not None:
             finishing.cancel()

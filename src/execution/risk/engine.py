@@ -30,7 +30,13 @@ from execution.intent import OrderIntent
 from execution.models import OrderSide, OrderType
 from execution.orders.managed import ManagedOrder
 from execution.orders.state import OrderFilled
-from execution.risk.limits import DenialReason, RiskDeniedError, RiskLimits, TradingState
+from execution.risk.limits import (
+    STRICTNESS,
+    DenialReason,
+    RiskDeniedError,
+    RiskLimits,
+    TradingState,
+)
 from execution.risk.state_file import SavedTradingState, TradingStateFile, TradingStateKeeper
 from execution.timekeeping import SYSTEM_CLOCK, Clock
 
@@ -87,6 +93,7 @@ class RiskEngine:
         )
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self._state_set_at = 0  # ms of the last change (on the engine's clock)
         self._sent: deque[int] = deque()  # ms of the recent submits and modifications
         self._day_start = 0
         self._results: dict[str, Decimal] = {}  # client id -> its fills' result today
@@ -103,8 +110,9 @@ class RiskEngine:
         if new is not self.state:
             logger.warning("trading state %s -> %s: %s", self.state.value, new.value, reason)
         self.state, self.state_reason = new, reason
+        self._state_set_at = self._clock.now_ms()
         if self.state_file is not None:
-            self.state_file.save_soon(SavedTradingState(new, reason, self._clock.now_ms()))
+            self.state_file.save_soon(SavedTradingState(new, reason, self._state_set_at))
 
     async def restore(self) -> None:
         """Take up the state recorded in the state file before a restart (HALTED when the
@@ -114,6 +122,19 @@ class RiskEngine:
         saved = await self.state_file.load()
         if saved is not None and saved.state is not self.state:
             self.set_state(saved.state, f"{saved.reason} (recorded before the restart)")
+
+    async def follow_record(self) -> None:
+        """Take up a stricter state another process recorded since this engine's last
+        change (the operator's `aster-exec trading-state --set HALTED`, a desk's halt).
+        An unreadable record (time 0) is not taken up here: only a start reads it as
+        HALTED. A looser record (ACTIVE) never loosens a running engine."""
+        keeper = self.state_file
+        if keeper is None or not keeper.settled:
+            return  # this process's own change is still being written
+        saved = await keeper.load()
+        if (saved is not None and saved.set_at_ms > self._state_set_at
+                and STRICTNESS[saved.state] > STRICTNESS[self.state]):
+            self.set_state(saved.state, f"{saved.reason} (set from outside this process)")
 
     async def flush_state(self) -> None:
         """Wait until the current state is in the state file (`OSError` if it cannot be)."""

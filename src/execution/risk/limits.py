@@ -26,6 +26,11 @@ class TradingState(enum.StrEnum):
     HALTED = "HALTED"
 
 
+STRICTNESS = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+"""How much each trading state forbids: a state recorded by another process is taken up by
+a running manager only when it is stricter than its own."""
+
+
 class DenialReason(enum.StrEnum):
     """Why the risk layer refused an order."""
 

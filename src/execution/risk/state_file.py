@@ -116,6 +116,11 @@ class TradingStateKeeper(Protocol):
         """Wait until the latest state is recorded; `OSError` when it cannot be."""
         ...
 
+    @property
+    def settled(self) -> bool:
+        """Nothing of this process's waits to be written (a read shows its latest)."""
+        ...
+
 
 @runtime_checkable
 class KeepsTradingState(Protocol):
@@ -137,6 +142,12 @@ class BackgroundStateKeeper:
         self._written: SavedTradingState | None = None
         self._writer: asyncio.Task[None] | None = None
         self.last_error: OSError | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Nothing of this process's waits to be written (a read shows its latest)."""
+        idle = self._writer is None or self._writer.done()
+        return idle and (self._wanted is None or self._wanted == self._written)
 
     @property
     def where(self) -> str:  # pragma: no cover - every keeper names its place
