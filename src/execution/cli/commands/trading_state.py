@@ -3,9 +3,9 @@ PostgreSQL store: `store_postgres_state`).
 
 The state (ACTIVE, REDUCING, HALTED) is the risk layer's: `panic` halts it, a loss limit
 switches it, and a manager started on the store takes it up again; a manager running on it
-takes up a stricter one (REDUCING, HALTED) within a second, never a looser one. This command reads and
-writes the state file without an exchange, so an operator can halt every future start
-before anything runs, or resume after a halt was reviewed.
+takes up a stricter one (REDUCING, HALTED) within a second, never a looser one. This
+command reads and writes the state without an exchange, so an operator can halt the
+running managers and every future start, or resume after a halt was reviewed.
 """
 
 from __future__ import annotations
