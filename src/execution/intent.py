@@ -32,8 +32,7 @@ __all__ = ["OrderIntent", "RoundingNotice", "intent_attributes", "params_from_at
 # with the order, so that a restart, a replacement or a re-price sends them again.
 _ATTRIBUTE_FIELDS = ("close_position", "activation_price", "callback_rate", "price_protect",
                      "stp_mode", "peg_price_type", "peg_offset")
-_DECIMALS = ("quantity", "price", "stop_price", "activation_price", "callback_rate",
-             "peg_offset")
+_DECIMALS = ("price", "stop_price", "activation_price", "callback_rate", "peg_offset")
 _ENUMS: tuple[tuple[str, type[enum.Enum]], ...] = (
     ("time_in_force", TimeInForce), ("working_type", WorkingType), ("stp_mode", StpMode),
     ("peg_price_type", PegPriceType),
@@ -89,28 +88,42 @@ class OrderIntent:
     rounded: tuple[RoundingNotice, ...] = ()
 
     def __post_init__(self) -> None:
+        # Every order passes here: the usual case (members and Decimals already) is one
+        # test per field, and only a field of another type is coerced.
         coerce = object.__setattr__
         if type(self.side) is not OrderSide:
             coerce(self, "side", to_enum(OrderSide, self.side, "side"))
         if type(self.order_type) is not OrderType:
             coerce(self, "order_type", to_enum(OrderType, self.order_type, "order_type"))
-        if self.time_in_force is not None and type(self.time_in_force) is not TimeInForce:
-            coerce(self, "time_in_force",
-                   optional_enum(TimeInForce, self.time_in_force, "time_in_force"))
-        for name in _DECIMALS:
-            value = getattr(self, name)
-            if type(value) is not Decimal and (value is not None or name == "quantity"):
-                coerce(self, name, to_decimal(value, name))
-        for name, kind in _ENUMS:
-            value = getattr(self, name)
-            if value is not None and type(value) is not kind:
-                coerce(self, name, optional_enum(kind, value, name))
+        if type(self.quantity) is not Decimal:
+            coerce(self, "quantity", to_decimal(self.quantity, "quantity"))
+        if not (
+            (self.price is None or type(self.price) is Decimal)
+            and (self.stop_price is None or type(self.stop_price) is Decimal)
+            and self.activation_price is None and self.callback_rate is None
+            and self.peg_offset is None
+        ):
+            for name in _DECIMALS:
+                value = getattr(self, name)
+                if value is not None and type(value) is not Decimal:
+                    coerce(self, name, to_decimal(value, name))
+        if not (
+            (self.time_in_force is None or type(self.time_in_force) is TimeInForce)
+            and self.working_type is None and self.stp_mode is None
+            and self.peg_price_type is None
+        ):
+            for name, kind in _ENUMS:
+                value = getattr(self, name)
+                if value is not None and type(value) is not kind:
+                    coerce(self, name, optional_enum(kind, value, name))
         if type(self.position_side) is not PositionSide:
             coerce(self, "position_side",
                    to_enum(PositionSide, self.position_side, "position_side"))
-        for name in ("reduce_only", "close_position", "price_protect"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValidationError(name, getattr(self, name), "must be True or False")
+        if not (self.reduce_only.__class__ is bool and self.close_position.__class__ is bool
+                and self.price_protect.__class__ is bool):
+            for name in ("reduce_only", "close_position", "price_protect"):
+                if not isinstance(getattr(self, name), bool):
+                    raise ValidationError(name, getattr(self, name), "must be True or False")
 
 
 def intent_attributes(intent: OrderIntent) -> dict[str, str]:

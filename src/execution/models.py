@@ -14,7 +14,15 @@ from decimal import Decimal
 ZERO = Decimal(0)
 
 
-class OrderSide(enum.Enum):
+class WireEnum(enum.Enum):
+    """The package's enums: hashed by identity, which is how they compare (a member is
+    equal only to itself), in C rather than `Enum.__hash__`'s Python call; every order's
+    checks look its type, side and time in force up in sets."""
+
+    __hash__ = object.__hash__
+
+
+class OrderSide(WireEnum):
     """An order's side: BUY or SELL (the venue's `side`)."""
 
     BUY = "BUY"
@@ -29,7 +37,7 @@ class OrderSide(enum.Enum):
 LIQUIDATION_CLIENT_ID_PREFIX = "autoclose-"
 
 
-class OrderType(enum.Enum):
+class OrderType(WireEnum):
     """Order types. Members are this package's names; values are the exchange's names."""
 
     MARKET = "MARKET"
@@ -55,23 +63,24 @@ class OrderType(enum.Enum):
 
     @property
     def needs_price(self) -> bool:
-        return self in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+        return self in _PRICED_TYPES
 
     @property
     def needs_stop_price(self) -> bool:
-        return self in (
-            OrderType.STOP_LOSS,
-            OrderType.STOP_LOSS_LIMIT,
-            OrderType.TAKE_PROFIT,
-            OrderType.TAKE_PROFIT_LIMIT,
-        )
+        return self in _TRIGGERED_TYPES
 
     @property
     def is_conditional(self) -> bool:
-        return self.needs_stop_price or self is OrderType.TRAILING_STOP_MARKET
+        return self in _CONDITIONAL_TYPES
 
 
-class OrderStatus(enum.Enum):
+_PRICED_TYPES = (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+_TRIGGERED_TYPES = (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
+                    OrderType.TAKE_PROFIT_LIMIT)
+_CONDITIONAL_TYPES = (*_TRIGGERED_TYPES, OrderType.TRAILING_STOP_MARKET)
+
+
+class OrderStatus(WireEnum):
     """Order states: the exchange's, plus the two local in-flight states."""
 
     PENDING_NEW = "PENDING_NEW"
@@ -103,7 +112,7 @@ _OPEN_STATUSES = frozenset(
 )
 
 
-class TimeInForce(enum.Enum):
+class TimeInForce(WireEnum):
     """How long a limit order rests (`timeInForce`): good till cancel, immediate or
     cancel, fill or kill, or good till crossing (post-only)."""
 
@@ -114,7 +123,7 @@ class TimeInForce(enum.Enum):
     HIDDEN = "HIDDEN"  # rests like GTC, not shown in the order book (the docs' spelling)
 
 
-class PositionSide(enum.Enum):
+class PositionSide(WireEnum):
     """The position an order belongs to (`positionSide`): BOTH in one-way mode, LONG or
     SHORT in hedge mode."""
 
@@ -123,7 +132,7 @@ class PositionSide(enum.Enum):
     SHORT = "SHORT"
 
 
-class WorkingType(enum.Enum):
+class WorkingType(WireEnum):
     """The price that triggers a stop (`workingType`): the mark price or the last
     contract price (the venue's default)."""
 
@@ -131,7 +140,7 @@ class WorkingType(enum.Enum):
     CONTRACT_PRICE = "CONTRACT_PRICE"
 
 
-class StpMode(enum.Enum):
+class StpMode(WireEnum):
     """Self-trade prevention of one order (`stpMode`, v3): which side of a self-trade
     expires. Overrides the account's default for that order."""
 
@@ -140,7 +149,7 @@ class StpMode(enum.Enum):
     EXPIRE_BOTH = "EXPIRE_BOTH"
 
 
-class PegPriceType(enum.Enum):
+class PegPriceType(WireEnum):
     """BBO peg of a LIMIT order (`pegPriceType`, v3): the venue sets the price from the
     book plus `pegOffset`. COUNTERPARTY_1: the best price of the other side (a BUY at the
     best ask); QUEUE_1: the best price of its own side (a BUY at the best bid)."""
@@ -149,14 +158,14 @@ class PegPriceType(enum.Enum):
     QUEUE_1 = "QUEUE_1"
 
 
-class MarginType(enum.Enum):
+class MarginType(WireEnum):
     """A symbol's margin mode (`marginType`): isolated or cross."""
 
     ISOLATED = "ISOLATED"
     CROSSED = "CROSSED"
 
 
-class PositionDirection(enum.Enum):
+class PositionDirection(WireEnum):
     LONG = "LONG"
     SHORT = "SHORT"
     FLAT = "FLAT"
@@ -326,7 +335,7 @@ class AccountUpdate:
     positions: tuple[Position, ...] = field(default_factory=tuple)
 
 
-class StreamState(enum.Enum):
+class StreamState(WireEnum):
     CONNECTED = "CONNECTED"
     DISCONNECTED = "DISCONNECTED"
     RESYNCED = "RESYNCED"

@@ -89,6 +89,8 @@ def _check_close_position(intent: OrderIntent) -> None:
 
 def _check_trailing(intent: OrderIntent, rules: SymbolRules) -> Decimal | None:
     if intent.order_type is not OrderType.TRAILING_STOP_MARKET:
+        if intent.callback_rate is None and intent.activation_price is None:
+            return None
         for name in ("callback_rate", "activation_price"):
             if getattr(intent, name) is not None:
                 raise ValidationError(name, getattr(intent, name),

@@ -124,7 +124,7 @@ class SymbolRules:
         to and the rule: "0.0001 rounds down to 0 with step size 0.001: below the minimum
         quantity 0.001"."""
         value = positive(quantity, "quantity")
-        rounded = self.round_quantity_down(value, market=market)
+        rounded = _floor_to(value, self.quantity_step(market))
         try:
             self.validate_quantity(rounded, market=market)
         except ValidationError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -114,6 +114,17 @@ def test_nonces_strictly_increase() -> None:
 def test_encoding_round_trips(params: list[tuple[str, str]]) -> None:
     encoded = encode_params(params)
     assert parse_qsl(encoded, keep_blank_values=True) == params
+
+
+@given(st.lists(st.tuples(st.sampled_from(["symbol", "price", "newClientOrderId"]),
+                          st.text(alphabet="aZ09._~-=&% +/é", max_size=6)), max_size=6))
+def test_plain_values_are_sent_as_they_are_and_the_rest_percent_encoded(
+    params: list[tuple[str, str]],
+) -> None:
+    """The one-pass check of plain values never lets a `=` or `&` of a value through."""
+    expected = "&".join(f"{key}={quote(value, safe='')}" for key, value in params)
+    assert encode_params(params) == expected
+    assert encode_params(iter(params)) == expected
 
 
 def test_endpoint_table_uses_only_documented_paths() -> None:

@@ -10,11 +10,12 @@ the request covers every symbol (no `symbol` parameter).
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from execution.models import WireEnum
 
-class Security(enum.Enum):
+
+class Security(WireEnum):
     """What a request must carry: nothing, the API key (v1 user stream) or a signature."""
 
     NONE = "NONE"
@@ -22,7 +23,7 @@ class Security(enum.Enum):
     SIGNED = "SIGNED"
 
 
-class AuthScheme(enum.Enum):
+class AuthScheme(WireEnum):
     HMAC = "hmac"  # v1
     EIP712 = "eip712"  # v3
 
@@ -42,6 +43,11 @@ class Endpoint:
     idempotent: bool = True  # safe to repeat after a lost response
     # (highest limit, weight) steps, lowest first: the weight of a request sending `limit`
     weight_by_limit: tuple[tuple[int, int], ...] = ()
+
+    def __hash__(self) -> int:
+        # by name and method (equal endpoints have equal ones): looked up on every request,
+        # where the generated hash of every field, enum included, costs a microsecond
+        return hash((self.name, self.method))
 
     def path(self, scheme: AuthScheme) -> str | None:
         """The documented path under `scheme`, None when that scheme's document lacks it."""

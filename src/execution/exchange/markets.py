@@ -59,7 +59,10 @@ class Markets:
 
     def rules_for(self, symbol: str) -> SymbolRules:
         """The rules of `symbol`; `ValidationError` when the exchange does not list it."""
-        rules = self.rules.get(normalize_symbol(symbol))
+        # the exchange's own spelling is found as it is; any other is normalized first
+        rules = self.rules.get(symbol) if symbol.__class__ is str else None
+        if rules is None:
+            rules = self.rules.get(normalize_symbol(symbol))
         if rules is None:
             raise ValidationError("symbol", symbol, "unknown symbol (not in exchangeInfo)")
         return rules
@@ -67,6 +70,8 @@ class Markets:
     def check_symbol(self, symbol: str) -> str:
         """The exchange's spelling of `symbol` ("BTC/USDT" -> "BTCUSDT"), checked once the
         rules are loaded."""
+        if symbol.__class__ is str and symbol in self.rules:
+            return symbol  # already the exchange's spelling
         normalized = normalize_symbol(symbol)
         if self.rules and normalized not in self.rules:
             raise ValidationError("symbol", symbol, "unknown symbol (not in exchangeInfo)")

@@ -8,8 +8,8 @@ asked), and min quantity, min notional, price bounds and required fields are che
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -17,6 +17,7 @@ from typing import Protocol
 from execution.errors import MismatchedAnswerError, ValidationError
 from execution.intent import OrderIntent
 from execution.models import (
+    ZERO,
     Order,
     OrderSide,
     OrderStatus,
@@ -54,8 +55,8 @@ _MARKET = frozenset({OrderType.MARKET})
 
 
 def new_client_order_id() -> str:
-    """A fresh, unique client order id (32 hex characters after a short prefix)."""
-    return "x-" + uuid.uuid4().hex
+    """A fresh, unique client order id (32 random hex characters after a short prefix)."""
+    return "x-" + os.urandom(16).hex()
 
 
 def check_client_order_id(client_order_id: str) -> str:
@@ -144,10 +145,10 @@ def build_intent_request(
     )
     reduce_only, close_position = intent.reduce_only, intent.close_position
     position_side = intent.position_side
-    params: list[tuple[str, str]] = [
+    params: list[tuple[str, str]] = [  # `_value_`: the enums' wire names, read directly
         ("symbol", rules.symbol),
-        ("side", side.value),
-        ("type", order_type.exchange_type),
+        ("side", side._value_),
+        ("type", order_type._value_),  # = exchange_type
     ]
     if position_side is not PositionSide.BOTH:
         if reduce_only:
@@ -169,7 +170,7 @@ def build_intent_request(
         if intent.price is None and intent.peg_price_type is None:
             raise ValidationError("price", None, f"is required for {order_type.name} orders")
         tif = tif or TimeInForce.GTC
-        params.append(("timeInForce", tif.value))
+        params.append(("timeInForce", tif._value_))
         if intent.price is not None:
             rounded_price = rules.round_price(intent.price, safe_price_rounding(side))
             rules.validate_price(rounded_price)
@@ -224,22 +225,12 @@ def build_intent_request(
     params.append(("newClientOrderId", client_order_id))
     params.append(("newOrderRespType", "RESULT"))
 
-    order = Order(
-        symbol=rules.symbol,
-        side=side,
-        order_type=order_type,
-        quantity=rounded_qty if rounded_qty is not None else Decimal(0),
-        client_order_id=client_order_id,
-        price=rounded_price,
-        stop_price=rounded_stop,
-        status=OrderStatus.PENDING_NEW,
-        time_in_force=tif,
-        reduce_only=reduce_only,
-        close_position=close_position,
-        position_side=position_side,
-        working_type=intent.working_type,
-        activation_price=intent.activation_price,
-        callback_rate=intent.callback_rate,
+    order = Order(  # positional, in `Order`'s field order: every order sent builds one
+        rules.symbol, side, order_type,
+        rounded_qty if rounded_qty is not None else ZERO,
+        client_order_id, "", rounded_price, rounded_stop, OrderStatus.PENDING_NEW, ZERO, None,
+        tif, reduce_only, close_position, position_side, intent.working_type,
+        intent.activation_price, intent.callback_rate,
     )
     return OrderRequest(params=params, order=order)
 
@@ -264,7 +255,8 @@ def speaks_v3(venue: str, scheme: object) -> bool:
 def check_v3_parameters(intent: OrderIntent, *, v3: bool) -> None:
     """Unless `v3`, refuse the parameters only AsterDEX's v3 API has (`stpMode`, the BBO
     peg, timeInForce HIDDEN): a `ValidationError` before anything is sent or recorded."""
-    if v3:
+    if v3 or (intent.stp_mode is None and intent.peg_price_type is None
+              and intent.peg_offset is None and intent.time_in_force is not TimeInForce.HIDDEN):
         return
     for name in V3_ONLY:
         if getattr(intent, name) is not None:
@@ -302,6 +294,11 @@ def check_answer(
     Compared: the symbol, and each of the order id and client order id the caller knows
     (a field the answer leaves empty cannot be compared and is not held against it). A
     cancel, query or modify answered for another order must not be applied to ours."""
+    if ((not answer.symbol or answer.symbol == symbol)
+            and (not order_id or not answer.order_id or str(answer.order_id) == str(order_id))
+            and (not client_order_id or not answer.client_order_id
+                 or answer.client_order_id == client_order_id)):
+        return answer  # the usual case: every known field agrees
     expected: dict[str, str] = {"symbol": symbol}
     answered: dict[str, str] = {"symbol": answer.symbol}
     if order_id:

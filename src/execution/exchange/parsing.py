@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from execution.errors import ExchangeError
+from execution.exchange.order_reply import STATUSES, read_order_reply
 from execution.models import (
     ZERO,
     AccountConfigUpdate,
@@ -43,14 +44,8 @@ _NUMBER_TYPES = (str, int, float, Decimal)
 _EXACT_TYPES = (str, int)
 # value -> member of each enum read from the wire: a dict lookup instead of `EnumType(value)`,
 # which costs a few calls per field.
-_MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {
-    # EXPIRED_IN_MATCH (expired by self-trade prevention) ends an order like EXPIRED does;
-    # a liquidation order starts as NEW_INSURANCE (insurance fund) or NEW_ADL (counterparty
-    # liquidation, the docs' order statuses): new, open orders.
-    OrderStatus: {member.value: member for member in OrderStatus}
-    | {"EXPIRED_IN_MATCH": OrderStatus.EXPIRED, "NEW_INSURANCE": OrderStatus.NEW,
-       "NEW_ADL": OrderStatus.NEW},
-}
+# OrderStatus also maps EXPIRED_IN_MATCH, NEW_INSURANCE and NEW_ADL (`order_reply.STATUSES`).
+_MEMBERS_BY_VALUE: dict[Any, dict[Any, Any]] = {OrderStatus: STATUSES}
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:
@@ -142,6 +137,16 @@ def _list(data: Any, what: str) -> list[Any]:
 
 def parse_order(data: Any) -> Order:
     """An order from `POST/GET/DELETE order`, `openOrders` or `allOrders`."""
+    if data.__class__ is dict:
+        order = read_order_reply(data)  # the usual shape, in one pass
+        if order is not None:
+            return order
+    return parse_order_fields(data)
+
+
+def parse_order_fields(data: Any) -> Order:
+    """`parse_order` field by field: any shape the exchange may send, and a
+    `MalformedResponseError` naming the field that cannot be read."""
     data = _mapping(data, "order")
     order_type = _enum(OrderType, data, "type", None) or _enum(OrderType, data, "origType")
     return Order(

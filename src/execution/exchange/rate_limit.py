@@ -34,6 +34,7 @@ ORDERS = "ORDERS"
 WAF_PAUSE_SECONDS = 60.0  # after a 403 without Retry-After
 
 _WEIGHT_HEADER = "X-MBX-USED-WEIGHT-"
+_CASE_BLIND = (CIMultiDictProxy, CIMultiDict)  # a tuple: a union is built on every call
 _ORDER_HEADER = "X-MBX-ORDER-COUNT-"
 
 
@@ -47,18 +48,23 @@ class Budget:
     used: int = 0
     window: int = -1
 
-    def _roll(self, now: float) -> None:
-        window = int(now // self.interval_s)
+    def _roll(self, now_ms: int) -> None:
+        window = now_ms // (self.interval_s * 1000)
         if window != self.window:
             self.window = window
             self.used = 0
 
-    def wait_for(self, amount: int, now: float) -> float:
-        """Seconds until `amount` more fits (0 when it fits now)."""
-        self._roll(now)
+    def wait_for(self, amount: int, now_ms: int) -> float:
+        """Seconds until `amount` more fits (0 when it fits now), at `now_ms` (epoch ms:
+        whole milliseconds, so a window's edge is exact)."""
+        interval_ms = self.interval_s * 1000
+        window = now_ms // interval_ms
+        if window != self.window:
+            self.window = window
+            self.used = 0
         if self.used + amount <= self.limit:
             return 0.0
-        return (self.window + 1) * self.interval_s - now
+        return ((window + 1) * interval_ms - now_ms) / 1000
 
     def header_suffix(self) -> str:
         for unit, seconds in (("D", 86400), ("H", 3600), ("M", 60)):
@@ -153,15 +159,19 @@ class RateLimiter:
         """Take `weight` (and one order) from the budgets, waiting for room if needed."""
         clock = self.clock
         while True:
-            now = clock.now_ms() / 1000
-            if now < self.banned_until:
-                self.check_ban(now)
-            wait = self.paused_until - clock.monotonic()
+            now_ms = clock.now_ms()
+            if self.banned_until and now_ms < self.banned_until * 1000:
+                self.check_ban(now_ms / 1000)
+            wait = self.paused_until - clock.monotonic() if self.paused_until else 0.0
             for budget in self._weight:
-                wait = max(wait, budget.wait_for(weight, now))
+                budget_wait = budget.wait_for(weight, now_ms)
+                if budget_wait > wait:
+                    wait = budget_wait
             if is_order:
                 for budget in self._orders:
-                    wait = max(wait, budget.wait_for(1, now))
+                    budget_wait = budget.wait_for(1, now_ms)
+                    if budget_wait > wait:
+                        wait = budget_wait
             if wait <= 0:
                 break
             if wait > self.max_wait:
@@ -179,20 +189,21 @@ class RateLimiter:
         """Adopt the exchange's counts from `X-MBX-USED-WEIGHT-*`/`X-MBX-ORDER-COUNT-*`."""
         if not self._budgets_known:
             return
-        if not isinstance(headers, CIMultiDictProxy | CIMultiDict):  # not case-blind
+        if not isinstance(headers, _CASE_BLIND):  # a plain mapping: lower-case its names
             headers = {name.lower(): value for name, value in headers.items()}
-        now: float | None = None
+        get = headers.get
+        now_ms: int | None = None
         for name, budget in self._by_header.items():  # a few budgets, many headers
-            value = headers.get(name)
+            value = get(name)
             if value is None:
                 continue
             try:
                 used = int(value)
             except ValueError:
                 continue
-            if now is None:
-                now = self.now_s()
-            budget._roll(now)
+            if now_ms is None:
+                now_ms = self.clock.now_ms()
+            budget._roll(now_ms)
             budget.used = used
 
     def on_too_many_requests(self, retry_after: float | None) -> float:

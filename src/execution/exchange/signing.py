@@ -18,15 +18,28 @@ from execution.exchange.endpoints import AuthScheme
 Params = Iterable[tuple[str, str]]
 # what percent-encoding leaves as it is (RFC 3986 unreserved characters): sent unchanged
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+# a whole `k=v&k=v` string of unreserved characters (and the separators)
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*")
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def encode_params(params: Params) -> str:
-    """`k=v&k=v` with every value percent-encoded (values are sent as given, in order)."""
+    """`k=v&k=v` with every value percent-encoded (values are sent as given, in order).
+
+    The usual case, every value plain (symbols, figures, enum values, ids), is checked in
+    one pass over the joined string: the keys are this package's own words, so a `=` or
+    `&` beyond one per pair can only come from a value, which then goes the long way."""
+    pairs = params if params.__class__ is list else list(params)
+    if not pairs:
+        return ""
+    joined = "&".join(map("=".join, pairs))
+    if (_PLAIN_QUERY.fullmatch(joined) and joined.count("=") == len(pairs)
+            and joined.count("&") == len(pairs) - 1):
+        return joined
     return "&".join(
         f"{key}={value if _UNRESERVED.fullmatch(value) else quote(value, safe='')}"
-        for key, value in params
+        for key, value in pairs
     )
 
 

@@ -117,6 +117,7 @@ class Transport:
         self._any_down = False
         self._all = tuple(range(len(self.urls)))
         self._session: aiohttp.ClientSession | None = None
+        self._form_urls: dict[tuple[str, str], URL] = {}  # (host, path): its URL
 
     # -- session ---------------------------------------------------------------------------
 
@@ -240,7 +241,11 @@ class Transport:
                           f"{self.urls[index]}{path}", encoded=True)
                 data = None
             else:
-                url = URL(f"{self.urls[index]}{path}", encoded=True)
+                host = self.urls[index]
+                cached = self._form_urls.get((host, path))
+                if cached is None:  # the same few paths on the same hosts: parsed once
+                    cached = self._form_urls[(host, path)] = URL(f"{host}{path}", encoded=True)
+                url = cached
                 data = params.encode()
             try:
                 async with session.request(method, url, data=data, headers=headers) as response:
@@ -260,8 +265,8 @@ class Transport:
                 ) from None
             await limiter.note_usage(response_headers)
             if status < 400:
-                try:
-                    return json.loads(raw) if raw else {}
+                try:  # the exchange answers in UTF-8 (decoded first: no encoding sniffing)
+                    return json.loads(raw.decode()) if raw else {}
                 except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
                     raise MalformedResponseError(
                         f"{method} {path}: HTTP {status} answer is not JSON: {raw[:60]!r}"

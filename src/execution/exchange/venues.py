@@ -10,7 +10,6 @@ and the v3 noop that proves an unknown outcome). Each venue is one `VenueProfile
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -21,10 +20,10 @@ from execution.errors import ConfigurationError, ValidationError
 from execution.exchange import endpoints as ep
 from execution.exchange.algo_endpoints import ALGO_ENDPOINTS
 from execution.exchange.endpoints import AuthScheme, Endpoint
-from execution.models import OrderType
+from execution.models import OrderType, WireEnum
 
 
-class Capability(enum.Enum):
+class Capability(WireEnum):
     """Something a venue may or may not offer through this client."""
 
     CONDITIONAL_ORDERS = "conditional orders (stop, take-profit, trailing stop)"

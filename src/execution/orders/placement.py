@@ -14,7 +14,7 @@ nothing about the order, which stays PENDING_NEW until the exchange tells.
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -129,7 +129,7 @@ class OrderPlacer:
 
     def new_client_order_id(self) -> str:
         """A fresh client order id (`<prefix>-<32 hex>`, within the exchange's 36 chars)."""
-        return f"{self._core.settings.client_order_id_prefix}-{uuid.uuid4().hex}"[:36]
+        return f"{self._core.settings.client_order_id_prefix}-{os.urandom(16).hex()}"[:36]
 
     async def validate(
         self,
